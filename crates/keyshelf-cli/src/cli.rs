@@ -1,0 +1,180 @@
+//! The command line, as clap parses it. The README's CLI reference mirrors this file.
+
+use clap::{Args, Parser, Subcommand};
+
+/// API keys in the OS keychain: generate, import, rotate on schedule, copy into tools.
+#[derive(Debug, Parser)]
+#[command(name = "keyshelf", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Machine-readable JSON on stdout (and errors as JSON on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a strong key locally and store it in the keychain.
+    Generate(GenerateArgs),
+    /// Import an existing key; the secret is read from stdin or a prompt.
+    Import(ImportArgs),
+    /// List keys (never their values).
+    List(ListArgs),
+    /// Show one key's metadata and schedule.
+    Show(KeyArg),
+    /// Print a key's secret to stdout, and nothing else.
+    Get(KeyArg),
+    /// Remove a key from Keyshelf and the keychain (not from its provider).
+    Remove(RemoveArgs),
+    /// Change a key's settings.
+    Edit(EditArgs),
+    /// Silence a key's rotation reminder until a date.
+    Snooze(SnoozeArgs),
+    /// Environments and their rotation intervals.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Keys due for rotation; exits 3 when at least one is overdue (for cron).
+    Due(DueArgs),
+    /// The audit log of actions (never values).
+    Audit(AuditArgs),
+    /// Suggest a key name after the `<env>-<app>-<purpose>-<YYYY-MM>` convention.
+    SuggestName(SuggestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewKeyArgs {
+    /// The key's name (1–128 characters, no `/`, `#` or control characters).
+    pub name: String,
+    /// Environment (dev, staging, prod, or one defined with `policy set`).
+    #[arg(long)]
+    pub env: String,
+    /// Default environment variable name for `exec`/`env` (e.g. STRIPE_API_KEY).
+    #[arg(long = "var")]
+    pub var_name: Option<String>,
+    /// A tag; repeat for several.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Free-text notes.
+    #[arg(long, default_value = "")]
+    pub notes: String,
+    /// The user the key belongs to (sent as X-Username by some providers).
+    #[arg(long)]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub key: NewKeyArgs,
+    /// Total length including the prefix.
+    #[arg(long, default_value_t = keyshelf_core::generate::DEFAULT_LENGTH)]
+    pub length: usize,
+    /// base62, hex or base64url.
+    #[arg(long, default_value = "base62")]
+    pub alphabet: String,
+    /// A prefix such as sk_live_ (counted in the length).
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// The `id:secret` pair form (16 + 32 characters).
+    #[arg(long)]
+    pub pair: bool,
+    /// Accept a length below 32.
+    #[arg(long)]
+    pub allow_short: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub key: NewKeyArgs,
+    /// The provider the key belongs to.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// When the key was last rotated (YYYY-MM-DD), so reminders start from the right date.
+    #[arg(long)]
+    pub rotated_at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub env: Option<String>,
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Only keys due soon or overdue.
+    #[arg(long)]
+    pub due: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyArg {
+    /// NAME when unique, else PROVIDER/NAME.
+    pub keyref: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    pub keyref: String,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub keyref: String,
+    /// The key's own rotation interval in days, overriding its environment's.
+    #[arg(long, conflicts_with = "env_interval")]
+    pub interval: Option<u32>,
+    /// Go back to the environment's interval.
+    #[arg(long)]
+    pub env_interval: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnoozeArgs {
+    pub keyref: String,
+    /// Until this date (YYYY-MM-DD).
+    #[arg(long, required_unless_present = "clear")]
+    pub until: Option<String>,
+    /// Remove the snooze.
+    #[arg(long)]
+    pub clear: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Environments, their intervals, and the due-soon window.
+    List,
+    /// Create an environment or change its rotation interval.
+    Set { env: String, days: u32 },
+    /// Remove an environment no key uses.
+    Remove { env: String },
+    /// Set the due-soon window in days (default 7).
+    DueSoon { days: u32 },
+}
+
+#[derive(Debug, Args)]
+pub struct DueArgs {
+    /// Count keys due within this many days as due soon (default: the due-soon window).
+    #[arg(long)]
+    pub within: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// One key's history; all when omitted.
+    pub keyref: Option<String>,
+    /// At most this many events.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    pub env: String,
+    pub app: String,
+    pub purpose: String,
+}

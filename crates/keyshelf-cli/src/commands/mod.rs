@@ -1,0 +1,45 @@
+//! One module per group of commands; each function takes parsed arguments and returns an exit
+//! code or a core error.
+
+mod keys;
+mod policy;
+
+use crate::cli::{Cli, Command};
+use keyshelf_core::{Keyshelf, Result};
+use std::process::ExitCode;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let json = cli.json;
+    let open = Keyshelf::open_default;
+    match cli.command {
+        Command::Generate(a) => keys::generate(&mut open()?, a, json),
+        Command::Import(a) => keys::import(&mut open()?, a, json),
+        Command::List(a) => keys::list(&open()?, a, json),
+        Command::Show(a) => keys::show(&open()?, &a.keyref, json),
+        Command::Get(a) => keys::get(&mut open()?, &a.keyref),
+        Command::Remove(a) => keys::remove(&mut open()?, a, json),
+        Command::Edit(a) => keys::edit(&mut open()?, a, json),
+        Command::Snooze(a) => keys::snooze(&mut open()?, a, json),
+        Command::Audit(a) => keys::audit(&open()?, a, json),
+        Command::Policy(p) => policy::run(&mut open()?, p, json),
+        Command::Due(a) => policy::due(&open()?, a, json),
+        // Needs no store.
+        Command::SuggestName(a) => keys::suggest_name(&a, json),
+    }
+}
+
+/// Parses a `YYYY-MM-DD` date (or a full RFC 3339 time) given on the command line.
+pub fn parse_date(what: &str, text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    use chrono::{DateTime, NaiveDate, Utc};
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| {
+            keyshelf_core::Error::invalid(what, format!("{text:?} is not a date; use YYYY-MM-DD"))
+        })
+}

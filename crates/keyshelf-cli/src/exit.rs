@@ -1,0 +1,35 @@
+//! Exit codes, part of the CLI's contract (documented in the README).
+
+use keyshelf_core::Error;
+
+/// Success.
+pub const OK: u8 = 0;
+/// An error not covered below.
+pub const FAILURE: u8 = 1;
+/// Bad usage or bad input: nothing was changed (clap also exits 2 for bad arguments).
+pub const USAGE: u8 = 2;
+/// `keyshelf due`: at least one key is overdue.
+pub const OVERDUE: u8 = 3;
+/// The key (or provider) named does not exist, or the name is ambiguous.
+pub const NOT_FOUND: u8 = 4;
+/// The OS keychain is unreachable or locked.
+pub const KEYCHAIN: u8 = 5;
+/// The provider refused or failed (network, auth, plan limit, server error).
+pub const PROVIDER: u8 = 6;
+
+/// The exit code for an error, chosen by its stable code.
+pub fn for_error(e: &Error) -> u8 {
+    match e.code() {
+        "invalid_input"
+        | "invalid_name"
+        | "unknown_environment"
+        | "key_exists"
+        | "confirmation_required" => USAGE,
+        "key_not_found" | "ambiguous_key" | "provider_not_found" => NOT_FOUND,
+        "keychain_unavailable" | "keychain_locked" | "keychain_error" | "secret_missing" => {
+            KEYCHAIN
+        }
+        code if code.starts_with("provider_") => PROVIDER,
+        _ => FAILURE,
+    }
+}

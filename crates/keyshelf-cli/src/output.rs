@@ -1,0 +1,144 @@
+//! Printing: tables and key/value lines for people, JSON for scripts, errors on stderr.
+
+use keyshelf_core::shelf::KeyView;
+use keyshelf_core::Error;
+use serde::Serialize;
+use std::io::Write;
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn json<T: Serialize + ?Sized>(value: &T) -> keyshelf_core::Result<()> {
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| Error::invalid("output", e.to_string()))?;
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = writeln!(out, "{text}");
+    Ok(())
+}
+
+/// Prints an error on stderr: `keyshelf: message`, or `{"error":{code,message}}` with `--json`.
+pub fn error(e: &Error, as_json: bool) {
+    if as_json {
+        let body = serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
+        eprintln!("{body}");
+    } else {
+        eprintln!("keyshelf: {e}");
+    }
+}
+
+/// A message for the person at the terminal (stderr, so stdout stays data).
+pub fn note(text: &str) {
+    eprintln!("{text}");
+}
+
+/// The due column: "in 12 d", "today", "3 d overdue".
+pub fn due_text(v: &KeyView) -> String {
+    match v.days_left {
+        d if d < 0 => format!("{} d overdue", -d),
+        0 => "today".to_owned(),
+        d => format!("in {d} d"),
+    }
+}
+
+/// Prints keys as an aligned table.
+pub fn key_table(keys: &[KeyView]) {
+    let header = ["NAME", "PROVIDER", "ENV", "STATUS", "DUE", "STATE"];
+    let rows: Vec<[String; 6]> = keys
+        .iter()
+        .map(|v| {
+            [
+                v.key.name.clone(),
+                v.key.provider.clone(),
+                v.key.env.clone(),
+                v.display_status.clone(),
+                due_text(v),
+                v.state.as_str().to_owned(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let mut line = |cells: &[&str]| {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(cell);
+            } else {
+                s.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        let _ = writeln!(out, "{}", s.trim_end());
+    };
+    line(&header);
+    for row in &rows {
+        line(&row.each_ref().map(String::as_str));
+    }
+}
+
+/// Prints one key as `field: value` lines.
+pub fn key_detail(v: &KeyView) {
+    let k = &v.key;
+    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or("-".into(), keyshelf_core::store::fmt_time)
+    };
+    let lines = [
+        ("name", k.name.clone()),
+        ("provider", k.provider.clone()),
+        ("provider key id", opt(&k.provider_key_id)),
+        ("environment", k.env.clone()),
+        ("status", v.display_status.clone()),
+        ("user", opt(&k.user)),
+        ("variable", opt(&k.var_name)),
+        ("origin", k.origin.clone()),
+        ("created", keyshelf_core::store::fmt_time(k.created_at)),
+        ("last rotated", time(k.last_rotated_at)),
+        (
+            "interval",
+            format!(
+                "{} days{}",
+                v.effective_interval_days,
+                if k.interval_days.is_some() {
+                    " (own)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        (
+            "due",
+            format!(
+                "{} ({}, {})",
+                keyshelf_core::store::fmt_time(v.due_at),
+                v.state.as_str(),
+                due_text(v)
+            ),
+        ),
+        ("snoozed until", time(k.snoozed_until)),
+        ("last used", time(k.last_copied_at)),
+        (
+            "tags",
+            if k.tags.is_empty() {
+                "-".into()
+            } else {
+                k.tags.join(", ")
+            },
+        ),
+        (
+            "notes",
+            if k.notes.is_empty() {
+                "-".into()
+            } else {
+                k.notes.clone()
+            },
+        ),
+    ];
+    let mut out = std::io::stdout().lock();
+    for (field, value) in lines {
+        let _ = writeln!(out, "{field:<16}{value}");
+    }
+}

@@ -1,0 +1,119 @@
+//! Errors with a stable machine code and a message a person can act on.
+//!
+//! The code (`Error::code`) is part of the CLI's `--json` output and crosses to the desktop UI as
+//! `{code, message}`; it never changes once published. Messages never contain a secret value.
+
+use thiserror::Error;
+
+/// Result with Keyshelf's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    // --- Input -------------------------------------------------------------------------------
+    /// A value given by the user is not acceptable; nothing was changed.
+    #[error("{what}: {why}")]
+    InvalidInput { what: String, why: String },
+
+    /// A key name breaks the naming rules.
+    #[error("invalid key name {name:?}: {why}")]
+    InvalidName { name: String, why: String },
+
+    /// No key matches a reference.
+    #[error("no key named {0:?}; `keyshelf list` shows the keys there are")]
+    KeyNotFound(String),
+
+    /// A bare name matches keys of several providers.
+    #[error("{name:?} is ambiguous, it exists for {candidates}; name one as PROVIDER/NAME")]
+    AmbiguousKey { name: String, candidates: String },
+
+    /// A key of that name already exists for that provider.
+    #[error("a key named {0:?} already exists; pick another name or remove the old key first")]
+    KeyExists(String),
+
+    /// The environment is not defined.
+    #[error("unknown environment {0:?}; define it with `keyshelf policy set {0} DAYS` or use one of `keyshelf policy list`")]
+    UnknownEnvironment(String),
+
+    // --- Keychain ----------------------------------------------------------------------------
+    /// No keychain can be reached at all (e.g. no D-Bus session bus on Linux).
+    #[error("no OS keychain is reachable: {detail}. On Linux Keyshelf needs a Secret Service (GNOME Keyring or KeePassXC) on the D-Bus session bus; over SSH or in a container start one with `dbus-run-session` and `gnome-keyring-daemon --unlock`. Keyshelf never falls back to storing secrets in a file")]
+    KeychainUnavailable { detail: String },
+
+    /// The keychain is there but refuses access (typically: locked, and no prompt could be shown).
+    #[error("the OS keychain refused access ({detail}); it is probably locked. Unlock it (log in to the desktop session, or `gnome-keyring-daemon --unlock` on Linux) and try again")]
+    KeychainLocked { detail: String },
+
+    /// The keychain failed for another reason.
+    #[error("the OS keychain failed: {detail}")]
+    Keychain { detail: String },
+
+    /// The metadata says a secret exists, the keychain has none.
+    #[error("no secret for {0:?} in the keychain; it may have been removed by another tool. Import it again with `keyshelf import`")]
+    SecretMissing(String),
+
+    // --- Store -------------------------------------------------------------------------------
+    /// The SQLite store failed.
+    #[error("the Keyshelf database failed: {0}")]
+    Store(String),
+
+    /// A filesystem operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// A stable, machine-readable code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::InvalidName { .. } => "invalid_name",
+            Error::KeyNotFound(_) => "key_not_found",
+            Error::AmbiguousKey { .. } => "ambiguous_key",
+            Error::KeyExists(_) => "key_exists",
+            Error::UnknownEnvironment(_) => "unknown_environment",
+            Error::KeychainUnavailable { .. } => "keychain_unavailable",
+            Error::KeychainLocked { .. } => "keychain_locked",
+            Error::Keychain { .. } => "keychain_error",
+            Error::SecretMissing(_) => "secret_missing",
+            Error::Store(_) => "store_error",
+            Error::Io { .. } => "io_error",
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid(what: impl Into<String>, why: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            what: what.into(),
+            why: why.into(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Store(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_snake_case_and_messages_say_what_to_do() {
+        let e = Error::UnknownEnvironment("qa".into());
+        assert_eq!(e.code(), "unknown_environment");
+        assert!(e.to_string().contains("keyshelf policy set qa"));
+        let e = Error::KeychainUnavailable {
+            detail: "no session bus".into(),
+        };
+        assert!(e.to_string().contains("dbus-run-session"));
+    }
+}

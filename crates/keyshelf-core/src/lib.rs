@@ -1,0 +1,24 @@
+//! Keyshelf's core: everything a user can do, with no user interface attached.
+//!
+//! The pieces, each in its own module:
+//! - [`secret`]: the [`Secret`] type every key value travels in (redacted Debug, no Serialize, zeroized).
+//! - [`vault`]: the OS keychain behind a small trait, the only place secrets are stored.
+//! - [`store`]: the SQLite metadata store (keys, environments, providers, audit; never values).
+//! - [`generate`]: strong local key generation.
+//! - [`policy`]: environments, rotation intervals and due states.
+//! - [`names`]: key-name validation, references (`KEYREF`) and the naming convention.
+//! - [`shelf`]: [`Keyshelf`], the facade the CLI and the desktop shell call.
+//! - [`error`]: [`Error`], with a stable code and a message a person can act on.
+
+pub mod error;
+pub mod generate;
+pub mod names;
+pub mod policy;
+pub mod secret;
+pub mod shelf;
+pub mod store;
+pub mod vault;
+
+pub use error::{Error, Result};
+pub use secret::Secret;
+pub use shelf::Keyshelf;

@@ -1,0 +1,748 @@
+//! [`Keyshelf`]: the operations a user can do, over one store and one vault.
+//!
+//! The CLI and the desktop shell call these and nothing below them. Every operation that writes
+//! both the keychain and the store orders the steps so a working secret is never lost: the store
+//! change is prepared inside a transaction, the keychain written, and only then the transaction
+//! committed (a keychain failure rolls the row back; nothing is written anywhere else).
+
+use crate::generate::{self, Spec};
+use crate::names::{self, KeyRef};
+use crate::policy::{self, DueState, Environment, DEFAULT_DUE_SOON_DAYS, MAX_INTERVAL_DAYS};
+use crate::store::{AuditEvent, KeyFilter, KeyRecord, NewKeyRecord, Store};
+use crate::vault::{self, KeyringVault, Vault, LOCAL_PROVIDER};
+use crate::{Error, Result, Secret};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The largest secret accepted on import, in bytes. API keys are far smaller; a larger input is
+/// almost certainly the wrong file.
+pub const MAX_SECRET_BYTES: usize = 16 * 1024;
+
+/// The setting that holds the due-soon window in days.
+const DUE_SOON_SETTING: &str = "due_soon_days";
+
+/// The variable that overrides where Keyshelf keeps its database.
+pub const HOME_ENV: &str = "KEYSHELF_HOME";
+
+/// A key with its rotation schedule computed, as the CLI and UI show it. Never holds the secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyView {
+    #[serde(flatten)]
+    pub key: KeyRecord,
+    /// The status to show: `gone` (deleted on the provider), `no-local-secret`, or the stored one.
+    #[serde(rename = "status")]
+    pub display_status: String,
+    /// The interval in force (the key's override, else its environment's).
+    #[serde(rename = "interval_days")]
+    pub effective_interval_days: u32,
+    pub due_at: DateTime<Utc>,
+    pub state: DueState,
+    pub days_left: i64,
+}
+
+/// What the user gives for a new key (generated or imported).
+#[derive(Debug, Clone, Default)]
+pub struct NewKey {
+    pub name: String,
+    pub env: String,
+    /// `None` for a key of no provider (`local`).
+    pub provider: Option<String>,
+    pub user: Option<String>,
+    pub var_name: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: String,
+    /// When the secret was last rotated, if known (import of an existing key).
+    pub rotated_at: Option<DateTime<Utc>>,
+}
+
+/// The result of an import: the key and what looked wrong about the value.
+#[derive(Debug)]
+pub struct Imported {
+    pub key: KeyView,
+    pub warnings: Vec<String>,
+}
+
+/// The result of a generation.
+#[derive(Debug)]
+pub struct GeneratedKey {
+    pub key: KeyView,
+    pub entropy_bits: f64,
+}
+
+/// Where a key's value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Generated,
+    Imported,
+    Provider,
+}
+
+impl Origin {
+    /// As stored in the `origin` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Generated => "generated",
+            Origin::Imported => "imported",
+            Origin::Provider => "provider",
+        }
+    }
+
+    /// The audit action that records it.
+    pub fn action(self) -> &'static str {
+        match self {
+            Origin::Generated => "generate",
+            Origin::Imported => "import",
+            Origin::Provider => "create",
+        }
+    }
+}
+
+/// Keyshelf over one home directory.
+pub struct Keyshelf {
+    home: PathBuf,
+    store: Store,
+    vault: Arc<dyn Vault>,
+}
+
+impl Keyshelf {
+    /// The home directory: `$KEYSHELF_HOME`, else the platform's data directory + `keyshelf`.
+    pub fn default_home() -> Result<PathBuf> {
+        if let Some(h) = std::env::var_os(HOME_ENV).filter(|h| !h.is_empty()) {
+            return Ok(PathBuf::from(h));
+        }
+        dirs::data_dir().map(|d| d.join("keyshelf")).ok_or_else(|| {
+            Error::invalid(
+                "home directory",
+                format!("no data directory is known for this user; set {HOME_ENV}"),
+            )
+        })
+    }
+
+    /// Opens the default home with the OS keychain.
+    pub fn open_default() -> Result<Self> {
+        Self::open(&Self::default_home()?, Arc::new(KeyringVault))
+    }
+
+    /// Opens (creating) the home at `home` with `vault`.
+    pub fn open(home: &Path, vault: Arc<dyn Vault>) -> Result<Self> {
+        create_private_dir(home)?;
+        let store = Store::open(&home.join("keyshelf.db"))?;
+        Ok(Keyshelf {
+            home: home.to_owned(),
+            store,
+            vault,
+        })
+    }
+
+    /// The home directory in use.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The vault, for modules built on top of this one.
+    pub fn vault(&self) -> &dyn Vault {
+        self.vault.as_ref()
+    }
+
+    /// The store, for modules built on top of this one.
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The store, read only.
+    pub fn store_ref(&self) -> &Store {
+        &self.store
+    }
+
+    // --- keys ---------------------------------------------------------------------------------
+
+    /// Generates a key locally and stores it.
+    pub fn generate(&mut self, new: NewKey, spec: &Spec) -> Result<GeneratedKey> {
+        generate::validate(spec)?;
+        let generated = generate::generate(spec)?;
+        let detail = format!("{} bits", generated.entropy_bits.floor());
+        let key = self.add_key(new, &generated.secret, Origin::Generated, &detail)?;
+        Ok(GeneratedKey {
+            key,
+            entropy_bits: generated.entropy_bits,
+        })
+    }
+
+    /// Imports an existing secret. A single trailing newline is dropped (it comes with `echo` and
+    /// most editors); other surrounding whitespace is kept but reported, as seed 004's
+    /// troubleshooting names it as a cause of keys that "do not work".
+    pub fn import(&mut self, new: NewKey, raw: Secret) -> Result<Imported> {
+        let (secret, warnings) = clean_imported(raw)?;
+        let key = self.add_key(new, &secret, Origin::Imported, "")?;
+        Ok(Imported { key, warnings })
+    }
+
+    fn add_key(
+        &mut self,
+        new: NewKey,
+        secret: &Secret,
+        origin: Origin,
+        detail: &str,
+    ) -> Result<KeyView> {
+        let record = self.check_new_key(&new, origin)?;
+        let account = vault::key_account(&record.provider, &record.name);
+        let vault = Arc::clone(&self.vault);
+        let key = self.store.write(|tx| {
+            let key = tx.insert_key(&record)?;
+            // Inside the transaction: a refused keychain write rolls the row back.
+            vault.set(&account, secret)?;
+            tx.audit(Some(&key.full_ref()), origin.action(), detail)?;
+            Ok(key)
+        })?;
+        self.view(key)
+    }
+
+    /// Checks a new key (name, environment, variable, date) without writing anything, so callers
+    /// can refuse bad input before asking for the secret.
+    pub fn check_new(&self, new: &NewKey) -> Result<()> {
+        self.check_new_key(new, Origin::Imported).map(drop)
+    }
+
+    /// Validates a new key and turns it into a row, without writing anything.
+    fn check_new_key(&self, new: &NewKey, origin: Origin) -> Result<NewKeyRecord> {
+        names::validate_name(&new.name)?;
+        let provider = match &new.provider {
+            Some(p) => {
+                names::validate_provider_name(p)?;
+                p.clone()
+            }
+            None => LOCAL_PROVIDER.to_owned(),
+        };
+        if self.store.read().environment(&new.env)?.is_none() {
+            return Err(Error::UnknownEnvironment(names::printable(&new.env)));
+        }
+        if let Some(var) = &new.var_name {
+            validate_var_name(var)?;
+        }
+        let now = Utc::now();
+        if let Some(at) = new.rotated_at {
+            if at > now {
+                return Err(Error::invalid("rotated-at", "the date is in the future"));
+            }
+        }
+        Ok(NewKeyRecord {
+            name: new.name.clone(),
+            provider,
+            provider_key_id: None,
+            env: new.env.clone(),
+            status: "active".into(),
+            has_secret: true,
+            remote_state: None,
+            user: new.user.clone(),
+            var_name: new.var_name.clone(),
+            origin: origin.as_str().into(),
+            created_at: new.rotated_at.unwrap_or(now),
+            last_rotated_at: new.rotated_at,
+            tags: new.tags.clone(),
+            notes: new.notes.clone(),
+        })
+    }
+
+    /// Resolves a `KEYREF` (`NAME` when unique, else `PROVIDER/NAME`).
+    pub fn resolve(&self, keyref: &str) -> Result<KeyRecord> {
+        let r = KeyRef::parse(keyref)?;
+        let filter = KeyFilter {
+            name: Some(r.name.clone()),
+            provider: r.provider.clone(),
+            ..Default::default()
+        };
+        let mut found = self.store.read().keys(&filter)?;
+        match found.len() {
+            0 => Err(Error::KeyNotFound(names::printable(keyref))),
+            1 => Ok(found.remove(0)),
+            _ => Err(Error::AmbiguousKey {
+                name: r.name,
+                candidates: found
+                    .iter()
+                    .map(KeyRecord::full_ref)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// One key with its schedule.
+    pub fn show(&self, keyref: &str) -> Result<KeyView> {
+        let key = self.resolve(keyref)?;
+        self.view(key)
+    }
+
+    /// Keys matching a filter, with their schedules.
+    pub fn list(&self, filter: &KeyFilter) -> Result<Vec<KeyView>> {
+        let envs = self.environment_intervals()?;
+        let soon = self.due_soon_days()?;
+        let now = Utc::now();
+        let keys = self.store.read().keys(filter)?;
+        Ok(keys
+            .into_iter()
+            .map(|k| make_view(k, &envs, soon, now))
+            .collect())
+    }
+
+    /// Keys due soon or overdue, most urgent first. `within_days` overrides the due-soon window.
+    pub fn due(&self, within_days: Option<u32>) -> Result<Vec<KeyView>> {
+        let envs = self.environment_intervals()?;
+        let soon = match within_days {
+            Some(d) => d,
+            None => self.due_soon_days()?,
+        };
+        let now = Utc::now();
+        let mut due: Vec<KeyView> = self
+            .store
+            .read()
+            .keys(&KeyFilter::default())?
+            .into_iter()
+            .map(|k| make_view(k, &envs, soon, now))
+            .filter(|v| v.state != DueState::Ok)
+            .collect();
+        due.sort_by(|a, b| {
+            a.due_at
+                .cmp(&b.due_at)
+                .then_with(|| a.key.name.cmp(&b.key.name))
+        });
+        Ok(due)
+    }
+
+    /// Reads a key's secret from the keychain and records why (`purpose`: `get`, `copy`, `exec`…).
+    pub fn secret(&mut self, keyref: &str, purpose: &str) -> Result<Secret> {
+        let key = self.resolve(keyref)?;
+        self.secret_of(&key, purpose)
+    }
+
+    /// Reads the secret of an already resolved key and records why.
+    pub fn secret_of(&mut self, key: &KeyRecord, purpose: &str) -> Result<Secret> {
+        let account = vault::key_account(&key.provider, &key.name);
+        let secret = self
+            .vault
+            .get(&account)?
+            .ok_or_else(|| Error::SecretMissing(key.full_ref()))?;
+        self.store.write(|tx| {
+            tx.touch_copied(key.id, Utc::now())?;
+            tx.audit(Some(&key.full_ref()), purpose, "")
+        })?;
+        Ok(secret)
+    }
+
+    /// Removes a key from Keyshelf: its keychain entry and its metadata (not from a provider).
+    pub fn remove(&mut self, keyref: &str) -> Result<KeyRecord> {
+        let key = self.resolve(keyref)?;
+        let vault = Arc::clone(&self.vault);
+        self.store.write(|tx| {
+            tx.delete_key(key.id)?;
+            vault.delete(&vault::key_account(&key.provider, &key.name))?;
+            tx.audit(Some(&key.full_ref()), "remove", "")
+        })?;
+        Ok(key)
+    }
+
+    /// Sets or clears a key's own rotation interval.
+    pub fn set_key_interval(&mut self, keyref: &str, days: Option<u32>) -> Result<KeyView> {
+        if let Some(d) = days {
+            validate_interval(d)?;
+        }
+        let key = self.resolve(keyref)?;
+        self.store.write(|tx| {
+            tx.set_key_interval(key.id, days)?;
+            tx.audit(
+                Some(&key.full_ref()),
+                "interval",
+                &days.map_or("environment".into(), |d| format!("{d} days")),
+            )
+        })?;
+        self.show(&key.full_ref())
+    }
+
+    /// Snoozes a key's reminder until `until` (`None` clears the snooze).
+    pub fn snooze(&mut self, keyref: &str, until: Option<DateTime<Utc>>) -> Result<KeyView> {
+        let key = self.resolve(keyref)?;
+        self.store.write(|tx| {
+            tx.set_snooze(key.id, until)?;
+            tx.audit(
+                Some(&key.full_ref()),
+                "snooze",
+                &until.map_or("cleared".into(), crate::store::fmt_time),
+            )
+        })?;
+        self.show(&key.full_ref())
+    }
+
+    /// A key's audit history (or everyone's), newest first.
+    pub fn audit(&self, keyref: Option<&str>, limit: usize) -> Result<Vec<AuditEvent>> {
+        let full = keyref
+            .map(|r| self.resolve(r).map(|k| k.full_ref()))
+            .transpose()?;
+        self.store.read().audit_events(full.as_deref(), limit)
+    }
+
+    fn view(&self, key: KeyRecord) -> Result<KeyView> {
+        Ok(make_view(
+            key,
+            &self.environment_intervals()?,
+            self.due_soon_days()?,
+            Utc::now(),
+        ))
+    }
+
+    // --- environments and policy --------------------------------------------------------------
+
+    /// All environments.
+    pub fn environments(&self) -> Result<Vec<Environment>> {
+        self.store.read().environments()
+    }
+
+    /// Creates an environment or changes its interval.
+    pub fn set_environment(&mut self, name: &str, interval_days: u32) -> Result<Environment> {
+        names::validate_name(name).map_err(|_| {
+            Error::invalid(
+                format!("environment {:?}", names::printable(name)),
+                "use 1–128 characters, no `/`, `#` or control characters",
+            )
+        })?;
+        validate_interval(interval_days)?;
+        let env = Environment {
+            name: name.to_owned(),
+            interval_days,
+        };
+        self.store.write(|tx| {
+            tx.set_environment(&env)?;
+            tx.audit(None, "policy", &format!("{name} = {interval_days} days"))
+        })?;
+        Ok(env)
+    }
+
+    /// Removes an environment no key uses.
+    pub fn remove_environment(&mut self, name: &str) -> Result<()> {
+        self.store.write(|tx| {
+            if !tx.remove_environment(name)? {
+                return Err(Error::UnknownEnvironment(names::printable(name)));
+            }
+            tx.audit(None, "policy", &format!("{name} removed"))
+        })
+    }
+
+    /// The due-soon window in days.
+    pub fn due_soon_days(&self) -> Result<u32> {
+        Ok(self
+            .store
+            .read()
+            .setting(DUE_SOON_SETTING)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_DUE_SOON_DAYS))
+    }
+
+    /// Sets the due-soon window in days.
+    pub fn set_due_soon_days(&mut self, days: u32) -> Result<()> {
+        if days > 365 {
+            return Err(Error::invalid("due-soon window", "at most 365 days"));
+        }
+        self.store
+            .write(|tx| tx.set_setting(DUE_SOON_SETTING, &days.to_string()))
+    }
+
+    fn environment_intervals(&self) -> Result<Vec<(String, u32)>> {
+        Ok(self
+            .environments()?
+            .into_iter()
+            .map(|e| (e.name, e.interval_days))
+            .collect())
+    }
+}
+
+/// Computes a key's schedule from the environments' intervals.
+fn make_view(
+    key: KeyRecord,
+    envs: &[(String, u32)],
+    due_soon_days: u32,
+    now: DateTime<Utc>,
+) -> KeyView {
+    let env_interval = envs.iter().find(|(n, _)| *n == key.env).map(|(_, d)| *d);
+    // A key whose environment was removed behind our back keeps the strictest default.
+    let interval = key.interval_days.or(env_interval).unwrap_or(30);
+    let due = policy::due(
+        key.created_at,
+        key.last_rotated_at,
+        interval,
+        due_soon_days,
+        key.snoozed_until,
+        now,
+    );
+    let display_status = if key.remote_state.as_deref() == Some("gone") {
+        "gone".to_owned()
+    } else if !key.has_secret {
+        "no-local-secret".to_owned()
+    } else {
+        key.status.clone()
+    };
+    KeyView {
+        key,
+        display_status,
+        effective_interval_days: interval,
+        due_at: due.due_at,
+        state: due.state,
+        days_left: due.days_left,
+    }
+}
+
+/// Checks an imported value and drops the one trailing newline that comes with it.
+fn clean_imported(raw: Secret) -> Result<(Secret, Vec<String>)> {
+    let value = raw.expose();
+    let trimmed = value
+        .strip_suffix("\r\n")
+        .or_else(|| value.strip_suffix('\n'))
+        .unwrap_or(value);
+    if trimmed.is_empty() {
+        return Err(Error::invalid(
+            "secret",
+            "it is empty; pipe the key on stdin or type it at the prompt",
+        ));
+    }
+    if trimmed.len() > MAX_SECRET_BYTES {
+        return Err(Error::invalid("secret", format!("it is {} bytes, more than the {MAX_SECRET_BYTES} an API key can plausibly be; is this the right input?", trimmed.len())));
+    }
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(Error::invalid(
+            "secret",
+            "it contains control characters (NUL, escape…); API keys are printable text",
+        ));
+    }
+    if trimmed.contains('\n') || trimmed.contains('\r') {
+        return Err(Error::invalid(
+            "secret",
+            "it spans several lines; pipe one key at a time",
+        ));
+    }
+    let mut warnings = Vec::new();
+    if trimmed.trim() != trimmed {
+        warnings.push(
+            "the key has leading or trailing whitespace, kept as given; seed 004 lists stray spaces as a common reason a key does not work".to_owned(),
+        );
+    }
+    Ok((Secret::new(trimmed.to_owned()), warnings))
+}
+
+/// Environment variable names: shell-safe, `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn validate_var_name(var: &str) -> Result<()> {
+    let mut chars = var.chars();
+    let ok_first = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if !ok_first || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') || var.len() > 128 {
+        return Err(Error::invalid(
+            format!("variable name {:?}", names::printable(var)),
+            "use letters, digits and `_`, not starting with a digit (e.g. STRIPE_API_KEY)",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_interval(days: u32) -> Result<()> {
+    if days == 0 || days > MAX_INTERVAL_DAYS {
+        return Err(Error::invalid(
+            "interval",
+            format!("{days} days; use 1 to {MAX_INTERVAL_DAYS}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Creates the home directory readable by the user only.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let io = |source| Error::Io {
+        what: format!("cannot create {}", dir.display()),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::MemoryVault;
+    use chrono::Duration;
+
+    fn shelf() -> (tempfile::TempDir, Keyshelf, Arc<MemoryVault>) {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Arc::new(MemoryVault::new());
+        let shelf = Keyshelf::open(dir.path(), vault.clone()).unwrap();
+        (dir, shelf, vault)
+    }
+
+    fn new(name: &str, env: &str) -> NewKey {
+        NewKey {
+            name: name.into(),
+            env: env.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn generated_keys_land_in_the_vault_under_the_convention() {
+        let (_d, mut s, vault) = shelf();
+        let g = s
+            .generate(new("dev-app-ci-2026-11", "dev"), &Spec::default())
+            .unwrap();
+        assert_eq!(g.key.key.provider, "local");
+        assert_eq!(
+            vault.accounts(),
+            vec!["local/dev-app-ci-2026-11".to_string()]
+        );
+        assert_eq!(s.secret("dev-app-ci-2026-11", "get").unwrap().len(), 64);
+    }
+
+    #[test]
+    fn a_refused_keychain_write_leaves_no_row() {
+        let (_d, mut s, vault) = shelf();
+        vault.fail_writes(true);
+        let err = s.generate(new("k", "dev"), &Spec::default()).unwrap_err();
+        assert_eq!(err.code(), "keychain_locked");
+        assert!(s.list(&KeyFilter::default()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn import_trims_one_newline_and_warns_about_other_whitespace() {
+        let (_d, mut s, _v) = shelf();
+        let i = s.import(new("a", "dev"), Secret::from("abc\n")).unwrap();
+        assert!(i.warnings.is_empty());
+        assert_eq!(s.secret("a", "get").unwrap().expose(), "abc");
+        let i = s.import(new("b", "dev"), Secret::from(" abc \n")).unwrap();
+        assert_eq!(i.warnings.len(), 1);
+        assert_eq!(s.secret("b", "get").unwrap().expose(), " abc ");
+    }
+
+    #[test]
+    fn bad_imports_are_refused_and_change_nothing() {
+        let (_d, mut s, vault) = shelf();
+        for bad in ["", "\n", "a\0b", "a\nb", &"x".repeat(MAX_SECRET_BYTES + 1)] {
+            assert_eq!(
+                s.import(new("a", "dev"), Secret::from(bad))
+                    .unwrap_err()
+                    .code(),
+                "invalid_input"
+            );
+        }
+        assert_eq!(
+            s.import(new("a", "nope"), Secret::from("v"))
+                .unwrap_err()
+                .code(),
+            "unknown_environment"
+        );
+        assert_eq!(
+            s.import(new("a/b", "dev"), Secret::from("v"))
+                .unwrap_err()
+                .code(),
+            "invalid_name"
+        );
+        assert!(vault.accounts().is_empty());
+        assert!(s.list(&KeyFilter::default()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_duplicate_name_keeps_the_first_secret() {
+        let (_d, mut s, _v) = shelf();
+        s.import(new("a", "dev"), Secret::from("first")).unwrap();
+        assert_eq!(
+            s.import(new("a", "dev"), Secret::from("second"))
+                .unwrap_err()
+                .code(),
+            "key_exists"
+        );
+        assert_eq!(s.secret("a", "get").unwrap().expose(), "first");
+    }
+
+    #[test]
+    fn bare_names_resolve_only_when_unique() {
+        let (_d, mut s, _v) = shelf();
+        s.import(new("a", "dev"), Secret::from("1")).unwrap();
+        s.import(
+            NewKey {
+                provider: Some("acme".into()),
+                ..new("a", "dev")
+            },
+            Secret::from("2"),
+        )
+        .unwrap();
+        assert_eq!(s.resolve("a").unwrap_err().code(), "ambiguous_key");
+        assert_eq!(s.secret("acme/a", "get").unwrap().expose(), "2");
+        assert_eq!(s.secret("local/a", "get").unwrap().expose(), "1");
+        assert_eq!(s.resolve("zzz").unwrap_err().code(), "key_not_found");
+    }
+
+    #[test]
+    fn due_uses_environment_intervals_and_overrides() {
+        let (_d, mut s, _v) = shelf();
+        let old = Utc::now() - Duration::days(45);
+        s.import(
+            NewKey {
+                rotated_at: Some(old),
+                ..new("dev-old", "dev")
+            },
+            Secret::from("1"),
+        )
+        .unwrap();
+        s.import(
+            NewKey {
+                rotated_at: Some(old),
+                ..new("prod-old", "prod")
+            },
+            Secret::from("2"),
+        )
+        .unwrap();
+        let due = s.due(None).unwrap();
+        assert_eq!(
+            due.iter().map(|v| v.key.name.as_str()).collect::<Vec<_>>(),
+            vec!["dev-old"]
+        );
+        assert_eq!(due[0].state, DueState::Overdue);
+        s.set_key_interval("prod-old", Some(40)).unwrap();
+        assert_eq!(s.due(None).unwrap().len(), 2);
+        s.set_environment("dev", 60).unwrap();
+        assert_eq!(s.due(None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn remove_deletes_the_keychain_entry_and_the_row() {
+        let (_d, mut s, vault) = shelf();
+        s.import(new("a", "dev"), Secret::from("1")).unwrap();
+        s.remove("a").unwrap();
+        assert!(vault.accounts().is_empty());
+        assert_eq!(s.resolve("a").unwrap_err().code(), "key_not_found");
+        let audit = s.audit(None, 10).unwrap();
+        assert_eq!(audit[0].action, "remove");
+    }
+
+    #[test]
+    fn reading_a_secret_is_audited_without_its_value() {
+        let (_d, mut s, _v) = shelf();
+        s.import(new("a", "dev"), Secret::from("value-123"))
+            .unwrap();
+        s.secret("a", "get").unwrap();
+        let ev = s.audit(Some("a"), 10).unwrap();
+        assert_eq!(ev[0].action, "get");
+        assert!(ev.iter().all(|e| !e.detail.contains("value-123")));
+        assert!(s.show("a").unwrap().key.last_copied_at.is_some());
+    }
+
+    #[test]
+    fn var_names_must_be_shell_safe() {
+        validate_var_name("STRIPE_API_KEY").unwrap();
+        for bad in ["", "1A", "A-B", "A B", "A=B"] {
+            assert!(validate_var_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,590 @@
+//! The metadata store: SQLite at `$KEYSHELF_HOME/keyshelf.db`.
+//!
+//! It holds keys (never their values), environments, providers (never their tokens), settings and
+//! the audit log. WAL mode and a busy timeout let the desktop app and the CLI use one store at
+//! once; every multi-step write runs in an `IMMEDIATE` transaction so two processes cannot
+//! interleave a read-check-write. Schema changes are numbered migrations tracked in
+//! `PRAGMA user_version`.
+
+use crate::policy::{Environment, DEFAULT_ENVIRONMENTS};
+use crate::{Error, Result};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use serde::Serialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// The migrations, in order; `user_version` is the number applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE environments (
+        name          TEXT PRIMARY KEY,
+        interval_days INTEGER NOT NULL CHECK (interval_days > 0)
+    );
+    CREATE TABLE providers (
+        name       TEXT PRIMARY KEY,
+        config     TEXT NOT NULL,          -- JSON, never a token
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE keys (
+        id              INTEGER PRIMARY KEY,
+        provider        TEXT NOT NULL,     -- 'local' for keys of no provider
+        name            TEXT NOT NULL,
+        provider_key_id TEXT,
+        env             TEXT NOT NULL,
+        status          TEXT NOT NULL,     -- active | inactive | pending
+        has_secret      INTEGER NOT NULL DEFAULT 1,
+        remote_state    TEXT,              -- NULL (local), 'present', 'gone'
+        user            TEXT,
+        var_name        TEXT,
+        origin          TEXT NOT NULL,     -- generated | imported | provider
+        created_at      TEXT NOT NULL,
+        last_rotated_at TEXT,
+        interval_days   INTEGER,           -- per-key override of the environment's
+        snoozed_until   TEXT,
+        last_copied_at  TEXT,
+        tags            TEXT NOT NULL DEFAULT '[]',
+        notes           TEXT NOT NULL DEFAULT '',
+        UNIQUE (provider, name)
+    );
+    CREATE INDEX keys_by_name ON keys (name);
+    CREATE INDEX keys_by_provider_id ON keys (provider, provider_key_id);
+    CREATE TABLE audit (
+        id      INTEGER PRIMARY KEY,
+        at      TEXT NOT NULL,
+        key_ref TEXT,                      -- provider/name, kept after the key is gone
+        action  TEXT NOT NULL,
+        detail  TEXT NOT NULL DEFAULT ''   -- never a secret value
+    );
+    CREATE INDEX audit_by_key ON audit (key_ref, id);
+    CREATE TABLE settings (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    "#,
+];
+
+/// Formats a timestamp the way the store keeps it (RFC 3339, UTC, seconds; sorts as text).
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn parse_time(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+fn parse_opt_time(text: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    text.as_deref().map(parse_time).transpose()
+}
+
+/// A key's metadata, as stored. Never holds the secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyRecord {
+    #[serde(skip)]
+    pub id: i64,
+    pub name: String,
+    pub provider: String,
+    pub provider_key_id: Option<String>,
+    pub env: String,
+    /// The stored status (`active`, `inactive`, `pending`); output shows the derived one.
+    #[serde(skip)]
+    pub status: String,
+    pub has_secret: bool,
+    pub remote_state: Option<String>,
+    pub user: Option<String>,
+    pub var_name: Option<String>,
+    pub origin: String,
+    pub created_at: DateTime<Utc>,
+    pub last_rotated_at: Option<DateTime<Utc>>,
+    /// The key's own interval, overriding its environment's.
+    #[serde(rename = "interval_override_days")]
+    pub interval_days: Option<u32>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub last_copied_at: Option<DateTime<Utc>>,
+    pub tags: Vec<String>,
+    pub notes: String,
+}
+
+impl KeyRecord {
+    /// `provider/name`, the key's full reference and the suffix of its keychain account.
+    pub fn full_ref(&self) -> String {
+        format!("{}/{}", self.provider, self.name)
+    }
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        let tags: String = row.get("tags")?;
+        Ok(KeyRecord {
+            id: row.get("id")?,
+            name: row.get("name")?,
+            provider: row.get("provider")?,
+            provider_key_id: row.get("provider_key_id")?,
+            env: row.get("env")?,
+            status: row.get("status")?,
+            has_secret: row.get("has_secret")?,
+            remote_state: row.get("remote_state")?,
+            user: row.get("user")?,
+            var_name: row.get("var_name")?,
+            origin: row.get("origin")?,
+            created_at: parse_time(&row.get::<_, String>("created_at")?)?,
+            last_rotated_at: parse_opt_time(row.get("last_rotated_at")?)?,
+            interval_days: row.get("interval_days")?,
+            snoozed_until: parse_opt_time(row.get("snoozed_until")?)?,
+            last_copied_at: parse_opt_time(row.get("last_copied_at")?)?,
+            // Tags are written by us as a JSON array; an unreadable value shows as no tags.
+            tags: serde_json::from_str(&tags).unwrap_or_default(),
+            notes: row.get("notes")?,
+        })
+    }
+}
+
+/// What a new key row holds.
+#[derive(Debug, Clone)]
+pub struct NewKeyRecord {
+    pub name: String,
+    pub provider: String,
+    pub provider_key_id: Option<String>,
+    pub env: String,
+    pub status: String,
+    pub has_secret: bool,
+    pub remote_state: Option<String>,
+    pub user: Option<String>,
+    pub var_name: Option<String>,
+    pub origin: String,
+    pub created_at: DateTime<Utc>,
+    pub last_rotated_at: Option<DateTime<Utc>>,
+    pub tags: Vec<String>,
+    pub notes: String,
+}
+
+/// Which keys to list.
+#[derive(Debug, Clone, Default)]
+pub struct KeyFilter {
+    pub env: Option<String>,
+    pub provider: Option<String>,
+    pub name: Option<String>,
+}
+
+/// One audit event. Never holds a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    pub at: DateTime<Utc>,
+    pub key: Option<String>,
+    pub action: String,
+    pub detail: String,
+}
+
+const KEY_COLUMNS: &str = "id, provider, name, provider_key_id, env, status, has_secret, remote_state, user, var_name, origin, created_at, last_rotated_at, interval_days, snoozed_until, last_copied_at, tags, notes";
+
+/// The open store.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)
+            .map_err(|e| Error::Store(format!("cannot open {}: {e}", path.display())))?;
+        Self::init(conn)
+    }
+
+    /// An in-memory store, for tests.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self> {
+        conn.busy_timeout(Duration::from_secs(10))?;
+        // WAL lets a reader (the desktop list) and a writer (a CLI import) work at once.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let applied: usize = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if applied > MIGRATIONS.len() {
+            return Err(Error::Store(format!(
+                "the database has schema version {applied}, newer than this Keyshelf ({}); update Keyshelf",
+                MIGRATIONS.len()
+            )));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+            if i == 0 {
+                for (name, days) in DEFAULT_ENVIRONMENTS {
+                    tx.execute(
+                        "INSERT INTO environments (name, interval_days) VALUES (?1, ?2)",
+                        params![name, days],
+                    )?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Runs `f` in an `IMMEDIATE` transaction: committed when `f` succeeds, rolled back when not.
+    ///
+    /// Callers use this to put a keychain write between a check and the row it guards, so the
+    /// keychain and the store change together or not at all.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&Tx(&tx))?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Read access outside a write transaction.
+    pub fn read(&self) -> Tx<'_> {
+        Tx(&self.conn)
+    }
+}
+
+/// Queries and updates, inside a transaction or on the plain connection.
+pub struct Tx<'c>(&'c Connection);
+
+impl Tx<'_> {
+    // --- environments -----------------------------------------------------------------------
+
+    /// All environments, by name.
+    pub fn environments(&self) -> Result<Vec<Environment>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT name, interval_days FROM environments ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Environment {
+                name: r.get(0)?,
+                interval_days: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One environment.
+    pub fn environment(&self, name: &str) -> Result<Option<Environment>> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT name, interval_days FROM environments WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(Environment {
+                        name: r.get(0)?,
+                        interval_days: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Creates or updates an environment.
+    pub fn set_environment(&self, env: &Environment) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO environments (name, interval_days) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET interval_days = excluded.interval_days",
+            params![env.name, env.interval_days],
+        )?;
+        Ok(())
+    }
+
+    /// Removes an environment; refused while keys use it.
+    pub fn remove_environment(&self, name: &str) -> Result<bool> {
+        let used: i64 =
+            self.0
+                .query_row("SELECT count(*) FROM keys WHERE env = ?1", [name], |r| {
+                    r.get(0)
+                })?;
+        if used > 0 {
+            return Err(Error::invalid(
+                format!("environment {name:?}"),
+                format!("{used} key(s) still use it; move or remove them first"),
+            ));
+        }
+        Ok(self
+            .0
+            .execute("DELETE FROM environments WHERE name = ?1", [name])?
+            > 0)
+    }
+
+    // --- keys -------------------------------------------------------------------------------
+
+    /// Inserts a key; [`Error::KeyExists`] when `provider/name` is taken.
+    pub fn insert_key(&self, k: &NewKeyRecord) -> Result<KeyRecord> {
+        let tags = serde_json::to_string(&k.tags).map_err(|e| Error::Store(e.to_string()))?;
+        let res = self.0.execute(
+            "INSERT INTO keys (provider, name, provider_key_id, env, status, has_secret, remote_state, user, var_name, origin, created_at, last_rotated_at, tags, notes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                k.provider,
+                k.name,
+                k.provider_key_id,
+                k.env,
+                k.status,
+                k.has_secret,
+                k.remote_state,
+                k.user,
+                k.var_name,
+                k.origin,
+                fmt_time(k.created_at),
+                k.last_rotated_at.map(fmt_time),
+                tags,
+                k.notes
+            ],
+        );
+        match res {
+            Ok(_) => self.key_by_id(self.0.last_insert_rowid()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(Error::KeyExists(format!("{}/{}", k.provider, k.name)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// One key by row id.
+    pub fn key_by_id(&self, id: i64) -> Result<KeyRecord> {
+        let sql = format!("SELECT {KEY_COLUMNS} FROM keys WHERE id = ?1");
+        Ok(self.0.query_row(&sql, [id], KeyRecord::from_row)?)
+    }
+
+    /// Keys matching a filter, ordered by name then provider.
+    pub fn keys(&self, filter: &KeyFilter) -> Result<Vec<KeyRecord>> {
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM keys
+             WHERE (?1 IS NULL OR env = ?1) AND (?2 IS NULL OR provider = ?2) AND (?3 IS NULL OR name = ?3)
+             ORDER BY name, provider"
+        );
+        let mut stmt = self.0.prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            params![filter.env, filter.provider, filter.name],
+            KeyRecord::from_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Deletes a key row.
+    pub fn delete_key(&self, id: i64) -> Result<()> {
+        self.0.execute("DELETE FROM keys WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Sets a key's per-key rotation interval (`None` returns to the environment's).
+    pub fn set_key_interval(&self, id: i64, days: Option<u32>) -> Result<()> {
+        self.0.execute(
+            "UPDATE keys SET interval_days = ?2 WHERE id = ?1",
+            params![id, days],
+        )?;
+        Ok(())
+    }
+
+    /// Snoozes a key's reminder until a date (`None` clears it).
+    pub fn set_snooze(&self, id: i64, until: Option<DateTime<Utc>>) -> Result<()> {
+        self.0.execute(
+            "UPDATE keys SET snoozed_until = ?2 WHERE id = ?1",
+            params![id, until.map(fmt_time)],
+        )?;
+        Ok(())
+    }
+
+    /// Records that a key's value was handed out (copy, get, exec…).
+    pub fn touch_copied(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
+        self.0.execute(
+            "UPDATE keys SET last_copied_at = ?2 WHERE id = ?1",
+            params![id, fmt_time(at)],
+        )?;
+        Ok(())
+    }
+
+    /// Number of keys.
+    pub fn key_count(&self) -> Result<u64> {
+        Ok(self
+            .0
+            .query_row("SELECT count(*) FROM keys", [], |r| r.get(0))?)
+    }
+
+    // --- settings ---------------------------------------------------------------------------
+
+    /// A setting's value.
+    pub fn setting(&self, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .0
+            .query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets a setting.
+    pub fn set_setting(&self, name: &str, value: &str) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            params![name, value],
+        )?;
+        Ok(())
+    }
+
+    // --- audit ------------------------------------------------------------------------------
+
+    /// Appends an audit event. `detail` must never hold a secret value.
+    pub fn audit(&self, key: Option<&str>, action: &str, detail: &str) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO audit (at, key_ref, action, detail) VALUES (?1, ?2, ?3, ?4)",
+            params![fmt_time(Utc::now()), key, action, detail],
+        )?;
+        Ok(())
+    }
+
+    /// Audit events, newest first, for one key (`provider/name`) or all.
+    pub fn audit_events(&self, key: Option<&str>, limit: usize) -> Result<Vec<AuditEvent>> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT at, key_ref, action, detail FROM audit WHERE (?1 IS NULL OR key_ref = ?1) ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![key, limit as i64], |r| {
+            Ok(AuditEvent {
+                at: parse_time(&r.get::<_, String>(0)?)?,
+                key: r.get(1)?,
+                action: r.get(2)?,
+                detail: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The raw connection, for modules that own tables of their own (providers, rotations).
+    pub fn conn(&self) -> &Connection {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_key(name: &str) -> NewKeyRecord {
+        NewKeyRecord {
+            name: name.into(),
+            provider: "local".into(),
+            provider_key_id: None,
+            env: "dev".into(),
+            status: "active".into(),
+            has_secret: true,
+            remote_state: None,
+            user: None,
+            var_name: None,
+            origin: "generated".into(),
+            created_at: Utc::now(),
+            last_rotated_at: None,
+            tags: vec!["ci".into()],
+            notes: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_new_store_has_the_default_environments() {
+        let s = Store::open_in_memory().unwrap();
+        let envs = s.read().environments().unwrap();
+        let got: Vec<(&str, u32)> = envs
+            .iter()
+            .map(|e| (e.name.as_str(), e.interval_days))
+            .collect();
+        assert_eq!(got, vec![("dev", 30), ("prod", 90), ("staging", 60)]);
+    }
+
+    #[test]
+    fn keys_round_trip_and_names_are_unique_per_provider() {
+        let mut s = Store::open_in_memory().unwrap();
+        let k = s.write(|tx| tx.insert_key(&new_key("a"))).unwrap();
+        assert_eq!(k.name, "a");
+        assert_eq!(k.tags, vec!["ci".to_string()]);
+        let dup = s.write(|tx| tx.insert_key(&new_key("a"))).unwrap_err();
+        assert_eq!(dup.code(), "key_exists");
+        let other = NewKeyRecord {
+            provider: "acme".into(),
+            ..new_key("a")
+        };
+        s.write(|tx| tx.insert_key(&other)).unwrap();
+        let all = s
+            .read()
+            .keys(&KeyFilter {
+                name: Some("a".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(all.len(), 2);
+    }
+
+    #[test]
+    fn a_failed_write_closure_rolls_back() {
+        let mut s = Store::open_in_memory().unwrap();
+        let err = s
+            .write(|tx| {
+                tx.insert_key(&new_key("a"))?;
+                Err::<(), _>(Error::invalid("x", "y"))
+            })
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_input");
+        assert_eq!(s.read().key_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn reopening_a_store_keeps_data_and_does_not_migrate_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        {
+            let mut s = Store::open(&path).unwrap();
+            s.write(|tx| tx.insert_key(&new_key("a"))).unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.read().key_count().unwrap(), 1);
+        assert_eq!(s.read().environments().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_with_advice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = Store::open(&path).err().unwrap();
+        assert!(err.to_string().contains("update Keyshelf"));
+    }
+
+    #[test]
+    fn environments_in_use_cannot_be_removed() {
+        let mut s = Store::open_in_memory().unwrap();
+        s.write(|tx| tx.insert_key(&new_key("a"))).unwrap();
+        assert!(s.read().remove_environment("dev").is_err());
+        assert!(s.read().remove_environment("prod").unwrap());
+    }
+
+    #[test]
+    fn audit_is_newest_first_and_filtered_by_key() {
+        let s = Store::open_in_memory().unwrap();
+        s.read().audit(Some("local/a"), "create", "").unwrap();
+        s.read().audit(Some("local/b"), "get", "").unwrap();
+        s.read().audit(Some("local/a"), "get", "stdout").unwrap();
+        let ev = s.read().audit_events(Some("local/a"), 10).unwrap();
+        assert_eq!(
+            ev.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            vec!["get", "create"]
+        );
+    }
+}
