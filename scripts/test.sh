@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test inside a private test session (scripts/with-keyring.sh): a throwaway HOME, a
+# private D-Bus bus with an unlocked gnome-keyring, Xvfb. Stops at the first failing suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The bus log fills with portal warnings under Xvfb (no GTK portal backend): harmless noise.
+filter() { grep -v -E 'xdg-desktop-portal|dbus-daemon\[[0-9]+\]|Failed to set fd limit' || true; }
+
+echo "== cargo test (core, CLI, simulator, desktop shell, end to end)" >&2
+scripts/with-keyring.sh cargo test --workspace --locked --no-fail-fast 2> >(filter >&2)
+
+if [[ -f ui/package.json ]]; then
+  echo "== vitest (UI)" >&2
+  (cd ui && npm run --silent test)
+fi
