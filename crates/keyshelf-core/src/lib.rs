@@ -6,6 +6,7 @@
 //! - [`store`]: the SQLite metadata store (keys, environments, providers, audit; never values).
 //! - [`generate`]: strong local key generation.
 //! - [`policy`]: environments, rotation intervals and due states.
+//! - [`provider`]: how keys are presented to providers (the seeds' schemes) and their management API.
 //! - [`names`]: key-name validation, references (`KEYREF`) and the naming convention.
 //! - [`shelf`]: [`Keyshelf`], the facade the CLI and the desktop shell call.
 //! - [`error`]: [`Error`], with a stable code and a message a person can act on.
@@ -14,6 +15,7 @@ pub mod error;
 pub mod generate;
 pub mod names;
 pub mod policy;
+pub mod provider;
 pub mod secret;
 pub mod shelf;
 pub mod store;
