@@ -9,7 +9,7 @@ setup:
 	@scripts/setup.sh
 
 ui: setup
-	@cd ui && npm run --silent build
+	@if [[ -f ui/package.json ]]; then cd ui && npm run --silent build; fi
 
 build: setup ui
 	$(CARGO) build --workspace --locked
