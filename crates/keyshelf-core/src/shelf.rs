@@ -330,14 +330,21 @@ impl Keyshelf {
         Ok(secret)
     }
 
-    /// Removes a key from Keyshelf: its keychain entry and its metadata (not from a provider).
+    /// Removes a key from Keyshelf: its metadata, then its keychain entry (not from a provider).
+    ///
+    /// The row goes first: a crash in between leaves an orphaned keychain item (harmless, and
+    /// removable with `secret-tool clear`), never a row that points at a secret that is gone.
     pub fn remove(&mut self, keyref: &str) -> Result<KeyRecord> {
         let key = self.resolve(keyref)?;
-        let vault = Arc::clone(&self.vault);
+        // Check the keychain is usable before committing to anything.
+        let account = vault::key_account(&key.provider, &key.name);
+        self.vault.get(&account)?;
         self.store.write(|tx| {
             tx.delete_key(key.id)?;
-            vault.delete(&vault::key_account(&key.provider, &key.name))?;
             tx.audit(Some(&key.full_ref()), "remove", "")
+        })?;
+        self.vault.delete(&account).map_err(|e| Error::Keychain {
+            detail: format!("{} was removed from Keyshelf, but its keychain item {account:?} could not be deleted ({e}); delete it with `secret-tool clear service keyshelf username {account}`", key.full_ref()),
         })?;
         Ok(key)
     }
