@@ -50,6 +50,15 @@ pub trait Vault: Send + Sync {
 pub struct KeyringVault;
 
 impl KeyringVault {
+    /// Starts connecting to the keychain on a background thread, so a command that will read a
+    /// secret overlaps the D-Bus handshake (most of a lookup's cost) with its store work.
+    pub fn connect_in_background() {
+        std::thread::spawn(|| {
+            // The result is kept by `keyring` and reported by the first real call.
+            let _ = keyring::Entry::store_status();
+        });
+    }
+
     fn entry(account: &str) -> Result<keyring::Entry> {
         keyring::Entry::new(SERVICE, account).map_err(keychain_error)
     }

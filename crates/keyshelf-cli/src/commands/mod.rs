@@ -5,6 +5,7 @@ mod keys;
 mod policy;
 
 use crate::cli::{Cli, Command};
+use keyshelf_core::vault::KeyringVault;
 use keyshelf_core::{Keyshelf, Result};
 use std::process::ExitCode;
 
@@ -17,7 +18,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(a) => keys::import(&mut open()?, a, json),
         Command::List(a) => keys::list(&open()?, a, json),
         Command::Show(a) => keys::show(&open()?, &a.keyref, json),
-        Command::Get(a) => keys::get(&mut open()?, &a.keyref),
+        Command::Get(a) => {
+            KeyringVault::connect_in_background();
+            keys::get(&mut open()?, &a.keyref)
+        }
         Command::Remove(a) => keys::remove(&mut open()?, a, json),
         Command::Edit(a) => keys::edit(&mut open()?, a, json),
         Command::Snooze(a) => keys::snooze(&mut open()?, a, json),

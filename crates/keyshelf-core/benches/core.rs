@@ -1,0 +1,77 @@
+//! Criterion benches for the core's hot paths: generation, due computation, store writes and the
+//! listing the CLI and desktop show. Run with `cargo bench -p keyshelf-core` (or `make bench`).
+
+use chrono::{Duration, Utc};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use keyshelf_core::generate::{generate, Spec};
+use keyshelf_core::policy::due;
+use keyshelf_core::store::{KeyFilter, NewKeyRecord, Store};
+use std::hint::black_box;
+
+fn record(i: usize) -> NewKeyRecord {
+    NewKeyRecord {
+        name: format!("dev-bench-{i:06}"),
+        provider: "bench".into(),
+        provider_key_id: Some(i.to_string()),
+        env: "dev".into(),
+        status: "active".into(),
+        has_secret: true,
+        remote_state: Some("present".into()),
+        user: None,
+        var_name: None,
+        origin: "provider".into(),
+        created_at: Utc::now() - Duration::days((i % 90) as i64),
+        last_rotated_at: None,
+        tags: vec![],
+        notes: String::new(),
+    }
+}
+
+fn bench_generate(c: &mut Criterion) {
+    let spec = Spec::default();
+    c.bench_function("generate 64 base62", |b| {
+        b.iter(|| generate(black_box(&spec)))
+    });
+    let pair = Spec {
+        pair: true,
+        ..Spec::default()
+    };
+    c.bench_function("generate id:secret pair", |b| {
+        b.iter(|| generate(black_box(&pair)))
+    });
+}
+
+fn bench_due(c: &mut Criterion) {
+    let now = Utc::now();
+    let created: Vec<_> = (0..10_000).map(|i| now - Duration::days(i % 200)).collect();
+    c.bench_function("due state of 10,000 keys", |b| {
+        b.iter(|| {
+            created
+                .iter()
+                .filter(|&&t| due(t, None, 30, 7, None, now).days_left < 0)
+                .count()
+        })
+    });
+}
+
+fn bench_store(c: &mut Criterion) {
+    c.bench_function("store insert 1,000 keys in one transaction", |b| {
+        b.iter_batched(
+            || Store::open_in_memory().expect("store"),
+            |mut s| {
+                s.write(|tx| (0..1_000).try_for_each(|i| tx.insert_key(&record(i)).map(drop)))
+                    .expect("insert")
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let mut s = Store::open_in_memory().expect("store");
+    s.write(|tx| (0..10_000).try_for_each(|i| tx.insert_key(&record(i)).map(drop)))
+        .expect("seed");
+    c.bench_function("store read 10,000 keys", |b| {
+        b.iter(|| s.read().keys(&KeyFilter::default()).expect("keys").len())
+    });
+}
+
+criterion_group!(benches, bench_generate, bench_due, bench_store);
+criterion_main!(benches);

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make bench`: release builds, then every benchmark beside its peer inside a private keyring
+# session. Results: .bench/results.md (copy the table into BENCHMARKS.md when it changes).
+# BENCH_SMOKE=1 runs a small, quick version that only checks the benchmarks still work.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .bench
+rm -f .bench/extra-rows.json
+
+echo "== release build" >&2
+cargo build --release --locked -q -p keyshelf-cli -p keyshelf-core --example seed_store --bin keyshelf
+
+echo "== whole-process timings (lookup, listing, sizes)" >&2
+WITH_KEYRING_NO_X=1 scripts/with-keyring.sh python3 scripts/bench/measure.py \
+  2> >(grep -v -E 'dbus-daemon\[[0-9]+\]' >&2)
+
+if [[ -z "${BENCH_SMOKE:-}" ]]; then
+  echo "== in-process (Criterion)" >&2
+  cargo bench -q -p keyshelf-core --bench core -- --noplot 2>&1 | grep -E '^[a-z].*|time:' | tee .bench/criterion.txt
+fi

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Keyshelf's benchmark driver: whole-process timings beside their peers, interleaved.
+
+Run by scripts/bench.sh inside a private keyring session (scripts/with-keyring.sh). Each figure is
+the median of N runs; the commands of one comparison run in turn (A, B, C, A, B, C, ...) so a noisy
+neighbour hits all of them alike, and the result is reported as a ratio to the peer. Writes a
+Markdown table to .bench/results.md and prints it.
+"""
+import json, os, statistics, subprocess, sys, time, tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REL = os.path.join(ROOT, "target", "release")
+KEYSHELF = os.path.join(REL, "keyshelf")
+SEED = os.path.join(REL, "examples", "seed_store")
+SMOKE = bool(os.environ.get("BENCH_SMOKE"))
+RUNS = 5 if SMOKE else int(os.environ.get("BENCH_RUNS", "31"))
+OUT = os.path.join(ROOT, ".bench")
+
+rows = []  # (section, figure, value, peer, ratio, target, verdict)
+
+
+def run_once(cmd, env=None, stdin=None):
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, env=env, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    dt = (time.perf_counter() - t0) * 1000
+    if p.returncode not in (0, 3):  # `due` exits 3 when a key is overdue, by design
+        sys.exit(f"bench: {cmd} failed ({p.returncode}): {p.stderr.decode(errors='replace')}")
+    return dt
+
+
+def interleaved(cmds, runs=RUNS, env=None):
+    """Median milliseconds for each named command, run in turn."""
+    times = {name: [] for name in cmds}
+    for name, cmd in cmds.items():  # one warm-up each (page cache, D-Bus activation)
+        run_once(cmd, env)
+    for _ in range(runs):
+        for name, cmd in cmds.items():
+            times[name].append(run_once(cmd, env))
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def home_env(home):
+    env = dict(os.environ)
+    env["KEYSHELF_HOME"] = home
+    return env
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+def bench_lookup():
+    home = tempfile.mkdtemp(prefix="ks-bench-")
+    env = home_env(home)
+    name = "bench-lookup-key"
+    subprocess.run([KEYSHELF, "generate", name, "--env", "dev"], env=env, check=True, stderr=subprocess.DEVNULL)
+    account = f"local/{name}"
+    py = [sys.executable, "-c", "import sys,keyring; sys.stdout.write(keyring.get_password('keyshelf', sys.argv[1]))", account]
+    m = interleaved({
+        "keyshelf": [KEYSHELF, "get", name],
+        "secret-tool": ["secret-tool", "lookup", "service", "keyshelf", "username", account],
+        "python": py,
+    }, env=env)
+    r_st = m["keyshelf"] / m["secret-tool"]
+    r_py = m["python"] / m["keyshelf"]
+    rows.append(("lookup", "`keyshelf get`", f"{m['keyshelf']:.1f} ms", f"secret-tool {m['secret-tool']:.1f} ms", f"{r_st:.2f}×", "≤ 1.0× secret-tool", verdict(r_st <= 1.0)))
+    rows.append(("lookup", "`keyshelf get`", f"{m['keyshelf']:.1f} ms", f"Python keyring {m['python']:.1f} ms", f"{r_py:.1f}× faster", "≥ 10× faster", verdict(r_py >= 10)))
+
+
+def seeded_home(n):
+    home = tempfile.mkdtemp(prefix=f"ks-bench-{n}-")
+    subprocess.run([SEED, home, str(n)], check=True)
+    return home
+
+
+def bench_listing():
+    sizes = [10_000] if SMOKE else [10_000, 100_000]
+    for n in sizes:
+        home = seeded_home(n)
+        env = home_env(home)
+        db = os.path.join(home, "keyshelf.db")
+        m = interleaved({
+            "list": [KEYSHELF, "list", "--json"],
+            "due": [KEYSHELF, "due", "--json"],
+            "sqlite3": ["sqlite3", "-json", db, "SELECT * FROM keys ORDER BY name, provider"],
+        }, runs=max(5, RUNS // 3), env=env)
+        peer = f"sqlite3 -json {m['sqlite3']:.0f} ms"
+        lt = {10_000: 100}.get(n)
+        dt = {100_000: 200}.get(n)
+        rows.append(("listing", f"`list --json`, {n:,} keys", f"{m['list']:.0f} ms", peer, f"{m['list']/m['sqlite3']:.2f}×",
+                     f"< {lt} ms" if lt else "-", verdict(m["list"] < lt) if lt else "-"))
+        rows.append(("listing", f"`due --json`, {n:,} keys", f"{m['due']:.0f} ms", peer, f"{m['due']/m['sqlite3']:.2f}×",
+                     f"< {dt} ms" if dt else "-", verdict(m["due"] < dt) if dt else "-"))
+
+
+def bench_sizes():
+    for label, path in [("CLI `keyshelf`", KEYSHELF), ("desktop `keyshelf-desktop`", os.path.join(REL, "keyshelf-desktop"))]:
+        if os.path.exists(path):
+            rows.append(("size", label, f"{os.path.getsize(path)/1e6:.1f} MB", "-", "-", "-", "-"))
+    debs = []
+    bundle = os.path.join(REL, "bundle", "deb")
+    if os.path.isdir(bundle):
+        debs = [f for f in os.listdir(bundle) if f.endswith(".deb")]
+    for d in debs:
+        rows.append(("size", f"`.deb` {d}", f"{os.path.getsize(os.path.join(bundle, d))/1e6:.1f} MB", "-", "-", "-", "-"))
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    bench_lookup()
+    bench_listing()
+    extra = os.path.join(OUT, "extra-rows.json")  # rows added by other stages of scripts/bench.sh
+    if os.path.exists(extra):
+        rows.extend(tuple(r) for r in json.load(open(extra)))
+    bench_sizes()
+    lines = [
+        f"Keyshelf benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, median of {RUNS} interleaved runs" + (" (smoke run)" if SMOKE else ""),
+        "",
+        "| area | figure | Keyshelf | peer | ratio | target | |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    text = "\n".join(lines) + "\n"
+    open(os.path.join(OUT, "results.md"), "w").write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
