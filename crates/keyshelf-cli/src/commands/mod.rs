@@ -3,6 +3,7 @@
 
 mod keys;
 mod policy;
+mod provider;
 
 use crate::cli::{Cli, Command};
 use keyshelf_core::vault::KeyringVault;
@@ -28,6 +29,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(a) => keys::audit(&open()?, a, json),
         Command::Policy(p) => policy::run(&mut open()?, p, json),
         Command::Due(a) => policy::due(&open()?, a, json),
+        Command::Provider(c) => provider::run(&mut open()?, c, json),
+        Command::Create(a) => provider::create(&mut open()?, a, json),
+        Command::Sync(a) => provider::sync(&mut open()?, a, json),
+        Command::Activate(a) => provider::set_active(&mut open()?, &a.keyref, true, json),
+        Command::Deactivate(a) => provider::set_active(&mut open()?, &a.keyref, false, json),
+        Command::Delete(a) => provider::delete(&mut open()?, a, json),
+        Command::Verify(a) => provider::verify(&mut open()?, &a.keyref, json),
+        Command::Export(a) => provider::export(&open()?, a, json),
+        Command::Usage(a) => provider::usage(&open()?, &a.provider, json),
         // Needs no store.
         Command::SuggestName(a) => keys::suggest_name(&a, json),
     }
