@@ -27,10 +27,11 @@ pub fn for_error(e: &Error) -> u8 {
         | "provider_exists"
         | "confirmation_required" => USAGE,
         "key_not_found" | "ambiguous_key" | "provider_not_found" => NOT_FOUND,
-        "keychain_unavailable" | "keychain_locked" | "keychain_error" | "secret_missing"
-        | "key_not_stored" => {
-            KEYCHAIN
-        }
+        "keychain_unavailable"
+        | "keychain_locked"
+        | "keychain_error"
+        | "secret_missing"
+        | "key_not_stored" => KEYCHAIN,
         code if code.starts_with("provider_") => PROVIDER,
         _ => FAILURE,
     }

@@ -88,7 +88,10 @@ fn main() -> std::process::ExitCode {
     let sim = match keyshelf_provider_sim::spawn(config, a.port) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("keyshelf-provider-sim: cannot listen on 127.0.0.1:{}: {e}", a.port);
+            eprintln!(
+                "keyshelf-provider-sim: cannot listen on 127.0.0.1:{}: {e}",
+                a.port
+            );
             return std::process::ExitCode::from(1);
         }
     };

@@ -88,7 +88,9 @@ fn wrap(envelope: Envelope, value: Value, is_list: bool) -> Value {
         Envelope::Bare => value,
         Envelope::Data => json!({ "data": value }),
         Envelope::Success => json!({ "success": true, "data": value }),
-        Envelope::Items if is_list => json!({ "items": value, "total": value.as_array().map_or(0, Vec::len) }),
+        Envelope::Items if is_list => {
+            json!({ "items": value, "total": value.as_array().map_or(0, Vec::len) })
+        }
         Envelope::ApiKeys if is_list => json!({ "api_keys": value }),
         Envelope::Items | Envelope::ApiKeys => value,
     }
@@ -101,13 +103,17 @@ fn ok(sim: &Sim, value: Value, is_list: bool) -> Response {
 // --- management authentication ----------------------------------------------------------------
 
 /// Checks the management Bearer token (static or OAuth2-issued). Seed 004's 401 otherwise.
+#[allow(clippy::result_large_err)] // handlers return the Response as is
 fn authorize(sim: &mut Sim, headers: &HeaderMap) -> Result<(), Response> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let Some(token) = bearer else {
-        return Err(fail(StatusCode::UNAUTHORIZED, "Invalid or missing authentication"));
+        return Err(fail(
+            StatusCode::UNAUTHORIZED,
+            "Invalid or missing authentication",
+        ));
     };
     if token == sim.config.token {
         return Ok(());
@@ -116,13 +122,19 @@ fn authorize(sim: &mut Sim, headers: &HeaderMap) -> Result<(), Response> {
         Some(exp) if *exp > Instant::now() => Ok(()),
         Some(_) => {
             sim.stats.stale_tokens += 1;
-            Err(fail(StatusCode::UNAUTHORIZED, "Invalid or missing authentication"))
+            Err(fail(
+                StatusCode::UNAUTHORIZED,
+                "Invalid or missing authentication",
+            ))
         }
         None => {
             if token.starts_with("simtok_") {
                 sim.stats.stale_tokens += 1;
             }
-            Err(fail(StatusCode::UNAUTHORIZED, "Invalid or missing authentication"))
+            Err(fail(
+                StatusCode::UNAUTHORIZED,
+                "Invalid or missing authentication",
+            ))
         }
     }
 }
@@ -268,11 +280,7 @@ async fn export(State(s): State<Shared>, headers: HeaderMap) -> Response {
             k.last_used_at.as_deref().unwrap_or("")
         ));
     }
-    (
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-        csv,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response()
 }
 
 fn csv_field(v: &str) -> String {
@@ -312,7 +320,12 @@ fn presented(
     headers: &HeaderMap,
     query: &HashMap<String, String>,
 ) -> Option<(String, &'static str, Option<String>)> {
-    let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let h = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     if let Some(auth) = h("authorization") {
         if let Some(b) = auth.strip_prefix("Bearer ") {
             return Some((b.to_owned(), "bearer", None));
@@ -324,7 +337,11 @@ fn presented(
     }
     if let Some(k) = h("x-api-key") {
         let user = h("x-username");
-        let scheme = if user.is_some() { "x-api-key-username" } else { "x-api-key" };
+        let scheme = if user.is_some() {
+            "x-api-key-username"
+        } else {
+            "x-api-key"
+        };
         return Some((k, scheme, user));
     }
     if let Some(k) = h("apikey") {
@@ -360,7 +377,10 @@ async fn verify(
     if let Some(u) = user {
         if u != k.user {
             sim.log_use(k.id, &route, scheme, 401);
-            return fail(StatusCode::UNAUTHORIZED, "Invalid or missing authentication");
+            return fail(
+                StatusCode::UNAUTHORIZED,
+                "Invalid or missing authentication",
+            );
         }
     }
     sim.log_use(k.id, &route, scheme, 200);

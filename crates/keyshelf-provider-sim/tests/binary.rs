@@ -27,14 +27,25 @@ fn start(args: &[&str]) -> Sim {
         .spawn()
         .expect("spawn simulator");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
     let url = line.trim().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    Sim { child, addr: url.trim_start_matches("http://").to_owned() }
+    Sim {
+        child,
+        addr: url.trim_start_matches("http://").to_owned(),
+    }
 }
 
 /// One request; returns (status, headers, body).
-fn call(sim: &Sim, method: &str, path: &str, auth: Option<&str>, body: &str) -> (u16, String, String) {
+fn call(
+    sim: &Sim,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: &str,
+) -> (u16, String, String) {
     let mut s = TcpStream::connect(&sim.addr).expect("connect");
     let auth = auth.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     write!(s, "{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).expect("write");
@@ -51,13 +62,34 @@ const T: Option<&str> = Some("sim-management-token-not-real");
 #[test]
 fn port_zero_prints_the_url_and_the_api_answers() {
     let sim = start(&["--plan", "free"]);
-    let (st, _, body) = call(&sim, "POST", "/api-keys/generate", T, r#"{"api_key_name":"a","user":"u"}"#);
+    let (st, _, body) = call(
+        &sim,
+        "POST",
+        "/api-keys/generate",
+        T,
+        r#"{"api_key_name":"a","user":"u"}"#,
+    );
     assert_eq!(st, 200, "{body}");
     assert!(body.contains("\"api_key\":\"simkey_"), "{body}");
-    call(&sim, "POST", "/api-keys/generate", T, r#"{"api_key_name":"b","user":"u"}"#);
-    let (st, _, body) = call(&sim, "POST", "/api-keys/generate", T, r#"{"api_key_name":"c","user":"u"}"#);
+    call(
+        &sim,
+        "POST",
+        "/api-keys/generate",
+        T,
+        r#"{"api_key_name":"b","user":"u"}"#,
+    );
+    let (st, _, body) = call(
+        &sim,
+        "POST",
+        "/api-keys/generate",
+        T,
+        r#"{"api_key_name":"c","user":"u"}"#,
+    );
     assert_eq!(st, 403);
-    assert!(body.contains("\"success\":false") && body.contains("limit"), "{body}");
+    assert!(
+        body.contains("\"success\":false") && body.contains("limit"),
+        "{body}"
+    );
     let (st, _, body) = call(&sim, "GET", "/api-keys", None, "");
     assert_eq!(st, 401);
     assert!(body.contains("Invalid or missing authentication"));
@@ -68,11 +100,20 @@ fn port_zero_prints_the_url_and_the_api_answers() {
 #[test]
 fn faults_can_be_set_at_run_time_and_429_carries_retry_after() {
     let sim = start(&[]);
-    let (st, _, _) = call(&sim, "POST", "/_sim/faults", None, r#"{"fail_429":1,"retry_after_secs":7}"#);
+    let (st, _, _) = call(
+        &sim,
+        "POST",
+        "/_sim/faults",
+        None,
+        r#"{"fail_429":1,"retry_after_secs":7}"#,
+    );
     assert_eq!(st, 204);
     let (st, head, _) = call(&sim, "GET", "/api-keys", T, "");
     assert_eq!(st, 429);
-    assert!(head.to_ascii_lowercase().contains("retry-after: 7"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("retry-after: 7"),
+        "{head}"
+    );
     let (st, _, _) = call(&sim, "GET", "/api-keys", T, "");
     assert_eq!(st, 200);
 }
@@ -84,5 +125,9 @@ fn a_ten_thousand_key_list_is_served_quickly() {
     let (st, _, body) = call(&sim, "GET", "/api-keys", T, "");
     assert_eq!(st, 200);
     assert_eq!(body.matches("\"api_key_name\"").count(), 10_000);
-    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
 }

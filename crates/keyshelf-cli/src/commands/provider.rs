@@ -22,7 +22,9 @@ pub fn run(shelf: &mut Keyshelf, c: ProviderCommand, json: bool) -> Result<ExitC
                     "Provider {} answers: {} key(s){}.",
                     check.provider,
                     check.keys,
-                    check.key_limit.map_or(String::new(), |l| format!(" of at most {l}"))
+                    check
+                        .key_limit
+                        .map_or(String::new(), |l| format!(" of at most {l}"))
                 ));
             }
             Ok(ExitCode::SUCCESS)
@@ -32,7 +34,10 @@ pub fn run(shelf: &mut Keyshelf, c: ProviderCommand, json: bool) -> Result<ExitC
             if json {
                 output::json(&serde_json::json!({ "removed": p.name }))?;
             } else {
-                output::note(&format!("Removed provider {} and its token from the keychain.", p.name));
+                output::note(&format!(
+                    "Removed provider {} and its token from the keychain.",
+                    p.name
+                ));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -49,9 +54,12 @@ fn add(shelf: &mut Keyshelf, a: ProviderAddArgs, json: bool) -> Result<ExitCode>
     p.default_env = a.env;
     p.timeout_secs = a.timeout;
     for spec in &a.paths {
-        let (name, path) = spec
-            .split_once('=')
-            .ok_or_else(|| Error::invalid("--path", format!("{spec:?}: use NAME=PATH, e.g. list=/v1/keys")))?;
+        let (name, path) = spec.split_once('=').ok_or_else(|| {
+            Error::invalid(
+                "--path",
+                format!("{spec:?}: use NAME=PATH, e.g. list=/v1/keys"),
+            )
+        })?;
         p.paths.set(name, path)?;
     }
     // Refuse bad settings before asking for the token.
@@ -64,7 +72,10 @@ fn add(shelf: &mut Keyshelf, a: ProviderAddArgs, json: bool) -> Result<ExitCode>
         ManagementAuth::Oauth2 => "OAuth2 client_id:client_secret",
     };
     let credential = input::read_secret(&format!("{what} for {}: ", p.name))?;
-    let p = shelf.add_provider(NewProvider { profile: p, credential })?;
+    let p = shelf.add_provider(NewProvider {
+        profile: p,
+        credential,
+    })?;
     if json {
         output::json(&p)?;
     } else {
@@ -87,13 +98,20 @@ fn list(shelf: &Keyshelf, json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{:<20}  {:<7}  {:<18}  {:<6}  {:<20}  BASE URL", "NAME", "AUTH", "KEY SCHEME", "LIMIT", "ADDED");
+    let _ = writeln!(
+        out,
+        "{:<20}  {:<7}  {:<18}  {:<6}  {:<20}  BASE URL",
+        "NAME", "AUTH", "KEY SCHEME", "LIMIT", "ADDED"
+    );
     for p in &all {
         let _ = writeln!(
             out,
             "{:<20}  {:<7}  {:<18}  {:<6}  {:<20}  {}",
             p.name,
-            serde_json::to_value(p.auth).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            serde_json::to_value(p.auth)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
             p.key_scheme.as_str(),
             p.key_limit.map_or("-".into(), |l| l.to_string()),
             time_text(p.created_at),
@@ -166,7 +184,12 @@ pub fn sync(shelf: &mut Keyshelf, a: SyncArgs, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn set_active(shelf: &mut Keyshelf, keyref: &str, active: bool, json: bool) -> Result<ExitCode> {
+pub fn set_active(
+    shelf: &mut Keyshelf,
+    keyref: &str,
+    active: bool,
+    json: bool,
+) -> Result<ExitCode> {
     let view = shelf.set_key_active(keyref, active)?;
     if json {
         output::json(&view)?;
@@ -185,16 +208,27 @@ pub fn delete(shelf: &mut Keyshelf, a: RemoveArgs, json: bool) -> Result<ExitCod
     if !a.yes {
         input::confirm_by_typing(
             &key.name,
-            &format!("This deletes {} on its provider, permanently, and its secret from the keychain", key.full_ref()),
+            &format!(
+                "This deletes {} on its provider, permanently, and its secret from the keychain",
+                key.full_ref()
+            ),
         )?;
     }
     let (key, already_gone) = shelf.delete_key(&key.full_ref())?;
     if json {
-        output::json(&serde_json::json!({ "deleted": key.full_ref(), "already_gone": already_gone }))?;
+        output::json(
+            &serde_json::json!({ "deleted": key.full_ref(), "already_gone": already_gone }),
+        )?;
     } else if already_gone {
-        output::note(&format!("{} was already gone on the provider; removed it locally.", key.full_ref()));
+        output::note(&format!(
+            "{} was already gone on the provider; removed it locally.",
+            key.full_ref()
+        ));
     } else {
-        output::note(&format!("Deleted {} on the provider and from the keychain.", key.full_ref()));
+        output::note(&format!(
+            "Deleted {} on the provider and from the keychain.",
+            key.full_ref()
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -223,7 +257,11 @@ pub fn export(shelf: &Keyshelf, a: ExportArgs, json: bool) -> Result<ExitCode> {
             if json {
                 output::json(&serde_json::json!({ "written": path, "bytes": csv.len() }))?;
             } else {
-                output::note(&format!("Wrote the export of {} to {}.", a.provider, path.display()));
+                output::note(&format!(
+                    "Wrote the export of {} to {}.",
+                    a.provider,
+                    path.display()
+                ));
             }
         }
         None => {

@@ -72,7 +72,10 @@ impl<'a> Client<'a> {
             .user_agent(concat!("keyshelf/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
-                ProviderError::new(Kind::Unreachable, format!("cannot set up HTTPS: {}", e.without_url()))
+                ProviderError::new(
+                    Kind::Unreachable,
+                    format!("cannot set up HTTPS: {}", e.without_url()),
+                )
             })?;
         Ok(Client {
             profile,
@@ -100,7 +103,16 @@ impl<'a> Client<'a> {
                 "Authorization".to_owned(),
                 Secret::new(format!("Bearer {}", bearer.expose())),
             )];
-            let reply = self.send(&method, url.clone(), &label, &headers, body, None, repeat, &[&bearer])?;
+            let reply = self.send(
+                &method,
+                url.clone(),
+                &label,
+                &headers,
+                body,
+                None,
+                repeat,
+                &[&bearer],
+            )?;
             if reply.status == 401 && self.profile.auth == ManagementAuth::Oauth2 && !fresh {
                 // The cached token was revoked or expired early: fetch a new one, once. Safe for
                 // POST too: a 401 was not processed.
@@ -201,7 +213,12 @@ impl<'a> Client<'a> {
             .get("access_token")
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ProviderError::new(Kind::BadResponse, format!("{label}: the answer has no access_token")))?;
+            .ok_or_else(|| {
+                ProviderError::new(
+                    Kind::BadResponse,
+                    format!("{label}: the answer has no access_token"),
+                )
+            })?;
         let expires_in = v.get("expires_in").and_then(Value::as_u64).unwrap_or(3600);
         Ok((Secret::new(token.to_owned()), expires_in))
     }
@@ -217,25 +234,50 @@ impl<'a> Client<'a> {
             )
         })?;
         if self.profile.key_scheme.needs_insecure_consent() && !self.profile.insecure_accepted {
-            return Err(Error::invalid("key scheme", "the query scheme was not accepted as insecure"));
+            return Err(Error::invalid(
+                "key scheme",
+                "the query scheme was not accepted as insecure",
+            ));
         }
         let presentation = self.profile.key_scheme.present(key, user)?;
         let mut url = self.profile.url(path, None)?;
         let label = format!("GET {}", url.path());
         if let Some((user, pass)) = &presentation.userinfo {
             // reqwest moves URL userinfo into an Authorization: Basic header and off the URL.
-            let bad = || ProviderError::new(Kind::InsecureUrl, format!("{label}: the key cannot be put in this URL"));
+            let bad = || {
+                ProviderError::new(
+                    Kind::InsecureUrl,
+                    format!("{label}: the key cannot be put in this URL"),
+                )
+            };
             url.set_username(user).map_err(|()| bad())?;
             url.set_password(Some(pass.expose())).map_err(|()| bad())?;
         }
         if let Some((name, value)) = &presentation.query {
             url.query_pairs_mut().append_pair(name, value.expose());
         }
-        let reply = self.send(&Method::GET, url, &label, &presentation.headers, None, None, Repeat::Idempotent, &[key])?;
+        let reply = self.send(
+            &Method::GET,
+            url,
+            &label,
+            &presentation.headers,
+            None,
+            None,
+            Repeat::Idempotent,
+            &[key],
+        )?;
         if !(200..300).contains(&reply.status) {
-            return Err(scrub(errors::from_status(&label, reply.status, &reply.body, false), &[key]).into());
+            return Err(scrub(
+                errors::from_status(&label, reply.status, &reply.body, false),
+                &[key],
+            )
+            .into());
         }
-        let v = if reply.body.is_empty() { Value::Null } else { parse_json(&label, &reply.body)? };
+        let v = if reply.body.is_empty() {
+            Value::Null
+        } else {
+            parse_json(&label, &reply.body)?
+        };
         Ok((reply.status, v))
     }
 
@@ -260,9 +302,13 @@ impl<'a> Client<'a> {
         loop {
             let mut req = self.http.request(method.clone(), url.clone());
             for (name, value) in headers {
-                let mut v = reqwest::header::HeaderValue::from_str(value.expose()).map_err(|_| {
-                    Error::invalid("key", "it holds characters that cannot be sent in an HTTP header")
-                })?;
+                let mut v =
+                    reqwest::header::HeaderValue::from_str(value.expose()).map_err(|_| {
+                        Error::invalid(
+                            "key",
+                            "it holds characters that cannot be sent in an HTTP header",
+                        )
+                    })?;
                 v.set_sensitive(true);
                 req = req.header(name.as_str(), v);
             }
@@ -271,13 +317,20 @@ impl<'a> Client<'a> {
             }
             if let Some(f) = form {
                 req = req
-                    .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
                     .body(f.expose().to_owned());
             }
             let outcome = req.send().map_err(|e| transport_error(label, &e, repeat));
             let resp = match outcome {
                 Ok(r) => r,
-                Err(e) if repeat == Repeat::Idempotent && e.kind == Kind::Unreachable && tries_5xx < MAX_5XX_RETRIES => {
+                Err(e)
+                    if repeat == Repeat::Idempotent
+                        && e.kind == Kind::Unreachable
+                        && tries_5xx < MAX_5XX_RETRIES =>
+                {
                     std::thread::sleep(backoff(tries_5xx));
                     tries_5xx += 1;
                     continue;
@@ -290,7 +343,11 @@ impl<'a> Client<'a> {
                 let wait = retry_after.unwrap_or(Duration::from_secs(1));
                 if tries_429 < MAX_429_RETRIES && waited + wait <= MAX_429_WAIT {
                     drop(resp);
-                    tracing::info!(endpoint = label, wait_ms = wait.as_millis() as u64, "rate limited; waiting as Retry-After asks");
+                    tracing::info!(
+                        endpoint = label,
+                        wait_ms = wait.as_millis() as u64,
+                        "rate limited; waiting as Retry-After asks"
+                    );
                     std::thread::sleep(wait);
                     waited += wait;
                     tries_429 += 1;
@@ -301,7 +358,10 @@ impl<'a> Client<'a> {
                 e.message.push_str(&format!(
                     " Keyshelf retried {tries_429} time(s) over {} s, honouring Retry-After{}.",
                     waited.as_secs(),
-                    retry_after.map_or(String::new(), |d| format!("; the provider now asks for {} s more", d.as_secs()))
+                    retry_after.map_or(String::new(), |d| format!(
+                        "; the provider now asks for {} s more",
+                        d.as_secs()
+                    ))
                 ));
                 return Err(e.into());
             }
@@ -354,7 +414,12 @@ fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
 
 /// `Retry-After` as seconds or an HTTP date.
 fn retry_after(resp: &Response) -> Option<Duration> {
-    let v = resp.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let v = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -392,10 +457,18 @@ fn read_body(label: &str, resp: Response) -> Result<Vec<u8>> {
 /// Parses a JSON body, naming the endpoint when it is not JSON.
 pub fn parse_json(label: &str, body: &[u8]) -> Result<Value> {
     serde_json::from_slice(body).map_err(|e| {
-        let what = if e.is_eof() { "cut off (incomplete JSON)" } else { "not valid JSON" };
+        let what = if e.is_eof() {
+            "cut off (incomplete JSON)"
+        } else {
+            "not valid JSON"
+        };
         ProviderError::new(
             Kind::BadResponse,
-            format!("{label}: the provider's answer is {what} at line {} column {}", e.line(), e.column()),
+            format!(
+                "{label}: the provider's answer is {what} at line {} column {}",
+                e.line(),
+                e.column()
+            ),
         )
         .into()
     })

@@ -74,7 +74,12 @@ pub struct RemoteKey {
 impl RemoteKey {
     /// `active` or `inactive` (anything else the provider says that is not active is inactive).
     pub fn normalized_status(&self) -> &'static str {
-        match self.status.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        match self
+            .status
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("active") | Some("enabled") => "active",
             _ => "inactive",
         }
@@ -138,7 +143,10 @@ mod tests {
             json!({"data": {"items": keys}}),
         ] {
             let l: Vec<RemoteKey> = parse_list(list(wrapped).unwrap()).unwrap();
-            assert_eq!(l.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(), ["1", "k2"]);
+            assert_eq!(
+                l.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(),
+                ["1", "k2"]
+            );
         }
         assert!(list(json!({"success": true})).is_none());
         assert!(list(json!("x")).is_none());
@@ -154,7 +162,9 @@ mod tests {
         assert_eq!(k.id, "7");
         assert_eq!(k.api_key.as_deref(), Some("v"));
         assert_eq!(k.normalized_status(), "active");
-        let k: RemoteKey = serde_json::from_value(object(json!({"id": "x", "status": "inactive"})).unwrap()).unwrap();
+        let k: RemoteKey =
+            serde_json::from_value(object(json!({"id": "x", "status": "inactive"})).unwrap())
+                .unwrap();
         assert_eq!(k.normalized_status(), "inactive");
     }
 

@@ -138,12 +138,7 @@ fn advice(kind: Kind, code: Option<&str>, management: bool) -> &'static str {
 }
 
 /// Builds the error for a non-success status.
-pub fn from_status(
-    endpoint: &str,
-    status: u16,
-    body: &[u8],
-    management: bool,
-) -> ProviderError {
+pub fn from_status(endpoint: &str, status: u16, body: &[u8], management: bool) -> ProviderError {
     let parsed = parse_error_body(body);
     let said = parsed.message.clone().unwrap_or_default();
     let kind = match status {
@@ -190,12 +185,29 @@ mod tests {
 
     #[test]
     fn seed_002_and_004_bodies_are_read() {
-        let e = from_status("POST /oauth/token", 401, br#"{"error":"invalid_client","error_description":"Client authentication failed"}"#, true);
-        assert!(e.message.contains("invalid_client: Client authentication failed"));
-        let e = from_status("GET /api-keys", 403, br#"{"success":false,"message":"Insufficient permissions"}"#, true);
+        let e = from_status(
+            "POST /oauth/token",
+            401,
+            br#"{"error":"invalid_client","error_description":"Client authentication failed"}"#,
+            true,
+        );
+        assert!(e
+            .message
+            .contains("invalid_client: Client authentication failed"));
+        let e = from_status(
+            "GET /api-keys",
+            403,
+            br#"{"success":false,"message":"Insufficient permissions"}"#,
+            true,
+        );
         assert_eq!(e.kind, Kind::Forbidden);
         assert!(e.message.contains("Insufficient permissions"));
-        let e = from_status("POST /api-keys/generate", 403, br#"{"success":false,"message":"API key limit reached"}"#, true);
+        let e = from_status(
+            "POST /api-keys/generate",
+            403,
+            br#"{"success":false,"message":"API key limit reached"}"#,
+            true,
+        );
         assert_eq!(e.kind, Kind::PlanLimit);
     }
 

@@ -72,7 +72,12 @@ impl Keyshelf {
     pub fn add_provider(&mut self, new: NewProvider) -> Result<ProviderProfile> {
         let mut p = new.profile;
         p.validate()?;
-        if self.store_ref().read().environment(&p.default_env)?.is_none() {
+        if self
+            .store_ref()
+            .read()
+            .environment(&p.default_env)?
+            .is_none()
+        {
             return Err(Error::UnknownEnvironment(names::printable(&p.default_env)));
         }
         let cred = trim_newline(new.credential);
@@ -80,7 +85,10 @@ impl Keyshelf {
             return Err(Error::invalid("credential", "empty or spans several lines; pipe the token (or client_id:client_secret) on stdin"));
         }
         if p.auth == profile::ManagementAuth::Oauth2 && !cred.expose().contains(':') {
-            return Err(Error::invalid("credential", "OAuth2 needs `client_id:client_secret` on stdin"));
+            return Err(Error::invalid(
+                "credential",
+                "OAuth2 needs `client_id:client_secret` on stdin",
+            ));
         }
         let vault = self.vault_arc();
         let account = vault::provider_account(&p.name);
@@ -123,7 +131,10 @@ impl Keyshelf {
         let n = self
             .store_ref()
             .read()
-            .keys(&KeyFilter { provider: Some(p.name.clone()), ..Default::default() })?
+            .keys(&KeyFilter {
+                provider: Some(p.name.clone()),
+                ..Default::default()
+            })?
             .len();
         if n > 0 {
             return Err(Error::invalid(
@@ -147,11 +158,18 @@ impl Keyshelf {
 
     fn remote_keys(&self, p: &ProviderProfile) -> Result<Vec<RemoteKey>> {
         let label = format!("GET {}", p.paths.list);
-        let v = self
-            .client(p)?
-            .management_json(Method::GET, &p.paths.list, None, None, Repeat::Idempotent)?;
+        let v = self.client(p)?.management_json(
+            Method::GET,
+            &p.paths.list,
+            None,
+            None,
+            Repeat::Idempotent,
+        )?;
         let items = envelope::list(v).ok_or_else(|| {
-            ProviderError::new(Kind::BadResponse, format!("{label}: the answer holds no list of keys"))
+            ProviderError::new(
+                Kind::BadResponse,
+                format!("{label}: the answer holds no list of keys"),
+            )
         })?;
         envelope::parse_list(items)
             .map_err(|e| ProviderError::new(Kind::BadResponse, format!("{label}: {e}")).into())
@@ -170,14 +188,19 @@ impl Keyshelf {
         if self.resolve(&format!("{}/{}", p.name, new.name)).is_ok() {
             return Err(Error::KeyExists(format!("{}/{}", p.name, new.name)));
         }
-        if p.key_scheme == super::KeyScheme::XApiKeyUsername && new.user.as_deref().unwrap_or("").is_empty() {
+        if p.key_scheme == super::KeyScheme::XApiKeyUsername
+            && new.user.as_deref().unwrap_or("").is_empty()
+        {
             return Err(Error::invalid("user", "this provider presents keys with X-Username (seed 004); give the key's user with --user"));
         }
         if let Some(limit) = p.key_limit {
             let held = self
                 .store_ref()
                 .read()
-                .keys(&KeyFilter { provider: Some(p.name.clone()), ..Default::default() })?
+                .keys(&KeyFilter {
+                    provider: Some(p.name.clone()),
+                    ..Default::default()
+                })?
                 .into_iter()
                 .filter(|k| k.remote_state.as_deref() != Some("gone"))
                 .count();
@@ -190,7 +213,8 @@ impl Keyshelf {
             }
         }
 
-        let body = json!({ "api_key_name": new.name, "user": new.user.clone().unwrap_or_default() });
+        let body =
+            json!({ "api_key_name": new.name, "user": new.user.clone().unwrap_or_default() });
         let label = format!("POST {}", p.paths.generate);
         let maybe_created = |e: Error| -> Error {
             match e {
@@ -212,17 +236,34 @@ impl Keyshelf {
         };
         let value = self
             .client(&p)?
-            .management_json(Method::POST, &p.paths.generate, None, Some(&body), Repeat::Never)
+            .management_json(
+                Method::POST,
+                &p.paths.generate,
+                None,
+                Some(&body),
+                Repeat::Never,
+            )
             .map_err(maybe_created)?;
         let remote: RemoteKey = envelope::object(value)
             .and_then(|v| serde_json::from_value(v).ok())
-            .ok_or_else(|| maybe_created(ProviderError::new(Kind::BadResponse, format!("{label}: the answer is not a key object with an id"))
-                .into()))?;
+            .ok_or_else(|| {
+                maybe_created(
+                    ProviderError::new(
+                        Kind::BadResponse,
+                        format!("{label}: the answer is not a key object with an id"),
+                    )
+                    .into(),
+                )
+            })?;
         let secret = match remote.api_key.as_deref().filter(|v| !v.is_empty()) {
             Some(v) => Secret::new(v.to_owned()),
             None => {
                 return Err(maybe_created(
-                    ProviderError::new(Kind::BadResponse, format!("{label}: the answer holds no key value (api_key)")).into(),
+                    ProviderError::new(
+                        Kind::BadResponse,
+                        format!("{label}: the answer holds no key value (api_key)"),
+                    )
+                    .into(),
                 ))
             }
         };
@@ -235,7 +276,11 @@ impl Keyshelf {
             provider: p.name.clone(),
             provider_key_id: Some(remote.id.clone()),
             env: new.env.clone(),
-            status: if stored.is_ok() { remote.normalized_status().into() } else { "pending".into() },
+            status: if stored.is_ok() {
+                remote.normalized_status().into()
+            } else {
+                "pending".into()
+            },
             has_secret: stored.is_ok(),
             remote_state: Some("present".into()),
             user: new.user.clone().or(remote.user.clone()),
@@ -248,7 +293,11 @@ impl Keyshelf {
         };
         let detail = match &stored {
             Ok(()) => format!("provider id {}", remote.id),
-            Err(e) => format!("provider id {}; keychain refused ({}), secret handed to the user once", remote.id, e.code()),
+            Err(e) => format!(
+                "provider id {}; keychain refused ({}), secret handed to the user once",
+                remote.id,
+                e.code()
+            ),
         };
         let inserted = self.store().write(|tx| {
             tx.insert_key(&record)?;
@@ -278,12 +327,21 @@ impl Keyshelf {
     }
 
     fn apply_sync(&mut self, p: &ProviderProfile, remote: Vec<RemoteKey>) -> Result<SyncReport> {
-        let mut report = SyncReport { provider: p.name.clone(), remote_keys: remote.len(), ..Default::default() };
-        let local = self
+        let mut report = SyncReport {
+            provider: p.name.clone(),
+            remote_keys: remote.len(),
+            ..Default::default()
+        };
+        let local = self.store_ref().read().keys(&KeyFilter {
+            provider: Some(p.name.clone()),
+            ..Default::default()
+        })?;
+        let env = if self
             .store_ref()
             .read()
-            .keys(&KeyFilter { provider: Some(p.name.clone()), ..Default::default() })?;
-        let env = if self.store_ref().read().environment(&p.default_env)?.is_some() {
+            .environment(&p.default_env)?
+            .is_some()
+        {
             p.default_env.clone()
         } else {
             "prod".to_owned()
@@ -394,7 +452,13 @@ impl Keyshelf {
     /// Returns the key and whether the provider had already lost it (404).
     pub fn delete_key(&mut self, keyref: &str) -> Result<(KeyRecord, bool)> {
         let (key, p, id) = self.remote_key(keyref)?;
-        let already_gone = match self.client(&p)?.management(Method::DELETE, &p.paths.delete, Some(&id), None, Repeat::Idempotent) {
+        let already_gone = match self.client(&p)?.management(
+            Method::DELETE,
+            &p.paths.delete,
+            Some(&id),
+            None,
+            Repeat::Idempotent,
+        ) {
             Ok(_) => false,
             Err(Error::Provider(e)) if e.kind == Kind::NotFoundRemote => true,
             Err(e) => return Err(e),
@@ -404,7 +468,15 @@ impl Keyshelf {
         self.store().write(|tx| {
             tx.delete_key(key.id)?;
             vault.delete(&vault::key_account(&key.provider, &key.name))?;
-            tx.audit(Some(&full), "delete", if already_gone { "already gone on the provider" } else { "deleted on the provider" })
+            tx.audit(
+                Some(&full),
+                "delete",
+                if already_gone {
+                    "already gone on the provider"
+                } else {
+                    "deleted on the provider"
+                },
+            )
         })?;
         Ok((key, already_gone))
     }
@@ -429,18 +501,38 @@ impl Keyshelf {
     /// The provider's CSV export of its keys (no values, per seed 004).
     pub fn export_keys(&self, provider: &str) -> Result<String> {
         let p = self.provider(provider)?;
-        let reply = self.client(&p)?.management(Method::GET, &p.paths.export, None, None, Repeat::Idempotent)?;
+        let reply = self.client(&p)?.management(
+            Method::GET,
+            &p.paths.export,
+            None,
+            None,
+            Repeat::Idempotent,
+        )?;
         String::from_utf8(reply.body).map_err(|_| {
-            ProviderError::new(Kind::BadResponse, format!("GET {}: the export is not UTF-8 text", p.paths.export)).into()
+            ProviderError::new(
+                Kind::BadResponse,
+                format!("GET {}: the export is not UTF-8 text", p.paths.export),
+            )
+            .into()
         })
     }
 
     /// The provider's usage logs, as it gives them.
     pub fn usage_logs(&self, provider: &str) -> Result<Vec<Value>> {
         let p = self.provider(provider)?;
-        let v = self.client(&p)?.management_json(Method::GET, &p.paths.usage, None, None, Repeat::Idempotent)?;
+        let v = self.client(&p)?.management_json(
+            Method::GET,
+            &p.paths.usage,
+            None,
+            None,
+            Repeat::Idempotent,
+        )?;
         envelope::list(v).ok_or_else(|| {
-            ProviderError::new(Kind::BadResponse, format!("GET {}: the answer holds no list of logs", p.paths.usage)).into()
+            ProviderError::new(
+                Kind::BadResponse,
+                format!("GET {}: the answer holds no list of logs", p.paths.usage),
+            )
+            .into()
         })
     }
 
@@ -448,7 +540,10 @@ impl Keyshelf {
     fn remote_key(&self, keyref: &str) -> Result<(KeyRecord, ProviderProfile, String)> {
         let key = self.resolve(keyref)?;
         if key.provider == vault::LOCAL_PROVIDER {
-            return Err(Error::invalid(key.full_ref(), "it belongs to no provider; `keyshelf remove` removes it locally"));
+            return Err(Error::invalid(
+                key.full_ref(),
+                "it belongs to no provider; `keyshelf remove` removes it locally",
+            ));
         }
         let p = self.provider(&key.provider)?;
         let id = key.provider_key_id.clone().ok_or_else(|| {
@@ -468,7 +563,11 @@ fn local_name(r: &RemoteKey, taken: &HashSet<String>) -> String {
     if names::validate_name(&with_id).is_ok() && !taken.contains(&with_id) {
         return with_id;
     }
-    let safe: String = r.id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').take(64).collect();
+    let safe: String =
+        r.id.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .take(64)
+            .collect();
     let mut name = format!("remote-{safe}");
     let mut n = 2;
     while taken.contains(&name) {

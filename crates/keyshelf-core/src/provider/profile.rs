@@ -27,7 +27,10 @@ impl std::str::FromStr for ManagementAuth {
         match s {
             "bearer" => Ok(ManagementAuth::Bearer),
             "oauth2" => Ok(ManagementAuth::Oauth2),
-            _ => Err(Error::invalid("auth", format!("{s:?} is not bearer or oauth2"))),
+            _ => Err(Error::invalid(
+                "auth",
+                format!("{s:?} is not bearer or oauth2"),
+            )),
         }
     }
 }
@@ -165,7 +168,10 @@ impl ProviderProfile {
             ));
         }
         if self.key_limit == Some(0) {
-            return Err(Error::invalid("key limit", "use at least 1, or leave it out for unlimited"));
+            return Err(Error::invalid(
+                "key limit",
+                "use at least 1, or leave it out for unlimited",
+            ));
         }
         if self.timeout_secs == 0 || self.timeout_secs > 300 {
             return Err(Error::invalid("timeout", "use 1 to 300 seconds"));
@@ -195,7 +201,9 @@ impl ProviderProfile {
 fn percent_encode_segment(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -224,7 +232,10 @@ fn is_loopback(url: &Url) -> bool {
 /// Parses a base URL: HTTPS (HTTP only on loopback), a host, no userinfo, query or fragment.
 pub fn check_base_url(text: &str) -> Result<Url> {
     let url = Url::parse(text).map_err(|e| {
-        Error::invalid("base URL", format!("not a URL ({e}); give e.g. https://api.example.com"))
+        Error::invalid(
+            "base URL",
+            format!("not a URL ({e}); give e.g. https://api.example.com"),
+        )
     })?;
     if !url.username().is_empty() || url.password().is_some() {
         // Never echo the URL: its userinfo may be a credential.
@@ -234,7 +245,10 @@ pub fn check_base_url(text: &str) -> Result<Url> {
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid("base URL", "remove the query string or fragment"));
+        return Err(Error::invalid(
+            "base URL",
+            "remove the query string or fragment",
+        ));
     }
     if url.host().is_none() {
         return Err(Error::invalid("base URL", "it has no host"));
@@ -279,7 +293,9 @@ pub fn insert(tx: &Tx<'_>, p: &ProviderProfile) -> Result<()> {
 
 fn from_row(name: String, config: String, created: String) -> Result<ProviderProfile> {
     let mut p: ProviderProfile = serde_json::from_str(&config).map_err(|e| {
-        Error::Store(format!("the settings of provider {name:?} are unreadable: {e}"))
+        Error::Store(format!(
+            "the settings of provider {name:?} are unreadable: {e}"
+        ))
     })?;
     p.name = name;
     p.created_at = DateTime::parse_from_rfc3339(&created)
@@ -317,7 +333,10 @@ pub fn all(tx: &Tx<'_>) -> Result<Vec<ProviderProfile>> {
 
 /// Deletes a profile row.
 pub fn delete(tx: &Tx<'_>, name: &str) -> Result<bool> {
-    Ok(tx.conn().execute("DELETE FROM providers WHERE name = ?1", [name])? > 0)
+    Ok(tx
+        .conn()
+        .execute("DELETE FROM providers WHERE name = ?1", [name])?
+        > 0)
 }
 
 #[cfg(test)]
@@ -344,14 +363,21 @@ mod tests {
             p.url(&p.paths.status, Some("a/b c")).unwrap().as_str(),
             "https://api.example.com/v2/api-keys/a%2Fb%20c/status"
         );
-        assert_eq!(p.url("/api-keys", None).unwrap().as_str(), "https://api.example.com/v2/api-keys");
+        assert_eq!(
+            p.url("/api-keys", None).unwrap().as_str(),
+            "https://api.example.com/v2/api-keys"
+        );
     }
 
     #[test]
     fn the_query_scheme_needs_consent() {
         let mut p = ProviderProfile::new("acme", "https://api.example.com");
         p.key_scheme = KeyScheme::Query;
-        assert!(p.validate().unwrap_err().to_string().contains("--allow-insecure"));
+        assert!(p
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("--allow-insecure"));
         p.insecure_accepted = true;
         p.validate().unwrap();
     }
