@@ -8,6 +8,7 @@
 //! - [`policy`]: environments, rotation intervals and due states.
 //! - [`provider`]: how keys are presented to providers (the seeds' schemes) and their management API.
 //! - [`names`]: key-name validation, references (`KEYREF`) and the naming convention.
+//! - [`rotation`]: the crash-safe guided rotation, a state machine persisted in the store.
 //! - [`shelf`]: [`Keyshelf`], the facade the CLI and the desktop shell call.
 //! - [`error`]: [`Error`], with a stable code and a message a person can act on.
 
@@ -16,6 +17,7 @@ pub mod generate;
 pub mod names;
 pub mod policy;
 pub mod provider;
+pub mod rotation;
 pub mod secret;
 pub mod shelf;
 pub mod store;

@@ -336,6 +336,9 @@ impl Keyshelf {
     /// removable with `secret-tool clear`), never a row that points at a secret that is gone.
     pub fn remove(&mut self, keyref: &str) -> Result<KeyRecord> {
         let key = self.resolve(keyref)?;
+        if self.active_rotation(key.id)?.is_some() {
+            return Err(Error::RotationInProgress(key.full_ref()));
+        }
         // Check the keychain is usable before committing to anything.
         let account = vault::key_account(&key.provider, &key.name);
         self.vault.get(&account)?;
