@@ -67,6 +67,11 @@ pub enum Error {
     #[error("the new key of {key} did not verify within {secs} s: {why}. Propagation can take 1–2 minutes (seed 004): `keyshelf rotate {key} --resume` tries again, `--abort` restores the old key")]
     RotationVerifyFailed { key: String, secs: u64, why: String },
 
+    // --- Clipboard ---------------------------------------------------------------------------
+    /// The system clipboard cannot be reached or refused the operation.
+    #[error("the clipboard is not usable: {detail}. Copying needs a graphical session (DISPLAY or WAYLAND_DISPLAY set); without one use `keyshelf get`, `keyshelf env` or `keyshelf exec`")]
+    Clipboard { detail: String },
+
     // --- Store -------------------------------------------------------------------------------
     /// The SQLite store failed.
     #[error("the Keyshelf database failed: {0}")]
@@ -98,6 +103,7 @@ impl Error {
             Error::RotationInProgress(_) => "rotation_in_progress",
             Error::NoRotation(_) => "no_rotation",
             Error::RotationVerifyFailed { .. } => "rotation_verify_failed",
+            Error::Clipboard { .. } => "clipboard_unavailable",
             Error::Store(_) => "store_error",
             Error::Io { .. } => "io_error",
         }

@@ -426,6 +426,15 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Sets or clears a key's default environment variable name.
+    pub fn set_var_name(&self, id: i64, var: Option<&str>) -> Result<()> {
+        self.0.execute(
+            "UPDATE keys SET var_name = ?2 WHERE id = ?1",
+            params![id, var],
+        )?;
+        Ok(())
+    }
+
     /// Snoozes a key's reminder until a date (`None` clears it).
     pub fn set_snooze(&self, id: i64, until: Option<DateTime<Utc>>) -> Result<()> {
         self.0.execute(
