@@ -464,7 +464,7 @@ impl Keyshelf {
     ) -> Result<()> {
         let Some(p) = provider else {
             let secret = match new_secret {
-                Some(NewSecret::Given(s)) => s,
+                Some(NewSecret::Given(s)) => crate::shelf::clean_imported(s)?.0,
                 Some(NewSecret::Generate(spec)) => generate::generate(&spec)?.secret,
                 None => generate::generate(&Spec::default())?.secret,
             };

@@ -555,8 +555,9 @@ fn make_view(
     }
 }
 
-/// Checks an imported value and drops the one trailing newline that comes with it.
-fn clean_imported(raw: Secret) -> Result<(Secret, Vec<String>)> {
+/// Checks a secret typed or piped in by the user and drops the one trailing newline that comes
+/// with it; returns warnings about other surrounding whitespace.
+pub fn clean_imported(raw: Secret) -> Result<(Secret, Vec<String>)> {
     let value = raw.expose();
     let trimmed = value
         .strip_suffix("\r\n")
