@@ -6,7 +6,7 @@
 //! - [`SecretClipboard`]: one long-lived handle for the desktop app. On X11 the content lives only
 //!   as long as its owner, so the app keeps this handle for its whole life; a timer clears each
 //!   copy after its delay, and dropping the handle (app quit) clears what is still ours.
-//! - [`copy_and_serve`]: for the CLI. It blocks, serving the content, until the delay ends (then
+//! - [`ServingClipboard`]: for the CLI. It blocks, serving the content, until the delay ends (then
 //!   clears it) or another program takes the clipboard (then leaves it alone).
 //!
 //! Marking: arboard's `exclude_from_history` adds `x-kde-passwordManagerHint` on Linux (honoured by
@@ -24,7 +24,20 @@ fn clip_err(e: arboard::Error) -> Error {
 }
 
 fn open_board() -> Result<arboard::Clipboard> {
-    arboard::Clipboard::new().map_err(clip_err)
+    // A busy X server occasionally refuses a new connection for a moment; a few quick retries
+    // turn that into a short delay instead of a failed copy.
+    let mut tries = 0;
+    loop {
+        match arboard::Clipboard::new() {
+            Ok(b) => return Ok(b),
+            Err(e) if tries >= 4 => return Err(clip_err(e)),
+            Err(e) => {
+                tracing::debug!("clipboard not reachable yet ({e}); retrying");
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(100 << tries));
+            }
+        }
+    }
 }
 
 /// Whether the clipboard currently holds exactly `ours`.
@@ -100,30 +113,45 @@ impl Served {
     }
 }
 
-/// The CLI's copy: puts `text` on the clipboard and serves it until `clear_after` has passed (then
-/// clears it if it is still ours) or another program takes the clipboard. `None` never clears: it
-/// serves until another program takes the clipboard.
-pub fn copy_and_serve(text: &Secret, clear_after: Option<Duration>) -> Result<Served> {
-    let mut board = open_board()?;
-    let deadline = clear_after.map(|d| Instant::now() + d);
-    let wait = deadline.map_or(Wait::Forever, Wait::Until);
-    set_secret(&mut board, text, wait)?;
-    // Where `set` does not block (macOS, Windows, or Linux returning early), poll: the content
-    // there outlives us, so waiting is only about clearing on time.
-    loop {
-        if !holds(&mut board, text) {
-            return Ok(Served::Replaced);
-        }
-        match deadline {
-            Some(d) if Instant::now() >= d => {
-                return Ok(if clear_if_holds(&mut board, text)? {
-                    Served::Cleared
-                } else {
-                    Served::Replaced
-                });
+/// The CLI's clipboard: opened first (so a missing display fails before any secret is read),
+/// then [`ServingClipboard::serve`] once.
+pub struct ServingClipboard {
+    board: arboard::Clipboard,
+}
+
+impl ServingClipboard {
+    /// Opens the system clipboard.
+    pub fn open() -> Result<Self> {
+        Ok(ServingClipboard {
+            board: open_board()?,
+        })
+    }
+
+    /// Puts `text` on the clipboard and serves it until `clear_after` has passed (then clears it
+    /// if it is still ours) or another program takes the clipboard. `None` never clears: it serves
+    /// until another program takes the clipboard.
+    pub fn serve(mut self, text: &Secret, clear_after: Option<Duration>) -> Result<Served> {
+        let board = &mut self.board;
+        let deadline = clear_after.map(|d| Instant::now() + d);
+        let wait = deadline.map_or(Wait::Forever, Wait::Until);
+        set_secret(board, text, wait)?;
+        // Where `set` does not block (macOS, Windows) poll: the content there outlives us, so
+        // waiting is only about clearing on time.
+        loop {
+            if !holds(board, text) {
+                return Ok(Served::Replaced);
             }
-            Some(d) => std::thread::sleep((d - Instant::now()).min(Duration::from_millis(200))),
-            None => std::thread::sleep(Duration::from_millis(200)),
+            match deadline {
+                Some(d) if Instant::now() >= d => {
+                    return Ok(if clear_if_holds(board, text)? {
+                        Served::Cleared
+                    } else {
+                        Served::Replaced
+                    });
+                }
+                Some(d) => std::thread::sleep((d - Instant::now()).min(Duration::from_millis(200))),
+                None => std::thread::sleep(Duration::from_millis(200)),
+            }
         }
     }
 }

@@ -130,9 +130,9 @@ fn curl(secret: &Secret, key: &KeyContext) -> Result<Secret> {
             "curl needs the provider's verify URL and this key has none; give one with --url, or use --format header",
         )
     })?;
-    let (scheme_part, rest) = url.split_once("://").ok_or_else(|| {
-        Error::invalid("url", format!("{url:?} is not an absolute http(s) URL"))
-    })?;
+    let (scheme_part, rest) = url
+        .split_once("://")
+        .ok_or_else(|| Error::invalid("url", format!("{url:?} is not an absolute http(s) URL")))?;
     if scheme_part != "http" && scheme_part != "https" {
         return Err(Error::invalid(
             "url",
@@ -218,7 +218,10 @@ mod tests {
 
     #[test]
     fn raw_is_the_value_alone() {
-        assert_eq!(r(CopyFormat::Raw, "fixture-value", &ctx(None)), "fixture-value");
+        assert_eq!(
+            r(CopyFormat::Raw, "fixture-value", &ctx(None)),
+            "fixture-value"
+        );
     }
 
     #[test]
@@ -232,7 +235,11 @@ mod tests {
             "X-API-Key: v1"
         );
         assert_eq!(
-            r(CopyFormat::Header, "v1", &ctx(Some(KeyScheme::ApiKeyHeader))),
+            r(
+                CopyFormat::Header,
+                "v1",
+                &ctx(Some(KeyScheme::ApiKeyHeader))
+            ),
             "apikey: v1"
         );
         let mut k = ctx(Some(KeyScheme::XApiKeyUsername));
@@ -241,8 +248,10 @@ mod tests {
             r(CopyFormat::Header, "v1", &k),
             "X-API-Key: v1\nX-Username: api_user"
         );
-        assert!(r(CopyFormat::Header, "id:sec", &ctx(Some(KeyScheme::Basic)))
-            .starts_with("Authorization: Basic "));
+        assert!(
+            r(CopyFormat::Header, "id:sec", &ctx(Some(KeyScheme::Basic)))
+                .starts_with("Authorization: Basic ")
+        );
     }
 
     #[test]

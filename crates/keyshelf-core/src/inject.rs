@@ -190,8 +190,7 @@ pub fn render_env(vars: &[(String, Secret)], format: EnvFormat) -> Result<Secret
 /// double quotes with `\`, `"` and `$` escaped when the value itself holds a `'`.
 fn dotenv_quote(v: &str) -> String {
     let plain = !v.is_empty()
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"_-.:/+@,%".contains(&b));
     if plain {
         v.to_owned()
@@ -253,14 +252,25 @@ mod tests {
         add(&mut s, "c", "dev", Some("A_KEY"), "vc");
         let p = plan(&s, Some("prod"), &[]).unwrap();
         assert_eq!(p.vars.keys().collect::<Vec<_>>(), ["A_KEY"]);
-        let p = plan(&s, Some("prod"), &["A_KEY=c".parse().unwrap(), "B=b".parse().unwrap()])
-            .unwrap();
+        let p = plan(
+            &s,
+            Some("prod"),
+            &["A_KEY=c".parse().unwrap(), "B=b".parse().unwrap()],
+        )
+        .unwrap();
         let vals = resolve(&mut s, &p, "exec", "").unwrap();
         let vals: Vec<(&str, &str)> = vals.iter().map(|(k, v)| (k.as_str(), v.expose())).collect();
         assert_eq!(vals, [("A_KEY", "vc"), ("B", "vb")]);
         let audit = s.audit(Some("c"), 5).unwrap();
-        assert_eq!((audit[0].action.as_str(), audit[0].detail.as_str()), ("exec", "as A_KEY"));
-        assert!(s.audit(None, 50).unwrap().iter().all(|e| !e.detail.contains("vc")));
+        assert_eq!(
+            (audit[0].action.as_str(), audit[0].detail.as_str()),
+            ("exec", "as A_KEY")
+        );
+        assert!(s
+            .audit(None, 50)
+            .unwrap()
+            .iter()
+            .all(|e| !e.detail.contains("vc")));
     }
 
     #[test]
@@ -277,7 +287,10 @@ mod tests {
     fn an_empty_mapping_or_unknown_environment_is_refused() {
         let (_d, mut s) = shelf();
         add(&mut s, "a", "prod", None, "1");
-        assert!(plan(&s, Some("prod"), &[]).unwrap_err().to_string().contains("--var"));
+        assert!(plan(&s, Some("prod"), &[])
+            .unwrap_err()
+            .to_string()
+            .contains("--var"));
         assert_eq!(
             plan(&s, Some("nope"), &[]).unwrap_err().code(),
             "unknown_environment"
