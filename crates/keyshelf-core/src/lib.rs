@@ -7,6 +7,7 @@
 //! - [`generate`]: strong local key generation.
 //! - [`policy`]: environments, rotation intervals and due states.
 //! - [`provider`]: how keys are presented to providers (the seeds' schemes) and their management API.
+//! - [`reminders`]: grouped rotation reminders and the rule that keeps them from nagging.
 //! - [`names`]: key-name validation, references (`KEYREF`) and the naming convention.
 //! - [`shelf`]: [`Keyshelf`], the facade the CLI and the desktop shell call.
 //! - [`error`]: [`Error`], with a stable code and a message a person can act on.
@@ -16,6 +17,7 @@ pub mod generate;
 pub mod names;
 pub mod policy;
 pub mod provider;
+pub mod reminders;
 pub mod secret;
 pub mod shelf;
 pub mod store;

@@ -63,6 +63,14 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     "#,
+    // 2: rotation reminders, the last announcement of each due key (see reminders.rs).
+    r#"
+    CREATE TABLE reminders (
+        key_id       INTEGER PRIMARY KEY REFERENCES keys (id) ON DELETE CASCADE,
+        state        TEXT NOT NULL,        -- due-soon | overdue, as announced
+        announced_at TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Formats a timestamp the way the store keeps it (RFC 3339, UTC, seconds; sorts as text).

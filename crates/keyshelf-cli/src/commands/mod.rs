@@ -3,6 +3,7 @@
 
 mod keys;
 mod policy;
+mod remind;
 
 use crate::cli::{Cli, Command};
 use keyshelf_core::vault::KeyringVault;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(a) => keys::audit(&open()?, a, json),
         Command::Policy(p) => policy::run(&mut open()?, p, json),
         Command::Due(a) => policy::due(&open()?, a, json),
+        Command::Remind(a) => remind::run(a, json),
         // Needs no store.
         Command::SuggestName(a) => keys::suggest_name(&a, json),
     }
