@@ -41,6 +41,8 @@ pub enum Command {
     Remind(RemindArgs),
     /// The audit log of actions (never values).
     Audit(AuditArgs),
+    /// Rotate a key without ever losing a working one (start, --resume, --abort, --status).
+    Rotate(RotateArgs),
     /// Suggest a key name after the `<env>-<app>-<purpose>-<YYYY-MM>` convention.
     SuggestName(SuggestArgs),
 }
@@ -198,4 +200,47 @@ pub struct SuggestArgs {
     pub env: String,
     pub app: String,
     pub purpose: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The key to rotate (optional with --status and --resume: all unfinished rotations).
+    pub keyref: Option<String>,
+    /// Days between deactivating the old key and deleting it.
+    #[arg(long, default_value_t = keyshelf_core::rotation::DEFAULT_GRACE_DAYS)]
+    pub grace: u32,
+    /// Applications use the new key now: go on to deactivate the old one.
+    #[arg(long)]
+    pub confirm_updated: bool,
+    /// Carry on an unfinished rotation (after a confirmation, a failure or a crash).
+    #[arg(long, conflicts_with_all = ["abort", "status"])]
+    pub resume: bool,
+    /// Abandon the rotation (before the old key is deactivated): the old key is current again.
+    #[arg(long, conflicts_with_all = ["status", "confirm_updated"])]
+    pub abort: bool,
+    /// Show unfinished rotations (with --all, finished ones too).
+    #[arg(long)]
+    pub status: bool,
+    /// With --status: finished rotations too.
+    #[arg(long, requires = "status")]
+    pub all: bool,
+    /// Delete the old key now instead of waiting for the grace period to end.
+    #[arg(long)]
+    pub end_grace: bool,
+    /// Keys without a management API: read the new secret from stdin or a prompt instead of
+    /// generating one.
+    #[arg(long)]
+    pub paste: bool,
+    /// Length of a generated new secret.
+    #[arg(long, default_value_t = keyshelf_core::generate::DEFAULT_LENGTH)]
+    pub length: usize,
+    /// Alphabet of a generated new secret (base62, hex, base64url).
+    #[arg(long, default_value = "base62")]
+    pub alphabet: String,
+    /// Prefix of a generated new secret.
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// How long to retry verifying the new key, in seconds (seed 004: propagation takes 1–2 min).
+    #[arg(long, default_value_t = 120)]
+    pub verify_timeout: u64,
 }

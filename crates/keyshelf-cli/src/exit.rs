@@ -26,11 +26,13 @@ pub fn for_error(e: &Error) -> u8 {
         | "invalid_name"
         | "unknown_environment"
         | "key_exists"
-        | "confirmation_required" => USAGE,
-        "key_not_found" | "ambiguous_key" | "provider_not_found" => NOT_FOUND,
+        | "confirmation_required"
+        | "rotation_in_progress" => USAGE,
+        "key_not_found" | "ambiguous_key" | "provider_not_found" | "no_rotation" => NOT_FOUND,
         "keychain_unavailable" | "keychain_locked" | "keychain_error" | "secret_missing" => {
             KEYCHAIN
         }
+        "rotation_verify_failed" => PROVIDER,
         code if code.starts_with("provider_") => PROVIDER,
         "notification_unavailable" | "notification_failed" => NOTIFY,
         _ => FAILURE,

@@ -54,6 +54,19 @@ pub enum Error {
     #[error("no secret for {0:?} in the keychain; it may have been removed by another tool. Import it again with `keyshelf import`")]
     SecretMissing(String),
 
+    // --- Rotation ----------------------------------------------------------------------------
+    /// A rotation of the key is already under way.
+    #[error("{0} is already being rotated; `keyshelf rotate {0} --status` shows where it stands, `--resume` carries it on, `--abort` abandons it")]
+    RotationInProgress(String),
+
+    /// No rotation of the key is under way.
+    #[error("no rotation of {0} is under way; start one with `keyshelf rotate {0}`")]
+    NoRotation(String),
+
+    /// The new key did not pass verification in time.
+    #[error("the new key of {key} did not verify within {secs} s: {why}. Propagation can take 1–2 minutes (seed 004): `keyshelf rotate {key} --resume` tries again, `--abort` restores the old key")]
+    RotationVerifyFailed { key: String, secs: u64, why: String },
+
     // --- Store -------------------------------------------------------------------------------
     /// The SQLite store failed.
     #[error("the Keyshelf database failed: {0}")]
@@ -92,6 +105,9 @@ impl Error {
             Error::KeychainLocked { .. } => "keychain_locked",
             Error::Keychain { .. } => "keychain_error",
             Error::SecretMissing(_) => "secret_missing",
+            Error::RotationInProgress(_) => "rotation_in_progress",
+            Error::NoRotation(_) => "no_rotation",
+            Error::RotationVerifyFailed { .. } => "rotation_verify_failed",
             Error::Store(_) => "store_error",
             Error::Io { .. } => "io_error",
             Error::NotificationUnavailable { .. } => "notification_unavailable",

@@ -9,6 +9,7 @@
 //! - [`provider`]: how keys are presented to providers (the seeds' schemes) and their management API.
 //! - [`reminders`]: grouped rotation reminders and the rule that keeps them from nagging.
 //! - [`names`]: key-name validation, references (`KEYREF`) and the naming convention.
+//! - [`rotation`]: the crash-safe guided rotation, a state machine persisted in the store.
 //! - [`shelf`]: [`Keyshelf`], the facade the CLI and the desktop shell call.
 //! - [`error`]: [`Error`], with a stable code and a message a person can act on.
 
@@ -18,6 +19,7 @@ pub mod names;
 pub mod policy;
 pub mod provider;
 pub mod reminders;
+pub mod rotation;
 pub mod secret;
 pub mod shelf;
 pub mod store;

@@ -340,6 +340,9 @@ impl Keyshelf {
     /// removable with `secret-tool clear`), never a row that points at a secret that is gone.
     pub fn remove(&mut self, keyref: &str) -> Result<KeyRecord> {
         let key = self.resolve(keyref)?;
+        if self.active_rotation(key.id)?.is_some() {
+            return Err(Error::RotationInProgress(key.full_ref()));
+        }
         // Check the keychain is usable before committing to anything.
         let account = vault::key_account(&key.provider, &key.name);
         self.vault.get(&account)?;
@@ -501,8 +504,9 @@ fn make_view(
     }
 }
 
-/// Checks an imported value and drops the one trailing newline that comes with it.
-fn clean_imported(raw: Secret) -> Result<(Secret, Vec<String>)> {
+/// Checks a secret typed or piped in by the user and drops the one trailing newline that comes
+/// with it; returns warnings about other surrounding whitespace.
+pub fn clean_imported(raw: Secret) -> Result<(Secret, Vec<String>)> {
     let value = raw.expose();
     let trimmed = value
         .strip_suffix("\r\n")

@@ -4,6 +4,7 @@
 mod keys;
 mod policy;
 mod remind;
+mod rotate;
 
 use crate::cli::{Cli, Command};
 use keyshelf_core::vault::KeyringVault;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Policy(p) => policy::run(&mut open()?, p, json),
         Command::Due(a) => policy::due(&open()?, a, json),
         Command::Remind(a) => remind::run(a, json),
+        Command::Rotate(a) => rotate::run(&mut open()?, a, json),
         // Needs no store.
         Command::SuggestName(a) => keys::suggest_name(&a, json),
     }
