@@ -355,7 +355,7 @@ mod tests {
         add(s, "a", "prod", at(-95 * DAY));
         add(s, "b", "prod", at(-91 * DAY));
         add(s, "c", "staging", at(-57 * DAY));
-        add(s, "d", "dev", at(-1 * DAY));
+        add(s, "d", "dev", at(-DAY));
     }
 
     #[test]
