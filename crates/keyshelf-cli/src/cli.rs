@@ -37,6 +37,8 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Keys due for rotation; exits 3 when at least one is overdue (for cron).
     Due(DueArgs),
+    /// Announce due keys as one desktop notification (D-Bus); `--install` writes a systemd timer.
+    Remind(RemindArgs),
     /// The audit log of actions (never values).
     Audit(AuditArgs),
     /// Rotate a key without ever losing a working one (start, --resume, --abort, --status).
@@ -177,6 +179,25 @@ pub struct DueArgs {
     /// Count keys due within this many days as due soon (default: the due-soon window).
     #[arg(long)]
     pub within: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    /// Print the reminder a check would send; send nothing, record nothing.
+    #[arg(long, conflicts_with_all = ["install", "uninstall"])]
+    pub dry_run: bool,
+    /// Announce every due key, also those announced in the last 24 hours.
+    #[arg(long, conflicts_with_all = ["install", "uninstall"])]
+    pub all: bool,
+    /// Write a systemd user timer that runs `keyshelf remind` (Linux); prints how to enable it.
+    #[arg(long, conflicts_with = "uninstall")]
+    pub install: bool,
+    /// With --install: how often, from 5min to 7d (e.g. 30min, 2h, 1d; default 1h).
+    #[arg(long, requires = "install")]
+    pub every: Option<String>,
+    /// Remove the timer written by --install.
+    #[arg(long)]
+    pub uninstall: bool,
 }
 
 #[derive(Debug, Args)]

@@ -84,6 +84,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    // --- Notifications -----------------------------------------------------------------------
+    /// No desktop notification server answers (no session bus, or nothing owns
+    /// `org.freedesktop.Notifications` on it).
+    #[error("no desktop notification server is reachable ({detail}). Reminders are shown by the desktop's notification service (GNOME Shell, KDE Plasma, dunst, mako…) on the D-Bus session bus: run `keyshelf remind` inside the graphical session, or use `keyshelf due` from cron instead (it exits 3 when a key is overdue)")]
+    NotificationUnavailable { detail: String },
+
+    /// The notification server is there but the notification failed.
+    #[error("the desktop notification could not be sent: {detail}")]
+    Notification { detail: String },
 }
 
 impl Error {
@@ -106,6 +116,8 @@ impl Error {
             Error::Clipboard { .. } => "clipboard_unavailable",
             Error::Store(_) => "store_error",
             Error::Io { .. } => "io_error",
+            Error::NotificationUnavailable { .. } => "notification_unavailable",
+            Error::Notification { .. } => "notification_failed",
         }
     }
 

@@ -297,12 +297,16 @@ impl Keyshelf {
 
     /// Keys due soon or overdue, most urgent first. `within_days` overrides the due-soon window.
     pub fn due(&self, within_days: Option<u32>) -> Result<Vec<KeyView>> {
+        self.due_as_of(within_days, Utc::now())
+    }
+
+    /// [`Keyshelf::due`] as it stands at `now` (reminders and tests pass their own clock).
+    pub fn due_as_of(&self, within_days: Option<u32>, now: DateTime<Utc>) -> Result<Vec<KeyView>> {
         let envs = self.environment_intervals()?;
         let soon = match within_days {
             Some(d) => d,
             None => self.due_soon_days()?,
         };
-        let now = Utc::now();
         let mut due: Vec<KeyView> = self
             .store
             .read()

@@ -4,6 +4,7 @@
 mod copy;
 mod keys;
 mod policy;
+mod remind;
 mod rotate;
 
 use crate::cli::{Cli, Command};
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(a) => keys::audit(&open()?, a, json),
         Command::Policy(p) => policy::run(&mut open()?, p, json),
         Command::Due(a) => policy::due(&open()?, a, json),
+        Command::Remind(a) => remind::run(a, json),
         Command::Rotate(a) => rotate::run(&mut open()?, a, json),
         Command::Copy(a) => copy::copy(&mut open()?, a, json),
         Command::Exec(a) => copy::exec(open()?, a),
