@@ -436,3 +436,25 @@ fn the_audit_shows_every_hand_out_and_never_a_value() {
     let db = std::fs::read(s.home_path().join("keyshelf.db")).unwrap();
     assert!(!String::from_utf8_lossy(&db).contains(value));
 }
+
+#[test]
+fn copy_without_a_display_fails_clearly_and_reads_nothing() {
+    let s = Shelf::new("copy-no-display");
+    let name = import(
+        &s,
+        "k",
+        "dev",
+        None,
+        "fixture-value-not-a-real-key-nodisplay",
+    );
+    let out = s
+        .cmd(&["copy", &name, "--json"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "clipboard_unavailable");
+    assert!(!audit_actions(&s, &name).iter().any(|(a, _)| a == "copy"));
+}

@@ -30,13 +30,24 @@ fn open_board() -> Result<arboard::Clipboard> {
     loop {
         match arboard::Clipboard::new() {
             Ok(b) => return Ok(b),
-            Err(e) if tries >= 4 => return Err(clip_err(e)),
+            Err(e) if tries >= 4 || !display_configured() => return Err(clip_err(e)),
             Err(e) => {
                 tracing::debug!("clipboard not reachable yet ({e}); retrying");
                 tries += 1;
                 std::thread::sleep(Duration::from_millis(100 << tries));
             }
         }
+    }
+}
+
+/// Whether a display is configured at all (no point retrying without one).
+fn display_configured() -> bool {
+    if cfg!(all(unix, not(target_os = "macos"))) {
+        ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()))
+    } else {
+        true
     }
 }
 
