@@ -37,8 +37,20 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Keys due for rotation; exits 3 when at least one is overdue (for cron).
     Due(DueArgs),
+    /// Announce due keys as one desktop notification (D-Bus); `--install` writes a systemd timer.
+    Remind(RemindArgs),
     /// The audit log of actions (never values).
     Audit(AuditArgs),
+    /// Rotate a key without ever losing a working one (start, --resume, --abort, --status).
+    Rotate(RotateArgs),
+    /// Copy a key to the clipboard (raw, header, env line or curl command); cleared after a delay.
+    Copy(CopyArgs),
+    /// Run a command with keys in its environment: keyshelf exec [--env ENV] [--set VAR=KEYREF]... -- CMD [ARGS]
+    Exec(ExecArgs),
+    /// Print keys as environment variables (dotenv, shell or JSON) for tools that read a file.
+    Env(EnvArgs),
+    /// Show or set the default delay before `copy` clears the clipboard (seconds, 0 = never).
+    ClearAfter(ClearAfterArgs),
     /// Suggest a key name after the `<env>-<app>-<purpose>-<YYYY-MM>` convention.
     SuggestName(SuggestArgs),
     /// Providers' key-management APIs: add, list, test, remove.
@@ -238,6 +250,12 @@ pub struct EditArgs {
     /// Go back to the environment's interval.
     #[arg(long)]
     pub env_interval: bool,
+    /// The key's default environment variable name (for exec, env and copy --format env).
+    #[arg(long = "var", conflicts_with = "no_var")]
+    pub var_name: Option<String>,
+    /// Remove the key's variable name (env lines then use its name in UPPER_SNAKE_CASE).
+    #[arg(long)]
+    pub no_var: bool,
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +289,25 @@ pub struct DueArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RemindArgs {
+    /// Print the reminder a check would send; send nothing, record nothing.
+    #[arg(long, conflicts_with_all = ["install", "uninstall"])]
+    pub dry_run: bool,
+    /// Announce every due key, also those announced in the last 24 hours.
+    #[arg(long, conflicts_with_all = ["install", "uninstall"])]
+    pub all: bool,
+    /// Write a systemd user timer that runs `keyshelf remind` (Linux); prints how to enable it.
+    #[arg(long, conflicts_with = "uninstall")]
+    pub install: bool,
+    /// With --install: how often, from 5min to 7d (e.g. 30min, 2h, 1d; default 1h).
+    #[arg(long, requires = "install")]
+    pub every: Option<String>,
+    /// Remove the timer written by --install.
+    #[arg(long)]
+    pub uninstall: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct AuditArgs {
     /// One key's history; all when omitted.
     pub keyref: Option<String>,
@@ -284,4 +321,98 @@ pub struct SuggestArgs {
     pub env: String,
     pub app: String,
     pub purpose: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The key to rotate (optional with --status and --resume: all unfinished rotations).
+    pub keyref: Option<String>,
+    /// Days between deactivating the old key and deleting it.
+    #[arg(long, default_value_t = keyshelf_core::rotation::DEFAULT_GRACE_DAYS)]
+    pub grace: u32,
+    /// Applications use the new key now: go on to deactivate the old one.
+    #[arg(long)]
+    pub confirm_updated: bool,
+    /// Carry on an unfinished rotation (after a confirmation, a failure or a crash).
+    #[arg(long, conflicts_with_all = ["abort", "status"])]
+    pub resume: bool,
+    /// Abandon the rotation (before the old key is deactivated): the old key is current again.
+    #[arg(long, conflicts_with_all = ["status", "confirm_updated"])]
+    pub abort: bool,
+    /// Show unfinished rotations (with --all, finished ones too).
+    #[arg(long)]
+    pub status: bool,
+    /// With --status: finished rotations too.
+    #[arg(long, requires = "status")]
+    pub all: bool,
+    /// Delete the old key now instead of waiting for the grace period to end.
+    #[arg(long)]
+    pub end_grace: bool,
+    /// Keys without a management API: read the new secret from stdin or a prompt instead of
+    /// generating one.
+    #[arg(long)]
+    pub paste: bool,
+    /// Length of a generated new secret.
+    #[arg(long, default_value_t = keyshelf_core::generate::DEFAULT_LENGTH)]
+    pub length: usize,
+    /// Alphabet of a generated new secret (base62, hex, base64url).
+    #[arg(long, default_value = "base62")]
+    pub alphabet: String,
+    /// Prefix of a generated new secret.
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// How long to retry verifying the new key, in seconds (seed 004: propagation takes 1–2 min).
+    #[arg(long, default_value_t = 120)]
+    pub verify_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    pub keyref: String,
+    /// raw (the value), header (per the provider's key scheme), env (NAME=value), curl (verify call).
+    #[arg(long, default_value = "raw")]
+    pub format: String,
+    /// Clear the clipboard after this many seconds (0 = never); default: `keyshelf clear-after`.
+    #[arg(long)]
+    pub clear_after: Option<u32>,
+    /// The key scheme for header/curl (bearer, x-api-key, apikey, basic, …); overrides the provider's.
+    #[arg(long)]
+    pub scheme: Option<String>,
+    /// The verify URL for curl, for keys whose provider has none.
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InjectArgs {
+    /// Inject every key of this environment that has a variable name.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// VAR=KEYREF: add one variable or override one from --env; repeat for several.
+    #[arg(long = "set", value_name = "VAR=KEYREF")]
+    pub sets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub inject: InjectArgs,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[command(flatten)]
+    pub inject: InjectArgs,
+    /// dotenv (VAR=value), shell (export VAR='value', for eval) or json.
+    #[arg(long, default_value = "dotenv")]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ClearAfterArgs {
+    /// The new default in seconds (0 = never clear); shows the current one when omitted.
+    pub secs: Option<u32>,
 }

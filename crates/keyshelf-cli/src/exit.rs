@@ -16,6 +16,8 @@ pub const NOT_FOUND: u8 = 4;
 pub const KEYCHAIN: u8 = 5;
 /// The provider refused or failed (network, auth, plan limit, server error).
 pub const PROVIDER: u8 = 6;
+/// `keyshelf remind`: no desktop notification server is reachable, or it refused the notification.
+pub const NOTIFY: u8 = 7;
 
 /// The exit code for an error, chosen by its stable code.
 pub fn for_error(e: &Error) -> u8 {
@@ -25,14 +27,17 @@ pub fn for_error(e: &Error) -> u8 {
         | "unknown_environment"
         | "key_exists"
         | "provider_exists"
-        | "confirmation_required" => USAGE,
-        "key_not_found" | "ambiguous_key" | "provider_not_found" => NOT_FOUND,
+        | "confirmation_required"
+        | "rotation_in_progress" => USAGE,
+        "key_not_found" | "ambiguous_key" | "provider_not_found" | "no_rotation" => NOT_FOUND,
         "keychain_unavailable"
         | "keychain_locked"
         | "keychain_error"
         | "secret_missing"
         | "key_not_stored" => KEYCHAIN,
+        "rotation_verify_failed" => PROVIDER,
         code if code.starts_with("provider_") => PROVIDER,
+        "notification_unavailable" | "notification_failed" => NOTIFY,
         _ => FAILURE,
     }
 }

@@ -1,9 +1,12 @@
 //! One module per group of commands; each function takes parsed arguments and returns an exit
 //! code or a core error.
 
+mod copy;
 mod keys;
 mod policy;
 mod provider;
+mod remind;
+mod rotate;
 
 use crate::cli::{Cli, Command};
 use keyshelf_core::vault::KeyringVault;
@@ -38,6 +41,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(a) => provider::verify(&mut open()?, &a.keyref, json),
         Command::Export(a) => provider::export(&open()?, a, json),
         Command::Usage(a) => provider::usage(&open()?, &a.provider, json),
+        Command::Remind(a) => remind::run(a, json),
+        Command::Rotate(a) => rotate::run(&mut open()?, a, json),
+        Command::Copy(a) => copy::copy(&mut open()?, a, json),
+        Command::Exec(a) => copy::exec(open()?, a),
+        Command::Env(a) => copy::env(&mut open()?, a, json),
+        Command::ClearAfter(a) => copy::clear_after(&mut open()?, a, json),
         // Needs no store.
         Command::SuggestName(a) => keys::suggest_name(&a, json),
     }

@@ -1,0 +1,142 @@
+//! rotate: start, --resume, --abort, --status.
+
+use crate::cli::RotateArgs;
+use crate::{input, output};
+use keyshelf_core::generate::Spec;
+use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, RotationProvider};
+use keyshelf_core::store::{fmt_time, KeyRecord};
+use keyshelf_core::{Error, Keyshelf, Result};
+use std::io::Write;
+use std::process::ExitCode;
+
+pub fn run(shelf: &mut Keyshelf, a: RotateArgs, json: bool) -> Result<ExitCode> {
+    if a.status {
+        return status(shelf, a.keyref.as_deref(), a.all, json);
+    }
+    let keyrefs = match (&a.keyref, a.resume) {
+        (Some(k), _) => vec![k.clone()],
+        // `--resume` alone carries on every unfinished rotation.
+        (None, true) => shelf.rotations(false)?.into_iter().map(|r| r.key).collect(),
+        (None, false) => {
+            return Err(Error::invalid(
+                "rotate",
+                "name the key to rotate (KEYREF), or pass --status or --resume",
+            ))
+        }
+    };
+    let mut results = Vec::new();
+    for keyref in keyrefs {
+        let key = shelf.resolve(&keyref)?;
+        let provider = provider_for(shelf, &key)?;
+        if a.abort {
+            let r = shelf.abort_rotation(&keyref, provider.as_deref())?;
+            output::note(&format!(
+                "Rotation of {} aborted: the old key is current again.",
+                r.key
+            ));
+            results.push(Progress {
+                rotation: r,
+                waiting_for: None,
+                warnings: vec![],
+            });
+            continue;
+        }
+        if !a.resume {
+            shelf.start_rotation(&keyref, a.grace)?;
+        }
+        let progress = shelf.advance_rotation(
+            &keyref,
+            provider.as_deref(),
+            options(&a, &key, provider.is_some())?,
+        )?;
+        report(&progress);
+        results.push(progress);
+    }
+    if json {
+        output::json(&results)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn options(a: &RotateArgs, key: &KeyRecord, has_api: bool) -> Result<Options> {
+    let new_secret = if has_api {
+        None
+    } else if a.paste {
+        Some(NewSecret::Given(input::read_secret(&format!(
+            "New secret for {}: ",
+            key.full_ref()
+        ))?))
+    } else {
+        let spec = Spec {
+            length: a.length,
+            alphabet: a.alphabet.parse()?,
+            prefix: a.prefix.clone(),
+            ..Spec::default()
+        };
+        keyshelf_core::generate::validate(&spec)?;
+        Some(NewSecret::Generate(spec))
+    };
+    Ok(Options {
+        confirm_updated: a.confirm_updated,
+        end_grace: a.end_grace,
+        verify_timeout: std::time::Duration::from_secs(a.verify_timeout),
+        new_secret,
+    })
+}
+
+/// The management API behind a key, when its provider has one configured.
+fn provider_for(_shelf: &Keyshelf, _key: &KeyRecord) -> Result<Option<Box<dyn RotationProvider>>> {
+    // Keys of no provider, and keys imported for a provider without a configured management
+    // API, rotate to a generated or pasted secret.
+    Ok(None)
+}
+
+fn report(p: &Progress) {
+    for w in &p.warnings {
+        output::note(&format!("keyshelf: warning: {w}"));
+    }
+    let r = &p.rotation;
+    match &p.waiting_for {
+        Some(next) => output::note(&format!(
+            "Rotation of {}: step {}. Next: {next}.",
+            r.key,
+            r.step.as_str()
+        )),
+        None => output::note(&format!("Rotation of {} is {}.", r.key, r.step.as_str())),
+    }
+}
+
+fn status(shelf: &Keyshelf, keyref: Option<&str>, all: bool, json: bool) -> Result<ExitCode> {
+    let mut rotations: Vec<Rotation> = shelf.rotations(all)?;
+    if let Some(k) = keyref {
+        let full = shelf.resolve(k)?.full_ref();
+        rotations.retain(|r| r.key == full);
+    }
+    if json {
+        output::json(&rotations)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rotations.is_empty() {
+        output::note("No rotation is under way.");
+    }
+    let mut out = std::io::stdout().lock();
+    for r in &rotations {
+        let grace = r
+            .grace_until()
+            .map(|g| format!("  grace until {}", fmt_time(g)))
+            .unwrap_or_default();
+        let err = r
+            .last_error
+            .as_deref()
+            .map(|e| format!("\n    last error: {e}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{}  {}  started {}{grace}{err}",
+            r.key,
+            r.step.as_str(),
+            fmt_time(r.started_at)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
