@@ -761,3 +761,30 @@ wait $pid"#,
     }
     assert_eq!(sim.keys().len(), 1);
 }
+
+#[test]
+fn a_rotation_of_a_provider_key_goes_through_the_management_api() {
+    let s = Shelf::new("prov-rotate");
+    let sim = sim(Config::default());
+    let p = add(&s, &sim, &["--verify-path", "/api-routes-data"]);
+    let name = s.name("k");
+    create(&s, &p, &name);
+    let keyref = format!("{p}/{name}");
+    let out = s.run(&["rotate", &keyref, "--confirm-updated"]);
+    common::assert_success(&out, &["rotate"]);
+    let keys = sim.keys();
+    assert_eq!(keys.len(), 2, "one new key on the provider");
+    assert_eq!(
+        secret_tool_lookup(&keyref).as_deref(),
+        Some(keys[1].api_key.as_str())
+    );
+    assert_eq!(
+        keys[0].status, "inactive",
+        "the old key is deactivated for its grace period"
+    );
+    // The new key was verified under the provider's scheme.
+    assert!(sim.with(|st| st
+        .usage
+        .iter()
+        .any(|u| u.api_key_id == keys[1].id && u.status == 200)));
+}

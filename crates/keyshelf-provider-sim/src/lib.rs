@@ -16,7 +16,7 @@
 //! `POST /_sim/revoke-tokens`.
 
 mod routes;
-mod state;
+pub mod state;
 
 pub use state::{Config, Envelope, Faults, Plan, SimKey, Stats};
 

@@ -13,6 +13,7 @@ pub mod envelope;
 pub mod errors;
 pub mod ops;
 pub mod profile;
+pub mod rotation_api;
 pub mod scheme;
 
 pub use errors::ProviderError;
