@@ -23,7 +23,7 @@ apt_packages=(
   # Screenshots of the real window under Xvfb
   imagemagick
   # Peers for `make bench`
-  hyperfine sqlite3
+  hyperfine sqlite3 curl
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -14,3 +14,8 @@ if [[ -f ui/package.json ]]; then
   echo "== vitest (UI)" >&2
   (cd ui && npm run --silent test)
 fi
+
+# Benchmarks never decide pass or fail: this smoke run only checks they still run (a crash or a
+# missing peer fails it; a missed target is a row in .bench/results.md, not a failure).
+echo "== benchmark smoke run (make bench-smoke; figures are not checked)" >&2
+BENCH_SMOKE=1 scripts/bench.sh

@@ -6,12 +6,14 @@ the median of N runs; the commands of one comparison run in turn (A, B, C, A, B,
 neighbour hits all of them alike, and the result is reported as a ratio to the peer. Writes a
 Markdown table to .bench/results.md and prints it.
 """
-import json, os, statistics, subprocess, sys, time, tempfile
+import json, os, shutil, statistics, subprocess, sys, time, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REL = os.path.join(ROOT, "target", "release")
 KEYSHELF = os.path.join(REL, "keyshelf")
 SEED = os.path.join(REL, "examples", "seed_store")
+SIM = os.path.join(REL, "keyshelf-provider-sim")
+SIM_TOKEN = "sim-management-token-not-real"  # the simulator's default, a fixture, not a secret
 SMOKE = bool(os.environ.get("BENCH_SMOKE"))
 RUNS = 5 if SMOKE else int(os.environ.get("BENCH_RUNS", "31"))
 OUT = os.path.join(ROOT, ".bench")
@@ -93,6 +95,90 @@ def bench_listing():
                      f"< {dt} ms" if dt else "-", verdict(m["due"] < dt) if dt else "-"))
 
 
+def start_sim(n):
+    """The provider simulator on loopback with N keys; returns (process, URL)."""
+    p = subprocess.Popen([SIM, "--port", "0", "--seed-keys", str(n)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    url = p.stdout.readline().strip()
+    if not url.startswith("http://"):
+        p.kill()
+        sys.exit(f"bench: the provider simulator did not start (printed {url!r})")
+    return p, url
+
+
+def bench_sync():
+    """`keyshelf sync` of N keys from the simulator into a fresh store, beside two peers that fetch
+    the same list over loopback and write the same rows into a copy of the same store."""
+    sizes = [1_000] if SMOKE else [1_000, 10_000, 100_000]
+    points = []
+    for n in sizes:
+        sim, url = start_sim(n)
+        try:
+            template = tempfile.mkdtemp(prefix=f"ks-bench-sync-{n}-")
+            env = home_env(template)
+            subprocess.run([KEYSHELF, "provider", "add", "sim", "--base-url", url, "--token-stdin"],
+                           input=SIM_TOKEN.encode(), env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cols = "provider, name, provider_key_id, env, status, has_secret, remote_state, user, origin, created_at"
+            sql = (f"INSERT INTO keys ({cols}) SELECT 'sim', json_extract(value, '$.api_key_name'), "
+                   "CAST(json_extract(value, '$.id') AS TEXT), 'prod', json_extract(value, '$.status'), 0, 'present', "
+                   "json_extract(value, '$.user'), 'provider', json_extract(value, '$.created_at') "
+                   "FROM json_each(readfile('/dev/stdin'), '$.data') WHERE true "
+                   "ON CONFLICT (provider, name) DO UPDATE SET status = excluded.status, remote_state = 'present';")
+
+            def fresh():
+                home = tempfile.mkdtemp(prefix="ks-bench-sync-run-")
+                for f in os.listdir(template):
+                    src = os.path.join(template, f)
+                    if os.path.isfile(src):
+                        shutil.copy(src, home)
+                return home
+
+            cmds = {
+                "keyshelf": lambda h: ([KEYSHELF, "sync", "--provider", "sim"], home_env(h)),
+                "python": lambda h: ([sys.executable, os.path.join(ROOT, "scripts", "bench", "sync_peer.py"), url, SIM_TOKEN,
+                                      os.path.join(h, "keyshelf.db"), "sim", "prod"], None),
+                "curl": lambda h: (["sh", "-c", f'curl -sf -H "Authorization: Bearer $1" "$2/api-keys" | sqlite3 -bail -cmd "PRAGMA synchronous=NORMAL" "$3" "$4"',
+                                    "sh", SIM_TOKEN, url, os.path.join(h, "keyshelf.db"), sql], None),
+            }
+            runs = max(3, RUNS // (3 if n <= 10_000 else 6))
+            times = {k: [] for k in cmds}
+            for i in range(runs + 1):  # the first round is a warm-up
+                for name, make in cmds.items():
+                    home = fresh()
+                    cmd, e = make(home)
+                    dt = run_once(cmd, e)
+                    if i == 0:
+                        check_synced(home, n, name)
+                    else:
+                        times[name].append(dt)
+                    shutil.rmtree(home, ignore_errors=True)
+            m = {k: statistics.median(v) for k, v in times.items()}
+        finally:
+            sim.kill()
+            sim.wait()
+        points.append((n, m["keyshelf"]))
+        target = "< 1 s" if n == 10_000 else "-"
+        ok = verdict(m["keyshelf"] < 1000) if n == 10_000 else "-"
+        rows.append(("sync", f"`sync`, {n:,} keys", f"{m['keyshelf']:.0f} ms", f"curl \\| sqlite3 {m['curl']:.0f} ms",
+                     f"{m['keyshelf']/m['curl']:.2f}×", target, ok))
+        rows.append(("sync", f"`sync`, {n:,} keys", f"{m['keyshelf']:.0f} ms", f"Python urllib+sqlite3 {m['python']:.0f} ms",
+                     f"{m['python']/m['keyshelf']:.1f}× faster", "-", "-"))
+    if len(points) > 1:
+        # Per-key cost from the largest step, and how far the growth is from linear.
+        (n0, t0), (n1, t1) = points[-2], points[-1]
+        per_key = (t1 - t0) / (n1 - n0) * 1000
+        per_key_small = (points[1][1] - points[0][1]) / (points[1][0] - points[0][0]) * 1000
+        rows.append(("sync", "per-key cost (slope)", f"{per_key_small:.1f} µs (1k→10k), {per_key:.1f} µs (10k→100k)", "-",
+                     f"{per_key/per_key_small:.2f} (1.0 = linear)", "linear", verdict(per_key / per_key_small < 1.5)))
+
+
+def check_synced(home, n, who):
+    """The run did the work: N rows of provider sim in the store."""
+    got = subprocess.run(["sqlite3", os.path.join(home, "keyshelf.db"), "SELECT count(*) FROM keys WHERE provider = 'sim'"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    if got != str(n):
+        sys.exit(f"bench: sync by {who} stored {got} keys, expected {n}")
+
+
 def bench_sizes():
     for label, path in [("CLI `keyshelf`", KEYSHELF), ("desktop `keyshelf-desktop`", os.path.join(REL, "keyshelf-desktop"))]:
         if os.path.exists(path):
@@ -109,6 +195,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     bench_lookup()
     bench_listing()
+    bench_sync()
     extra = os.path.join(OUT, "extra-rows.json")  # rows added by other stages of scripts/bench.sh
     if os.path.exists(extra):
         rows.extend(tuple(r) for r in json.load(open(extra)))

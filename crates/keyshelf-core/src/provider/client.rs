@@ -1,7 +1,7 @@
 //! The HTTP client for a provider's management API and verify route (reqwest, blocking, rustls).
 //!
 //! - HTTPS only, except loopback hosts (checked on every request, not only when a profile is added).
-//! - Timeouts: connect 5 s, request `timeout_secs` (30 s by default). Bodies over 8 MiB are refused.
+//! - Timeouts: connect 5 s, request `timeout_secs` (30 s by default). Bodies over 32 MiB are refused.
 //! - 429: `Retry-After` is honoured, at most 3 retries and 30 s of waiting in all. A 429 means the
 //!   request was not processed, so this holds for `POST …/generate` too.
 //! - 5xx and connection failures: two retries with backoff, for idempotent requests only;
@@ -22,8 +22,10 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The largest response body accepted.
-pub const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
+/// The largest response body accepted: a list of 100,000 keys is about 17 MiB (seed 004's fields),
+/// so 32 MiB leaves room for providers with twice that while still bounding what a broken or
+/// hostile server can make Keyshelf hold in memory.
+pub const MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
 /// Connect timeout.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// At most this many retries after 429…
@@ -433,7 +435,7 @@ fn read_body(label: &str, resp: Response) -> Result<Vec<u8>> {
     let too_large = || {
         ProviderError::new(
             Kind::TooLarge,
-            format!("{label}: the provider's answer is larger than 8 MiB; Keyshelf refuses it (a key list is far smaller)"),
+            format!("{label}: the provider's answer is larger than 32 MiB; Keyshelf refuses it (a list of 100,000 keys is about 17 MiB)"),
         )
     };
     if resp.content_length().is_some_and(|n| n > MAX_BODY_BYTES) {
