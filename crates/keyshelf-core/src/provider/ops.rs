@@ -382,7 +382,7 @@ impl Keyshelf {
                             .map(|t| t.with_timezone(&Utc))
                             .filter(|t| *t <= now)
                             .unwrap_or(now);
-                        tx.insert_key(&NewKeyRecord {
+                        tx.insert_key_row(&NewKeyRecord {
                             name: name.clone(),
                             provider: p.name.clone(),
                             provider_key_id: Some(r.id.clone()),
