@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "set_environment",
     "remove_environment",
     "set_due_soon_days",
+    "set_clipboard_clear_secs",
     "rotation_status",
     "rotate_key",
     "abort_rotation",

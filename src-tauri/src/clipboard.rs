@@ -1,58 +1,25 @@
-//! Copying a secret to the system clipboard, in Rust so the value never enters the web view.
+//! The app's clipboard: one long-lived `keyshelf_core::clipboard::SecretClipboard`.
 //!
-//! On X11 a clipboard's content lives only as long as its owner, so the app keeps one handle for
-//! its whole life. A copied secret is cleared after [`CLEAR_AFTER_SECS`] unless something else
-//! was copied meanwhile.
+//! On X11 a clipboard's content lives only as long as its owner, so the app keeps the handle for
+//! its whole life (opened on the first copy, as the window may start before a display is usable).
+//! The core clears each copy after the delay unless something else was copied meanwhile.
 
-use crate::error::{CmdResult, CommandError};
-use keyshelf_core::Secret;
+use crate::error::CmdResult;
+use keyshelf_core::clipboard::SecretClipboard;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-/// How long a copied secret stays on the clipboard.
-pub const CLEAR_AFTER_SECS: u64 = 30;
-
-/// The app's clipboard handle, opened on first use.
 #[derive(Default, Clone)]
-pub struct Clipboard(Arc<Mutex<Option<arboard::Clipboard>>>);
+pub struct Clipboard(Arc<Mutex<Option<Arc<SecretClipboard>>>>);
 
 impl Clipboard {
-    /// Puts `secret` on the clipboard and schedules its clearing.
-    pub fn copy_secret(&self, secret: Secret) -> CmdResult<u64> {
-        self.with(|c| c.set_text(secret.expose().to_owned()))?;
-        let me = self.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(CLEAR_AFTER_SECS));
-            // Only clear our own value: the user may have copied something else since.
-            let _ = me.with(|c| {
-                if c.get_text().ok().as_deref() == Some(secret.expose()) {
-                    c.clear()
-                } else {
-                    Ok(())
-                }
-            });
-        });
-        Ok(CLEAR_AFTER_SECS)
-    }
-
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut arboard::Clipboard) -> Result<T, arboard::Error>,
-    ) -> CmdResult<T> {
+    /// The handle, opened on first use.
+    pub fn handle(&self) -> CmdResult<Arc<SecretClipboard>> {
         let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            *guard = Some(arboard::Clipboard::new().map_err(clipboard_error)?);
+        if let Some(h) = guard.as_ref() {
+            return Ok(Arc::clone(h));
         }
-        match guard.as_mut() {
-            Some(c) => f(c).map_err(clipboard_error),
-            None => Err(CommandError::new("clipboard", "the clipboard is not available")),
-        }
+        let h = Arc::new(SecretClipboard::open()?);
+        *guard = Some(Arc::clone(&h));
+        Ok(h)
     }
-}
-
-fn clipboard_error(e: arboard::Error) -> CommandError {
-    CommandError::new(
-        "clipboard",
-        format!("the system clipboard is not available ({e}); is a display running?"),
-    )
 }

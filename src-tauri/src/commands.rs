@@ -12,7 +12,9 @@ use keyshelf_core::policy::Environment;
 use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, DEFAULT_GRACE_DAYS};
 use keyshelf_core::shelf::{KeyView, NewKey};
 use keyshelf_core::store::{AuditEvent, KeyFilter};
+use keyshelf_core::format::{self, CopyFormat, KeyContext};
 use keyshelf_core::{names, Secret};
+use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -32,6 +34,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         set_environment,
         remove_environment,
         set_due_soon_days,
+        set_clipboard_clear_secs,
         rotation_status,
         rotate_key,
         abort_rotation,
@@ -74,23 +77,44 @@ pub async fn reveal_secret(shelf: State<'_, Shelf>, keyref: String) -> CmdResult
 /// What a copy did.
 #[derive(Serialize)]
 pub struct Copied {
-    /// Seconds until the clipboard is cleared.
-    clear_after_secs: u64,
+    format: CopyFormat,
+    /// Seconds until the clipboard is cleared (0: not cleared).
+    clear_after_secs: u32,
 }
 
-/// Copies a key's secret to the clipboard, in Rust: the value never reaches the web view.
+/// Copies a key to the clipboard in Rust (the value never reaches the web view), rendered in
+/// `format` (`raw`, `header`, `env`; default raw), cleared after the configured delay.
 #[tauri::command]
 pub async fn copy_secret(
     shelf: State<'_, Shelf>,
     clipboard: State<'_, Clipboard>,
     keyref: String,
+    format: Option<String>,
 ) -> CmdResult<Copied> {
-    let secret: Secret = shelf.run(move |s| Ok(s.secret(&keyref, "copy")?)).await?;
     let clipboard = clipboard.inner().clone();
-    let clear_after_secs = tauri::async_runtime::spawn_blocking(move || clipboard.copy_secret(secret))
+    shelf
+        .run(move |s| {
+            let format: CopyFormat = format.as_deref().unwrap_or("raw").parse()?;
+            let key = s.resolve(&keyref)?;
+            let ctx = KeyContext {
+                name: key.name.clone(),
+                var_name: key.var_name.clone(),
+                user: key.user.clone(),
+                scheme: None,
+                verify_url: None,
+            };
+            let secs = s.clipboard_clear_secs()?;
+            // Open the clipboard before reading the secret: no audit event for a copy that fails.
+            let board = clipboard.handle()?;
+            let secret = s.secret_with_detail(&key, "copy", &format!("format {format}"))?;
+            let text = format::render(format, &secret, &ctx)?;
+            board.copy(&text, (secs > 0).then(|| Duration::from_secs(secs.into())))?;
+            Ok(Copied {
+                format,
+                clear_after_secs: secs,
+            })
+        })
         .await
-        .map_err(|e| crate::error::CommandError::new("internal", e.to_string()))??;
-    Ok(Copied { clear_after_secs })
 }
 
 /// Removes a key from Keyshelf (keychain entry and metadata).
@@ -229,7 +253,7 @@ pub fn suggest_name(env: String, app: String, purpose: String) -> String {
 pub struct Settings {
     environments: Vec<Environment>,
     due_soon_days: u32,
-    clipboard_clear_secs: u64,
+    clipboard_clear_secs: u32,
 }
 
 #[tauri::command]
@@ -239,7 +263,7 @@ pub async fn settings(shelf: State<'_, Shelf>) -> CmdResult<Settings> {
             Ok(Settings {
                 environments: s.environments()?,
                 due_soon_days: s.due_soon_days()?,
-                clipboard_clear_secs: crate::clipboard::CLEAR_AFTER_SECS,
+                clipboard_clear_secs: s.clipboard_clear_secs()?,
             })
         })
         .await
@@ -267,6 +291,12 @@ pub async fn remove_environment(shelf: State<'_, Shelf>, name: String) -> CmdRes
 #[tauri::command]
 pub async fn set_due_soon_days(shelf: State<'_, Shelf>, days: u32) -> CmdResult<()> {
     shelf.run(move |s| Ok(s.set_due_soon_days(days)?)).await
+}
+
+/// Sets the clipboard clear delay in seconds (0 = never clear).
+#[tauri::command]
+pub async fn set_clipboard_clear_secs(shelf: State<'_, Shelf>, secs: u32) -> CmdResult<()> {
+    shelf.run(move |s| Ok(s.set_clipboard_clear_secs(secs)?)).await
 }
 
 // --- rotation ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ pub struct Session {
 #[derive(Clone, Debug)]
 pub struct Element(String);
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Session {
     /// Opens a session on the driver at `base` (e.g. `http://127.0.0.1:4444`).

@@ -3,6 +3,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   Copied,
+  CopyFormat,
   Environment,
   Generated,
   Imported,
@@ -42,7 +43,9 @@ export const listKeys = () => call<Key[]>('list_keys');
 export const keyDetail = (keyref: string) => call<KeyDetail>('key_detail', { keyref });
 /** The one call that brings a secret into the web view; the caller hides it after 10 s. */
 export const revealSecret = (keyref: string) => call<string>('reveal_secret', { keyref });
-export const copySecret = (keyref: string) => call<Copied>('copy_secret', { keyref });
+/** Copies in Rust: the value never reaches the web view. `format`: raw (default), header, env. */
+export const copySecret = (keyref: string, format: CopyFormat = 'raw') =>
+  call<Copied>('copy_secret', { keyref, format });
 export const removeKey = (keyref: string) => call<void>('remove_key', { keyref });
 export const setKeyInterval = (keyref: string, days: number | null) =>
   call<Key>('set_key_interval', { keyref, days });
@@ -56,6 +59,7 @@ export const settings = () => call<Settings>('settings');
 export const setEnvironment = (name: string, intervalDays: number) =>
   call<Environment>('set_environment', { name, intervalDays });
 export const removeEnvironment = (name: string) => call<void>('remove_environment', { name });
+export const setClipboardClearSecs = (secs: number) => call<void>('set_clipboard_clear_secs', { secs });
 export const setDueSoonDays = (days: number) => call<void>('set_due_soon_days', { days });
 export const rotationStatus = (keyref: string) => call<Rotation | null>('rotation_status', { keyref });
 /** One step of the guided rotation (start, confirm apps updated, end grace, resume). */

@@ -46,3 +46,8 @@ export function ago(iso: string | null, now: number): string {
   if (ms < DAY) return `${Math.floor(ms / 3_600_000)} h ago`;
   return `${shortAge(ms)} ago`;
 }
+
+/** What a copy notice says about clearing. */
+export function clearText(secs: number): string {
+  return secs > 0 ? `the clipboard clears in ${secs} s` : 'the clipboard is not cleared automatically';
+}

@@ -79,7 +79,12 @@ export interface Imported {
   warnings: string[];
 }
 
+/** How a copy renders the key: the value, an HTTP header line, or `NAME=value`. */
+export type CopyFormat = 'raw' | 'header' | 'env';
+
 export interface Copied {
+  format: CopyFormat;
+  /** 0: not cleared. */
   clear_after_secs: number;
 }
 

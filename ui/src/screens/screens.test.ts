@@ -18,6 +18,7 @@ const backend = vi.hoisted(() => ({
   setEnvironment: vi.fn(),
   removeEnvironment: vi.fn(),
   setDueSoonDays: vi.fn(),
+  setClipboardClearSecs: vi.fn(),
   rotationStatus: vi.fn(),
   rotateKey: vi.fn(),
   abortRotation: vi.fn(),
@@ -62,7 +63,7 @@ describe('Keys', () => {
 
   it('narrows the list as the user types and copies the selection on Enter', async () => {
     backend.listKeys.mockResolvedValue(many);
-    backend.copySecret.mockResolvedValue({ clear_after_secs: 30 });
+    backend.copySecret.mockResolvedValue({ format: 'raw', clear_after_secs: 30 });
     render(Keys);
     await waitFor(() => expect(screen.getAllByTestId('key-row').length).toBeGreaterThan(0));
     const search = screen.getByTestId('search') as HTMLInputElement;
@@ -109,6 +110,18 @@ describe('KeyDetail', () => {
     vi.advanceTimersByTime(1_000);
     await tick();
     expect(screen.queryByTestId('revealed')).toBeNull();
+  });
+
+  it('copies in the chosen format through the backend and says when the clipboard clears', async () => {
+    backend.keyDetail.mockResolvedValue(detail);
+    backend.copySecret.mockResolvedValue({ format: 'env', clear_after_secs: 45 });
+    render(KeyDetail, props);
+    await waitFor(() => screen.getByTestId('copy'));
+    await fireEvent.change(screen.getByTestId('copy-format'), { target: { value: 'env' } });
+    await fireEvent.click(screen.getByTestId('copy'));
+    await waitFor(() => expect(screen.getByTestId('detail-notice').textContent).toMatch(/env.*45 s/));
+    expect(backend.copySecret).toHaveBeenCalledWith('local/prod-api-main-2026-01', 'env');
+    expect(document.body.textContent).not.toMatch(/fixture-value/);
   });
 
   it('deletes only after the name is typed', async () => {
@@ -168,6 +181,17 @@ describe('Settings', () => {
     const row = screen.getByLabelText('prod interval in days').closest('tr')!;
     await fireEvent.click(row.querySelector('button')!);
     await waitFor(() => expect(backend.setEnvironment).toHaveBeenCalledWith('prod', 45));
+  });
+
+  it('saves the clipboard clear delay', async () => {
+    backend.setClipboardClearSecs.mockResolvedValue(undefined);
+    render(Settings);
+    await waitFor(() => screen.getByTestId('clear-secs'));
+    expect((screen.getByTestId('clear-secs') as HTMLInputElement).value).toBe('30');
+    await fireEvent.input(screen.getByTestId('clear-secs'), { target: { value: '0' } });
+    await fireEvent.click(screen.getByTestId('save-clear'));
+    await waitFor(() => expect(backend.setClipboardClearSecs).toHaveBeenCalledWith(0));
+    expect(screen.getByTestId('settings-notice').textContent).toMatch(/not cleared/);
   });
 
   it('refuses a non-numeric interval without calling the backend', async () => {
