@@ -37,10 +37,20 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Keys due for rotation; exits 3 when at least one is overdue (for cron).
     Due(DueArgs),
+    /// Announce due keys as one desktop notification (D-Bus); `--install` writes a systemd timer.
+    Remind(RemindArgs),
     /// The audit log of actions (never values).
     Audit(AuditArgs),
     /// Rotate a key without ever losing a working one (start, --resume, --abort, --status).
     Rotate(RotateArgs),
+    /// Copy a key to the clipboard (raw, header, env line or curl command); cleared after a delay.
+    Copy(CopyArgs),
+    /// Run a command with keys in its environment: keyshelf exec [--env ENV] [--set VAR=KEYREF]... -- CMD [ARGS]
+    Exec(ExecArgs),
+    /// Print keys as environment variables (dotenv, shell or JSON) for tools that read a file.
+    Env(EnvArgs),
+    /// Show or set the default delay before `copy` clears the clipboard (seconds, 0 = never).
+    ClearAfter(ClearAfterArgs),
     /// Suggest a key name after the `<env>-<app>-<purpose>-<YYYY-MM>` convention.
     SuggestName(SuggestArgs),
 }
@@ -133,6 +143,12 @@ pub struct EditArgs {
     /// Go back to the environment's interval.
     #[arg(long)]
     pub env_interval: bool,
+    /// The key's default environment variable name (for exec, env and copy --format env).
+    #[arg(long = "var", conflicts_with = "no_var")]
+    pub var_name: Option<String>,
+    /// Remove the key's variable name (env lines then use its name in UPPER_SNAKE_CASE).
+    #[arg(long)]
+    pub no_var: bool,
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +179,25 @@ pub struct DueArgs {
     /// Count keys due within this many days as due soon (default: the due-soon window).
     #[arg(long)]
     pub within: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    /// Print the reminder a check would send; send nothing, record nothing.
+    #[arg(long, conflicts_with_all = ["install", "uninstall"])]
+    pub dry_run: bool,
+    /// Announce every due key, also those announced in the last 24 hours.
+    #[arg(long, conflicts_with_all = ["install", "uninstall"])]
+    pub all: bool,
+    /// Write a systemd user timer that runs `keyshelf remind` (Linux); prints how to enable it.
+    #[arg(long, conflicts_with = "uninstall")]
+    pub install: bool,
+    /// With --install: how often, from 5min to 7d (e.g. 30min, 2h, 1d; default 1h).
+    #[arg(long, requires = "install")]
+    pub every: Option<String>,
+    /// Remove the timer written by --install.
+    #[arg(long)]
+    pub uninstall: bool,
 }
 
 #[derive(Debug, Args)]
@@ -222,4 +257,55 @@ pub struct RotateArgs {
     /// How long to retry verifying the new key, in seconds (seed 004: propagation takes 1–2 min).
     #[arg(long, default_value_t = 120)]
     pub verify_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    pub keyref: String,
+    /// raw (the value), header (per the provider's key scheme), env (NAME=value), curl (verify call).
+    #[arg(long, default_value = "raw")]
+    pub format: String,
+    /// Clear the clipboard after this many seconds (0 = never); default: `keyshelf clear-after`.
+    #[arg(long)]
+    pub clear_after: Option<u32>,
+    /// The key scheme for header/curl (bearer, x-api-key, apikey, basic, …); overrides the provider's.
+    #[arg(long)]
+    pub scheme: Option<String>,
+    /// The verify URL for curl, for keys whose provider has none.
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InjectArgs {
+    /// Inject every key of this environment that has a variable name.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// VAR=KEYREF: add one variable or override one from --env; repeat for several.
+    #[arg(long = "set", value_name = "VAR=KEYREF")]
+    pub sets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub inject: InjectArgs,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[command(flatten)]
+    pub inject: InjectArgs,
+    /// dotenv (VAR=value), shell (export VAR='value', for eval) or json.
+    #[arg(long, default_value = "dotenv")]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ClearAfterArgs {
+    /// The new default in seconds (0 = never clear); shows the current one when omitted.
+    pub secs: Option<u32>,
 }

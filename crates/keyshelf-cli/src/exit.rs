@@ -16,6 +16,8 @@ pub const NOT_FOUND: u8 = 4;
 pub const KEYCHAIN: u8 = 5;
 /// The provider refused or failed (network, auth, plan limit, server error).
 pub const PROVIDER: u8 = 6;
+/// `keyshelf remind`: no desktop notification server is reachable, or it refused the notification.
+pub const NOTIFY: u8 = 7;
 
 /// The exit code for an error, chosen by its stable code.
 pub fn for_error(e: &Error) -> u8 {
@@ -32,6 +34,7 @@ pub fn for_error(e: &Error) -> u8 {
         }
         "rotation_verify_failed" => PROVIDER,
         code if code.starts_with("provider_") => PROVIDER,
+        "notification_unavailable" | "notification_failed" => NOTIFY,
         _ => FAILURE,
     }
 }

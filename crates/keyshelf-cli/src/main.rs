@@ -8,7 +8,9 @@ mod cli;
 mod commands;
 mod exit;
 mod input;
+mod notify;
 mod output;
+mod systemd;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -78,7 +78,39 @@ fn no_secret_value_reaches_disk_or_output() {
             &["import", &a, "--env", "prod"],
             "duplicate-refused-value\n",
         ),
+        run(&["edit", &a, "--var", "LEAK_A2"], ""),
+        // The clipboard and process paths: their own output must not show the value.
+        run(&["copy", &a, "--clear-after", "1"], ""),
+        run(
+            &["copy", &g, "--format", "header", "--clear-after", "1"],
+            "",
+        ),
+        run(&["exec", "--env", "prod", "--", "true"], ""),
+        run(
+            &[
+                "exec",
+                "--set",
+                &format!("LEAK_G={g}"),
+                "--",
+                "sh",
+                "-c",
+                "test -n \"$LEAK_G\"",
+            ],
+            "",
+        ),
+        run(&["rotate", &b], ""),
+        run(&["rotate", "--status", "--json"], ""),
+        run(&["rotate", &b, "--abort"], ""),
     ];
+    // Every command above ran (the duplicate import is refused with exit 2 by design).
+    for out in &outputs {
+        let code = out.status.code();
+        assert!(
+            code == Some(0) || code == Some(2),
+            "{code:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let generated = run(&["get", &g], "");
     assert!(generated.status.success());
     let generated = String::from_utf8(generated.stdout).expect("utf-8");

@@ -67,6 +67,11 @@ pub enum Error {
     #[error("the new key of {key} did not verify within {secs} s: {why}. Propagation can take 1–2 minutes (seed 004): `keyshelf rotate {key} --resume` tries again, `--abort` restores the old key")]
     RotationVerifyFailed { key: String, secs: u64, why: String },
 
+    // --- Clipboard ---------------------------------------------------------------------------
+    /// The system clipboard cannot be reached or refused the operation.
+    #[error("the clipboard is not usable: {detail}. Copying needs a graphical session (DISPLAY or WAYLAND_DISPLAY set); without one use `keyshelf get`, `keyshelf env` or `keyshelf exec`")]
+    Clipboard { detail: String },
+
     // --- Store -------------------------------------------------------------------------------
     /// The SQLite store failed.
     #[error("the Keyshelf database failed: {0}")]
@@ -79,6 +84,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    // --- Notifications -----------------------------------------------------------------------
+    /// No desktop notification server answers (no session bus, or nothing owns
+    /// `org.freedesktop.Notifications` on it).
+    #[error("no desktop notification server is reachable ({detail}). Reminders are shown by the desktop's notification service (GNOME Shell, KDE Plasma, dunst, mako…) on the D-Bus session bus: run `keyshelf remind` inside the graphical session, or use `keyshelf due` from cron instead (it exits 3 when a key is overdue)")]
+    NotificationUnavailable { detail: String },
+
+    /// The notification server is there but the notification failed.
+    #[error("the desktop notification could not be sent: {detail}")]
+    Notification { detail: String },
 }
 
 impl Error {
@@ -98,8 +113,11 @@ impl Error {
             Error::RotationInProgress(_) => "rotation_in_progress",
             Error::NoRotation(_) => "no_rotation",
             Error::RotationVerifyFailed { .. } => "rotation_verify_failed",
+            Error::Clipboard { .. } => "clipboard_unavailable",
             Error::Store(_) => "store_error",
             Error::Io { .. } => "io_error",
+            Error::NotificationUnavailable { .. } => "notification_unavailable",
+            Error::Notification { .. } => "notification_failed",
         }
     }
 

@@ -7,16 +7,23 @@
 //! - [`generate`]: strong local key generation.
 //! - [`policy`]: environments, rotation intervals and due states.
 //! - [`provider`]: how keys are presented to providers (the seeds' schemes) and their management API.
+//! - [`format`], [`inject`], [`clipboard`]: keys into tools (copy formats, `exec`/`env`, a
+//!   clipboard that clears itself).
+//! - [`reminders`]: grouped rotation reminders and the rule that keeps them from nagging.
 //! - [`names`]: key-name validation, references (`KEYREF`) and the naming convention.
 //! - [`rotation`]: the crash-safe guided rotation, a state machine persisted in the store.
 //! - [`shelf`]: [`Keyshelf`], the facade the CLI and the desktop shell call.
 //! - [`error`]: [`Error`], with a stable code and a message a person can act on.
 
+pub mod clipboard;
 pub mod error;
+pub mod format;
 pub mod generate;
+pub mod inject;
 pub mod names;
 pub mod policy;
 pub mod provider;
+pub mod reminders;
 pub mod rotation;
 pub mod secret;
 pub mod shelf;

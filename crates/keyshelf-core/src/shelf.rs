@@ -23,6 +23,15 @@ pub const MAX_SECRET_BYTES: usize = 16 * 1024;
 /// The setting that holds the due-soon window in days.
 const DUE_SOON_SETTING: &str = "due_soon_days";
 
+/// The setting that holds the clipboard clear delay in seconds.
+const CLIPBOARD_CLEAR_SETTING: &str = "clipboard_clear_secs";
+
+/// How long a copied secret stays on the clipboard unless the user says otherwise.
+pub const DEFAULT_CLIPBOARD_CLEAR_SECS: u32 = 30;
+
+/// The longest clear delay accepted (a day); longer is better said as 0, never.
+pub const MAX_CLIPBOARD_CLEAR_SECS: u32 = 86_400;
+
 /// The variable that overrides where Keyshelf keeps its database.
 pub const HOME_ENV: &str = "KEYSHELF_HOME";
 
@@ -288,12 +297,16 @@ impl Keyshelf {
 
     /// Keys due soon or overdue, most urgent first. `within_days` overrides the due-soon window.
     pub fn due(&self, within_days: Option<u32>) -> Result<Vec<KeyView>> {
+        self.due_as_of(within_days, Utc::now())
+    }
+
+    /// [`Keyshelf::due`] as it stands at `now` (reminders and tests pass their own clock).
+    pub fn due_as_of(&self, within_days: Option<u32>, now: DateTime<Utc>) -> Result<Vec<KeyView>> {
         let envs = self.environment_intervals()?;
         let soon = match within_days {
             Some(d) => d,
             None => self.due_soon_days()?,
         };
-        let now = Utc::now();
         let mut due: Vec<KeyView> = self
             .store
             .read()
@@ -318,6 +331,17 @@ impl Keyshelf {
 
     /// Reads the secret of an already resolved key and records why.
     pub fn secret_of(&mut self, key: &KeyRecord, purpose: &str) -> Result<Secret> {
+        self.secret_with_detail(key, purpose, "")
+    }
+
+    /// Reads the secret of a resolved key and records why and how (`detail`: the format or
+    /// variable it is handed out as; never the value).
+    pub fn secret_with_detail(
+        &mut self,
+        key: &KeyRecord,
+        purpose: &str,
+        detail: &str,
+    ) -> Result<Secret> {
         let account = vault::key_account(&key.provider, &key.name);
         let secret = self
             .vault
@@ -325,7 +349,7 @@ impl Keyshelf {
             .ok_or_else(|| Error::SecretMissing(key.full_ref()))?;
         self.store.write(|tx| {
             tx.touch_copied(key.id, Utc::now())?;
-            tx.audit(Some(&key.full_ref()), purpose, "")
+            tx.audit(Some(&key.full_ref()), purpose, detail)
         })?;
         Ok(secret)
     }
@@ -367,6 +391,41 @@ impl Keyshelf {
             )
         })?;
         self.show(&key.full_ref())
+    }
+
+    /// Sets or clears a key's default environment variable name (for `exec`, `env`, `copy --format env`).
+    pub fn set_var_name(&mut self, keyref: &str, var: Option<&str>) -> Result<KeyView> {
+        if let Some(v) = var {
+            validate_var_name(v)?;
+        }
+        let key = self.resolve(keyref)?;
+        self.store.write(|tx| {
+            tx.set_var_name(key.id, var)?;
+            tx.audit(Some(&key.full_ref()), "var", var.unwrap_or("cleared"))
+        })?;
+        self.show(&key.full_ref())
+    }
+
+    /// Seconds after which a copied secret is cleared from the clipboard; 0 = never.
+    pub fn clipboard_clear_secs(&self) -> Result<u32> {
+        Ok(self
+            .store
+            .read()
+            .setting(CLIPBOARD_CLEAR_SETTING)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_CLIPBOARD_CLEAR_SECS))
+    }
+
+    /// Sets the clipboard clear delay in seconds (0 = never clear).
+    pub fn set_clipboard_clear_secs(&mut self, secs: u32) -> Result<()> {
+        if secs > MAX_CLIPBOARD_CLEAR_SECS {
+            return Err(Error::invalid(
+                "clipboard clear delay",
+                format!("at most {MAX_CLIPBOARD_CLEAR_SECS} seconds (0 = never clear)"),
+            ));
+        }
+        self.store
+            .write(|tx| tx.set_setting(CLIPBOARD_CLEAR_SETTING, &secs.to_string()))
     }
 
     /// Snoozes a key's reminder until `until` (`None` clears the snooze).

@@ -82,6 +82,14 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE UNIQUE INDEX rotations_one_per_key ON rotations (key_id) WHERE step NOT IN ('done', 'aborted');
     "#,
+    // 3: rotation reminders, the last announcement of each due key (see reminders.rs).
+    r#"
+    CREATE TABLE reminders (
+        key_id       INTEGER PRIMARY KEY REFERENCES keys (id) ON DELETE CASCADE,
+        state        TEXT NOT NULL,        -- due-soon | overdue, as announced
+        announced_at TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Formats a timestamp the way the store keeps it (RFC 3339, UTC, seconds; sorts as text).
@@ -422,6 +430,15 @@ impl Tx<'_> {
         self.0.execute(
             "UPDATE keys SET interval_days = ?2 WHERE id = ?1",
             params![id, days],
+        )?;
+        Ok(())
+    }
+
+    /// Sets or clears a key's default environment variable name.
+    pub fn set_var_name(&self, id: i64, var: Option<&str>) -> Result<()> {
+        self.0.execute(
+            "UPDATE keys SET var_name = ?2 WHERE id = ?1",
+            params![id, var],
         )?;
         Ok(())
     }

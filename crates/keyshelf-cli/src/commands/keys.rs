@@ -155,8 +155,15 @@ pub fn remove(shelf: &mut Keyshelf, a: RemoveArgs, json: bool) -> Result<ExitCod
 
 pub fn edit(shelf: &mut Keyshelf, a: EditArgs, json: bool) -> Result<ExitCode> {
     let mut view = shelf.show(&a.keyref)?;
+    // Check every change before making any, so a bad one changes nothing.
+    if let Some(var) = &a.var_name {
+        keyshelf_core::shelf::validate_var_name(var)?;
+    }
     if a.interval.is_some() || a.env_interval {
         view = shelf.set_key_interval(&a.keyref, a.interval)?;
+    }
+    if a.var_name.is_some() || a.no_var {
+        view = shelf.set_var_name(&a.keyref, a.var_name.as_deref())?;
     }
     if json {
         output::json(&view)?;

@@ -1,8 +1,10 @@
 //! One module per group of commands; each function takes parsed arguments and returns an exit
 //! code or a core error.
 
+mod copy;
 mod keys;
 mod policy;
+mod remind;
 mod rotate;
 
 use crate::cli::{Cli, Command};
@@ -29,7 +31,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(a) => keys::audit(&open()?, a, json),
         Command::Policy(p) => policy::run(&mut open()?, p, json),
         Command::Due(a) => policy::due(&open()?, a, json),
+        Command::Remind(a) => remind::run(a, json),
         Command::Rotate(a) => rotate::run(&mut open()?, a, json),
+        Command::Copy(a) => copy::copy(&mut open()?, a, json),
+        Command::Exec(a) => copy::exec(open()?, a),
+        Command::Env(a) => copy::env(&mut open()?, a, json),
+        Command::ClearAfter(a) => copy::clear_after(&mut open()?, a, json),
         // Needs no store.
         Command::SuggestName(a) => keys::suggest_name(&a, json),
     }

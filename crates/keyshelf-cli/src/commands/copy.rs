@@ -1,0 +1,181 @@
+//! copy, exec, env, clear-after: getting keys into other tools.
+//!
+//! Every value handed out is read through the core, which records an audit event (`copy`, `exec`,
+//! `env`) with the format or variable as detail. Nothing here prints a value except `env`, whose
+//! job it is (on stdout, with a warning when that is a terminal).
+
+use crate::cli::{ClearAfterArgs, CopyArgs, EnvArgs, ExecArgs, InjectArgs};
+use crate::output;
+use keyshelf_core::clipboard::{Served, ServingClipboard};
+use keyshelf_core::format::{self, CopyFormat, KeyContext};
+use keyshelf_core::inject::{self, Assignment, EnvFormat, Plan};
+use keyshelf_core::provider::KeyScheme;
+use keyshelf_core::shelf::MAX_CLIPBOARD_CLEAR_SECS;
+use keyshelf_core::{Error, Keyshelf, Result};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn check_delay(secs: u32) -> Result<()> {
+    if secs > MAX_CLIPBOARD_CLEAR_SECS {
+        return Err(Error::invalid(
+            "clear-after",
+            format!("at most {MAX_CLIPBOARD_CLEAR_SECS} seconds (0 = never clear)"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn copy(shelf: &mut Keyshelf, a: CopyArgs, json: bool) -> Result<ExitCode> {
+    let format: CopyFormat = a.format.parse()?;
+    let scheme = a
+        .scheme
+        .as_deref()
+        .map(str::parse::<KeyScheme>)
+        .transpose()?;
+    let secs = match a.clear_after {
+        Some(s) => {
+            check_delay(s)?;
+            s
+        }
+        None => shelf.clipboard_clear_secs()?,
+    };
+    let key = shelf.resolve(&a.keyref)?;
+    let ctx = KeyContext {
+        name: key.name.clone(),
+        var_name: key.var_name.clone(),
+        user: key.user.clone(),
+        scheme,
+        verify_url: a.url.clone(),
+    };
+    // Refuse what cannot work before touching the keychain or the clipboard.
+    if format == CopyFormat::Curl && ctx.verify_url.as_deref().is_none_or(str::is_empty) {
+        return Err(Error::invalid(
+            "format",
+            format!("curl needs the provider's verify URL and {} has none; give one with --url URL, or use --format header", key.full_ref()),
+        ));
+    }
+    if matches!(format, CopyFormat::Header | CopyFormat::Curl) {
+        if let Some(w) = scheme.and_then(KeyScheme::warning) {
+            output::note(&format!("keyshelf: warning: {w}"));
+        }
+    }
+    let board = ServingClipboard::open()?;
+    let secret = shelf.secret_with_detail(&key, "copy", &format!("format {format}"))?;
+    let text = format::render(format, &secret, &ctx)?;
+    let clear_after = (secs > 0).then(|| Duration::from_secs(secs.into()));
+    if secs > 0 {
+        output::note(&format!(
+            "Copied {} ({format}) to the clipboard, marked as secret for clipboard managers. Clearing it in {secs} s unless something else is copied first; keep this running (Ctrl-C clears it now).",
+            key.full_ref()
+        ));
+    } else {
+        output::note(&format!(
+            "Copied {} ({format}) to the clipboard, marked as secret for clipboard managers. It will not be cleared; keyshelf keeps serving it until another program takes the clipboard (on X11 the content goes away when keyshelf exits).",
+            key.full_ref()
+        ));
+    }
+    let served = board.serve(&text, clear_after)?;
+    match served {
+        Served::Cleared => output::note("keyshelf: clipboard cleared."),
+        Served::Replaced => {
+            output::note("keyshelf: another program took the clipboard; left its content alone.")
+        }
+    }
+    if json {
+        output::json(&serde_json::json!({
+            "key": key.full_ref(),
+            "format": format,
+            "clear_after_secs": secs,
+            "outcome": served.as_str(),
+        }))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plan(shelf: &Keyshelf, a: &InjectArgs) -> Result<Plan> {
+    let sets = a
+        .sets
+        .iter()
+        .map(|s| s.parse::<Assignment>())
+        .collect::<Result<Vec<_>>>()?;
+    inject::plan(shelf, a.env.as_deref(), &sets)
+}
+
+pub fn exec(mut shelf: Keyshelf, a: ExecArgs) -> Result<ExitCode> {
+    let plan = plan(&shelf, &a.inject)?;
+    let (program, args) = a
+        .command
+        .split_first()
+        .ok_or_else(|| Error::invalid("command", "give the command to run after `--`"))?;
+    let program_name = std::path::Path::new(program)
+        .file_name()
+        .unwrap_or(program)
+        .to_string_lossy()
+        .into_owned();
+    let vars = inject::resolve(&mut shelf, &plan, "exec", &format!("for {program_name}"))?;
+    // Close the store before the process is replaced; the audit is already committed.
+    drop(shelf);
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args);
+    for (var, value) in &vars {
+        cmd.env(var, value.expose());
+    }
+    let cannot_run = |source| Error::Io {
+        what: format!("cannot run {program_name:?}"),
+        source,
+    };
+    #[cfg(unix)]
+    {
+        // Replacing this process forwards every signal and the exit status by construction.
+        use std::os::unix::process::CommandExt;
+        Err(cannot_run(cmd.exec()))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = cmd.status().map_err(cannot_run)?;
+        Ok(ExitCode::from(status.code().unwrap_or(1) as u8))
+    }
+}
+
+pub fn env(shelf: &mut Keyshelf, a: EnvArgs, json: bool) -> Result<ExitCode> {
+    let format: EnvFormat = if json {
+        EnvFormat::Json
+    } else {
+        a.format.parse()?
+    };
+    let plan = plan(shelf, &a.inject)?;
+    let mut out = std::io::stdout().lock();
+    if out.is_terminal() {
+        output::note("keyshelf: warning: printing secrets to a terminal (scrollback, screen sharing); redirect to a file or use `keyshelf exec` instead.");
+    }
+    let vars = inject::resolve(shelf, &plan, "env", &format!("format {}", format.as_str()))?;
+    let text = inject::render_env(&vars, format)?;
+    let written = out
+        .write_all(text.expose().as_bytes())
+        .and_then(|()| out.flush());
+    if let Err(source) = written {
+        if source.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(Error::Io {
+                what: "cannot write to stdout".into(),
+                source,
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn clear_after(shelf: &mut Keyshelf, a: ClearAfterArgs, json: bool) -> Result<ExitCode> {
+    if let Some(secs) = a.secs {
+        shelf.set_clipboard_clear_secs(secs)?;
+    }
+    let secs = shelf.clipboard_clear_secs()?;
+    if json {
+        output::json(&serde_json::json!({ "clear_after_secs": secs }))?;
+    } else if secs == 0 {
+        println!("never");
+    } else {
+        println!("{secs}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

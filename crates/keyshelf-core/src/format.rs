@@ -1,0 +1,315 @@
+//! The shapes a key's secret takes on its way into another tool: the raw value, an HTTP header
+//! under the provider's key scheme, a `NAME=value` line, or a ready-to-run `curl` command.
+//!
+//! Every rendering is a [`Secret`]: it contains the value, so it is redacted in Debug output and
+//! never serialized. The scheme and the verify URL are parameters, so these functions work for
+//! keys of any provider (and for local keys, whose scheme the user names).
+
+use crate::provider::KeyScheme;
+use crate::{Error, Result, Secret};
+use serde::Serialize;
+use std::str::FromStr;
+
+/// How `copy` renders a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CopyFormat {
+    /// The value alone.
+    Raw,
+    /// `Header: value` line(s) under the key's scheme.
+    Header,
+    /// `NAME=value` with the key's variable name.
+    Env,
+    /// A `curl` command calling the provider's verify endpoint with the key.
+    Curl,
+}
+
+/// Every format, in the order the CLI lists them.
+pub const ALL_FORMATS: [CopyFormat; 4] = [
+    CopyFormat::Raw,
+    CopyFormat::Header,
+    CopyFormat::Env,
+    CopyFormat::Curl,
+];
+
+impl CopyFormat {
+    /// The name on the command line and in the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyFormat::Raw => "raw",
+            CopyFormat::Header => "header",
+            CopyFormat::Env => "env",
+            CopyFormat::Curl => "curl",
+        }
+    }
+}
+
+impl FromStr for CopyFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        ALL_FORMATS
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "format",
+                    format!("{s:?} is not one of raw, header, env, curl"),
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for CopyFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a rendering needs to know about the key besides its value.
+#[derive(Debug, Clone, Default)]
+pub struct KeyContext {
+    /// The key's name (for the default variable name).
+    pub name: String,
+    /// The key's own variable name, if set.
+    pub var_name: Option<String>,
+    /// The key's user (sent as `X-Username` under `x-api-key-username`).
+    pub user: Option<String>,
+    /// How the provider takes the key; `None` for a key without a provider profile.
+    pub scheme: Option<KeyScheme>,
+    /// The provider's verify endpoint (full URL), needed by `curl`.
+    pub verify_url: Option<String>,
+}
+
+impl KeyContext {
+    /// The variable name used for this key: its own, else its name in UPPER_SNAKE_CASE.
+    pub fn variable(&self) -> String {
+        self.var_name
+            .clone()
+            .unwrap_or_else(|| upper_snake(&self.name))
+    }
+}
+
+/// The scheme `header` uses for a key whose provider has none (local keys): the most common one.
+pub const DEFAULT_HEADER_SCHEME: KeyScheme = KeyScheme::Bearer;
+
+/// Renders `secret` in `format`.
+pub fn render(format: CopyFormat, secret: &Secret, key: &KeyContext) -> Result<Secret> {
+    match format {
+        CopyFormat::Raw => Ok(secret.clone()),
+        CopyFormat::Env => Ok(Secret::new(format!(
+            "{}={}",
+            key.variable(),
+            secret.expose()
+        ))),
+        CopyFormat::Header => header(secret, key),
+        CopyFormat::Curl => curl(secret, key),
+    }
+}
+
+fn header(secret: &Secret, key: &KeyContext) -> Result<Secret> {
+    let scheme = key.scheme.unwrap_or(DEFAULT_HEADER_SCHEME);
+    let p = scheme.present(secret, key.user.as_deref())?;
+    if p.headers.is_empty() {
+        return Err(Error::invalid(
+            "format",
+            format!("the {scheme} scheme puts the key in the URL, not in a header; use --format curl or raw"),
+        ));
+    }
+    let lines: Vec<String> = p
+        .headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {}", value.expose()))
+        .collect();
+    Ok(Secret::new(lines.join("\n")))
+}
+
+fn curl(secret: &Secret, key: &KeyContext) -> Result<Secret> {
+    let url = key.verify_url.as_deref().filter(|u| !u.is_empty()).ok_or_else(|| {
+        Error::invalid(
+            "format",
+            "curl needs the provider's verify URL and this key has none; give one with --url, or use --format header",
+        )
+    })?;
+    let (scheme_part, rest) = url
+        .split_once("://")
+        .ok_or_else(|| Error::invalid("url", format!("{url:?} is not an absolute http(s) URL")))?;
+    if scheme_part != "http" && scheme_part != "https" {
+        return Err(Error::invalid(
+            "url",
+            format!("{url:?} is not an http(s) URL"),
+        ));
+    }
+    let scheme = key.scheme.unwrap_or(DEFAULT_HEADER_SCHEME);
+    let p = scheme.present(secret, key.user.as_deref())?;
+    let mut full = match &p.userinfo {
+        Some((id, pass)) => format!(
+            "{scheme_part}://{}:{}@{rest}",
+            percent_encode(id),
+            percent_encode(pass.expose())
+        ),
+        None => url.to_owned(),
+    };
+    if let Some((name, value)) = &p.query {
+        full.push(if full.contains('?') { '&' } else { '?' });
+        full.push_str(&format!("{name}={}", percent_encode(value.expose())));
+    }
+    let mut cmd = String::from("curl -sS");
+    for (name, value) in &p.headers {
+        cmd.push_str(" -H ");
+        cmd.push_str(&shell_quote(&format!("{name}: {}", value.expose())));
+    }
+    cmd.push(' ');
+    cmd.push_str(&shell_quote(&full));
+    Ok(Secret::new(cmd))
+}
+
+/// A key name as an environment variable: `dev-app-ci-2026-11` → `DEV_APP_CI_2026_11`.
+pub fn upper_snake(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_uppercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let out = out.trim_matches('_').to_owned();
+    match out.chars().next() {
+        None => "KEY".to_owned(),
+        Some(c) if c.is_ascii_digit() => format!("KEY_{out}"),
+        Some(_) => out,
+    }
+}
+
+/// Quotes `s` for a POSIX shell: single quotes, each `'` written as `'\''`. Safe for any text.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (for userinfo and query values).
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(scheme: Option<KeyScheme>) -> KeyContext {
+        KeyContext {
+            name: "prod-shop-checkout-2026-11".into(),
+            scheme,
+            verify_url: Some("https://api.example.test/v1/verify".into()),
+            ..Default::default()
+        }
+    }
+
+    fn r(f: CopyFormat, v: &str, k: &KeyContext) -> String {
+        render(f, &Secret::from(v), k).unwrap().expose().to_owned()
+    }
+
+    #[test]
+    fn raw_is_the_value_alone() {
+        assert_eq!(
+            r(CopyFormat::Raw, "fixture-value", &ctx(None)),
+            "fixture-value"
+        );
+    }
+
+    #[test]
+    fn header_follows_the_scheme_and_defaults_to_bearer() {
+        assert_eq!(
+            r(CopyFormat::Header, "v1", &ctx(None)),
+            "Authorization: Bearer v1"
+        );
+        assert_eq!(
+            r(CopyFormat::Header, "v1", &ctx(Some(KeyScheme::XApiKey))),
+            "X-API-Key: v1"
+        );
+        assert_eq!(
+            r(
+                CopyFormat::Header,
+                "v1",
+                &ctx(Some(KeyScheme::ApiKeyHeader))
+            ),
+            "apikey: v1"
+        );
+        let mut k = ctx(Some(KeyScheme::XApiKeyUsername));
+        k.user = Some("api_user".into());
+        assert_eq!(
+            r(CopyFormat::Header, "v1", &k),
+            "X-API-Key: v1\nX-Username: api_user"
+        );
+        assert!(
+            r(CopyFormat::Header, "id:sec", &ctx(Some(KeyScheme::Basic)))
+                .starts_with("Authorization: Basic ")
+        );
+    }
+
+    #[test]
+    fn header_refuses_schemes_that_use_the_url() {
+        let e = render(
+            CopyFormat::Header,
+            &Secret::from("id:sec"),
+            &ctx(Some(KeyScheme::Query)),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("--format curl"));
+    }
+
+    #[test]
+    fn env_uses_the_variable_name_or_upper_snake_case() {
+        assert_eq!(
+            r(CopyFormat::Env, "v1", &ctx(None)),
+            "PROD_SHOP_CHECKOUT_2026_11=v1"
+        );
+        let mut k = ctx(None);
+        k.var_name = Some("STRIPE_API_KEY".into());
+        assert_eq!(r(CopyFormat::Env, "v1", &k), "STRIPE_API_KEY=v1");
+        assert_eq!(upper_snake("2026 key"), "KEY_2026_KEY");
+        assert_eq!(upper_snake("--"), "KEY");
+        assert_eq!(upper_snake("a.b--c"), "A_B_C");
+    }
+
+    #[test]
+    fn curl_calls_the_verify_url_with_the_key_quoted() {
+        assert_eq!(
+            r(CopyFormat::Curl, "it's", &ctx(None)),
+            r"curl -sS -H 'Authorization: Bearer it'\''s' 'https://api.example.test/v1/verify'"
+        );
+        let basic_url = r(CopyFormat::Curl, "id:s/ec", &ctx(Some(KeyScheme::BasicUrl)));
+        assert_eq!(
+            basic_url,
+            "curl -sS 'https://id:s%2Fec@api.example.test/v1/verify'"
+        );
+        let q = r(CopyFormat::Curl, "a b", &ctx(Some(KeyScheme::Query)));
+        assert!(q.ends_with("verify?apikey=a%20b'"), "{q}");
+    }
+
+    #[test]
+    fn curl_without_a_url_is_refused_clearly() {
+        let mut k = ctx(None);
+        k.verify_url = None;
+        let e = render(CopyFormat::Curl, &Secret::from("v"), &k).unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(e.to_string().contains("verify URL"));
+        k.verify_url = Some("ftp://x".into());
+        assert!(render(CopyFormat::Curl, &Secret::from("v"), &k).is_err());
+    }
+
+    #[test]
+    fn formats_round_trip_their_names() {
+        for f in ALL_FORMATS {
+            assert_eq!(f.as_str().parse::<CopyFormat>().unwrap(), f);
+        }
+        assert!("xml".parse::<CopyFormat>().is_err());
+    }
+}
