@@ -20,7 +20,8 @@ pub struct App {
 }
 
 impl App {
-    /// Starts tauri-driver and the app on `home` (`KEYSHELF_HOME`).
+    /// Starts tauri-driver and the app on `home` (`KEYSHELF_HOME`). A driver that does not
+    /// answer (its WebKitWebDriver lost a race for its port) is stopped and started again.
     pub fn start(home: &Path) -> App {
         let one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
         let binary = app_binary();
@@ -29,30 +30,43 @@ impl App {
             "{} is missing: build it first (`cargo build -p keyshelf-desktop`; scripts/test.sh does)",
             binary.display()
         );
-        let port = free_port();
-        let native = free_port();
-        let driver = Command::new("tauri-driver")
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
-            // Inherited by WebKitWebDriver and from there by the app.
-            .env("KEYSHELF_HOME", home)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tauri-driver starts (scripts/setup.sh installs it)");
-        let base = format!("http://127.0.0.1:{port}");
-        let caps = json!({"alwaysMatch": {"tauri:options": {"application": binary}}});
-        let start = Instant::now();
-        let session = loop {
-            match Session::new(&base, caps.clone()) {
-                Ok(s) => break s,
-                Err(e) if start.elapsed() > Duration::from_secs(60) => {
-                    panic!("no WebDriver session after 60 s: {e}")
+        let mut last_error = String::new();
+        for _attempt in 0..3 {
+            let port = free_port();
+            let native = loop {
+                let p = free_port();
+                if p != port {
+                    break p;
                 }
-                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            };
+            let mut driver = Command::new("tauri-driver")
+                .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+                .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+                // Inherited by WebKitWebDriver and from there by the app.
+                .env("KEYSHELF_HOME", home)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("tauri-driver starts (scripts/setup.sh installs it)");
+            let base = format!("http://127.0.0.1:{port}");
+            let caps = json!({"alwaysMatch": {"tauri:options": {"application": binary}}});
+            let start = Instant::now();
+            loop {
+                match Session::new(&base, caps.clone()) {
+                    Ok(session) => {
+                        return App { session: Some(session), driver, _one: one };
+                    }
+                    Err(e) if start.elapsed() > Duration::from_secs(20) => {
+                        last_error = e;
+                        break;
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(50)),
+                }
             }
-        };
-        App { session: Some(session), driver, _one: one }
+            let _ = driver.kill();
+            let _ = driver.wait();
+        }
+        panic!("no WebDriver session after 3 attempts: {last_error}");
     }
 
     pub fn s(&self) -> &Session {
