@@ -53,6 +53,113 @@ pub enum Command {
     ClearAfter(ClearAfterArgs),
     /// Suggest a key name after the `<env>-<app>-<purpose>-<YYYY-MM>` convention.
     SuggestName(SuggestArgs),
+    /// Providers' key-management APIs: add, list, test, remove.
+    #[command(subcommand)]
+    Provider(ProviderCommand),
+    /// Create a key on a provider and store its secret in the keychain.
+    Create(CreateArgs),
+    /// Bring the local list in step with the providers' key lists.
+    Sync(SyncArgs),
+    /// Activate a key on its provider.
+    Activate(KeyArg),
+    /// Deactivate a key on its provider.
+    Deactivate(KeyArg),
+    /// Delete a key on its provider, then its keychain entry and metadata.
+    Delete(RemoveArgs),
+    /// Check that a key works, presenting it as its provider expects.
+    Verify(KeyArg),
+    /// A provider's CSV export of its keys (without values).
+    Export(ExportArgs),
+    /// A provider's API usage logs.
+    Usage(ProviderArg),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCommand {
+    /// Add a provider; the token (or client_id:client_secret for oauth2) is read from stdin.
+    Add(ProviderAddArgs),
+    /// List providers (never their tokens).
+    List,
+    /// Check that the management API answers with the stored token.
+    Test { name: String },
+    /// Remove a provider and its token from the keychain.
+    Remove { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ProviderAddArgs {
+    pub name: String,
+    /// The management API's base URL (https://, or http:// on loopback only).
+    #[arg(long)]
+    pub base_url: String,
+    /// bearer (seed 004) or oauth2 client credentials (seed 002).
+    #[arg(long, default_value = "bearer")]
+    pub auth: String,
+    /// How keys are presented: apikey, basic, basic-url, query, bearer, x-api-key, x-api-key-username.
+    #[arg(long, default_value = "x-api-key-username")]
+    pub key_scheme: String,
+    /// Accept the query scheme's risk (the key ends up in URLs and logs).
+    #[arg(long)]
+    pub allow_insecure: bool,
+    /// A route to test keys on, e.g. /api/v1/users/me or /api-routes-data.
+    #[arg(long)]
+    pub verify_path: Option<String>,
+    /// The plan's key limit.
+    #[arg(long)]
+    pub key_limit: Option<u32>,
+    /// Environment of keys found only on the provider by sync.
+    #[arg(long, default_value = "prod")]
+    pub env: String,
+    /// Override a management path, NAME=PATH (list, get, generate, status, delete, export, usage, token).
+    #[arg(long = "path", value_name = "NAME=PATH")]
+    pub paths: Vec<String>,
+    /// Request timeout in seconds (connect timeout is 5).
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Read the token from stdin (the only way; the flag makes it explicit in scripts).
+    #[arg(long)]
+    pub token_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The key's name, also sent to the provider as api_key_name.
+    pub name: String,
+    #[arg(long)]
+    pub provider: String,
+    #[arg(long)]
+    pub env: String,
+    /// The key's user (sent to the provider; X-Username for seed 004's scheme).
+    #[arg(long)]
+    pub user: Option<String>,
+    #[arg(long = "var")]
+    pub var_name: Option<String>,
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    #[arg(long, default_value = "")]
+    pub notes: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Only this provider (all when omitted).
+    #[arg(long)]
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub provider: String,
+    /// Write to this file instead of stdout.
+    #[arg(long)]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProviderArg {
+    #[arg(long)]
+    pub provider: String,
 }
 
 #[derive(Debug, Args)]

@@ -26,12 +26,15 @@ pub fn for_error(e: &Error) -> u8 {
         | "invalid_name"
         | "unknown_environment"
         | "key_exists"
+        | "provider_exists"
         | "confirmation_required"
         | "rotation_in_progress" => USAGE,
         "key_not_found" | "ambiguous_key" | "provider_not_found" | "no_rotation" => NOT_FOUND,
-        "keychain_unavailable" | "keychain_locked" | "keychain_error" | "secret_missing" => {
-            KEYCHAIN
-        }
+        "keychain_unavailable"
+        | "keychain_locked"
+        | "keychain_error"
+        | "secret_missing"
+        | "key_not_stored" => KEYCHAIN,
         "rotation_verify_failed" => PROVIDER,
         code if code.starts_with("provider_") => PROVIDER,
         "notification_unavailable" | "notification_failed" => NOTIFY,

@@ -54,6 +54,27 @@ pub enum Error {
     #[error("no secret for {0:?} in the keychain; it may have been removed by another tool. Import it again with `keyshelf import`")]
     SecretMissing(String),
 
+    // --- Providers ---------------------------------------------------------------------------
+    /// No provider of that name is configured.
+    #[error("no provider named {0:?}; `keyshelf provider list` shows the providers, `keyshelf provider add` adds one")]
+    ProviderNotFound(String),
+
+    /// A provider of that name is already configured.
+    #[error("a provider named {0:?} already exists; `keyshelf provider remove` it first or pick another name")]
+    ProviderExists(String),
+
+    /// The provider (or the way to it) refused or failed; the kind gives the stable code.
+    #[error("{0}")]
+    Provider(crate::provider::ProviderError),
+
+    /// The provider created a key but the keychain refused its secret. The secret travels here,
+    /// once, so the caller can hand it to the user; it is never in the message.
+    #[error("the provider created {key} but the keychain refused to store its secret ({detail}). Its value is given to you once now and cannot be shown again: save it. Keyshelf recorded {key} as pending, without a secret; unlock the keychain and `keyshelf import` the value under a new name, or `keyshelf delete {key}` on the provider")]
+    KeyNotStored {
+        key: String,
+        detail: String,
+        secret: crate::Secret,
+    },
     // --- Rotation ----------------------------------------------------------------------------
     /// A rotation of the key is already under way.
     #[error("{0} is already being rotated; `keyshelf rotate {0} --status` shows where it stands, `--resume` carries it on, `--abort` abandons it")]
@@ -110,6 +131,10 @@ impl Error {
             Error::KeychainLocked { .. } => "keychain_locked",
             Error::Keychain { .. } => "keychain_error",
             Error::SecretMissing(_) => "secret_missing",
+            Error::ProviderNotFound(_) => "provider_not_found",
+            Error::ProviderExists(_) => "provider_exists",
+            Error::Provider(p) => p.kind.code(),
+            Error::KeyNotStored { .. } => "key_not_stored",
             Error::RotationInProgress(_) => "rotation_in_progress",
             Error::NoRotation(_) => "no_rotation",
             Error::RotationVerifyFailed { .. } => "rotation_verify_failed",
@@ -127,6 +152,12 @@ impl Error {
             what: what.into(),
             why: why.into(),
         }
+    }
+}
+
+impl From<crate::provider::ProviderError> for Error {
+    fn from(e: crate::provider::ProviderError) -> Self {
+        Error::Provider(e)
     }
 }
 

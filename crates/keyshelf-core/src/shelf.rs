@@ -155,6 +155,11 @@ impl Keyshelf {
         self.vault.as_ref()
     }
 
+    /// The vault as a shared handle, for modules that hold it across a store transaction.
+    pub fn vault_arc(&self) -> Arc<dyn Vault> {
+        Arc::clone(&self.vault)
+    }
+
     /// The store, for modules built on top of this one.
     pub fn store(&mut self) -> &mut Store {
         &mut self.store
@@ -544,6 +549,8 @@ fn make_view(
     );
     let display_status = if key.remote_state.as_deref() == Some("gone") {
         "gone".to_owned()
+    } else if key.status == "pending" {
+        "pending".to_owned()
     } else if !key.has_secret {
         "no-local-secret".to_owned()
     } else {

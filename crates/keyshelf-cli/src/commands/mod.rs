@@ -4,6 +4,7 @@
 mod copy;
 mod keys;
 mod policy;
+mod provider;
 mod remind;
 mod rotate;
 
@@ -31,6 +32,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(a) => keys::audit(&open()?, a, json),
         Command::Policy(p) => policy::run(&mut open()?, p, json),
         Command::Due(a) => policy::due(&open()?, a, json),
+        Command::Provider(c) => provider::run(&mut open()?, c, json),
+        Command::Create(a) => provider::create(&mut open()?, a, json),
+        Command::Sync(a) => provider::sync(&mut open()?, a, json),
+        Command::Activate(a) => provider::set_active(&mut open()?, &a.keyref, true, json),
+        Command::Deactivate(a) => provider::set_active(&mut open()?, &a.keyref, false, json),
+        Command::Delete(a) => provider::delete(&mut open()?, a, json),
+        Command::Verify(a) => provider::verify(&mut open()?, &a.keyref, json),
+        Command::Export(a) => provider::export(&open()?, a, json),
+        Command::Usage(a) => provider::usage(&open()?, &a.provider, json),
         Command::Remind(a) => remind::run(a, json),
         Command::Rotate(a) => rotate::run(&mut open()?, a, json),
         Command::Copy(a) => copy::copy(&mut open()?, a, json),

@@ -85,10 +85,12 @@ fn options(a: &RotateArgs, key: &KeyRecord, has_api: bool) -> Result<Options> {
 }
 
 /// The management API behind a key, when its provider has one configured.
-fn provider_for(_shelf: &Keyshelf, _key: &KeyRecord) -> Result<Option<Box<dyn RotationProvider>>> {
+fn provider_for(shelf: &Keyshelf, key: &KeyRecord) -> Result<Option<Box<dyn RotationProvider>>> {
     // Keys of no provider, and keys imported for a provider without a configured management
     // API, rotate to a generated or pasted secret.
-    Ok(None)
+    Ok(shelf
+        .rotation_provider(&key.provider)?
+        .map(|api| Box::new(api) as Box<dyn RotationProvider>))
 }
 
 fn report(p: &Progress) {

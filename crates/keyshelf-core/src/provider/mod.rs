@@ -1,8 +1,21 @@
-//! Providers: how their keys are presented, and (in submodules) their key-management API.
+//! Providers: how their keys are presented, and their key-management API.
 //!
-//! [`scheme`] is shared by everything that puts a key on the wire or into a tool: the verify call,
-//! the `header`/`curl` copy formats, `exec`.
+//! - [`scheme`]: how a key is put on a request under each of the seeds' schemes (shared by
+//!   verify, the `header`/`curl` copy formats and `exec`).
+//! - [`profile`]: a configured provider (base URL, management auth, scheme, paths).
+//! - [`envelope`]: tolerant reading of the providers' response shapes.
+//! - [`errors`]: provider failures with stable `provider_*` codes.
+//! - [`client`]: the HTTP client (HTTPS, timeouts, retries, OAuth2, size limits).
+//! - [`ops`]: the user operations, as an `impl Keyshelf` block.
 
+pub mod client;
+pub mod envelope;
+pub mod errors;
+pub mod ops;
+pub mod profile;
+pub mod rotation_api;
 pub mod scheme;
 
+pub use errors::ProviderError;
+pub use profile::{ManagementAuth, ProviderProfile};
 pub use scheme::{KeyScheme, Presentation};

@@ -1,0 +1,304 @@
+//! provider add|list|test|remove, create, sync, activate, deactivate, delete, verify, export, usage.
+
+use crate::cli::{CreateArgs, ExportArgs, ProviderAddArgs, ProviderCommand, RemoveArgs, SyncArgs};
+use crate::{input, output};
+use keyshelf_core::provider::ops::{time_text, NewProvider};
+use keyshelf_core::provider::{KeyScheme, ManagementAuth, ProviderProfile};
+use keyshelf_core::shelf::NewKey;
+use keyshelf_core::{Error, Keyshelf, Result};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+pub fn run(shelf: &mut Keyshelf, c: ProviderCommand, json: bool) -> Result<ExitCode> {
+    match c {
+        ProviderCommand::Add(a) => add(shelf, a, json),
+        ProviderCommand::List => list(shelf, json),
+        ProviderCommand::Test { name } => {
+            let check = shelf.test_provider(&name)?;
+            if json {
+                output::json(&check)?;
+            } else {
+                output::note(&format!(
+                    "Provider {} answers: {} key(s){}.",
+                    check.provider,
+                    check.keys,
+                    check
+                        .key_limit
+                        .map_or(String::new(), |l| format!(" of at most {l}"))
+                ));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ProviderCommand::Remove { name } => {
+            let p = shelf.remove_provider(&name)?;
+            if json {
+                output::json(&serde_json::json!({ "removed": p.name }))?;
+            } else {
+                output::note(&format!(
+                    "Removed provider {} and its token from the keychain.",
+                    p.name
+                ));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn add(shelf: &mut Keyshelf, a: ProviderAddArgs, json: bool) -> Result<ExitCode> {
+    let mut p = ProviderProfile::new(&a.name, &a.base_url);
+    p.auth = a.auth.parse::<ManagementAuth>()?;
+    p.key_scheme = a.key_scheme.parse::<KeyScheme>()?;
+    p.insecure_accepted = a.allow_insecure;
+    p.verify_path = a.verify_path;
+    p.key_limit = a.key_limit;
+    p.default_env = a.env;
+    p.timeout_secs = a.timeout;
+    for spec in &a.paths {
+        let (name, path) = spec.split_once('=').ok_or_else(|| {
+            Error::invalid(
+                "--path",
+                format!("{spec:?}: use NAME=PATH, e.g. list=/v1/keys"),
+            )
+        })?;
+        p.paths.set(name, path)?;
+    }
+    // Refuse bad settings before asking for the token.
+    p.validate()?;
+    if let Some(w) = p.key_scheme.warning() {
+        output::note(&format!("keyshelf: warning: {w}"));
+    }
+    let what = match p.auth {
+        ManagementAuth::Bearer => "Management token",
+        ManagementAuth::Oauth2 => "OAuth2 client_id:client_secret",
+    };
+    let credential = input::read_secret(&format!("{what} for {}: ", p.name))?;
+    let p = shelf.add_provider(NewProvider {
+        profile: p,
+        credential,
+    })?;
+    if json {
+        output::json(&p)?;
+    } else {
+        output::note(&format!(
+            "Added provider {} ({}); its {} is in the keychain as keyshelf provider:{}. `keyshelf provider test {}` checks it.",
+            p.name,
+            p.base_url,
+            if p.auth == ManagementAuth::Oauth2 { "client credential" } else { "token" },
+            p.name,
+            p.name
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(shelf: &Keyshelf, json: bool) -> Result<ExitCode> {
+    let all = shelf.providers()?;
+    if json {
+        output::json(&all)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{:<20}  {:<7}  {:<18}  {:<6}  {:<20}  BASE URL",
+        "NAME", "AUTH", "KEY SCHEME", "LIMIT", "ADDED"
+    );
+    for p in &all {
+        let _ = writeln!(
+            out,
+            "{:<20}  {:<7}  {:<18}  {:<6}  {:<20}  {}",
+            p.name,
+            serde_json::to_value(p.auth)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            p.key_scheme.as_str(),
+            p.key_limit.map_or("-".into(), |l| l.to_string()),
+            time_text(p.created_at),
+            p.base_url
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn create(shelf: &mut Keyshelf, a: CreateArgs, json: bool) -> Result<ExitCode> {
+    let new = NewKey {
+        name: a.name,
+        env: a.env,
+        provider: Some(a.provider),
+        user: a.user,
+        var_name: a.var_name,
+        tags: a.tags,
+        notes: a.notes,
+        rotated_at: None,
+    };
+    match shelf.create_key(new) {
+        Ok(view) => {
+            if json {
+                output::json(&serde_json::json!({ "key": view }))?;
+            } else {
+                output::note(&format!(
+                    "Created {} on the provider (id {}); its secret is in the keychain as keyshelf {}. `keyshelf get {}` prints it.",
+                    view.key.full_ref(),
+                    view.key.provider_key_id.as_deref().unwrap_or("-"),
+                    view.key.full_ref(),
+                    view.key.full_ref()
+                ));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if let Error::KeyNotStored { secret, key, .. } = &e {
+                // The only copy of the key: hand it over once, on stdout, so it can be piped to
+                // safety; the explanation goes to stderr with the error.
+                output::note(&format!(
+                    "keyshelf: the keychain refused the new key {key}; its value follows on stdout, once."
+                ));
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(secret.expose().as_bytes());
+                let _ = out.write_all(b"\n");
+                let _ = out.flush();
+            }
+            Err(e)
+        }
+    }
+}
+
+pub fn sync(shelf: &mut Keyshelf, a: SyncArgs, json: bool) -> Result<ExitCode> {
+    let reports = shelf.sync(a.provider.as_deref())?;
+    if json {
+        output::json(&reports)?;
+    } else {
+        for r in &reports {
+            output::note(&format!(
+                "{}: {} key(s) on the provider; {} new (no local secret), {} updated, {} gone from the provider, {} unchanged.",
+                r.provider,
+                r.remote_keys,
+                r.added.len(),
+                r.updated.len(),
+                r.gone.len(),
+                r.unchanged
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn set_active(
+    shelf: &mut Keyshelf,
+    keyref: &str,
+    active: bool,
+    json: bool,
+) -> Result<ExitCode> {
+    let view = shelf.set_key_active(keyref, active)?;
+    if json {
+        output::json(&view)?;
+    } else {
+        output::note(&format!(
+            "{} is now {} on the provider.",
+            view.key.full_ref(),
+            if active { "active" } else { "inactive" }
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn delete(shelf: &mut Keyshelf, a: RemoveArgs, json: bool) -> Result<ExitCode> {
+    let key = shelf.resolve(&a.keyref)?;
+    if !a.yes {
+        input::confirm_by_typing(
+            &key.name,
+            &format!(
+                "This deletes {} on its provider, permanently, and its secret from the keychain",
+                key.full_ref()
+            ),
+        )?;
+    }
+    let (key, already_gone) = shelf.delete_key(&key.full_ref())?;
+    if json {
+        output::json(
+            &serde_json::json!({ "deleted": key.full_ref(), "already_gone": already_gone }),
+        )?;
+    } else if already_gone {
+        output::note(&format!(
+            "{} was already gone on the provider; removed it locally.",
+            key.full_ref()
+        ));
+    } else {
+        output::note(&format!(
+            "Deleted {} on the provider and from the keychain.",
+            key.full_ref()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn verify(shelf: &mut Keyshelf, keyref: &str, json: bool) -> Result<ExitCode> {
+    let r = shelf.verify_key(keyref)?;
+    if json {
+        output::json(&r)?;
+    } else {
+        output::note(&format!(
+            "{} works: GET {} answered {} (presented as {}).",
+            r.key, r.url_path, r.status, r.scheme
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export(shelf: &Keyshelf, a: ExportArgs, json: bool) -> Result<ExitCode> {
+    let csv = shelf.export_keys(&a.provider)?;
+    match &a.output {
+        Some(path) => {
+            std::fs::write(path, &csv).map_err(|source| Error::Io {
+                what: format!("cannot write {}", path.display()),
+                source,
+            })?;
+            if json {
+                output::json(&serde_json::json!({ "written": path, "bytes": csv.len() }))?;
+            } else {
+                output::note(&format!(
+                    "Wrote the export of {} to {}.",
+                    a.provider,
+                    path.display()
+                ));
+            }
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(csv.as_bytes());
+            if out.is_terminal() && !csv.ends_with('\n') {
+                let _ = out.write_all(b"\n");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn usage(shelf: &Keyshelf, provider: &str, json: bool) -> Result<ExitCode> {
+    let logs = shelf.usage_logs(provider)?;
+    if json {
+        output::json(&logs)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let field = |v: &serde_json::Value, names: &[&str]| -> String {
+        names
+            .iter()
+            .find_map(|n| v.get(*n).filter(|x| !x.is_null()))
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+            .unwrap_or_else(|| "-".into())
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{:<20}  {:<8}  {:<6}  ROUTE", "AT", "KEY ID", "STATUS");
+    for l in &logs {
+        let _ = writeln!(
+            out,
+            "{:<20}  {:<8}  {:<6}  {}",
+            field(l, &["created_at", "timestamp", "at"]),
+            field(l, &["api_key_id", "key_id"]),
+            field(l, &["status_code", "status"]),
+            field(l, &["route", "endpoint", "path"])
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

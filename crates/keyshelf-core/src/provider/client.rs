@@ -1,0 +1,530 @@
+//! The HTTP client for a provider's management API and verify route (reqwest, blocking, rustls).
+//!
+//! - HTTPS only, except loopback hosts (checked on every request, not only when a profile is added).
+//! - Timeouts: connect 5 s, request `timeout_secs` (30 s by default). Bodies over 8 MiB are refused.
+//! - 429: `Retry-After` is honoured, at most 3 retries and 30 s of waiting in all. A 429 means the
+//!   request was not processed, so this holds for `POST …/generate` too.
+//! - 5xx and connection failures: two retries with backoff, for idempotent requests only;
+//!   `POST …/generate` is never repeated (it would create a second key).
+//! - OAuth2 (seed 002): the access token is cached in the keychain (`provider:<name>#access-token`)
+//!   until `expires_in`, and fetched again once when the provider answers 401.
+//! - No token, key, Authorization header or URL userinfo reaches an error or a log line: reqwest
+//!   errors are stripped of their URL, and provider text is scrubbed of the request's secrets.
+
+use super::errors::{self, Kind, ProviderError};
+use super::profile::{check_base_url, ManagementAuth, ProviderProfile};
+use crate::vault::{self, Vault};
+use crate::{Error, Result, Secret};
+use reqwest::blocking::Response;
+use reqwest::Method;
+use serde_json::Value;
+use std::io::Read;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The largest response body accepted.
+pub const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
+/// Connect timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// At most this many retries after 429…
+pub const MAX_429_RETRIES: u32 = 3;
+/// …and at most this long waiting for them in all.
+pub const MAX_429_WAIT: Duration = Duration::from_secs(30);
+/// Retries of idempotent requests after a 5xx or a failed connection.
+pub const MAX_5XX_RETRIES: u32 = 2;
+
+/// Whether a request may be sent again after a failure whose effect is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    /// GET, PUT status, DELETE: repeating has the same effect.
+    Idempotent,
+    /// POST generate: never repeated unless the provider said it did not process it (429, 401).
+    Never,
+}
+
+/// A response that arrived whole.
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub content_type: String,
+}
+
+/// The keychain account of a provider's cached OAuth2 access token.
+pub fn token_cache_account(provider: &str) -> String {
+    format!("{}#access-token", vault::provider_account(provider))
+}
+
+/// A client for one provider.
+pub struct Client<'a> {
+    profile: &'a ProviderProfile,
+    vault: Arc<dyn Vault>,
+    http: reqwest::blocking::Client,
+}
+
+impl<'a> Client<'a> {
+    pub fn new(profile: &'a ProviderProfile, vault: Arc<dyn Vault>) -> Result<Self> {
+        check_base_url(&profile.base_url)?;
+        let http = reqwest::blocking::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(Duration::from_secs(profile.timeout_secs))
+            // A redirect could carry the Authorization header to another host or to plain HTTP.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("keyshelf/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                ProviderError::new(
+                    Kind::Unreachable,
+                    format!("cannot set up HTTPS: {}", e.without_url()),
+                )
+            })?;
+        Ok(Client {
+            profile,
+            vault,
+            http,
+        })
+    }
+
+    // --- management ---------------------------------------------------------------------------
+
+    /// Calls a management route with the provider's credential; non-2xx answers become errors.
+    pub fn management(
+        &self,
+        method: Method,
+        path: &str,
+        id: Option<&str>,
+        body: Option<&Value>,
+        repeat: Repeat,
+    ) -> Result<Reply> {
+        let url = self.profile.url(path, id)?;
+        let label = format!("{method} {}", url.path());
+        let (mut bearer, mut fresh) = self.bearer(false)?;
+        loop {
+            let headers = vec![(
+                "Authorization".to_owned(),
+                Secret::new(format!("Bearer {}", bearer.expose())),
+            )];
+            let reply = self.send(
+                &method,
+                url.clone(),
+                &label,
+                &headers,
+                body,
+                None,
+                repeat,
+                &[&bearer],
+            )?;
+            if reply.status == 401 && self.profile.auth == ManagementAuth::Oauth2 && !fresh {
+                // The cached token was revoked or expired early: fetch a new one, once. Safe for
+                // POST too: a 401 was not processed.
+                (bearer, fresh) = self.bearer(true)?;
+                continue;
+            }
+            if !(200..300).contains(&reply.status) {
+                return Err(scrub(
+                    errors::from_status(&label, reply.status, &reply.body, true),
+                    &[&bearer],
+                )
+                .into());
+            }
+            return Ok(reply);
+        }
+    }
+
+    /// Calls a management route and parses its JSON.
+    pub fn management_json(
+        &self,
+        method: Method,
+        path: &str,
+        id: Option<&str>,
+        body: Option<&Value>,
+        repeat: Repeat,
+    ) -> Result<Value> {
+        let reply = self.management(method.clone(), path, id, body, repeat)?;
+        let label = format!("{method} {}", self.profile.url(path, id)?.path());
+        parse_json(&label, &reply.body)
+    }
+
+    /// The Bearer credential: the stored token, or an OAuth2 access token. The flag says whether
+    /// it was fetched just now (a fresh token is not refreshed again on 401).
+    fn bearer(&self, force_refresh: bool) -> Result<(Secret, bool)> {
+        let name = &self.profile.name;
+        let stored = self.vault.get(&vault::provider_account(name))?.ok_or_else(|| {
+            ProviderError::new(
+                Kind::Unauthorized,
+                format!("the keychain holds no credential for provider {name:?} (account provider:{name}); remove the provider and add it again"),
+            )
+        })?;
+        match self.profile.auth {
+            ManagementAuth::Bearer => Ok((stored, false)),
+            ManagementAuth::Oauth2 => {
+                let cache = token_cache_account(name);
+                if !force_refresh {
+                    if let Some(token) = self.vault.get(&cache)?.and_then(|c| valid_cached(&c)) {
+                        return Ok((token, false));
+                    }
+                }
+                let (token, expires_in) = self.fetch_token(&stored)?;
+                let expires_at = now_unix() + expires_in;
+                let entry = Secret::new(format!("{expires_at} {}", token.expose()));
+                if let Err(e) = self.vault.set(&cache, &entry) {
+                    // Only a cache: the token still works for this call.
+                    tracing::warn!(code = e.code(), "cannot cache the OAuth2 access token");
+                }
+                Ok((token, true))
+            }
+        }
+    }
+
+    /// `POST /oauth/token` with client credentials (seed 002).
+    fn fetch_token(&self, credentials: &Secret) -> Result<(Secret, u64)> {
+        let (id, secret) = credentials.expose().split_once(':').ok_or_else(|| {
+            Error::invalid(
+                "OAuth2 credentials",
+                "the keychain entry is not `client_id:client_secret`; add the provider again",
+            )
+        })?;
+        let url = self.profile.url(&self.profile.paths.token, None)?;
+        let label = format!("POST {}", url.path());
+        let form = serde_urlencoded_pairs(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ]);
+        let body = Secret::new(form);
+        let reply = self.send(
+            &Method::POST,
+            url,
+            &label,
+            &[],
+            None,
+            Some(&body),
+            Repeat::Idempotent,
+            &[credentials],
+        )?;
+        if !(200..300).contains(&reply.status) {
+            return Err(scrub(
+                errors::from_status(&label, reply.status, &reply.body, true),
+                &[credentials],
+            )
+            .into());
+        }
+        let v = parse_json(&label, &reply.body)?;
+        let token = v
+            .get("access_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ProviderError::new(
+                    Kind::BadResponse,
+                    format!("{label}: the answer has no access_token"),
+                )
+            })?;
+        let expires_in = v.get("expires_in").and_then(Value::as_u64).unwrap_or(3600);
+        Ok((Secret::new(token.to_owned()), expires_in))
+    }
+
+    // --- verify -------------------------------------------------------------------------------
+
+    /// Presents `key` under the profile's scheme on its verify route; the parsed answer on 2xx.
+    pub fn verify(&self, key: &Secret, user: Option<&str>) -> Result<(u16, Value)> {
+        let path = self.profile.verify_path.as_deref().ok_or_else(|| {
+            Error::invalid(
+                "verify",
+                format!("provider {:?} has no verify path; add it again with --verify-path (e.g. /api/v1/users/me)", self.profile.name),
+            )
+        })?;
+        if self.profile.key_scheme.needs_insecure_consent() && !self.profile.insecure_accepted {
+            return Err(Error::invalid(
+                "key scheme",
+                "the query scheme was not accepted as insecure",
+            ));
+        }
+        let presentation = self.profile.key_scheme.present(key, user)?;
+        let mut url = self.profile.url(path, None)?;
+        let label = format!("GET {}", url.path());
+        if let Some((user, pass)) = &presentation.userinfo {
+            // reqwest moves URL userinfo into an Authorization: Basic header and off the URL.
+            let bad = || {
+                ProviderError::new(
+                    Kind::InsecureUrl,
+                    format!("{label}: the key cannot be put in this URL"),
+                )
+            };
+            url.set_username(user).map_err(|()| bad())?;
+            url.set_password(Some(pass.expose())).map_err(|()| bad())?;
+        }
+        if let Some((name, value)) = &presentation.query {
+            url.query_pairs_mut().append_pair(name, value.expose());
+        }
+        let reply = self.send(
+            &Method::GET,
+            url,
+            &label,
+            &presentation.headers,
+            None,
+            None,
+            Repeat::Idempotent,
+            &[key],
+        )?;
+        if !(200..300).contains(&reply.status) {
+            return Err(scrub(
+                errors::from_status(&label, reply.status, &reply.body, false),
+                &[key],
+            )
+            .into());
+        }
+        let v = if reply.body.is_empty() {
+            Value::Null
+        } else {
+            parse_json(&label, &reply.body)?
+        };
+        Ok((reply.status, v))
+    }
+
+    // --- the wire -----------------------------------------------------------------------------
+
+    /// Sends with the retry rules of the module doc; returns whatever status came back last.
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &self,
+        method: &Method,
+        url: reqwest::Url,
+        label: &str,
+        headers: &[(String, Secret)],
+        json: Option<&Value>,
+        form: Option<&Secret>,
+        repeat: Repeat,
+        secrets: &[&Secret],
+    ) -> Result<Reply> {
+        check_base_url(&self.profile.base_url)?;
+        let mut waited = Duration::ZERO;
+        let (mut tries_429, mut tries_5xx) = (0u32, 0u32);
+        loop {
+            let mut req = self.http.request(method.clone(), url.clone());
+            for (name, value) in headers {
+                let mut v =
+                    reqwest::header::HeaderValue::from_str(value.expose()).map_err(|_| {
+                        Error::invalid(
+                            "key",
+                            "it holds characters that cannot be sent in an HTTP header",
+                        )
+                    })?;
+                v.set_sensitive(true);
+                req = req.header(name.as_str(), v);
+            }
+            if let Some(j) = json {
+                req = req.json(j);
+            }
+            if let Some(f) = form {
+                req = req
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(f.expose().to_owned());
+            }
+            let outcome = req.send().map_err(|e| transport_error(label, &e, repeat));
+            let resp = match outcome {
+                Ok(r) => r,
+                Err(e)
+                    if repeat == Repeat::Idempotent
+                        && e.kind == Kind::Unreachable
+                        && tries_5xx < MAX_5XX_RETRIES =>
+                {
+                    std::thread::sleep(backoff(tries_5xx));
+                    tries_5xx += 1;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let status = resp.status().as_u16();
+            let retry_after = retry_after(&resp);
+            if status == 429 {
+                let wait = retry_after.unwrap_or(Duration::from_secs(1));
+                if tries_429 < MAX_429_RETRIES && waited + wait <= MAX_429_WAIT {
+                    drop(resp);
+                    tracing::info!(
+                        endpoint = label,
+                        wait_ms = wait.as_millis() as u64,
+                        "rate limited; waiting as Retry-After asks"
+                    );
+                    std::thread::sleep(wait);
+                    waited += wait;
+                    tries_429 += 1;
+                    continue;
+                }
+                let body = read_body(label, resp)?;
+                let mut e = scrub(errors::from_status(label, 429, &body, true), secrets);
+                e.message.push_str(&format!(
+                    " Keyshelf retried {tries_429} time(s) over {} s, honouring Retry-After{}.",
+                    waited.as_secs(),
+                    retry_after.map_or(String::new(), |d| format!(
+                        "; the provider now asks for {} s more",
+                        d.as_secs()
+                    ))
+                ));
+                return Err(e.into());
+            }
+            if status >= 500 && repeat == Repeat::Idempotent && tries_5xx < MAX_5XX_RETRIES {
+                drop(resp);
+                std::thread::sleep(backoff(tries_5xx));
+                tries_5xx += 1;
+                continue;
+            }
+            let content_type = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let body = read_body(label, resp)?;
+            return Ok(Reply {
+                status,
+                body,
+                content_type,
+            });
+        }
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(250 << attempt)
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The token of a cache entry `"<expires_unix> <token>"` if it is good for 30 s more.
+fn valid_cached(entry: &Secret) -> Option<Secret> {
+    let (exp, token) = entry.expose().split_once(' ')?;
+    let exp: u64 = exp.parse().ok()?;
+    (exp > now_unix() + 30 && !token.is_empty()).then(|| Secret::new(token.to_owned()))
+}
+
+fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(resp: &Response) -> Option<Duration> {
+    let v = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let secs = (at.timestamp() - chrono::Utc::now().timestamp()).max(0) as u64;
+    Some(Duration::from_secs(secs))
+}
+
+/// Reads a body up to [`MAX_BODY_BYTES`].
+fn read_body(label: &str, resp: Response) -> Result<Vec<u8>> {
+    let too_large = || {
+        ProviderError::new(
+            Kind::TooLarge,
+            format!("{label}: the provider's answer is larger than 8 MiB; Keyshelf refuses it (a key list is far smaller)"),
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large().into());
+    }
+    let mut body = Vec::new();
+    resp.take(MAX_BODY_BYTES + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| {
+            ProviderError::new(
+                Kind::BadResponse,
+                format!("{label}: the provider's answer was cut off ({})", e.kind()),
+            )
+        })?;
+    if body.len() as u64 > MAX_BODY_BYTES {
+        return Err(too_large().into());
+    }
+    Ok(body)
+}
+
+/// Parses a JSON body, naming the endpoint when it is not JSON.
+pub fn parse_json(label: &str, body: &[u8]) -> Result<Value> {
+    serde_json::from_slice(body).map_err(|e| {
+        let what = if e.is_eof() {
+            "cut off (incomplete JSON)"
+        } else {
+            "not valid JSON"
+        };
+        ProviderError::new(
+            Kind::BadResponse,
+            format!(
+                "{label}: the provider's answer is {what} at line {} column {}",
+                e.line(),
+                e.column()
+            ),
+        )
+        .into()
+    })
+}
+
+/// A transport failure, without the URL (it may carry a key in its query or userinfo).
+fn transport_error(label: &str, e: &reqwest::Error, repeat: Repeat) -> ProviderError {
+    let (kind, what) = if e.is_timeout() {
+        (Kind::Timeout, "no answer in time".to_owned())
+    } else if e.is_connect() {
+        (Kind::Unreachable, "cannot connect".to_owned())
+    } else {
+        (Kind::Unreachable, "the connection failed".to_owned())
+    };
+    let mut source = String::new();
+    let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = cur {
+        source = s.to_string();
+        cur = s.source();
+    }
+    let mut msg = format!("{label}: {what}");
+    if !source.is_empty() && !source.contains("://") {
+        msg.push_str(&format!(" ({source})"));
+    }
+    if repeat == Repeat::Never && kind == Kind::Timeout {
+        return ProviderError::new(Kind::Timeout, msg);
+    }
+    ProviderError::new(kind, msg)
+}
+
+/// Removes the request's secrets from provider text (a provider may echo what it was sent).
+fn scrub(mut e: ProviderError, secrets: &[&Secret]) -> ProviderError {
+    for s in secrets {
+        if s.len() >= 4 {
+            e.message = e.message.replace(s.expose(), "[redacted]");
+        }
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_tokens_expire_30_seconds_early() {
+        let good = Secret::new(format!("{} tok", now_unix() + 120));
+        assert_eq!(valid_cached(&good).unwrap().expose(), "tok");
+        assert!(valid_cached(&Secret::new(format!("{} tok", now_unix() + 10))).is_none());
+        assert!(valid_cached(&Secret::from("garbage")).is_none());
+    }
+
+    #[test]
+    fn provider_text_is_scrubbed_of_the_request_secrets() {
+        let token = Secret::from("fixture-token-not-real");
+        let e = ProviderError::new(Kind::Unauthorized, "bad token fixture-token-not-real");
+        assert_eq!(scrub(e, &[&token]).message, "bad token [redacted]");
+    }
+}

@@ -1,0 +1,224 @@
+//! Provider failures: a stable kind (the error code) and a message that says what happened, what
+//! the provider said (with its request id) and what to do.
+//!
+//! Error bodies understood (the seeds fix no single shape):
+//! - seed 001: `{"error":{"code","message","request_id"}}` (`missing_api_key`, `invalid_api_key`,
+//!   `expired_api_key`);
+//! - seed 002: `{"error","error_description"}` (OAuth2);
+//! - seed 004: `{"success":false,"message"}`, and plain `{"message"}`.
+//!
+//! Provider text is untrusted: control characters are dropped, it is cut to a sane length, and
+//! the client removes any secret of the request from it before it reaches a message.
+
+use serde_json::Value;
+use std::fmt;
+
+/// What kind of failure; each has a stable code starting with `provider_`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Unauthorized,
+    Forbidden,
+    PlanLimit,
+    NotFoundRemote,
+    RateLimited,
+    ServerError,
+    Rejected,
+    Timeout,
+    Unreachable,
+    BadResponse,
+    TooLarge,
+    InsecureUrl,
+    /// A create whose outcome is unknown: the provider may hold a key we never received.
+    OutcomeUnknown,
+}
+
+impl Kind {
+    /// The stable error code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Unauthorized => "provider_unauthorized",
+            Kind::Forbidden => "provider_forbidden",
+            Kind::PlanLimit => "provider_plan_limit",
+            Kind::NotFoundRemote => "provider_not_found_remote",
+            Kind::RateLimited => "provider_rate_limited",
+            Kind::ServerError => "provider_server_error",
+            Kind::Rejected => "provider_rejected",
+            Kind::Timeout => "provider_timeout",
+            Kind::Unreachable => "provider_unreachable",
+            Kind::BadResponse => "provider_bad_response",
+            Kind::TooLarge => "provider_response_too_large",
+            Kind::InsecureUrl => "provider_insecure_url",
+            Kind::OutcomeUnknown => "provider_outcome_unknown",
+        }
+    }
+}
+
+/// A provider failure.
+#[derive(Debug, Clone)]
+pub struct ProviderError {
+    pub kind: Kind,
+    pub message: String,
+}
+
+impl ProviderError {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        ProviderError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+/// What an error body said.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// Reads any of the seeds' error bodies; unknown shapes give an empty [`ErrorBody`].
+pub fn parse_error_body(body: &[u8]) -> ErrorBody {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return ErrorBody::default();
+    };
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(clean);
+    match v.get("error") {
+        // Seed 001.
+        Some(Value::Object(e)) => ErrorBody {
+            code: s(e.get("code")),
+            message: s(e.get("message")),
+            request_id: s(e.get("request_id")).or_else(|| s(v.get("request_id"))),
+        },
+        // Seed 002.
+        Some(Value::String(code)) => ErrorBody {
+            code: Some(clean(code)),
+            message: s(v.get("error_description")).or_else(|| s(v.get("message"))),
+            request_id: s(v.get("request_id")),
+        },
+        // Seed 004 and plain `{"message"}`.
+        _ => ErrorBody {
+            code: s(v.get("code")),
+            message: s(v.get("message")),
+            request_id: s(v.get("request_id")),
+        },
+    }
+}
+
+/// Untrusted provider text made safe to show: no control characters, at most 300 characters.
+fn clean(text: &str) -> String {
+    let t: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
+    t.trim().to_owned()
+}
+
+/// Advice for seed 001's codes and the HTTP statuses.
+fn advice(kind: Kind, code: Option<&str>, management: bool) -> &'static str {
+    match (kind, code) {
+        (_, Some("missing_api_key")) => "The key was not sent in a way the provider accepts: check the provider's key scheme (`keyshelf provider list`).",
+        (_, Some("invalid_api_key")) => "The key does not match any active key: check it for typos or stray whitespace, or create a new one.",
+        (_, Some("expired_api_key")) => "The key has been deactivated or has expired: `keyshelf activate` it or create a new one.",
+        (_, Some("invalid_client")) => "The OAuth2 client id or secret is wrong: remove the provider and add it again with the right `client_id:client_secret`.",
+        (Kind::Unauthorized, _) if management => "The provider's management token is missing, wrong or revoked: check it with `keyshelf provider test`, and add the provider again with a valid token.",
+        (Kind::Unauthorized, _) => "The provider did not accept the key.",
+        (Kind::Forbidden, _) => "The account lacks the permission, or its subscription is not active (seed 004).",
+        (Kind::PlanLimit, _) => "The plan's key limit is reached: delete a key (`keyshelf delete`) or upgrade the plan.",
+        (Kind::NotFoundRemote, _) => "The provider has no such key or route: `keyshelf sync` brings the local list up to date.",
+        (Kind::RateLimited, _) => "The provider's rate limit is reached: wait and try again.",
+        (Kind::ServerError, _) => "The provider failed: try again later.",
+        _ => "",
+    }
+}
+
+/// Builds the error for a non-success status.
+pub fn from_status(endpoint: &str, status: u16, body: &[u8], management: bool) -> ProviderError {
+    let parsed = parse_error_body(body);
+    let said = parsed.message.clone().unwrap_or_default();
+    let kind = match status {
+        401 => Kind::Unauthorized,
+        403 if said.to_ascii_lowercase().contains("limit") => Kind::PlanLimit,
+        403 => Kind::Forbidden,
+        404 => Kind::NotFoundRemote,
+        429 => Kind::RateLimited,
+        500..=599 => Kind::ServerError,
+        _ => Kind::Rejected,
+    };
+    let mut msg = format!("{endpoint}: the provider answered {status}");
+    if let Some(code) = &parsed.code {
+        msg.push_str(&format!(" {code}"));
+    }
+    if !said.is_empty() {
+        msg.push_str(&format!(": {said}"));
+    }
+    if let Some(id) = &parsed.request_id {
+        msg.push_str(&format!(" (request id {id})"));
+    }
+    msg.push('.');
+    let advice = advice(kind, parsed.code.as_deref(), management);
+    if !advice.is_empty() {
+        msg.push(' ');
+        msg.push_str(advice);
+    }
+    ProviderError::new(kind, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_001_bodies_give_code_message_and_request_id() {
+        let body = br#"{"error":{"code":"expired_api_key","message":"The key has been deactivated","request_id":"req_42"}}"#;
+        let e = from_status("GET /api-routes-data", 401, body, false);
+        assert_eq!(e.kind.code(), "provider_unauthorized");
+        assert!(e.message.contains("expired_api_key"), "{}", e.message);
+        assert!(e.message.contains("req_42"));
+        assert!(e.message.contains("activate"));
+    }
+
+    #[test]
+    fn seed_002_and_004_bodies_are_read() {
+        let e = from_status(
+            "POST /oauth/token",
+            401,
+            br#"{"error":"invalid_client","error_description":"Client authentication failed"}"#,
+            true,
+        );
+        assert!(e
+            .message
+            .contains("invalid_client: Client authentication failed"));
+        let e = from_status(
+            "GET /api-keys",
+            403,
+            br#"{"success":false,"message":"Insufficient permissions"}"#,
+            true,
+        );
+        assert_eq!(e.kind, Kind::Forbidden);
+        assert!(e.message.contains("Insufficient permissions"));
+        let e = from_status(
+            "POST /api-keys/generate",
+            403,
+            br#"{"success":false,"message":"API key limit reached"}"#,
+            true,
+        );
+        assert_eq!(e.kind, Kind::PlanLimit);
+    }
+
+    #[test]
+    fn unknown_bodies_and_hostile_text_are_handled() {
+        assert_eq!(parse_error_body(b"<html>"), ErrorBody::default());
+        let e = from_status("GET /x", 502, b"", true);
+        assert_eq!(e.kind, Kind::ServerError);
+        let long = format!(r#"{{"message":"a\u001b[31m{}"}}"#, "x".repeat(1000));
+        let b = parse_error_body(long.as_bytes());
+        let m = b.message.unwrap();
+        assert!(m.len() <= 300 && !m.contains('\u{1b}'));
+    }
+}

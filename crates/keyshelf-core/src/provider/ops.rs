@@ -1,0 +1,591 @@
+//! The provider operations a user can do: add/list/test/remove providers; create, sync,
+//! activate, deactivate, delete, verify keys; export and usage.
+//!
+//! Ordering rules, so no key is ever lost:
+//! - create: `POST generate` → the secret into the keychain at once → the metadata. When the
+//!   keychain refuses, a `pending` row without secret is recorded and the secret goes back to the
+//!   caller inside [`Error::KeyNotStored`], once; it is never written anywhere else.
+//! - delete: the provider confirms first; only then the keychain entry and the row go.
+
+use super::client::{token_cache_account, Client, Repeat};
+use super::envelope::{self, RemoteKey};
+use super::errors::{Kind, ProviderError};
+use super::profile::{self, ProviderProfile};
+use crate::names;
+use crate::shelf::{KeyView, NewKey};
+use crate::store::{fmt_time, KeyFilter, KeyRecord, NewKeyRecord};
+use crate::vault;
+use crate::{Error, Keyshelf, Result, Secret};
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+
+/// What `provider test` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderCheck {
+    pub provider: String,
+    pub keys: usize,
+    pub key_limit: Option<u32>,
+}
+
+/// What a sync changed for one provider.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    pub provider: String,
+    pub remote_keys: usize,
+    /// Keys found only on the provider, now listed with no local secret.
+    pub added: Vec<String>,
+    /// Keys whose status or presence changed.
+    pub updated: Vec<String>,
+    /// Keys gone from the provider, now marked `gone` (not dropped).
+    pub gone: Vec<String>,
+    pub unchanged: usize,
+}
+
+/// The result of a verify call.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub key: String,
+    pub scheme: String,
+    pub url_path: String,
+    pub status: u16,
+    pub ok: bool,
+    /// What the provider answered (never a secret of ours).
+    pub response: Value,
+}
+
+/// Options of `provider add`.
+#[derive(Debug, Clone)]
+pub struct NewProvider {
+    pub profile: ProviderProfile,
+    /// The Bearer token, or `client_id:client_secret` for OAuth2.
+    pub credential: Secret,
+}
+
+impl Keyshelf {
+    // --- profiles -----------------------------------------------------------------------------
+
+    /// Adds a provider: validates it, stores its credential in the keychain and its profile in the
+    /// store, together or not at all.
+    pub fn add_provider(&mut self, new: NewProvider) -> Result<ProviderProfile> {
+        let mut p = new.profile;
+        p.validate()?;
+        if self
+            .store_ref()
+            .read()
+            .environment(&p.default_env)?
+            .is_none()
+        {
+            return Err(Error::UnknownEnvironment(names::printable(&p.default_env)));
+        }
+        let cred = trim_newline(new.credential);
+        if cred.is_empty() || cred.expose().chars().any(char::is_control) {
+            return Err(Error::invalid("credential", "empty or spans several lines; pipe the token (or client_id:client_secret) on stdin"));
+        }
+        if p.auth == profile::ManagementAuth::Oauth2 && !cred.expose().contains(':') {
+            return Err(Error::invalid(
+                "credential",
+                "OAuth2 needs `client_id:client_secret` on stdin",
+            ));
+        }
+        let vault = self.vault_arc();
+        let account = vault::provider_account(&p.name);
+        self.store().write(|tx| {
+            profile::insert(tx, &p)?;
+            vault.set(&account, &cred)?;
+            // A stale token of an earlier provider of the same name must not be reused.
+            vault.delete(&token_cache_account(&p.name))?;
+            tx.audit(None, "provider-add", &p.name)
+        })?;
+        p.created_at = Some(Utc::now());
+        Ok(p)
+    }
+
+    /// All providers.
+    pub fn providers(&self) -> Result<Vec<ProviderProfile>> {
+        profile::all(&self.store_ref().read())
+    }
+
+    /// One provider.
+    pub fn provider(&self, name: &str) -> Result<ProviderProfile> {
+        profile::get(&self.store_ref().read(), name)?
+            .ok_or_else(|| Error::ProviderNotFound(names::printable(name)))
+    }
+
+    /// Checks that the management API answers with the stored credential.
+    pub fn test_provider(&self, name: &str) -> Result<ProviderCheck> {
+        let p = self.provider(name)?;
+        let keys = self.remote_keys(&p)?;
+        Ok(ProviderCheck {
+            provider: p.name,
+            keys: keys.len(),
+            key_limit: p.key_limit,
+        })
+    }
+
+    /// Removes a provider and its credential. Refused while Keyshelf holds keys of it.
+    pub fn remove_provider(&mut self, name: &str) -> Result<ProviderProfile> {
+        let p = self.provider(name)?;
+        let n = self
+            .store_ref()
+            .read()
+            .keys(&KeyFilter {
+                provider: Some(p.name.clone()),
+                ..Default::default()
+            })?
+            .len();
+        if n > 0 {
+            return Err(Error::invalid(
+                format!("provider {:?}", p.name),
+                format!("Keyshelf still holds {n} key(s) of it; `keyshelf delete` or `keyshelf remove` them first"),
+            ));
+        }
+        let vault = self.vault_arc();
+        self.store().write(|tx| {
+            profile::delete(tx, &p.name)?;
+            vault.delete(&vault::provider_account(&p.name))?;
+            vault.delete(&token_cache_account(&p.name))?;
+            tx.audit(None, "provider-remove", &p.name)
+        })?;
+        Ok(p)
+    }
+
+    fn client<'a>(&self, p: &'a ProviderProfile) -> Result<Client<'a>> {
+        Client::new(p, self.vault_arc())
+    }
+
+    fn remote_keys(&self, p: &ProviderProfile) -> Result<Vec<RemoteKey>> {
+        let label = format!("GET {}", p.paths.list);
+        let v = self.client(p)?.management_json(
+            Method::GET,
+            &p.paths.list,
+            None,
+            None,
+            Repeat::Idempotent,
+        )?;
+        let items = envelope::list(v).ok_or_else(|| {
+            ProviderError::new(
+                Kind::BadResponse,
+                format!("{label}: the answer holds no list of keys"),
+            )
+        })?;
+        envelope::parse_list(items)
+            .map_err(|e| ProviderError::new(Kind::BadResponse, format!("{label}: {e}")).into())
+    }
+
+    // --- keys ---------------------------------------------------------------------------------
+
+    /// Creates a key on the provider and stores its secret (see the module doc for the order).
+    pub fn create_key(&mut self, new: NewKey) -> Result<KeyView> {
+        let pname = new
+            .provider
+            .clone()
+            .ok_or_else(|| Error::invalid("provider", "create needs --provider"))?;
+        let p = self.provider(&pname)?;
+        self.check_new(&new)?;
+        if self.resolve(&format!("{}/{}", p.name, new.name)).is_ok() {
+            return Err(Error::KeyExists(format!("{}/{}", p.name, new.name)));
+        }
+        if p.key_scheme == super::KeyScheme::XApiKeyUsername
+            && new.user.as_deref().unwrap_or("").is_empty()
+        {
+            return Err(Error::invalid("user", "this provider presents keys with X-Username (seed 004); give the key's user with --user"));
+        }
+        if let Some(limit) = p.key_limit {
+            let held = self
+                .store_ref()
+                .read()
+                .keys(&KeyFilter {
+                    provider: Some(p.name.clone()),
+                    ..Default::default()
+                })?
+                .into_iter()
+                .filter(|k| k.remote_state.as_deref() != Some("gone"))
+                .count();
+            if held >= limit as usize {
+                return Err(ProviderError::new(
+                    Kind::PlanLimit,
+                    format!("provider {:?} allows {limit} keys on its plan and Keyshelf knows of {held}; delete one (`keyshelf delete`) or raise --key-limit. Nothing was sent", p.name),
+                )
+                .into());
+            }
+        }
+
+        let body =
+            json!({ "api_key_name": new.name, "user": new.user.clone().unwrap_or_default() });
+        let label = format!("POST {}", p.paths.generate);
+        let maybe_created = |e: Error| -> Error {
+            match e {
+                // The provider may have created the key before failing: say so, never retry.
+                Error::Provider(pe)
+                    if matches!(pe.kind, Kind::ServerError | Kind::Timeout | Kind::BadResponse | Kind::TooLarge | Kind::Unreachable) =>
+                {
+                    ProviderError::new(
+                        Kind::OutcomeUnknown,
+                        format!(
+                            "{} The provider may have created the key anyway; Keyshelf did not send the request again, which could create a second key. Run `keyshelf sync --provider {}` to see it, and `keyshelf delete` it if it is there: its value was not received.",
+                            pe.message, p.name
+                        ),
+                    )
+                    .into()
+                }
+                other => other,
+            }
+        };
+        let value = self
+            .client(&p)?
+            .management_json(
+                Method::POST,
+                &p.paths.generate,
+                None,
+                Some(&body),
+                Repeat::Never,
+            )
+            .map_err(maybe_created)?;
+        let remote: RemoteKey = envelope::object(value)
+            .and_then(|v| serde_json::from_value(v).ok())
+            .ok_or_else(|| {
+                maybe_created(
+                    ProviderError::new(
+                        Kind::BadResponse,
+                        format!("{label}: the answer is not a key object with an id"),
+                    )
+                    .into(),
+                )
+            })?;
+        let secret = match remote.api_key.as_deref().filter(|v| !v.is_empty()) {
+            Some(v) => Secret::new(v.to_owned()),
+            None => {
+                return Err(maybe_created(
+                    ProviderError::new(
+                        Kind::BadResponse,
+                        format!("{label}: the answer holds no key value (api_key)"),
+                    )
+                    .into(),
+                ))
+            }
+        };
+
+        let account = vault::key_account(&p.name, &new.name);
+        let stored = self.vault().set(&account, &secret);
+        let full = format!("{}/{}", p.name, new.name);
+        let record = NewKeyRecord {
+            name: new.name.clone(),
+            provider: p.name.clone(),
+            provider_key_id: Some(remote.id.clone()),
+            env: new.env.clone(),
+            status: if stored.is_ok() {
+                remote.normalized_status().into()
+            } else {
+                "pending".into()
+            },
+            has_secret: stored.is_ok(),
+            remote_state: Some("present".into()),
+            user: new.user.clone().or(remote.user.clone()),
+            var_name: new.var_name.clone(),
+            origin: "provider".into(),
+            created_at: Utc::now(),
+            last_rotated_at: None,
+            tags: new.tags.clone(),
+            notes: new.notes.clone(),
+        };
+        let detail = match &stored {
+            Ok(()) => format!("provider id {}", remote.id),
+            Err(e) => format!(
+                "provider id {}; keychain refused ({}), secret handed to the user once",
+                remote.id,
+                e.code()
+            ),
+        };
+        let inserted = self.store().write(|tx| {
+            tx.insert_key(&record)?;
+            tx.audit(Some(&full), "create", &detail)
+        });
+        match (stored, inserted) {
+            (Ok(()), Ok(())) => self.show(&full),
+            (Ok(()), Err(e)) => Err(Error::Store(format!(
+                "{full} was created and its secret is in the keychain (account {account}), but its metadata could not be recorded: {e}. `keyshelf sync` will list it"
+            ))),
+            (Err(e), _) => Err(Error::KeyNotStored { key: full, detail: e.to_string(), secret }),
+        }
+    }
+
+    /// Brings the local metadata in step with the providers' lists (all providers when `None`).
+    pub fn sync(&mut self, provider: Option<&str>) -> Result<Vec<SyncReport>> {
+        let profiles = match provider {
+            Some(n) => vec![self.provider(n)?],
+            None => self.providers()?,
+        };
+        let mut reports = Vec::new();
+        for p in profiles {
+            let remote = self.remote_keys(&p)?;
+            reports.push(self.apply_sync(&p, remote)?);
+        }
+        Ok(reports)
+    }
+
+    fn apply_sync(&mut self, p: &ProviderProfile, remote: Vec<RemoteKey>) -> Result<SyncReport> {
+        let mut report = SyncReport {
+            provider: p.name.clone(),
+            remote_keys: remote.len(),
+            ..Default::default()
+        };
+        let local = self.store_ref().read().keys(&KeyFilter {
+            provider: Some(p.name.clone()),
+            ..Default::default()
+        })?;
+        let env = if self
+            .store_ref()
+            .read()
+            .environment(&p.default_env)?
+            .is_some()
+        {
+            p.default_env.clone()
+        } else {
+            "prod".to_owned()
+        };
+        let now = Utc::now();
+        self.store().write(|tx| {
+            let conn = tx.conn();
+            let by_id: HashMap<&str, &KeyRecord> = local
+                .iter()
+                .filter_map(|k| k.provider_key_id.as_deref().map(|id| (id, k)))
+                .collect();
+            let mut taken: HashSet<String> = local.iter().map(|k| k.name.clone()).collect();
+            let mut seen: HashSet<&str> = HashSet::new();
+            let mut update = conn.prepare_cached(
+                "UPDATE keys SET status = ?2, remote_state = 'present', user = COALESCE(user, ?3) WHERE id = ?1",
+            )?;
+            for r in &remote {
+                seen.insert(r.id.as_str());
+                let status = r.normalized_status();
+                match by_id.get(r.id.as_str()) {
+                    Some(k) => {
+                        // A pending key keeps its state until its secret is imported.
+                        let new_status = if k.status == "pending" { "pending" } else { status };
+                        if k.status != new_status || k.remote_state.as_deref() != Some("present") {
+                            update.execute(rusqlite::params![k.id, new_status, r.user])?;
+                            report.updated.push(k.full_ref());
+                        } else {
+                            report.unchanged += 1;
+                        }
+                    }
+                    None => {
+                        let name = local_name(r, &taken);
+                        taken.insert(name.clone());
+                        let created_at = r
+                            .created_at
+                            .as_deref()
+                            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                            .map(|t| t.with_timezone(&Utc))
+                            .filter(|t| *t <= now)
+                            .unwrap_or(now);
+                        tx.insert_key(&NewKeyRecord {
+                            name: name.clone(),
+                            provider: p.name.clone(),
+                            provider_key_id: Some(r.id.clone()),
+                            env: env.clone(),
+                            status: status.into(),
+                            has_secret: false,
+                            remote_state: Some("present".into()),
+                            user: r.user.clone().filter(|u| !u.is_empty()),
+                            var_name: None,
+                            origin: "provider".into(),
+                            created_at,
+                            last_rotated_at: None,
+                            tags: Vec::new(),
+                            notes: String::new(),
+                        })?;
+                        report.added.push(format!("{}/{name}", p.name));
+                    }
+                }
+            }
+            let mut gone = conn.prepare_cached("UPDATE keys SET remote_state = 'gone' WHERE id = ?1")?;
+            for k in &local {
+                let Some(id) = k.provider_key_id.as_deref() else { continue };
+                if !seen.contains(id) && k.remote_state.as_deref() != Some("gone") {
+                    gone.execute([k.id])?;
+                    report.gone.push(k.full_ref());
+                }
+            }
+            tx.audit(
+                None,
+                "sync",
+                &format!(
+                    "{}: {} remote, {} added, {} updated, {} gone",
+                    p.name,
+                    report.remote_keys,
+                    report.added.len(),
+                    report.updated.len(),
+                    report.gone.len()
+                ),
+            )
+        })?;
+        Ok(report)
+    }
+
+    /// Activates (`true`) or deactivates a key on its provider, then locally.
+    pub fn set_key_active(&mut self, keyref: &str, active: bool) -> Result<KeyView> {
+        let (key, p, id) = self.remote_key(keyref)?;
+        let status = if active { "active" } else { "inactive" };
+        self.client(&p)?.management(
+            Method::PUT,
+            &p.paths.status,
+            Some(&id),
+            Some(&json!({ "status": status })),
+            Repeat::Idempotent,
+        )?;
+        self.store().write(|tx| {
+            // A pending key stays pending (no secret yet) whatever its remote status.
+            tx.conn().execute(
+                "UPDATE keys SET status = CASE WHEN status = 'pending' THEN status ELSE ?2 END, remote_state = 'present' WHERE id = ?1",
+                rusqlite::params![key.id, status],
+            )?;
+            tx.audit(Some(&key.full_ref()), if active { "activate" } else { "deactivate" }, "")
+        })?;
+        self.show(&key.full_ref())
+    }
+
+    /// Deletes a key on its provider; once the provider confirmed, its keychain entry and row.
+    /// Returns the key and whether the provider had already lost it (404).
+    pub fn delete_key(&mut self, keyref: &str) -> Result<(KeyRecord, bool)> {
+        let (key, p, id) = self.remote_key(keyref)?;
+        let already_gone = match self.client(&p)?.management(
+            Method::DELETE,
+            &p.paths.delete,
+            Some(&id),
+            None,
+            Repeat::Idempotent,
+        ) {
+            Ok(_) => false,
+            Err(Error::Provider(e)) if e.kind == Kind::NotFoundRemote => true,
+            Err(e) => return Err(e),
+        };
+        let vault = self.vault_arc();
+        let full = key.full_ref();
+        self.store().write(|tx| {
+            tx.delete_key(key.id)?;
+            vault.delete(&vault::key_account(&key.provider, &key.name))?;
+            tx.audit(
+                Some(&full),
+                "delete",
+                if already_gone {
+                    "already gone on the provider"
+                } else {
+                    "deleted on the provider"
+                },
+            )
+        })?;
+        Ok((key, already_gone))
+    }
+
+    /// Presents a key under its provider's scheme on the verify route.
+    pub fn verify_key(&mut self, keyref: &str) -> Result<VerifyReport> {
+        let key = self.resolve(keyref)?;
+        let p = self.provider(&key.provider)?;
+        let secret = self.secret_of(&key, "verify")?;
+        let client = self.client(&p)?;
+        let (status, response) = client.verify(&secret, key.user.as_deref())?;
+        Ok(VerifyReport {
+            key: key.full_ref(),
+            scheme: p.key_scheme.as_str().into(),
+            url_path: p.verify_path.clone().unwrap_or_default(),
+            status,
+            ok: true,
+            response: envelope::object(response.clone()).unwrap_or(response),
+        })
+    }
+
+    /// The provider's CSV export of its keys (no values, per seed 004).
+    pub fn export_keys(&self, provider: &str) -> Result<String> {
+        let p = self.provider(provider)?;
+        let reply = self.client(&p)?.management(
+            Method::GET,
+            &p.paths.export,
+            None,
+            None,
+            Repeat::Idempotent,
+        )?;
+        String::from_utf8(reply.body).map_err(|_| {
+            ProviderError::new(
+                Kind::BadResponse,
+                format!("GET {}: the export is not UTF-8 text", p.paths.export),
+            )
+            .into()
+        })
+    }
+
+    /// The provider's usage logs, as it gives them.
+    pub fn usage_logs(&self, provider: &str) -> Result<Vec<Value>> {
+        let p = self.provider(provider)?;
+        let v = self.client(&p)?.management_json(
+            Method::GET,
+            &p.paths.usage,
+            None,
+            None,
+            Repeat::Idempotent,
+        )?;
+        envelope::list(v).ok_or_else(|| {
+            ProviderError::new(
+                Kind::BadResponse,
+                format!("GET {}: the answer holds no list of logs", p.paths.usage),
+            )
+            .into()
+        })
+    }
+
+    /// A key with its provider and provider id, for calls that act on the remote key.
+    fn remote_key(&self, keyref: &str) -> Result<(KeyRecord, ProviderProfile, String)> {
+        let key = self.resolve(keyref)?;
+        if key.provider == vault::LOCAL_PROVIDER {
+            return Err(Error::invalid(
+                key.full_ref(),
+                "it belongs to no provider; `keyshelf remove` removes it locally",
+            ));
+        }
+        let p = self.provider(&key.provider)?;
+        let id = key.provider_key_id.clone().ok_or_else(|| {
+            Error::invalid(key.full_ref(), "Keyshelf does not know its id on the provider (it was imported); `keyshelf sync` lists the provider's keys")
+        })?;
+        Ok((key, p, id))
+    }
+}
+
+/// A local name for a key found on the provider: its name when valid and free, else with its id.
+fn local_name(r: &RemoteKey, taken: &HashSet<String>) -> String {
+    let base = r.api_key_name.clone().unwrap_or_default();
+    if names::validate_name(&base).is_ok() && !taken.contains(&base) {
+        return base;
+    }
+    let with_id = format!("{base}-{}", r.id);
+    if names::validate_name(&with_id).is_ok() && !taken.contains(&with_id) {
+        return with_id;
+    }
+    let safe: String =
+        r.id.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .take(64)
+            .collect();
+    let mut name = format!("remote-{safe}");
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("remote-{safe}-{n}");
+        n += 1;
+    }
+    name
+}
+
+fn trim_newline(s: Secret) -> Secret {
+    let v = s.expose();
+    match v.strip_suffix("\r\n").or_else(|| v.strip_suffix('\n')) {
+        Some(t) => Secret::new(t.to_owned()),
+        None => s,
+    }
+}
+
+/// For the time column of tables.
+pub fn time_text(t: Option<DateTime<Utc>>) -> String {
+    t.map_or("-".into(), fmt_time)
+}

@@ -1,0 +1,395 @@
+//! Provider profiles: where a provider's management API is, how Keyshelf authenticates to it,
+//! how its keys are presented, and its paths. Stored as JSON in the `providers` table; the token
+//! (or OAuth2 `client_id:client_secret`) lives only in the keychain under `provider:<name>`.
+
+use super::errors::{Kind, ProviderError};
+use super::scheme::KeyScheme;
+use crate::store::Tx;
+use crate::{Error, Result};
+use chrono::{DateTime, Utc};
+use reqwest::Url;
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+
+/// How Keyshelf authenticates to the management API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ManagementAuth {
+    /// `Authorization: Bearer <token>` (seed 004).
+    Bearer,
+    /// OAuth2 client credentials (seed 002): `POST /oauth/token`, then Bearer.
+    Oauth2,
+}
+
+impl std::str::FromStr for ManagementAuth {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "bearer" => Ok(ManagementAuth::Bearer),
+            "oauth2" => Ok(ManagementAuth::Oauth2),
+            _ => Err(Error::invalid(
+                "auth",
+                format!("{s:?} is not bearer or oauth2"),
+            )),
+        }
+    }
+}
+
+/// The management paths, seed 004's by default. `{id}` stands for the provider's key id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Paths {
+    pub list: String,
+    pub get: String,
+    pub generate: String,
+    pub status: String,
+    pub delete: String,
+    pub export: String,
+    pub usage: String,
+    pub token: String,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Paths {
+            list: "/api-keys".into(),
+            get: "/api-keys/{id}".into(),
+            generate: "/api-keys/generate".into(),
+            status: "/api-keys/{id}/status".into(),
+            delete: "/api-keys/{id}".into(),
+            export: "/api-keys/export".into(),
+            usage: "/api-usage-logs".into(),
+            token: "/oauth/token".into(),
+        }
+    }
+}
+
+impl Paths {
+    /// Sets one path by its name (`list`, `get`, `generate`, `status`, `delete`, `export`,
+    /// `usage`, `token`).
+    pub fn set(&mut self, name: &str, path: &str) -> Result<()> {
+        validate_path(path)?;
+        let slot = match name {
+            "list" => &mut self.list,
+            "get" => &mut self.get,
+            "generate" => &mut self.generate,
+            "status" => &mut self.status,
+            "delete" => &mut self.delete,
+            "export" => &mut self.export,
+            "usage" => &mut self.usage,
+            "token" => &mut self.token,
+            _ => {
+                return Err(Error::invalid(
+                    "path",
+                    format!("{name:?} is not one of list, get, generate, status, delete, export, usage, token"),
+                ))
+            }
+        };
+        *slot = path.to_owned();
+        Ok(())
+    }
+}
+
+/// The default request timeout (the connect timeout is 5 s).
+pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+/// A configured provider. Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderProfile {
+    #[serde(skip_deserializing)]
+    pub name: String,
+    pub base_url: String,
+    pub auth: ManagementAuth,
+    pub key_scheme: KeyScheme,
+    #[serde(default)]
+    pub verify_path: Option<String>,
+    #[serde(default)]
+    pub key_limit: Option<u32>,
+    /// The environment given to keys that sync finds only on the provider.
+    #[serde(default = "default_env")]
+    pub default_env: String,
+    #[serde(default)]
+    pub paths: Paths,
+    /// The user accepted the `query` scheme's risk.
+    #[serde(default)]
+    pub insecure_accepted: bool,
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    #[serde(skip_deserializing)]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+fn default_env() -> String {
+    "prod".into()
+}
+
+fn default_timeout() -> u64 {
+    DEFAULT_TIMEOUT_SECS
+}
+
+impl ProviderProfile {
+    /// A profile with seed 004's defaults.
+    pub fn new(name: &str, base_url: &str) -> Self {
+        ProviderProfile {
+            name: name.to_owned(),
+            base_url: base_url.to_owned(),
+            auth: ManagementAuth::Bearer,
+            key_scheme: KeyScheme::XApiKeyUsername,
+            verify_path: None,
+            key_limit: None,
+            default_env: default_env(),
+            paths: Paths::default(),
+            insecure_accepted: false,
+            timeout_secs: DEFAULT_TIMEOUT_SECS,
+            created_at: None,
+        }
+    }
+
+    /// Checks everything that can be checked without the network.
+    pub fn validate(&self) -> Result<()> {
+        crate::names::validate_provider_name(&self.name)?;
+        if self.name == crate::vault::LOCAL_PROVIDER {
+            return Err(Error::invalid(
+                "provider name",
+                "`local` is reserved for keys of no provider",
+            ));
+        }
+        check_base_url(&self.base_url)?;
+        if let Some(p) = &self.verify_path {
+            validate_path(p)?;
+        }
+        if self.key_scheme.needs_insecure_consent() && !self.insecure_accepted {
+            return Err(Error::invalid(
+                "key scheme",
+                format!(
+                    "{} Refused unless you confirm with --allow-insecure.",
+                    self.key_scheme.warning().unwrap_or_default()
+                ),
+            ));
+        }
+        if self.key_limit == Some(0) {
+            return Err(Error::invalid(
+                "key limit",
+                "use at least 1, or leave it out for unlimited",
+            ));
+        }
+        if self.timeout_secs == 0 || self.timeout_secs > 300 {
+            return Err(Error::invalid("timeout", "use 1 to 300 seconds"));
+        }
+        Ok(())
+    }
+
+    /// The URL of `path` (with `{id}` replaced, percent-encoded) on this provider.
+    pub fn url(&self, path: &str, id: Option<&str>) -> Result<Url> {
+        let mut url = check_base_url(&self.base_url)?;
+        let mut full = url.path().trim_end_matches('/').to_owned();
+        match id {
+            Some(id) => {
+                let (before, after) = path.split_once("{id}").unwrap_or((path, ""));
+                full.push_str(before);
+                full.push_str(&percent_encode_segment(id));
+                full.push_str(after);
+            }
+            None => full.push_str(path),
+        }
+        url.set_path(&full);
+        Ok(url)
+    }
+}
+
+/// Encodes an id for a path segment (ids come from the provider and are not trusted).
+fn percent_encode_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn validate_path(p: &str) -> Result<()> {
+    if !p.starts_with('/') || p.contains(['?', '#']) || p.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "path",
+            format!("{p:?}: give a path starting with `/`, without query or fragment"),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `host` is a loopback host (plain HTTP is accepted only there).
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Parses a base URL: HTTPS (HTTP only on loopback), a host, no userinfo, query or fragment.
+pub fn check_base_url(text: &str) -> Result<Url> {
+    let url = Url::parse(text).map_err(|e| {
+        Error::invalid(
+            "base URL",
+            format!("not a URL ({e}); give e.g. https://api.example.com"),
+        )
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // Never echo the URL: its userinfo may be a credential.
+        return Err(Error::invalid(
+            "base URL",
+            "it holds a user name or password; give the token on stdin instead",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid(
+            "base URL",
+            "remove the query string or fragment",
+        ));
+    }
+    if url.host().is_none() {
+        return Err(Error::invalid("base URL", "it has no host"));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(ProviderError::new(
+            Kind::InsecureUrl,
+            format!(
+                "base URL {}: plain HTTP would send tokens and keys in the clear; use https:// (http:// is accepted only for loopback hosts)",
+                url.host_str().unwrap_or_default()
+            ),
+        )
+        .into()),
+        other => Err(Error::invalid(
+            "base URL",
+            format!("scheme {other:?}; use https://"),
+        )),
+    }
+}
+
+// --- storage ----------------------------------------------------------------------------------
+
+/// Inserts a profile; [`Error::ProviderExists`] when the name is taken.
+pub fn insert(tx: &Tx<'_>, p: &ProviderProfile) -> Result<()> {
+    let config = serde_json::to_string(p).map_err(|e| Error::Store(e.to_string()))?;
+    let res = tx.conn().execute(
+        "INSERT INTO providers (name, config, created_at) VALUES (?1, ?2, ?3)",
+        rusqlite::params![p.name, config, crate::store::fmt_time(Utc::now())],
+    );
+    match res {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(Error::ProviderExists(p.name.clone()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn from_row(name: String, config: String, created: String) -> Result<ProviderProfile> {
+    let mut p: ProviderProfile = serde_json::from_str(&config).map_err(|e| {
+        Error::Store(format!(
+            "the settings of provider {name:?} are unreadable: {e}"
+        ))
+    })?;
+    p.name = name;
+    p.created_at = DateTime::parse_from_rfc3339(&created)
+        .ok()
+        .map(|t| t.with_timezone(&Utc));
+    Ok(p)
+}
+
+/// One profile by name.
+pub fn get(tx: &Tx<'_>, name: &str) -> Result<Option<ProviderProfile>> {
+    let row = tx
+        .conn()
+        .query_row(
+            "SELECT name, config, created_at FROM providers WHERE name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    row.map(|(n, c, t)| from_row(n, c, t)).transpose()
+}
+
+/// All profiles by name.
+pub fn all(tx: &Tx<'_>) -> Result<Vec<ProviderProfile>> {
+    let mut stmt = tx
+        .conn()
+        .prepare("SELECT name, config, created_at FROM providers ORDER BY name")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (n, c, t) = row?;
+        out.push(from_row(n, c, t)?);
+    }
+    Ok(out)
+}
+
+/// Deletes a profile row.
+pub fn delete(tx: &Tx<'_>, name: &str) -> Result<bool> {
+    Ok(tx
+        .conn()
+        .execute("DELETE FROM providers WHERE name = ?1", [name])?
+        > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_is_required_except_on_loopback() {
+        check_base_url("https://api.example.com").unwrap();
+        check_base_url("http://127.0.0.1:8080").unwrap();
+        check_base_url("http://localhost:1").unwrap();
+        check_base_url("http://[::1]:1").unwrap();
+        let e = check_base_url("http://api.example.com").unwrap_err();
+        assert_eq!(e.code(), "provider_insecure_url");
+        let e = check_base_url("https://user:fixture-pass@api.example.com").unwrap_err();
+        assert!(!e.to_string().contains("fixture-pass"));
+        assert!(check_base_url("ftp://x").is_err());
+    }
+
+    #[test]
+    fn urls_join_paths_and_encode_ids() {
+        let p = ProviderProfile::new("acme", "https://api.example.com/v2/");
+        assert_eq!(
+            p.url(&p.paths.status, Some("a/b c")).unwrap().as_str(),
+            "https://api.example.com/v2/api-keys/a%2Fb%20c/status"
+        );
+        assert_eq!(
+            p.url("/api-keys", None).unwrap().as_str(),
+            "https://api.example.com/v2/api-keys"
+        );
+    }
+
+    #[test]
+    fn the_query_scheme_needs_consent() {
+        let mut p = ProviderProfile::new("acme", "https://api.example.com");
+        p.key_scheme = KeyScheme::Query;
+        assert!(p
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("--allow-insecure"));
+        p.insecure_accepted = true;
+        p.validate().unwrap();
+    }
+
+    #[test]
+    fn profiles_round_trip_through_json() {
+        let mut p = ProviderProfile::new("acme", "https://api.example.com");
+        p.paths.set("list", "/v1/keys").unwrap();
+        assert!(p.paths.set("nope", "/x").is_err());
+        let json = serde_json::to_string(&p).unwrap();
+        let back = from_row("acme".into(), json, "2026-01-01T00:00:00Z".into()).unwrap();
+        assert_eq!(back.paths.list, "/v1/keys");
+        assert_eq!(back.key_scheme, p.key_scheme);
+    }
+}

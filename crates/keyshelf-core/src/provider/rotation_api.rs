@@ -1,0 +1,146 @@
+//! The management API as the guided rotation needs it ([`RotationProvider`]).
+
+use super::client::{Client, Repeat};
+use super::envelope::{self, RemoteKey};
+use super::errors::{Kind, ProviderError};
+use super::profile::{self, ProviderProfile};
+use crate::rotation::RotationProvider;
+use crate::vault::Vault;
+use crate::{Error, Keyshelf, Result, Secret};
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// A configured provider's API, owning what a call needs.
+pub struct ProviderApi {
+    profile: ProviderProfile,
+    vault: Arc<dyn Vault>,
+}
+
+impl ProviderApi {
+    fn client(&self) -> Result<Client<'_>> {
+        Client::new(&self.profile, Arc::clone(&self.vault))
+    }
+
+    fn bad(&self, path: &str, what: &str) -> Error {
+        ProviderError::new(Kind::BadResponse, format!("{path}: {what}")).into()
+    }
+}
+
+impl Keyshelf {
+    /// The API of provider `name` for a rotation, `None` when no such provider is configured
+    /// (keys imported for a provider Keyshelf has no access to).
+    pub fn rotation_provider(&self, name: &str) -> Result<Option<ProviderApi>> {
+        Ok(
+            profile::get(&self.store_ref().read(), name)?.map(|profile| ProviderApi {
+                profile,
+                vault: self.vault_arc(),
+            }),
+        )
+    }
+}
+
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl RotationProvider for ProviderApi {
+    fn create(&self, remote_name: &str, user: Option<&str>) -> Result<(String, Secret)> {
+        let path = &self.profile.paths.generate;
+        let body = json!({ "api_key_name": remote_name, "user": user.unwrap_or_default() });
+        // Never repeated: the rotation looks the key up by name before creating again.
+        let v =
+            self.client()?
+                .management_json(Method::POST, path, None, Some(&body), Repeat::Never)?;
+        let k: RemoteKey = envelope::object(v)
+            .and_then(|v| serde_json::from_value(v).ok())
+            .ok_or_else(|| self.bad(path, "the answer is not a key object with an id"))?;
+        let secret = k
+            .api_key
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| self.bad(path, "the answer holds no key value (api_key)"))?;
+        Ok((k.id, Secret::new(secret)))
+    }
+
+    fn find_by_name(&self, remote_name: &str) -> Result<Option<String>> {
+        let path = &self.profile.paths.list;
+        let v =
+            self.client()?
+                .management_json(Method::GET, path, None, None, Repeat::Idempotent)?;
+        let items =
+            envelope::list(v).ok_or_else(|| self.bad(path, "the answer holds no list of keys"))?;
+        let keys: Vec<RemoteKey> = envelope::parse_list(items).map_err(|e| self.bad(path, &e))?;
+        Ok(keys
+            .into_iter()
+            .find(|k| k.api_key_name.as_deref() == Some(remote_name))
+            .map(|k| k.id))
+    }
+
+    fn can_verify(&self) -> bool {
+        self.profile.verify_path.is_some()
+    }
+
+    fn verify(&self, secret: &Secret, user: Option<&str>) -> Result<()> {
+        self.client()?.verify(secret, user).map(drop)
+    }
+
+    fn set_active(&self, id: &str, active: bool) -> Result<()> {
+        let status = if active { "active" } else { "inactive" };
+        self.client()?
+            .management(
+                Method::PUT,
+                &self.profile.paths.status,
+                Some(id),
+                Some(&json!({ "status": status })),
+                Repeat::Idempotent,
+            )
+            .map(drop)
+    }
+
+    fn delete(&self, id: &str) -> Result<()> {
+        match self.client()?.management(
+            Method::DELETE,
+            &self.profile.paths.delete,
+            Some(id),
+            None,
+            Repeat::Idempotent,
+        ) {
+            Ok(_) => Ok(()),
+            Err(Error::Provider(e)) if e.kind == Kind::NotFoundRemote => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn calls_since(&self, id: &str, since: DateTime<Utc>) -> Result<u64> {
+        let path = &self.profile.paths.usage;
+        let v =
+            self.client()?
+                .management_json(Method::GET, path, None, None, Repeat::Idempotent)?;
+        let logs =
+            envelope::list(v).ok_or_else(|| self.bad(path, "the answer holds no list of logs"))?;
+        Ok(logs
+            .iter()
+            .filter(|l| {
+                ["api_key_id", "key_id"]
+                    .iter()
+                    .find_map(|f| l.get(*f))
+                    .and_then(id_text)
+                    .as_deref()
+                    == Some(id)
+            })
+            .filter(|l| {
+                ["created_at", "timestamp", "at"]
+                    .iter()
+                    .find_map(|f| l.get(*f).and_then(Value::as_str))
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    // A log without a readable time counts: better a false "still in use".
+                    .is_none_or(|t| t.with_timezone(&Utc) >= since)
+            })
+            .count() as u64)
+    }
+}
