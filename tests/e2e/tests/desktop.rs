@@ -45,6 +45,10 @@ fn seed(
 }
 
 fn shot(s: &Session, name: &str) {
+    // WebKitWebDriver's screenshot is of the last painted frame: a DOM change the test just
+    // waited for may not be on screen yet (the Keys shot once showed "0 of 0" after the list
+    // had loaded). Let the web view paint before taking it.
+    std::thread::sleep(Duration::from_millis(400));
     let png = s.screenshot().expect("screenshot");
     let dir = workspace_root().join("docs/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot dir");
