@@ -161,7 +161,7 @@ def bench_sync():
         rows.append(("sync", f"`sync`, {n:,} keys", f"{m['keyshelf']:.0f} ms", f"curl + sqlite3 json_each {m['curl']:.0f} ms",
                      f"{m['keyshelf']/m['curl']:.2f}×", target, ok))
         rows.append(("sync", f"`sync`, {n:,} keys", f"{m['keyshelf']:.0f} ms", f"Python urllib+sqlite3 {m['python']:.0f} ms",
-                     f"{m['python']/m['keyshelf']:.1f}× faster", "-", "-"))
+                     (f"{m['python']/m['keyshelf']:.1f}× faster" if m["python"] >= m["keyshelf"] else f"{m['keyshelf']/m['python']:.2f}× slower"), "-", "-"))
     if len(points) > 1:
         # Per-key cost from the largest step, and how far the growth is from linear.
         (n0, t0), (n1, t1) = points[-2], points[-1]
