@@ -5,7 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The bus log fills with portal warnings under Xvfb (no GTK portal backend): harmless noise.
-filter() { grep -v -E 'xdg-desktop-portal|dbus-daemon\[[0-9]+\]|Failed to set fd limit' || true; }
+# The real window adds PipeWire and accessibility-bus chatter from WebKitGTK: noise too.
+filter() { grep -v -E 'xdg-desktop-portal|dbus-daemon\[[0-9]+\]|Failed to set fd limit|pw\.conf|SpiRegistry|^\s*$' || true; }
+
+if [[ -f src-tauri/Cargo.toml ]]; then
+  # The end-to-end tests drive the built app binary (ui/dist embedded; `make test` builds the UI).
+  echo "== cargo build -p keyshelf-desktop (the app the end-to-end tests drive)" >&2
+  cargo build -p keyshelf-desktop --locked
+fi
 
 echo "== cargo test (core, CLI, simulator, desktop shell, end to end)" >&2
 scripts/with-keyring.sh cargo test --workspace --locked --no-fail-fast 2> >(filter >&2)

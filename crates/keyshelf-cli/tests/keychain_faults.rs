@@ -2,7 +2,7 @@
 //! stores nothing anywhere else (no row, no file holding the value).
 
 mod common;
-use common::{stderr, Shelf};
+use common::{run_with_stdin, stderr, Shelf};
 use std::process::Command;
 
 fn assert_nothing_stored(s: &Shelf, value: &str) {
@@ -65,21 +65,4 @@ printf %s {value} | timeout 20 {bin} import {name} --env dev"#,
         "{err}"
     );
     assert_nothing_stored(&s, value);
-}
-
-fn run_with_stdin(mut cmd: Command, stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
-    child.wait_with_output().expect("wait")
 }

@@ -43,19 +43,7 @@ fn no_secret_value_reaches_disk_or_output() {
     let run = |args: &[&str], stdin: &str| {
         let mut c = s.cmd(args);
         c.env("TMPDIR", tmp.path()).env("KEYSHELF_LOG", "trace");
-        let mut child = c
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        use std::io::Write;
-        let _ = child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes());
-        child.wait_with_output().expect("wait")
+        common::run_with_stdin(c, stdin)
     };
 
     let (a, b, g) = (s.name("imp"), s.name("imp2"), s.name("gen"));

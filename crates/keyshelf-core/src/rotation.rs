@@ -478,6 +478,8 @@ impl Keyshelf {
             p.delete(&orphan)?;
         }
         let (id, secret) = p.create(&remote_name, key.user.as_deref())?;
+        // The riskiest moment: the provider has the key, and its secret exists only here.
+        fault_point("rotation:posted");
         if let Err(e) = self.vault().set(current, &secret) {
             // The secret cannot be kept: remove the key it belongs to, so no unusable duplicate
             // stays on the provider. The old key is untouched and still current.

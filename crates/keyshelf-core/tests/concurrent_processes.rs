@@ -23,6 +23,16 @@ fn require_test_session() {
     );
 }
 
+fn assert_store_intact(shelf: &Keyshelf) {
+    let integrity: String = shelf
+        .store_ref()
+        .read()
+        .conn()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity");
+    assert_eq!(integrity, "ok");
+}
+
 fn spawn_worker(home: &Path, tag: &str, ops: usize) -> Child {
     Command::new(std::env::current_exe().expect("test binary"))
         .args([
@@ -108,13 +118,7 @@ fn two_processes_doing_1000_operations_lose_nothing() {
     }
 
     let shelf = Keyshelf::open(home.path(), Arc::new(KeyringVault)).expect("reopen");
-    let integrity: String = shelf
-        .store_ref()
-        .read()
-        .conn()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity");
-    assert_eq!(integrity, "ok");
+    assert_store_intact(&shelf);
     let events = shelf.audit(None, 10_000).expect("audit");
     assert_eq!(
         events.len(),
@@ -161,13 +165,7 @@ fn a_process_killed_mid_write_leaves_a_store_that_opens_and_agrees_with_the_keyc
 
     let shelf =
         Keyshelf::open(home.path(), Arc::new(KeyringVault)).expect("the store opens after a kill");
-    let integrity: String = shelf
-        .store_ref()
-        .read()
-        .conn()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity");
-    assert_eq!(integrity, "ok");
+    assert_store_intact(&shelf);
     let keys = shelf.list(&KeyFilter::default()).expect("list");
     assert!(
         !keys.is_empty(),

@@ -54,18 +54,7 @@ impl Shelf {
 
     /// Runs `keyshelf ARGS` with `stdin` piped in.
     pub fn run_in(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn keyshelf");
-        if let Some(mut input) = child.stdin.take() {
-            // The command may exit before reading all of it (a refused input): that is fine.
-            let _ = input.write_all(stdin.as_bytes());
-        }
-        child.wait_with_output().expect("wait keyshelf")
+        run_with_stdin(self.cmd(args), stdin)
     }
 
     /// Runs `keyshelf ARGS` with an empty stdin.
@@ -93,6 +82,21 @@ impl Shelf {
         all.push("--json");
         serde_json::from_str(&self.ok(&all)).expect("valid JSON on stdout")
     }
+}
+
+/// Runs a prepared command with `stdin` piped in, capturing its output.
+pub fn run_with_stdin(mut cmd: Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    if let Some(mut input) = child.stdin.take() {
+        // The command may exit before reading all of it (a refused input): that is fine.
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    child.wait_with_output().expect("wait")
 }
 
 pub fn assert_success(out: &Output, args: &[&str]) {

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `make run`: starts the desktop app on a demo home (.demo/ in the repo, git-ignored), seeded
+# through the real `keyshelf` CLI with keys of different ages in each environment, inside a
+# private keyring session (scripts/with-keyring.sh) — never the user's own keychain: keychain
+# accounts are global, so demo keys there could overwrite real ones. The demo is reseeded on
+# every run (its keychain dies with the private session).
+#
+# With no DISPLAY, the session starts Xvfb; this script then writes a screenshot of the window
+# to .demo/screenshot.png every few seconds so you can look at it.
+#
+#   scripts/run-demo.sh            build products must exist (make run builds them)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+if [[ -z "${KEYSHELF_IN_TEST_SESSION:-}" ]]; then
+  [[ -n "${DISPLAY:-}" ]] || export KEYSHELF_DEMO_HEADLESS=1
+  exec scripts/with-keyring.sh "$0" "$@"
+fi
+
+cli=$root/target/debug/keyshelf
+app=$root/target/debug/keyshelf-desktop
+for b in "$cli" "$app"; do
+  [[ -x $b ]] || { echo "run-demo: $b is missing; run \`make run\` (it builds first)" >&2; exit 1; }
+done
+
+export KEYSHELF_HOME=$root/.demo/home
+rm -rf "$KEYSHELF_HOME"
+mkdir -p "$KEYSHELF_HOME"
+
+days_ago() { date -u -d "$1 days ago" +%F; }
+# Obviously fake demo values, random so no two keys share one.
+fake_secret() { printf 'demo_%s' "$(head -c 33 /dev/urandom | base64 | tr -d '/+=\n')"; }
+
+seed() { # NAME ENV AGE_DAYS [extra CLI args...]
+  local name=$1 env=$2 age=$3; shift 3
+  fake_secret | "$cli" import "$name" --env "$env" --rotated-at "$(days_ago "$age")" "$@" >/dev/null
+}
+
+echo "run-demo: seeding the demo home $KEYSHELF_HOME" >&2
+month=$(date -u +%Y-%m)
+# dev: 30-day interval
+seed "dev-web-frontend-$month" dev 3 --tag web
+seed "dev-billing-stripe-$month" dev 26 --provider stripe-test --tag billing
+seed "dev-search-indexer-$month" dev 41 --notes "Local Meilisearch indexer"
+# staging: 60-day interval
+seed "staging-web-frontend-$month" staging 12 --tag web
+seed "staging-billing-webhooks-$month" staging 55 --provider stripe-test --tag billing
+seed "staging-mail-sender-$month" staging 75 --provider postmark
+# prod: 90-day interval
+seed "prod-web-frontend-$month" prod 20 --tag web
+seed "prod-billing-stripe-$month" prod 86 --provider stripe --tag billing --notes "Rotate with the payments team"
+seed "prod-mail-sender-$month" prod 140 --provider postmark
+seed "prod-maps-geocoding-$month" prod 1 --provider mapbox
+"$cli" generate "prod-internal-signing-$month" --env prod --prefix sk_live_ >/dev/null
+
+"$cli" list >&2
+
+if [[ -n "${KEYSHELF_DEMO_HEADLESS:-}" ]]; then
+  shot=$root/.demo/screenshot.png
+  echo "run-demo: no DISPLAY, the app runs on Xvfb $DISPLAY; a screenshot is written to $shot every 5 s (Ctrl+C stops)" >&2
+  ( while sleep 5; do import -window root "$shot.tmp.png" 2>/dev/null && mv "$shot.tmp.png" "$shot"; done ) &
+  shooter=$!
+  trap 'kill $shooter 2>/dev/null || true' EXIT
+fi
+
+echo "run-demo: starting the desktop app" >&2
+"$app"

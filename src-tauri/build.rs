@@ -1,0 +1,31 @@
+//! Generates one permission per command (`allow-<command>`), so the capability file in
+//! `capabilities/` can allow exactly the commands the UI calls and nothing else.
+
+/// Every command the shell exposes; must match `commands::handler()`.
+const COMMANDS: &[&str] = &[
+    "list_keys",
+    "key_detail",
+    "reveal_secret",
+    "copy_secret",
+    "remove_key",
+    "set_key_interval",
+    "generate_key",
+    "import_key",
+    "suggest_name",
+    "settings",
+    "set_environment",
+    "remove_environment",
+    "set_due_soon_days",
+    "set_clipboard_clear_secs",
+    "rotation_status",
+    "rotate_key",
+    "abort_rotation",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build script failed");
+}

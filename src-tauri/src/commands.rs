@@ -1,0 +1,358 @@
+//! The commands the web view calls: thin wrappers over `keyshelf_core::Keyshelf`.
+//!
+//! Keys are addressed by their full reference `provider/name`, which is always unique. Every
+//! command runs its core call on a blocking thread (see [`Shelf::run`]).
+
+use crate::clipboard::Clipboard;
+use crate::error::CmdResult;
+use crate::state::Shelf;
+use chrono::Utc;
+use keyshelf_core::generate::{Alphabet, Spec};
+use keyshelf_core::policy::Environment;
+use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, DEFAULT_GRACE_DAYS};
+use keyshelf_core::shelf::{KeyView, NewKey};
+use keyshelf_core::store::{AuditEvent, KeyFilter};
+use keyshelf_core::format::{self, CopyFormat, KeyContext};
+use keyshelf_core::{names, Secret};
+use std::time::Duration;
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+/// The handler with every command; build.rs lists the same names to generate permissions.
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        list_keys,
+        key_detail,
+        reveal_secret,
+        copy_secret,
+        remove_key,
+        set_key_interval,
+        generate_key,
+        import_key,
+        suggest_name,
+        settings,
+        set_environment,
+        remove_environment,
+        set_due_soon_days,
+        set_clipboard_clear_secs,
+        rotation_status,
+        rotate_key,
+        abort_rotation,
+    ]
+}
+
+/// Every key with its schedule. Never a secret.
+#[tauri::command]
+pub async fn list_keys(shelf: State<'_, Shelf>) -> CmdResult<Vec<KeyView>> {
+    shelf.run(|s| Ok(s.list(&KeyFilter::default())?)).await
+}
+
+/// A key and its audit history (actions only, never values).
+#[derive(Serialize)]
+pub struct KeyDetail {
+    key: KeyView,
+    audit: Vec<AuditEvent>,
+}
+
+#[tauri::command]
+pub async fn key_detail(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<KeyDetail> {
+    shelf
+        .run(move |s| {
+            let key = s.show(&keyref)?;
+            let audit = s.audit(Some(&key.key.full_ref()), 200)?;
+            Ok(KeyDetail { key, audit })
+        })
+        .await
+}
+
+/// The one command that sends a secret to the web view, on the user's explicit reveal. The UI
+/// hides it again after 10 s. Recorded in the audit log as `reveal`.
+#[tauri::command]
+pub async fn reveal_secret(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<String> {
+    shelf
+        .run(move |s| Ok(s.secret(&keyref, "reveal")?.expose().to_owned()))
+        .await
+}
+
+/// What a copy did.
+#[derive(Serialize)]
+pub struct Copied {
+    format: CopyFormat,
+    /// Seconds until the clipboard is cleared (0: not cleared).
+    clear_after_secs: u32,
+}
+
+/// Copies a key to the clipboard in Rust (the value never reaches the web view), rendered in
+/// `format` (`raw`, `header`, `env`; default raw), cleared after the configured delay.
+#[tauri::command]
+pub async fn copy_secret(
+    shelf: State<'_, Shelf>,
+    clipboard: State<'_, Clipboard>,
+    keyref: String,
+    format: Option<String>,
+) -> CmdResult<Copied> {
+    let clipboard = clipboard.inner().clone();
+    shelf
+        .run(move |s| {
+            let format: CopyFormat = format.as_deref().unwrap_or("raw").parse()?;
+            let key = s.resolve(&keyref)?;
+            let ctx = KeyContext {
+                name: key.name.clone(),
+                var_name: key.var_name.clone(),
+                user: key.user.clone(),
+                scheme: None,
+                verify_url: None,
+            };
+            let secs = s.clipboard_clear_secs()?;
+            // Open the clipboard before reading the secret: no audit event for a copy that fails.
+            let board = clipboard.handle()?;
+            let secret = s.secret_with_detail(&key, "copy", &format!("format {format}"))?;
+            let text = format::render(format, &secret, &ctx)?;
+            board.copy(&text, (secs > 0).then(|| Duration::from_secs(secs.into())))?;
+            Ok(Copied {
+                format,
+                clear_after_secs: secs,
+            })
+        })
+        .await
+}
+
+/// Removes a key from Keyshelf (keychain entry and metadata).
+#[tauri::command]
+pub async fn remove_key(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<()> {
+    shelf.run(move |s| s.remove(&keyref).map(drop).map_err(Into::into)).await
+}
+
+/// Sets (or with `None` clears) a key's own rotation interval.
+#[tauri::command]
+pub async fn set_key_interval(
+    shelf: State<'_, Shelf>,
+    keyref: String,
+    days: Option<u32>,
+) -> CmdResult<KeyView> {
+    shelf.run(move |s| Ok(s.set_key_interval(&keyref, days)?)).await
+}
+
+/// The fields of a new key the UI sends.
+#[derive(Deserialize)]
+pub struct NewKeyInput {
+    name: String,
+    env: String,
+    provider: Option<String>,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    /// `YYYY-MM-DD`, for imports of keys rotated earlier.
+    rotated_at: Option<String>,
+}
+
+impl NewKeyInput {
+    fn into_new_key(self) -> CmdResult<NewKey> {
+        let rotated_at = match self.rotated_at.as_deref().filter(|d| !d.is_empty()) {
+            Some(d) => Some(
+                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| {
+                        keyshelf_core::Error::invalid("rotated-at", "use the form YYYY-MM-DD")
+                    })?
+                    .and_hms_opt(0, 0, 0)
+                    .map(|t| t.and_utc())
+                    .ok_or_else(|| keyshelf_core::Error::invalid("rotated-at", "not a date"))?,
+            ),
+            None => None,
+        };
+        Ok(NewKey {
+            name: self.name,
+            env: self.env,
+            provider: self.provider.filter(|p| !p.is_empty()),
+            user: None,
+            var_name: None,
+            tags: self.tags,
+            notes: self.notes,
+            rotated_at,
+        })
+    }
+}
+
+/// How to generate.
+#[derive(Deserialize)]
+pub struct SpecInput {
+    length: usize,
+    alphabet: Alphabet,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    pair: bool,
+}
+
+#[derive(Serialize)]
+pub struct Generated {
+    key: KeyView,
+    entropy_bits: f64,
+}
+
+/// Generates a key locally; the secret goes straight into the keychain.
+#[tauri::command]
+pub async fn generate_key(
+    shelf: State<'_, Shelf>,
+    key: NewKeyInput,
+    spec: SpecInput,
+) -> CmdResult<Generated> {
+    shelf
+        .run(move |s| {
+            let spec = Spec {
+                length: spec.length,
+                alphabet: spec.alphabet,
+                prefix: spec.prefix,
+                pair: spec.pair,
+                allow_short: false,
+            };
+            let g = s.generate(key.into_new_key()?, &spec)?;
+            Ok(Generated {
+                key: g.key,
+                entropy_bits: g.entropy_bits,
+            })
+        })
+        .await
+}
+
+#[derive(Serialize)]
+pub struct Imported {
+    key: KeyView,
+    warnings: Vec<String>,
+}
+
+/// Imports a pasted secret. The value comes from the web view (where the user pasted it) and
+/// goes to the keychain; it is never sent back.
+#[tauri::command]
+pub async fn import_key(
+    shelf: State<'_, Shelf>,
+    key: NewKeyInput,
+    secret: String,
+) -> CmdResult<Imported> {
+    let secret = Secret::new(secret);
+    shelf
+        .run(move |s| {
+            let i = s.import(key.into_new_key()?, secret)?;
+            Ok(Imported {
+                key: i.key,
+                warnings: i.warnings,
+            })
+        })
+        .await
+}
+
+/// A name after seed 004's convention `<env>-<app>-<purpose>-<YYYY-MM>`.
+#[tauri::command]
+pub fn suggest_name(env: String, app: String, purpose: String) -> String {
+    names::suggest_name(&env, &app, &purpose, Utc::now().date_naive())
+}
+
+/// Environments and the due-soon window.
+#[derive(Serialize)]
+pub struct Settings {
+    environments: Vec<Environment>,
+    due_soon_days: u32,
+    clipboard_clear_secs: u32,
+}
+
+#[tauri::command]
+pub async fn settings(shelf: State<'_, Shelf>) -> CmdResult<Settings> {
+    shelf
+        .run(|s| {
+            Ok(Settings {
+                environments: s.environments()?,
+                due_soon_days: s.due_soon_days()?,
+                clipboard_clear_secs: s.clipboard_clear_secs()?,
+            })
+        })
+        .await
+}
+
+/// Creates an environment or changes its rotation interval.
+#[tauri::command]
+pub async fn set_environment(
+    shelf: State<'_, Shelf>,
+    name: String,
+    interval_days: u32,
+) -> CmdResult<Environment> {
+    shelf
+        .run(move |s| Ok(s.set_environment(&name, interval_days)?))
+        .await
+}
+
+/// Removes an environment no key uses.
+#[tauri::command]
+pub async fn remove_environment(shelf: State<'_, Shelf>, name: String) -> CmdResult<()> {
+    shelf.run(move |s| Ok(s.remove_environment(&name)?)).await
+}
+
+/// Sets the due-soon window.
+#[tauri::command]
+pub async fn set_due_soon_days(shelf: State<'_, Shelf>, days: u32) -> CmdResult<()> {
+    shelf.run(move |s| Ok(s.set_due_soon_days(days)?)).await
+}
+
+/// Sets the clipboard clear delay in seconds (0 = never clear).
+#[tauri::command]
+pub async fn set_clipboard_clear_secs(shelf: State<'_, Shelf>, secs: u32) -> CmdResult<()> {
+    shelf.run(move |s| Ok(s.set_clipboard_clear_secs(secs)?)).await
+}
+
+// --- rotation ---------------------------------------------------------------------------------
+
+/// The unfinished rotation of a key, if any.
+#[tauri::command]
+pub async fn rotation_status(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<Option<Rotation>> {
+    shelf
+        .run(move |s| {
+            let key = s.resolve(&keyref)?;
+            Ok(s.active_rotation(key.id)?)
+        })
+        .await
+}
+
+/// What the user asks the guided rotation to do.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RotateStep {
+    /// Start a rotation and carry it as far as it goes (to the "update your apps" step).
+    Start,
+    /// The user confirmed that applications use the new key.
+    Confirm,
+    /// End the grace period now and finish.
+    EndGrace,
+    /// Carry on after a failure.
+    Resume,
+}
+
+/// Runs the core's guided rotation (crash-safe, a working secret always in the keychain). Keys
+/// rotate to a new locally generated secret: provider-side creation needs the provider client.
+#[tauri::command]
+pub async fn rotate_key(
+    shelf: State<'_, Shelf>,
+    keyref: String,
+    step: RotateStep,
+    grace_days: Option<u32>,
+) -> CmdResult<Progress> {
+    shelf
+        .run(move |s| {
+            if matches!(step, RotateStep::Start) {
+                s.start_rotation(&keyref, grace_days.unwrap_or(DEFAULT_GRACE_DAYS))?;
+            }
+            let opts = Options {
+                confirm_updated: matches!(step, RotateStep::Confirm | RotateStep::EndGrace),
+                end_grace: matches!(step, RotateStep::EndGrace),
+                new_secret: Some(NewSecret::Generate(Spec::default())),
+                ..Options::default()
+            };
+            Ok(s.advance_rotation(&keyref, None, opts)?)
+        })
+        .await
+}
+
+/// Abandons a rotation before the old key is deactivated: the old secret is current again.
+#[tauri::command]
+pub async fn abort_rotation(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<Rotation> {
+    shelf.run(move |s| Ok(s.abort_rotation(&keyref, None)?)).await
+}

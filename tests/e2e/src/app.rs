@@ -1,0 +1,92 @@
+//! The real app under `tauri-driver`, on a home directory of the test's own.
+
+use crate::webdriver::Session;
+use crate::{app_binary, free_port};
+use serde_json::json;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// One app at a time: the single-instance plugin would hand a second launch on the same session
+/// bus to the first window.
+static ONE_APP: Mutex<()> = Mutex::new(());
+
+/// A running app: the driver process and the WebDriver session.
+pub struct App {
+    pub session: Option<Session>,
+    driver: Child,
+    _one: MutexGuard<'static, ()>,
+}
+
+impl App {
+    /// Starts tauri-driver and the app on `home` (`KEYSHELF_HOME`). A driver that does not
+    /// answer (its WebKitWebDriver lost a race for its port) is stopped and started again.
+    pub fn start(home: &Path) -> App {
+        let one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
+        let binary = app_binary();
+        assert!(
+            binary.exists(),
+            "{} is missing: build it first (`cargo build -p keyshelf-desktop`; scripts/test.sh does)",
+            binary.display()
+        );
+        let mut last_error = String::new();
+        for _attempt in 0..3 {
+            let port = free_port();
+            let native = loop {
+                let p = free_port();
+                if p != port {
+                    break p;
+                }
+            };
+            let mut driver = Command::new("tauri-driver")
+                .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+                .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+                // Inherited by WebKitWebDriver and from there by the app.
+                .env("KEYSHELF_HOME", home)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("tauri-driver starts (scripts/setup.sh installs it)");
+            let base = format!("http://127.0.0.1:{port}");
+            let caps = json!({"alwaysMatch": {"tauri:options": {"application": binary}}});
+            let start = Instant::now();
+            loop {
+                match Session::new(&base, caps.clone()) {
+                    Ok(session) => {
+                        return App { session: Some(session), driver, _one: one };
+                    }
+                    Err(e) if start.elapsed() > Duration::from_secs(20) => {
+                        last_error = e;
+                        break;
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(50)),
+                }
+            }
+            let _ = driver.kill();
+            let _ = driver.wait();
+        }
+        panic!("no WebDriver session after 3 attempts: {last_error}");
+    }
+
+    pub fn s(&self) -> &Session {
+        self.session.as_ref().expect("session open")
+    }
+
+    /// Waits until the key list has loaded and is ready for input.
+    pub fn wait_ready(&self) {
+        self.s()
+            .wait_for(r#"[data-testid="key-list"][data-ready="true"]"#, Duration::from_secs(30))
+            .expect("the key list loads");
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(s) = self.session.take() {
+            let _ = s.close();
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

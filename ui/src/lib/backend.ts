@@ -1,0 +1,68 @@
+// The only module that talks to the Tauri shell. Screens call these typed functions, so the
+// tests can replace this module with a fake and render screens without a shell.
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  Copied,
+  CopyFormat,
+  Environment,
+  Generated,
+  Imported,
+  Key,
+  KeyDetail,
+  NewKeyInput,
+  RotateStep,
+  Rotation,
+  RotationProgress,
+  Settings,
+  SpecInput,
+} from './types';
+
+/** An error from the shell: the core's stable code and a message a person can act on. */
+export class BackendError extends Error {
+  constructor(
+    public code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
+      throw new BackendError(String(e.code), String(e.message));
+    }
+    throw new BackendError('internal', String(e));
+  }
+}
+
+export const listKeys = () => call<Key[]>('list_keys');
+export const keyDetail = (keyref: string) => call<KeyDetail>('key_detail', { keyref });
+/** The one call that brings a secret into the web view; the caller hides it after 10 s. */
+export const revealSecret = (keyref: string) => call<string>('reveal_secret', { keyref });
+/** Copies in Rust: the value never reaches the web view. `format`: raw (default), header, env. */
+export const copySecret = (keyref: string, format: CopyFormat = 'raw') =>
+  call<Copied>('copy_secret', { keyref, format });
+export const removeKey = (keyref: string) => call<void>('remove_key', { keyref });
+export const setKeyInterval = (keyref: string, days: number | null) =>
+  call<Key>('set_key_interval', { keyref, days });
+export const generateKey = (key: NewKeyInput, spec: SpecInput) =>
+  call<Generated>('generate_key', { key, spec });
+export const importKey = (key: NewKeyInput, secret: string) =>
+  call<Imported>('import_key', { key, secret });
+export const suggestName = (env: string, app: string, purpose: string) =>
+  call<string>('suggest_name', { env, app, purpose });
+export const settings = () => call<Settings>('settings');
+export const setEnvironment = (name: string, intervalDays: number) =>
+  call<Environment>('set_environment', { name, intervalDays });
+export const removeEnvironment = (name: string) => call<void>('remove_environment', { name });
+export const setClipboardClearSecs = (secs: number) => call<void>('set_clipboard_clear_secs', { secs });
+export const setDueSoonDays = (days: number) => call<void>('set_due_soon_days', { days });
+export const rotationStatus = (keyref: string) => call<Rotation | null>('rotation_status', { keyref });
+/** One step of the guided rotation (start, confirm apps updated, end grace, resume). */
+export const rotateKey = (keyref: string, step: RotateStep, graceDays?: number) =>
+  call<RotationProgress>('rotate_key', { keyref, step, graceDays: graceDays ?? null });
+export const abortRotation = (keyref: string) => call<Rotation>('abort_rotation', { keyref });

@@ -1,0 +1,127 @@
+// The shapes the shell sends (see src-tauri/src/commands.rs and keyshelf-core's KeyView).
+
+export type DueState = 'ok' | 'due-soon' | 'overdue';
+
+/** A key as listed: metadata and schedule, never the secret. */
+export interface Key {
+  name: string;
+  provider: string;
+  provider_key_id: string | null;
+  env: string;
+  /** `active`, `inactive`, `pending`, `no-local-secret` or `gone`. */
+  status: string;
+  has_secret: boolean;
+  remote_state: string | null;
+  user: string | null;
+  var_name: string | null;
+  origin: string;
+  created_at: string;
+  last_rotated_at: string | null;
+  interval_override_days: number | null;
+  interval_days: number;
+  snoozed_until: string | null;
+  last_copied_at: string | null;
+  tags: string[];
+  notes: string;
+  due_at: string;
+  state: DueState;
+  days_left: number;
+}
+
+export interface AuditEvent {
+  at: string;
+  key: string | null;
+  action: string;
+  detail: string;
+}
+
+export interface KeyDetail {
+  key: Key;
+  audit: AuditEvent[];
+}
+
+export interface Environment {
+  name: string;
+  interval_days: number;
+}
+
+export interface Settings {
+  environments: Environment[];
+  due_soon_days: number;
+  clipboard_clear_secs: number;
+}
+
+export type Alphabet = 'base62' | 'hex' | 'base64url';
+
+export interface NewKeyInput {
+  name: string;
+  env: string;
+  provider?: string | null;
+  notes?: string;
+  tags?: string[];
+  rotated_at?: string | null;
+}
+
+export interface SpecInput {
+  length: number;
+  alphabet: Alphabet;
+  prefix: string;
+  pair: boolean;
+}
+
+export interface Generated {
+  key: Key;
+  entropy_bits: number;
+}
+
+export interface Imported {
+  key: Key;
+  warnings: string[];
+}
+
+/** How a copy renders the key: the value, an HTTP header line, or `NAME=value`. */
+export type CopyFormat = 'raw' | 'header' | 'env';
+
+export interface Copied {
+  format: CopyFormat;
+  /** 0: not cleared. */
+  clear_after_secs: number;
+}
+
+/** The full reference of a key, unique across providers. */
+export function keyRef(k: Pick<Key, 'provider' | 'name'>): string {
+  return `${k.provider}/${k.name}`;
+}
+
+export type RotationStep =
+  | 'started'
+  | 'previous-saved'
+  | 'creating'
+  | 'created'
+  | 'verified'
+  | 'confirmed'
+  | 'deactivated'
+  | 'done'
+  | 'aborted';
+
+/** A guided rotation as the core stores it. */
+export interface Rotation {
+  key: string;
+  step: RotationStep;
+  remote_name: string | null;
+  old_key_id: string | null;
+  new_key_id: string | null;
+  grace_days: number;
+  started_at: string;
+  updated_at: string;
+  deactivated_at: string | null;
+  last_error: string | null;
+}
+
+export interface RotationProgress {
+  rotation: Rotation;
+  waiting_for: string | null;
+  warnings: string[];
+}
+
+export type RotateStep = 'start' | 'confirm' | 'end-grace' | 'resume';

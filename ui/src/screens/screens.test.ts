@@ -1,0 +1,205 @@
+// The screens rendered with the backend module replaced by a fake (no Tauri shell).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { tick } from 'svelte';
+import { fakeKey } from '../lib/fixtures';
+
+const backend = vi.hoisted(() => ({
+  listKeys: vi.fn(),
+  keyDetail: vi.fn(),
+  revealSecret: vi.fn(),
+  copySecret: vi.fn(),
+  removeKey: vi.fn(),
+  setKeyInterval: vi.fn(),
+  generateKey: vi.fn(),
+  importKey: vi.fn(),
+  suggestName: vi.fn(),
+  settings: vi.fn(),
+  setEnvironment: vi.fn(),
+  removeEnvironment: vi.fn(),
+  setDueSoonDays: vi.fn(),
+  setClipboardClearSecs: vi.fn(),
+  rotationStatus: vi.fn(),
+  rotateKey: vi.fn(),
+  abortRotation: vi.fn(),
+}));
+vi.mock('../lib/backend', () => backend);
+
+import Keys from './Keys.svelte';
+import KeyDetail from './KeyDetail.svelte';
+import NewKey from './NewKey.svelte';
+import Settings from './Settings.svelte';
+
+const many = Array.from({ length: 10_000 }, (_, i) =>
+  fakeKey({ name: `svc-${String(i).padStart(5, '0')}`, days_left: i }),
+);
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  backend.rotationStatus.mockResolvedValue(null);
+  backend.settings.mockResolvedValue({
+    environments: [
+      { name: 'dev', interval_days: 30 },
+      { name: 'prod', interval_days: 90 },
+    ],
+    due_soon_days: 7,
+    clipboard_clear_secs: 30,
+  });
+});
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
+
+describe('Keys', () => {
+  it('renders only a window of rows for 10,000 keys', async () => {
+    backend.listKeys.mockResolvedValue(many);
+    render(Keys);
+    await waitFor(() => expect(screen.getByTestId('count').textContent).toBe('10000 of 10000'));
+    const rows = screen.getAllByTestId('key-row');
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.length).toBeLessThan(60);
+  });
+
+  it('narrows the list as the user types and copies the selection on Enter', async () => {
+    backend.listKeys.mockResolvedValue(many);
+    backend.copySecret.mockResolvedValue({ format: 'raw', clear_after_secs: 30 });
+    render(Keys);
+    await waitFor(() => expect(screen.getAllByTestId('key-row').length).toBeGreaterThan(0));
+    const search = screen.getByTestId('search') as HTMLInputElement;
+    await fireEvent.input(search, { target: { value: 'svc-0004' } });
+    await waitFor(() => expect(screen.getByTestId('count').textContent).toBe('10 of 10000'));
+    await fireEvent.keyDown(search, { key: 'ArrowDown' });
+    await fireEvent.keyDown(search, { key: 'Enter' });
+    expect(backend.copySecret).toHaveBeenCalledWith('local/svc-00041');
+    await waitFor(() => expect(screen.getByTestId('notice').textContent).toMatch(/Copied svc-00041/));
+  });
+
+  it('shows the error message from the backend', async () => {
+    backend.listKeys.mockRejectedValue(new Error('the Keyshelf database failed: disk full'));
+    render(Keys);
+    await waitFor(() => expect(screen.getByTestId('error').textContent).toMatch(/disk full/));
+  });
+});
+
+describe('KeyDetail', () => {
+  const detail = {
+    key: fakeKey({ name: 'prod-api-main-2026-01', env: 'prod' }),
+    audit: [{ at: '2026-01-01T00:00:00Z', key: 'local/prod-api-main-2026-01', action: 'generate', detail: '381 bits' }],
+  };
+  const props = { keyref: 'local/prod-api-main-2026-01', onclose: vi.fn(), onchanged: vi.fn(), onremoved: vi.fn() };
+
+  it('shows metadata and the audit history', async () => {
+    backend.keyDetail.mockResolvedValue(detail);
+    render(KeyDetail, props);
+    await waitFor(() => expect(screen.getByTestId('audit').textContent).toMatch(/generate/));
+    expect(screen.getByTestId('detail-status').textContent).toBe('active');
+  });
+
+  it('hides a revealed secret again after 10 seconds', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    backend.keyDetail.mockResolvedValue(detail);
+    backend.revealSecret.mockResolvedValue('fixture-value-not-a-real-key');
+    render(KeyDetail, props);
+    await waitFor(() => screen.getByTestId('reveal'));
+    await fireEvent.click(screen.getByTestId('reveal'));
+    await waitFor(() => expect(screen.getByTestId('revealed').textContent).toMatch(/fixture-value-not-a-real-key/));
+    vi.advanceTimersByTime(9_000);
+    await tick();
+    expect(screen.queryByTestId('revealed')).not.toBeNull();
+    vi.advanceTimersByTime(1_000);
+    await tick();
+    expect(screen.queryByTestId('revealed')).toBeNull();
+  });
+
+  it('copies in the chosen format through the backend and says when the clipboard clears', async () => {
+    backend.keyDetail.mockResolvedValue(detail);
+    backend.copySecret.mockResolvedValue({ format: 'env', clear_after_secs: 45 });
+    render(KeyDetail, props);
+    await waitFor(() => screen.getByTestId('copy'));
+    await fireEvent.change(screen.getByTestId('copy-format'), { target: { value: 'env' } });
+    await fireEvent.click(screen.getByTestId('copy'));
+    await waitFor(() => expect(screen.getByTestId('detail-notice').textContent).toMatch(/env.*45 s/));
+    expect(backend.copySecret).toHaveBeenCalledWith('local/prod-api-main-2026-01', 'env');
+    expect(document.body.textContent).not.toMatch(/fixture-value/);
+  });
+
+  it('deletes only after the name is typed', async () => {
+    backend.keyDetail.mockResolvedValue(detail);
+    backend.removeKey.mockResolvedValue(undefined);
+    render(KeyDetail, props);
+    await waitFor(() => screen.getByTestId('delete'));
+    await fireEvent.click(screen.getByTestId('delete'));
+    expect(screen.getByRole('alertdialog').textContent).toMatch(/permanent/);
+    const confirm = screen.getByTestId('confirm-delete') as HTMLButtonElement;
+    expect(confirm.disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId('confirm-name'), { target: { value: 'prod-api-main' } });
+    expect(confirm.disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId('confirm-name'), { target: { value: 'prod-api-main-2026-01' } });
+    expect(confirm.disabled).toBe(false);
+    await fireEvent.click(confirm);
+    await waitFor(() => expect(props.onremoved).toHaveBeenCalled());
+    expect(backend.removeKey).toHaveBeenCalledWith('local/prod-api-main-2026-01');
+  });
+});
+
+describe('NewKey', () => {
+  it('suggests a conventional name and generates with the chosen options', async () => {
+    backend.suggestName.mockResolvedValue('prod-billing-hooks-2026-11');
+    backend.generateKey.mockResolvedValue({ key: fakeKey({ name: 'prod-billing-hooks-2026-11' }), entropy_bits: 381.1 });
+    const oncreated = vi.fn();
+    render(NewKey, { oncreated });
+    await waitFor(() => expect((screen.getByTestId('env') as HTMLSelectElement).options.length).toBe(2));
+    await fireEvent.change(screen.getByTestId('env'), { target: { value: 'prod' } });
+    await fireEvent.input(screen.getByTestId('app'), { target: { value: 'billing' } });
+    await fireEvent.input(screen.getByTestId('purpose'), { target: { value: 'hooks' } });
+    await waitFor(() => expect((screen.getByTestId('name') as HTMLInputElement).value).toBe('prod-billing-hooks-2026-11'));
+    expect(backend.suggestName).toHaveBeenLastCalledWith('prod', 'billing', 'hooks');
+    await fireEvent.click(screen.getByTestId('submit'));
+    await waitFor(() => expect(screen.getByTestId('new-result').textContent).toMatch(/381 bits/));
+    expect(backend.generateKey).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'prod-billing-hooks-2026-11', env: 'prod', provider: null }),
+      { length: 64, alphabet: 'base62', prefix: '', pair: false },
+    );
+    expect(oncreated).toHaveBeenCalled();
+  });
+
+  it('warns about whitespace in a pasted key before importing', async () => {
+    render(NewKey, { oncreated: vi.fn() });
+    await fireEvent.click(screen.getByTestId('path-import'));
+    await fireEvent.input(screen.getByTestId('secret'), { target: { value: ' fixture-value-not-a-real-key' } });
+    expect(screen.getByTestId('paste-warning').textContent).toMatch(/whitespace/);
+  });
+});
+
+describe('Settings', () => {
+  it('lists environments and saves a changed interval', async () => {
+    backend.setEnvironment.mockResolvedValue({ name: 'prod', interval_days: 45 });
+    render(Settings);
+    await waitFor(() => screen.getByLabelText('prod interval in days'));
+    await fireEvent.input(screen.getByLabelText('prod interval in days'), { target: { value: '45' } });
+    const row = screen.getByLabelText('prod interval in days').closest('tr')!;
+    await fireEvent.click(row.querySelector('button')!);
+    await waitFor(() => expect(backend.setEnvironment).toHaveBeenCalledWith('prod', 45));
+  });
+
+  it('saves the clipboard clear delay', async () => {
+    backend.setClipboardClearSecs.mockResolvedValue(undefined);
+    render(Settings);
+    await waitFor(() => screen.getByTestId('clear-secs'));
+    expect((screen.getByTestId('clear-secs') as HTMLInputElement).value).toBe('30');
+    await fireEvent.input(screen.getByTestId('clear-secs'), { target: { value: '0' } });
+    await fireEvent.click(screen.getByTestId('save-clear'));
+    await waitFor(() => expect(backend.setClipboardClearSecs).toHaveBeenCalledWith(0));
+    expect(screen.getByTestId('settings-notice').textContent).toMatch(/not cleared/);
+  });
+
+  it('refuses a non-numeric interval without calling the backend', async () => {
+    render(Settings);
+    await waitFor(() => screen.getByLabelText('dev interval in days'));
+    await fireEvent.input(screen.getByLabelText('dev interval in days'), { target: { value: 'soon' } });
+    await fireEvent.click(screen.getByLabelText('dev interval in days').closest('tr')!.querySelector('button')!);
+    await waitFor(() => expect(screen.getByTestId('settings-error').textContent).toMatch(/whole number/));
+    expect(backend.setEnvironment).not.toHaveBeenCalled();
+  });
+});

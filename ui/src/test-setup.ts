@@ -1,0 +1,13 @@
+// jsdom has no layout: give the key list a viewport so the virtual list renders rows.
+Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 600 });
+
+// jsdom has no ResizeObserver (Svelte's bind:clientHeight uses it): a minimal one that reports once.
+class FakeResizeObserver {
+  constructor(private cb: ResizeObserverCallback) {}
+  observe(target: Element) {
+    this.cb([{ target } as ResizeObserverEntry], this as unknown as ResizeObserver);
+  }
+  unobserve() {}
+  disconnect() {}
+}
+globalThis.ResizeObserver ??= FakeResizeObserver as unknown as typeof ResizeObserver;

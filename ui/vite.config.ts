@@ -1,0 +1,21 @@
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+// Built into ui/dist, which src-tauri embeds (tauri.conf.json: frontendDist "../ui/dist").
+export default defineConfig({
+  plugins: [svelte()],
+  clearScreen: false,
+  build: {
+    target: 'safari15',
+    outDir: 'dist',
+    emptyOutDir: true,
+    // Inline assets would need data: URLs in the CSP; keep them as files.
+    assetsInlineLimit: 0,
+  },
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.ts'],
+    setupFiles: ['src/test-setup.ts'],
+  },
+  resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
+});
