@@ -47,7 +47,10 @@ if [[ -f ui/package-lock.json ]]; then
   stamp=ui/node_modules/.keyshelf-lock
   if [[ ! -f $stamp ]] || ! cmp -s ui/package-lock.json "$stamp"; then
     say "installing the UI's npm packages"
-    (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+    # `npm install` rather than `npm ci`: it installs the locked versions all the same, but this
+    # machine's npm (omit-lockfile-registry-resolved, a registry proxy) writes locks that list only
+    # this platform's optional binaries (rollup), which `npm ci`'s strict check rejects.
+    (cd ui && npm install --no-audit --no-fund --loglevel=error)
     cp ui/package-lock.json "$stamp"
   fi
 fi

@@ -7,15 +7,15 @@ use crate::clipboard::Clipboard;
 use crate::error::CmdResult;
 use crate::state::Shelf;
 use chrono::Utc;
+use keyshelf_core::format::{self, CopyFormat, KeyContext};
 use keyshelf_core::generate::{Alphabet, Spec};
 use keyshelf_core::policy::Environment;
 use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, DEFAULT_GRACE_DAYS};
 use keyshelf_core::shelf::{KeyView, NewKey};
 use keyshelf_core::store::{AuditEvent, KeyFilter};
-use keyshelf_core::format::{self, CopyFormat, KeyContext};
 use keyshelf_core::{names, Secret};
-use std::time::Duration;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 use tauri::State;
 
 /// The handler with every command; build.rs lists the same names to generate permissions.
@@ -120,7 +120,9 @@ pub async fn copy_secret(
 /// Removes a key from Keyshelf (keychain entry and metadata).
 #[tauri::command]
 pub async fn remove_key(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<()> {
-    shelf.run(move |s| s.remove(&keyref).map(drop).map_err(Into::into)).await
+    shelf
+        .run(move |s| s.remove(&keyref).map(drop).map_err(Into::into))
+        .await
 }
 
 /// Sets (or with `None` clears) a key's own rotation interval.
@@ -130,7 +132,9 @@ pub async fn set_key_interval(
     keyref: String,
     days: Option<u32>,
 ) -> CmdResult<KeyView> {
-    shelf.run(move |s| Ok(s.set_key_interval(&keyref, days)?)).await
+    shelf
+        .run(move |s| Ok(s.set_key_interval(&keyref, days)?))
+        .await
 }
 
 /// The fields of a new key the UI sends.
@@ -296,14 +300,19 @@ pub async fn set_due_soon_days(shelf: State<'_, Shelf>, days: u32) -> CmdResult<
 /// Sets the clipboard clear delay in seconds (0 = never clear).
 #[tauri::command]
 pub async fn set_clipboard_clear_secs(shelf: State<'_, Shelf>, secs: u32) -> CmdResult<()> {
-    shelf.run(move |s| Ok(s.set_clipboard_clear_secs(secs)?)).await
+    shelf
+        .run(move |s| Ok(s.set_clipboard_clear_secs(secs)?))
+        .await
 }
 
 // --- rotation ---------------------------------------------------------------------------------
 
 /// The unfinished rotation of a key, if any.
 #[tauri::command]
-pub async fn rotation_status(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<Option<Rotation>> {
+pub async fn rotation_status(
+    shelf: State<'_, Shelf>,
+    keyref: String,
+) -> CmdResult<Option<Rotation>> {
     shelf
         .run(move |s| {
             let key = s.resolve(&keyref)?;
@@ -354,5 +363,7 @@ pub async fn rotate_key(
 /// Abandons a rotation before the old key is deactivated: the old secret is current again.
 #[tauri::command]
 pub async fn abort_rotation(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<Rotation> {
-    shelf.run(move |s| Ok(s.abort_rotation(&keyref, None)?)).await
+    shelf
+        .run(move |s| Ok(s.abort_rotation(&keyref, None)?))
+        .await
 }

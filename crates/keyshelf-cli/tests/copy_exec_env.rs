@@ -458,3 +458,86 @@ fn copy_without_a_display_fails_clearly_and_reads_nothing() {
     assert_eq!(err["error"]["code"], "clipboard_unavailable");
     assert!(!audit_actions(&s, &name).iter().any(|(a, _)| a == "copy"));
 }
+
+#[test]
+fn copy_takes_the_scheme_and_verify_url_from_the_keys_provider_and_the_curl_command_works() {
+    let _turn = clipboard_turn();
+    let s = Shelf::new("copy-prov");
+    let sim = keyshelf_provider_sim::spawn(keyshelf_provider_sim::Config::default(), 0)
+        .expect("simulator");
+    let p = s.name("prov");
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &p,
+            "--base-url",
+            &sim.url,
+            "--key-scheme",
+            "x-api-key",
+            "--verify-path",
+            "/api-routes-data",
+            "--token-stdin",
+        ],
+        "sim-management-token-not-real",
+    );
+    let name = s.name("k");
+    s.ok(&[
+        "create",
+        &name,
+        "--provider",
+        &p,
+        "--env",
+        "dev",
+        "--user",
+        "api_user_copy",
+    ]);
+    let keyref = format!("{p}/{name}");
+    let secret = s.ok(&["get", &keyref]);
+
+    // No --scheme: the header follows the provider's x-api-key scheme.
+    let mut child = spawn_copy(
+        &s,
+        &["copy", &keyref, "--format", "header", "--clear-after", "2"],
+    );
+    wait_for_copy(&mut child, &format!("X-API-Key: {secret}"));
+    assert!(child.wait().expect("wait").success());
+
+    // No --url: curl calls the provider's verify endpoint. Run the copied command for real.
+    let mut child = spawn_copy(
+        &s,
+        &["copy", &keyref, "--format", "curl", "--clear-after", "3"],
+    );
+    let start = Instant::now();
+    let command = loop {
+        if let Some(text) = clipboard().filter(|t| t.starts_with("curl")) {
+            break text;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "curl command never copied"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        command.contains(&format!("{}/api-routes-data", sim.url)),
+        "{command}"
+    );
+    let ran = Command::new("sh")
+        .args([
+            "-c",
+            &format!("{command} --fail --silent --output /dev/null"),
+        ])
+        .status()
+        .expect("sh");
+    assert!(
+        ran.success(),
+        "the copied curl command was refused by the provider"
+    );
+    let remote_id = sim.keys()[0].id;
+    assert!(sim.with(|st| st
+        .usage
+        .iter()
+        .any(|u| u.api_key_id == remote_id && u.status == 200)));
+    assert!(child.wait().expect("wait").success());
+}

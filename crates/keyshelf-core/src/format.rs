@@ -81,6 +81,28 @@ pub struct KeyContext {
 }
 
 impl KeyContext {
+    /// The context of a stored key: its provider profile, when it has one, gives the scheme and
+    /// the verify URL (base URL + verify path).
+    pub fn of(shelf: &crate::Keyshelf, key: &crate::store::KeyRecord) -> Result<Self> {
+        let profile = crate::provider::profile::get(&shelf.store_ref().read(), &key.provider)?;
+        let verify_url = profile.as_ref().and_then(|p| {
+            p.verify_path.as_deref().map(|path| {
+                format!(
+                    "{}/{}",
+                    p.base_url.trim_end_matches('/'),
+                    path.trim_start_matches('/')
+                )
+            })
+        });
+        Ok(KeyContext {
+            name: key.name.clone(),
+            var_name: key.var_name.clone(),
+            user: key.user.clone(),
+            scheme: profile.map(|p| p.key_scheme),
+            verify_url,
+        })
+    }
+
     /// The variable name used for this key: its own, else its name in UPPER_SNAKE_CASE.
     pub fn variable(&self) -> String {
         self.var_name

@@ -40,7 +40,12 @@ impl App {
                 }
             };
             let mut driver = Command::new("tauri-driver")
-                .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native.to_string(),
+                ])
                 .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
                 // Inherited by WebKitWebDriver and from there by the app.
                 .env("KEYSHELF_HOME", home)
@@ -54,7 +59,11 @@ impl App {
             loop {
                 match Session::new(&base, caps.clone()) {
                     Ok(session) => {
-                        return App { session: Some(session), driver, _one: one };
+                        return App {
+                            session: Some(session),
+                            driver,
+                            _one: one,
+                        };
                     }
                     Err(e) if start.elapsed() > Duration::from_secs(20) => {
                         last_error = e;
@@ -76,7 +85,10 @@ impl App {
     /// Waits until the key list has loaded and is ready for input.
     pub fn wait_ready(&self) {
         self.s()
-            .wait_for(r#"[data-testid="key-list"][data-ready="true"]"#, Duration::from_secs(30))
+            .wait_for(
+                r#"[data-testid="key-list"][data-ready="true"]"#,
+                Duration::from_secs(30),
+            )
             .expect("the key list loads");
     }
 }

@@ -23,28 +23,52 @@ impl Session {
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| e.to_string())?;
-        let v = request(&http, "POST", &format!("{base}/session"), Some(json!({ "capabilities": capabilities })))?;
+        let v = request(
+            &http,
+            "POST",
+            &format!("{base}/session"),
+            Some(json!({ "capabilities": capabilities })),
+        )?;
         let id = v["sessionId"]
             .as_str()
             .ok_or_else(|| format!("no sessionId in {v}"))?
             .to_owned();
-        Ok(Session { http, base: base.to_owned(), id })
+        Ok(Session {
+            http,
+            base: base.to_owned(),
+            id,
+        })
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-        request(&self.http, method, &format!("{}/session/{}{}", self.base, self.id, path), body)
+        request(
+            &self.http,
+            method,
+            &format!("{}/session/{}{}", self.base, self.id, path),
+            body,
+        )
     }
 
     /// The first element matching a CSS selector.
     pub fn find(&self, css: &str) -> Result<Element, String> {
-        let v = self.call("POST", "/element", Some(json!({"using": "css selector", "value": css})))?;
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        )?;
         element_of(&v).ok_or_else(|| format!("no element in {v}"))
     }
 
     /// Every element matching a CSS selector.
     pub fn find_all(&self, css: &str) -> Result<Vec<Element>, String> {
-        let v = self.call("POST", "/elements", Some(json!({"using": "css selector", "value": css})))?;
-        Ok(v.as_array().map(|a| a.iter().filter_map(element_of).collect()).unwrap_or_default())
+        let v = self.call(
+            "POST",
+            "/elements",
+            Some(json!({"using": "css selector", "value": css})),
+        )?;
+        Ok(v.as_array()
+            .map(|a| a.iter().filter_map(element_of).collect())
+            .unwrap_or_default())
     }
 
     /// Waits up to `timeout` for an element matching `css`.
@@ -53,14 +77,21 @@ impl Session {
         loop {
             match self.find(css) {
                 Ok(e) => return Ok(e),
-                Err(e) if start.elapsed() > timeout => return Err(format!("waited {timeout:?} for {css}: {e}")),
+                Err(e) if start.elapsed() > timeout => {
+                    return Err(format!("waited {timeout:?} for {css}: {e}"))
+                }
                 Err(_) => std::thread::sleep(Duration::from_millis(25)),
             }
         }
     }
 
     /// Waits until `check` holds, polling.
-    pub fn wait_until(&self, what: &str, timeout: Duration, mut check: impl FnMut(&Session) -> bool) -> Result<(), String> {
+    pub fn wait_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut check: impl FnMut(&Session) -> bool,
+    ) -> Result<(), String> {
         let start = Instant::now();
         while !check(self) {
             if start.elapsed() > timeout {
@@ -72,16 +103,23 @@ impl Session {
     }
 
     pub fn click(&self, e: &Element) -> Result<(), String> {
-        self.call("POST", &format!("/element/{}/click", e.0), Some(json!({}))).map(drop)
+        self.call("POST", &format!("/element/{}/click", e.0), Some(json!({})))
+            .map(drop)
     }
 
     pub fn clear(&self, e: &Element) -> Result<(), String> {
-        self.call("POST", &format!("/element/{}/clear", e.0), Some(json!({}))).map(drop)
+        self.call("POST", &format!("/element/{}/clear", e.0), Some(json!({})))
+            .map(drop)
     }
 
     /// Types `text` into an element (WebDriver key codes such as `\u{E007}` = Enter work too).
     pub fn type_into(&self, e: &Element, text: &str) -> Result<(), String> {
-        self.call("POST", &format!("/element/{}/value", e.0), Some(json!({"text": text}))).map(drop)
+        self.call(
+            "POST",
+            &format!("/element/{}/value", e.0),
+            Some(json!({"text": text})),
+        )
+        .map(drop)
     }
 
     pub fn text(&self, e: &Element) -> Result<String, String> {
@@ -100,7 +138,11 @@ impl Session {
 
     /// Runs a script in the page and returns its result.
     pub fn execute(&self, script: &str, args: Value) -> Result<Value, String> {
-        self.call("POST", "/execute/sync", Some(json!({"script": script, "args": args})))
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
     }
 
     /// Sends key presses to the focused element (W3C actions).
@@ -131,15 +173,28 @@ impl Session {
 
     /// Ends the session (the driver closes the app).
     pub fn close(self) -> Result<(), String> {
-        request(&self.http, "DELETE", &format!("{}/session/{}", self.base, self.id), None).map(drop)
+        request(
+            &self.http,
+            "DELETE",
+            &format!("{}/session/{}", self.base, self.id),
+            None,
+        )
+        .map(drop)
     }
 }
 
 fn element_of(v: &Value) -> Option<Element> {
-    v.get(ELEMENT_KEY).and_then(Value::as_str).map(|s| Element(s.to_owned()))
+    v.get(ELEMENT_KEY)
+        .and_then(Value::as_str)
+        .map(|s| Element(s.to_owned()))
 }
 
-fn request(http: &reqwest::blocking::Client, method: &str, url: &str, body: Option<Value>) -> Result<Value, String> {
+fn request(
+    http: &reqwest::blocking::Client,
+    method: &str,
+    url: &str,
+    body: Option<Value>,
+) -> Result<Value, String> {
     let m = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
     let mut req = http.request(m, url);
     if let Some(b) = body {

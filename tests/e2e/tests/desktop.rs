@@ -22,7 +22,14 @@ fn open(home: &Path) -> Keyshelf {
 }
 
 /// Imports a key rotated `age` days ago through the core (keychain + store).
-fn seed(shelf: &mut Keyshelf, name: &str, env: &str, provider: Option<&str>, age: i64, value: &str) {
+fn seed(
+    shelf: &mut Keyshelf,
+    name: &str,
+    env: &str,
+    provider: Option<&str>,
+    age: i64,
+    value: &str,
+) {
     shelf
         .import(
             NewKey {
@@ -38,6 +45,10 @@ fn seed(shelf: &mut Keyshelf, name: &str, env: &str, provider: Option<&str>, age
 }
 
 fn shot(s: &Session, name: &str) {
+    // WebKitWebDriver's screenshot is of the last painted frame: a DOM change the test just
+    // waited for may not be on screen yet (the Keys shot once showed "0 of 0" after the list
+    // had loaded). Let the web view paint before taking it.
+    std::thread::sleep(Duration::from_millis(400));
     let png = s.screenshot().expect("screenshot");
     let dir = workspace_root().join("docs/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot dir");
@@ -45,7 +56,9 @@ fn shot(s: &Session, name: &str) {
 }
 
 fn count_text(s: &Session) -> String {
-    s.find(r#"[data-testid="count"]"#).and_then(|e| s.text(&e)).unwrap_or_default()
+    s.find(r#"[data-testid="count"]"#)
+        .and_then(|e| s.text(&e))
+        .unwrap_or_default()
 }
 
 fn rows(s: &Session) -> Vec<String> {
@@ -76,7 +89,12 @@ fn local_keys_search_copy_reveal_generate_import_delete_in_the_real_window() {
             ("dev-billing-stripe", "dev", Some("stripe-test"), 26),
             ("dev-search-indexer", "dev", None, 41),
             ("staging-web-frontend", "staging", None, 12),
-            ("staging-billing-webhooks", "staging", Some("stripe-test"), 55),
+            (
+                "staging-billing-webhooks",
+                "staging",
+                Some("stripe-test"),
+                55,
+            ),
             ("staging-mail-sender", "staging", Some("postmark"), 75),
             ("prod-web-frontend", "prod", None, 20),
             ("prod-mail-sender", "prod", Some("postmark"), 140),
@@ -84,118 +102,198 @@ fn local_keys_search_copy_reveal_generate_import_delete_in_the_real_window() {
         ];
         for (name, env, provider, age) in keys {
             let name = format!("{name}-{month}-{t}");
-            seed(&mut shelf, &name, env, provider, age, &format!("fixture-{name}"));
+            seed(
+                &mut shelf,
+                &name,
+                env,
+                provider,
+                age,
+                &format!("fixture-{name}"),
+            );
         }
-        seed(&mut shelf, &target, "prod", Some("stripe"), 86, &target_value);
+        seed(
+            &mut shelf,
+            &target,
+            "prod",
+            Some("stripe"),
+            86,
+            &target_value,
+        );
     }
     let target_ref = format!("stripe/{target}");
 
     let app = App::start(home.path());
     let s = app.s();
     app.wait_ready();
-    s.wait_until("ten keys listed", WAIT, |s| count_text(s) == "10 of 10").unwrap();
+    s.wait_until("ten keys listed", WAIT, |s| count_text(s) == "10 of 10")
+        .unwrap();
     shot(s, "keys");
 
     // Find it by search: typing narrows the list to the one key.
     let search = s.find(r#"[data-testid="search"]"#).unwrap();
     s.type_into(&search, "billing stripe prod").unwrap();
-    s.wait_until("one match", WAIT, |s| count_text(s) == "1 of 10").unwrap();
+    s.wait_until("one match", WAIT, |s| count_text(s) == "1 of 10")
+        .unwrap();
     assert_eq!(rows(s), vec![target_ref.clone()]);
 
     // Enter copies the selected key; the clipboard holds it, read back by xclip.
     s.type_into(&search, ENTER).unwrap();
-    s.wait_until("the clipboard holds the key", WAIT, |_| clipboard_text() == target_value)
-        .unwrap();
+    s.wait_until("the clipboard holds the key", WAIT, |_| {
+        clipboard_text() == target_value
+    })
+    .unwrap();
     let notice = s.wait_for(r#"[data-testid="notice"]"#, WAIT).unwrap();
     assert!(s.text(&notice).unwrap().contains("Copied"));
-    assert!(open(home.path()).show(&target_ref).unwrap().key.last_copied_at.is_some());
+    assert!(open(home.path())
+        .show(&target_ref)
+        .unwrap()
+        .key
+        .last_copied_at
+        .is_some());
 
     // Details: metadata and history; reveal shows the value and hides it again later.
-    s.click(&s.find(r#"[data-testid="key-row"] .link"#).unwrap()).unwrap();
+    s.click(&s.find(r#"[data-testid="key-row"] .link"#).unwrap())
+        .unwrap();
     s.wait_until("audit shows the copy", WAIT, |s| {
-        s.find(r#"[data-testid="audit"]"#).and_then(|e| s.text(&e)).is_ok_and(|t| t.contains("copy") && t.contains("import"))
+        s.find(r#"[data-testid="audit"]"#)
+            .and_then(|e| s.text(&e))
+            .is_ok_and(|t| t.contains("copy") && t.contains("import"))
     })
     .unwrap();
     shot(s, "key-detail");
-    s.click(&s.find(r#"[data-testid="reveal"]"#).unwrap()).unwrap();
+    s.click(&s.find(r#"[data-testid="reveal"]"#).unwrap())
+        .unwrap();
     let revealed = s.wait_for(r#"[data-testid="revealed"]"#, WAIT).unwrap();
     assert!(s.text(&revealed).unwrap().contains(&target_value));
     let shown_at = Instant::now();
-    s.wait_until("the revealed value hides again", Duration::from_secs(15), |s| {
-        s.find(r#"[data-testid="revealed"]"#).is_err()
-    })
+    s.wait_until(
+        "the revealed value hides again",
+        Duration::from_secs(15),
+        |s| s.find(r#"[data-testid="revealed"]"#).is_err(),
+    )
     .unwrap();
     let hidden_after = shown_at.elapsed();
-    assert!(hidden_after >= Duration::from_secs(8), "hid after {hidden_after:?}");
+    assert!(
+        hidden_after >= Duration::from_secs(8),
+        "hid after {hidden_after:?}"
+    );
 
     // Delete: the typed name is required, then the key leaves the keychain and the store.
-    s.click(&s.find(r#"[data-testid="delete"]"#).unwrap()).unwrap();
-    let confirm = s.wait_for(r#"[data-testid="confirm-delete"]"#, WAIT).unwrap();
-    assert_eq!(s.property(&confirm, "disabled").unwrap(), serde_json::json!(true));
+    s.click(&s.find(r#"[data-testid="delete"]"#).unwrap())
+        .unwrap();
+    let confirm = s
+        .wait_for(r#"[data-testid="confirm-delete"]"#, WAIT)
+        .unwrap();
+    assert_eq!(
+        s.property(&confirm, "disabled").unwrap(),
+        serde_json::json!(true)
+    );
     let typed = s.find(r#"[data-testid="confirm-name"]"#).unwrap();
     s.type_into(&typed, &target).unwrap();
     shot(s, "delete-confirm");
-    assert!(keychain_lookup(&target_ref).is_some(), "still in the keychain before confirming");
+    assert!(
+        keychain_lookup(&target_ref).is_some(),
+        "still in the keychain before confirming"
+    );
     s.click(&confirm).unwrap();
-    s.wait_until("the key is gone from the list", WAIT, |s| count_text(s) == "0 of 9").unwrap();
-    assert_eq!(keychain_lookup(&target_ref), None, "the keychain item is removed");
-    assert!(open(home.path()).show(&target_ref).is_err(), "the store row is removed");
+    s.wait_until("the key is gone from the list", WAIT, |s| {
+        count_text(s) == "0 of 9"
+    })
+    .unwrap();
+    assert_eq!(
+        keychain_lookup(&target_ref),
+        None,
+        "the keychain item is removed"
+    );
+    assert!(
+        open(home.path()).show(&target_ref).is_err(),
+        "the store row is removed"
+    );
 
     // Generate locally: a 64-character base62 secret lands in the keychain, never on screen.
-    s.click(&s.find(r#"[data-testid="nav-new"]"#).unwrap()).unwrap();
+    s.click(&s.find(r#"[data-testid="nav-new"]"#).unwrap())
+        .unwrap();
     let app_field = s.wait_for(r#"[data-testid="app"]"#, WAIT).unwrap();
     s.type_into(&app_field, "billing").unwrap();
-    s.type_into(&s.find(r#"[data-testid="purpose"]"#).unwrap(), "reports").unwrap();
+    s.type_into(&s.find(r#"[data-testid="purpose"]"#).unwrap(), "reports")
+        .unwrap();
     let name_field = s.find(r#"[data-testid="name"]"#).unwrap();
     s.wait_until("a conventional name is suggested", WAIT, |s| {
-        s.property(&name_field, "value").is_ok_and(|v| v.as_str() == Some(&format!("dev-billing-reports-{month}")))
+        s.property(&name_field, "value")
+            .is_ok_and(|v| v.as_str() == Some(&format!("dev-billing-reports-{month}")))
     })
     .unwrap();
     s.type_into(&name_field, &format!("-{t}")).unwrap();
     let generated = format!("dev-billing-reports-{month}-{t}");
     shot(s, "new-key-generate");
-    s.click(&s.find(r#"[data-testid="submit"]"#).unwrap()).unwrap();
+    s.click(&s.find(r#"[data-testid="submit"]"#).unwrap())
+        .unwrap();
     let result = s.wait_for(r#"[data-testid="new-result"]"#, WAIT).unwrap();
     assert!(s.text(&result).unwrap().contains("bits of entropy"));
-    let value = keychain_lookup(&format!("local/{generated}")).expect("generated key in the keychain");
+    let value =
+        keychain_lookup(&format!("local/{generated}")).expect("generated key in the keychain");
     assert_eq!(value.len(), 64);
     assert!(value.chars().all(|c| c.is_ascii_alphanumeric()));
-    let page = s.execute("return document.body.innerText", serde_json::json!([])).unwrap();
-    assert!(!page.as_str().unwrap_or_default().contains(&value), "the generated secret is not shown");
+    let page = s
+        .execute("return document.body.innerText", serde_json::json!([]))
+        .unwrap();
+    assert!(
+        !page.as_str().unwrap_or_default().contains(&value),
+        "the generated secret is not shown"
+    );
 
     // Import by pasting: surrounding whitespace is warned about and kept as given.
-    s.click(&s.find(r#"[data-testid="path-import"]"#).unwrap()).unwrap();
+    s.click(&s.find(r#"[data-testid="path-import"]"#).unwrap())
+        .unwrap();
     let imported = format!("staging-search-query-{month}-{t}");
     let pasted = format!(" fixture-value-not-a-real-key-{t}");
     let name_field = s.wait_for(r#"[data-testid="name"]"#, WAIT).unwrap();
     s.clear(&name_field).unwrap();
     s.type_into(&name_field, &imported).unwrap();
-    s.type_into(&s.find(r#"[data-testid="secret"]"#).unwrap(), &pasted).unwrap();
-    s.wait_for(r#"[data-testid="paste-warning"]"#, WAIT).unwrap();
+    s.type_into(&s.find(r#"[data-testid="secret"]"#).unwrap(), &pasted)
+        .unwrap();
+    s.wait_for(r#"[data-testid="paste-warning"]"#, WAIT)
+        .unwrap();
     shot(s, "new-key-import");
-    s.click(&s.find(r#"[data-testid="submit"]"#).unwrap()).unwrap();
+    s.click(&s.find(r#"[data-testid="submit"]"#).unwrap())
+        .unwrap();
     s.wait_for(r#"[data-testid="new-result"]"#, WAIT).unwrap();
-    assert_eq!(keychain_lookup(&format!("local/{imported}")).as_deref(), Some(pasted.as_str()));
+    assert_eq!(
+        keychain_lookup(&format!("local/{imported}")).as_deref(),
+        Some(pasted.as_str())
+    );
 
     // Back on the list, both new keys are there.
-    s.click(&s.find(r#"[data-testid="nav-keys"]"#).unwrap()).unwrap();
+    s.click(&s.find(r#"[data-testid="nav-keys"]"#).unwrap())
+        .unwrap();
     app.wait_ready();
-    s.wait_until("eleven keys", WAIT, |s| count_text(s) == "11 of 11").unwrap();
+    s.wait_until("eleven keys", WAIT, |s| count_text(s) == "11 of 11")
+        .unwrap();
 
     // Settings: a changed interval reaches the store.
-    s.click(&s.find(r#"[data-testid="nav-settings"]"#).unwrap()).unwrap();
+    s.click(&s.find(r#"[data-testid="nav-settings"]"#).unwrap())
+        .unwrap();
     let staging = s.wait_for(r#"tr[data-env="staging"] input"#, WAIT).unwrap();
     s.clear(&staging).unwrap();
     s.type_into(&staging, "45").unwrap();
-    s.click(&s.find(r#"tr[data-env="staging"] button"#).unwrap()).unwrap();
-    s.wait_for(r#"[data-testid="settings-notice"]"#, WAIT).unwrap();
+    s.click(&s.find(r#"tr[data-env="staging"] button"#).unwrap())
+        .unwrap();
+    s.wait_for(r#"[data-testid="settings-notice"]"#, WAIT)
+        .unwrap();
     let envs = open(home.path()).environments().unwrap();
-    assert_eq!(envs.iter().find(|e| e.name == "staging").map(|e| e.interval_days), Some(45));
+    assert_eq!(
+        envs.iter()
+            .find(|e| e.name == "staging")
+            .map(|e| e.interval_days),
+        Some(45)
+    );
     shot(s, "settings");
 
     for (nav, name) in [("providers", "providers"), ("usage", "usage")] {
-        s.click(&s.find(&format!(r#"[data-testid="nav-{nav}"]"#)).unwrap()).unwrap();
-        s.wait_for(&format!(r#"[data-testid="{nav}-gap"]"#), WAIT).unwrap();
+        s.click(&s.find(&format!(r#"[data-testid="nav-{nav}"]"#)).unwrap())
+            .unwrap();
+        s.wait_for(&format!(r#"[data-testid="{nav}-gap"]"#), WAIT)
+            .unwrap();
         shot(s, name);
     }
 

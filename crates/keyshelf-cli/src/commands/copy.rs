@@ -41,13 +41,14 @@ pub fn copy(shelf: &mut Keyshelf, a: CopyArgs, json: bool) -> Result<ExitCode> {
         None => shelf.clipboard_clear_secs()?,
     };
     let key = shelf.resolve(&a.keyref)?;
-    let ctx = KeyContext {
-        name: key.name.clone(),
-        var_name: key.var_name.clone(),
-        user: key.user.clone(),
-        scheme,
-        verify_url: a.url.clone(),
-    };
+    // The key's provider gives the scheme and verify URL; --scheme and --url override them.
+    let mut ctx = KeyContext::of(shelf, &key)?;
+    if scheme.is_some() {
+        ctx.scheme = scheme;
+    }
+    if a.url.is_some() {
+        ctx.verify_url = a.url.clone();
+    }
     // Refuse what cannot work before touching the keychain or the clipboard.
     if format == CopyFormat::Curl && ctx.verify_url.as_deref().is_none_or(str::is_empty) {
         return Err(Error::invalid(
@@ -56,7 +57,7 @@ pub fn copy(shelf: &mut Keyshelf, a: CopyArgs, json: bool) -> Result<ExitCode> {
         ));
     }
     if matches!(format, CopyFormat::Header | CopyFormat::Curl) {
-        if let Some(w) = scheme.and_then(KeyScheme::warning) {
+        if let Some(w) = ctx.scheme.and_then(KeyScheme::warning) {
             output::note(&format!("keyshelf: warning: {w}"));
         }
     }
