@@ -166,7 +166,9 @@ impl<'a> Client<'a> {
                     }
                 }
                 let (token, expires_in) = self.fetch_token(&stored)?;
-                let expires_at = now_unix() + expires_in;
+                // A hostile `expires_in` (u64::MAX) must not overflow (found while writing the
+                // fuzz targets; regression test in tests/provider_hostile.rs).
+                let expires_at = now_unix().saturating_add(expires_in);
                 let entry = Secret::new(format!("{expires_at} {}", token.expose()));
                 if let Err(e) = self.vault.set(&cache, &entry) {
                     // Only a cache: the token still works for this call.
@@ -210,19 +212,7 @@ impl<'a> Client<'a> {
             )
             .into());
         }
-        let v = parse_json(&label, &reply.body)?;
-        let token = v
-            .get("access_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ProviderError::new(
-                    Kind::BadResponse,
-                    format!("{label}: the answer has no access_token"),
-                )
-            })?;
-        let expires_in = v.get("expires_in").and_then(Value::as_u64).unwrap_or(3600);
-        Ok((Secret::new(token.to_owned()), expires_in))
+        parse_token_response(&label, &reply.body)
     }
 
     // --- verify -------------------------------------------------------------------------------
@@ -343,7 +333,11 @@ impl<'a> Client<'a> {
             let retry_after = retry_after(&resp);
             if status == 429 {
                 let wait = retry_after.unwrap_or(Duration::from_secs(1));
-                if tries_429 < MAX_429_RETRIES && waited + wait <= MAX_429_WAIT {
+                // checked_add: a Retry-After of u64::MAX seconds after a first wait overflowed
+                // the Duration sum and panicked.
+                if tries_429 < MAX_429_RETRIES
+                    && waited.checked_add(wait).is_some_and(|t| t <= MAX_429_WAIT)
+                {
                     drop(resp);
                     tracing::info!(
                         endpoint = label,
@@ -414,14 +408,37 @@ fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
     s.finish()
 }
 
+/// An OAuth2 token response (seed 002): the access token and its lifetime in seconds
+/// (3600 when the provider gives none or an unusable one).
+pub fn parse_token_response(label: &str, body: &[u8]) -> Result<(Secret, u64)> {
+    let v = parse_json(label, body)?;
+    let token = v
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ProviderError::new(
+                Kind::BadResponse,
+                format!("{label}: the answer has no access_token"),
+            )
+        })?;
+    let expires_in = v.get("expires_in").and_then(Value::as_u64).unwrap_or(3600);
+    Ok((Secret::new(token.to_owned()), expires_in))
+}
+
 /// `Retry-After` as seconds or an HTTP date.
 fn retry_after(resp: &Response) -> Option<Duration> {
     let v = resp
         .headers()
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
-        .ok()?
-        .trim();
+        .ok()?;
+    parse_retry_after(v)
+}
+
+/// A `Retry-After` value (delta seconds or an HTTP date) as a wait; `None` when unreadable.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
