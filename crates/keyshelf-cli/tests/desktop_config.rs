@@ -26,7 +26,10 @@ fn names_after(text: &str, open: &str) -> BTreeSet<String> {
         let Some(q) = rest.find('\'') else { continue };
         let after = &rest[q + 1..];
         // Only a quote right after the generic/paren: `call<T>('name'` or `call('name'`.
-        if !rest[..q].chars().all(|c| c == '(' || c == '>' || c.is_alphanumeric() || "<[]| ,".contains(c)) {
+        if !rest[..q]
+            .chars()
+            .all(|c| c == '(' || c == '>' || c.is_alphanumeric() || "<[]| ,".contains(c))
+        {
             continue;
         }
         if let Some(end) = after.find('\'') {
@@ -73,21 +76,40 @@ fn the_csp_is_present_and_strict() {
     assert_eq!(directive("frame-ancestors"), "'none'");
     assert_eq!(directive("base-uri"), "'none'");
     for src in directive("connect-src").split_whitespace() {
-        assert!(["ipc:", "http://ipc.localhost", "'self'"].contains(&src), "connect-src allows {src}");
+        assert!(
+            ["ipc:", "http://ipc.localhost", "'self'"].contains(&src),
+            "connect-src allows {src}"
+        );
     }
-    for bad in ["'unsafe-eval'", "'unsafe-inline'", "*", "http:", "https:", "ws:"] {
+    for bad in [
+        "'unsafe-eval'",
+        "'unsafe-inline'",
+        "*",
+        "http:",
+        "https:",
+        "ws:",
+    ] {
         for d in text.split(';') {
-            assert!(!d.split_whitespace().skip(1).any(|s| s == bad), "CSP allows {bad}: {d}");
+            assert!(
+                !d.split_whitespace().skip(1).any(|s| s == bad),
+                "CSP allows {bad}: {d}"
+            );
         }
     }
     // Nothing that loosens the CSP or the IPC surface.
-    assert!(sec.get("dangerousDisableAssetCspModification").is_none_or(|v| v == false));
+    assert!(sec
+        .get("dangerousDisableAssetCspModification")
+        .is_none_or(|v| v == false));
     assert!(sec.get("dangerousRemoteDomainIpcAccess").is_none());
     assert!(sec["assetProtocol"]["enable"].as_bool() != Some(true));
     assert_eq!(sec["freezePrototype"], true);
     assert!(conf["app"]["withGlobalTauri"].as_bool() != Some(true));
     for w in conf["app"]["windows"].as_array().expect("windows") {
-        assert!(w.get("url").is_none_or(|u| !u.as_str().unwrap_or("").contains("://")), "a window loads a remote URL: {w}");
+        assert!(
+            w.get("url")
+                .is_none_or(|u| !u.as_str().unwrap_or("").contains("://")),
+            "a window loads a remote URL: {w}"
+        );
     }
 }
 
@@ -101,13 +123,24 @@ fn capabilities_allow_exactly_the_commands_the_ui_calls_and_no_wildcard() {
         files += 1;
         let text = std::fs::read_to_string(entry.path()).expect("read");
         let cap: Value = serde_json::from_str(&text).expect("capability JSON");
-        assert!(!text.contains('*'), "{}: a wildcard", entry.path().display());
-        assert!(cap.get("remote").is_none(), "remote URLs get IPC access: {cap}");
+        assert!(
+            !text.contains('*'),
+            "{}: a wildcard",
+            entry.path().display()
+        );
+        assert!(
+            cap.get("remote").is_none(),
+            "remote URLs get IPC access: {cap}"
+        );
         assert_eq!(cap["windows"], serde_json::json!(["main"]));
         for p in cap["permissions"].as_array().expect("permissions") {
-            let p = p.as_str().unwrap_or_else(|| panic!("scoped permission {p}: review it by hand"));
+            let p = p
+                .as_str()
+                .unwrap_or_else(|| panic!("scoped permission {p}: review it by hand"));
             assert!(!p.contains(':'), "a plugin or core permission: {p}");
-            let cmd = p.strip_prefix("allow-").unwrap_or_else(|| panic!("not a command permission: {p}"));
+            let cmd = p
+                .strip_prefix("allow-")
+                .unwrap_or_else(|| panic!("not a command permission: {p}"));
             allowed.insert(cmd.replace('-', "_"));
         }
     }
@@ -131,7 +164,11 @@ fn capabilities_allow_exactly_the_commands_the_ui_calls_and_no_wildcard() {
                 stack.push(p);
             } else if !p.ends_with("backend.ts") {
                 let t = std::fs::read_to_string(&p).unwrap_or_default();
-                assert!(!t.contains("@tauri-apps/api/core") && !t.contains("__TAURI"), "{} talks to the shell directly", p.display());
+                assert!(
+                    !t.contains("@tauri-apps/api/core") && !t.contains("__TAURI"),
+                    "{} talks to the shell directly",
+                    p.display()
+                );
             }
         }
     }

@@ -29,7 +29,11 @@ fn assert_nothing_written(s: &Shelf, names: &[&str]) {
     assert_eq!(s.json(&["list"]), serde_json::json!([]));
     assert_eq!(s.json(&["provider", "list"]), serde_json::json!([]));
     for n in names {
-        for account in [format!("local/{n}"), format!("acme/{n}"), format!("provider:{n}")] {
+        for account in [
+            format!("local/{n}"),
+            format!("acme/{n}"),
+            format!("provider:{n}"),
+        ] {
             assert_eq!(common::secret_tool_lookup(&account), None, "{account}");
         }
     }
@@ -43,14 +47,28 @@ fn non_utf8_names_are_refused_on_every_command_that_takes_a_name() {
     let cases: Vec<Vec<OsString>> = vec![
         vec![o("import"), bad.clone(), o("--env"), o("dev")],
         vec![o("generate"), bad.clone(), o("--env"), o("dev")],
-        vec![o("create"), bad.clone(), o("--provider"), o("acme"), o("--env"), o("dev")],
+        vec![
+            o("create"),
+            bad.clone(),
+            o("--provider"),
+            o("acme"),
+            o("--env"),
+            o("dev"),
+        ],
         vec![o("show"), bad.clone()],
         vec![o("get"), bad.clone()],
         vec![o("edit"), bad.clone(), o("--interval"), o("30")],
         vec![o("snooze"), bad.clone(), o("--until"), o("2030-01-01")],
         vec![o("remove"), bad.clone(), o("--yes")],
         vec![o("rotate"), bad.clone()],
-        vec![o("provider"), o("add"), bad.clone(), o("--base-url"), o("http://127.0.0.1:9"), o("--token-stdin")],
+        vec![
+            o("provider"),
+            o("add"),
+            bad.clone(),
+            o("--base-url"),
+            o("http://127.0.0.1:9"),
+            o("--token-stdin"),
+        ],
         vec![o("import"), o("ok-name"), o("--env"), bad.clone()],
     ];
     for args in &cases {
@@ -71,7 +89,14 @@ fn dot_dot_and_129_character_names_are_refused() {
         for args in [
             vec!["import", name, "--env", "dev"],
             vec!["generate", name, "--env", "dev"],
-            vec!["provider", "add", name, "--base-url", "http://127.0.0.1:9", "--token-stdin"],
+            vec![
+                "provider",
+                "add",
+                name,
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--token-stdin",
+            ],
         ] {
             let out = s.run_in(&args, "fixture-value-not-a-real-key\n");
             let err = stderr(&out);
@@ -81,7 +106,10 @@ fn dot_dot_and_129_character_names_are_refused() {
     }
     assert_nothing_written(&s, &["..", ".", long.as_str()]);
     // 128 characters is the documented limit and works.
-    s.ok_in(&["import", &max, "--env", "dev"], "fixture-value-not-a-real-key\n");
+    s.ok_in(
+        &["import", &max, "--env", "dev"],
+        "fixture-value-not-a-real-key\n",
+    );
     s.ok(&["remove", &max, "--yes"]);
 }
 
@@ -98,7 +126,16 @@ fn an_unknown_environment_is_refused_by_every_command_that_takes_one() {
         vec!["exec", "--env", env, "--", "true"],
         vec!["env", "--env", env],
         vec!["policy", "remove", env],
-        vec!["provider", "add", "hostile-p", "--base-url", "http://127.0.0.1:9", "--env", env, "--token-stdin"],
+        vec![
+            "provider",
+            "add",
+            "hostile-p",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--env",
+            env,
+            "--token-stdin",
+        ],
     ];
     for args in &cases {
         let out = s.run_in(args, "fixture-value-not-a-real-key\n");
@@ -121,7 +158,14 @@ fn invalid_urls_on_provider_add_are_refused() {
         "javascript:alert(1)",
         "",
     ] {
-        let args = ["provider", "add", "hostile-u", "--base-url", url, "--token-stdin"];
+        let args = [
+            "provider",
+            "add",
+            "hostile-u",
+            "--base-url",
+            url,
+            "--token-stdin",
+        ];
         let out = s.run_in(&args, "fixture-token-not-real\n");
         let err = stderr(&out);
         assert!(
@@ -129,7 +173,10 @@ fn invalid_urls_on_provider_add_are_refused() {
             "{url:?}: {:?} {err}",
             out.status.code()
         );
-        assert!(!err.contains("fixture-password") && !err.contains("fixture-token-not-real"), "{err}");
+        assert!(
+            !err.contains("fixture-password") && !err.contains("fixture-token-not-real"),
+            "{err}"
+        );
     }
     assert_nothing_written(&s, &["hostile-u"]);
 }
@@ -138,15 +185,28 @@ fn invalid_urls_on_provider_add_are_refused() {
 fn invalid_dates_are_refused_everywhere_dates_are_taken() {
     let s = Shelf::new("hostile-dates");
     let name = s.name("k");
-    let bad_dates = ["yesterday", "2026-02-30", "2026-13-01", "99999-01-01", "2026-1-1x", ""];
+    let bad_dates = [
+        "yesterday",
+        "2026-02-30",
+        "2026-13-01",
+        "99999-01-01",
+        "2026-1-1x",
+        "",
+    ];
     for d in bad_dates {
-        let out = s.run_in(&["import", &name, "--env", "dev", "--rotated-at", d], "fixture-value-not-a-real-key\n");
+        let out = s.run_in(
+            &["import", &name, "--env", "dev", "--rotated-at", d],
+            "fixture-value-not-a-real-key\n",
+        );
         assert_eq!(out.status.code(), Some(2), "import {d:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("date"), "{d:?}: {}", stderr(&out));
     }
     assert_nothing_written(&s, &[name.as_str()]);
     // snooze takes a date on an existing key: the key is left as it was.
-    s.ok_in(&["import", &name, "--env", "dev"], "fixture-value-not-a-real-key\n");
+    s.ok_in(
+        &["import", &name, "--env", "dev"],
+        "fixture-value-not-a-real-key\n",
+    );
     let before = s.json(&["show", &name]);
     for d in bad_dates {
         let out = s.run(&["snooze", &name, "--until", d]);

@@ -67,34 +67,103 @@ fn provider_error_paths_at_trace_level_leak_no_token_key_header_or_userinfo() {
             .spawn()
             .expect("spawn");
         use std::io::Write;
-        let _ = child.stdin.take().expect("stdin").write_all(stdin.as_bytes());
+        let _ = child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes());
         child.wait_with_output().expect("wait")
     };
-    let (pb, po, pw, pu) = (s.name("bearer"), s.name("oauth"), s.name("wrongoauth"), s.name("userinfo"));
+    let (pb, po, pw, pu) = (
+        s.name("bearer"),
+        s.name("oauth"),
+        s.name("wrongoauth"),
+        s.name("userinfo"),
+    );
     let (k1, k2) = (s.name("k1"), s.name("k2"));
-    let verify = ["--key-scheme", "bearer", "--verify-path", "/api/v1/users/me"];
+    let verify = [
+        "--key-scheme",
+        "bearer",
+        "--verify-path",
+        "/api/v1/users/me",
+    ];
     let mut outs: Vec<(String, Output)> = Vec::new();
     let mut step = |label: &str, args: &[&str], stdin: &str| {
         let out = run(args, stdin);
         outs.push((label.to_owned(), out));
     };
-    let mut add = vec!["provider", "add", &pb, "--base-url", &sim.url, "--token-stdin"];
+    let mut add = vec![
+        "provider",
+        "add",
+        &pb,
+        "--base-url",
+        &sim.url,
+        "--token-stdin",
+    ];
     add.extend_from_slice(&verify);
     step("add bearer", &add, &format!("{MGMT_TOKEN}\n"));
-    step("create k1", &["create", &k1, "--provider", &pb, "--env", "dev", "--user", "u"], "");
+    step(
+        "create k1",
+        &[
+            "create",
+            &k1,
+            "--provider",
+            &pb,
+            "--env",
+            "dev",
+            "--user",
+            "u",
+        ],
+        "",
+    );
     step("verify ok", &["verify", &k1], "");
     step("usage ok", &["usage", "--provider", &pb], "");
     // 500s (more than the retries), not JSON, cut off.
     for (label, f) in [
-        ("500", Faults { fail_500: 20, ..Faults::default() }),
-        ("malformed", Faults { malformed_json: 20, ..Faults::default() }),
-        ("truncated", Faults { truncated: 20, ..Faults::default() }),
+        (
+            "500",
+            Faults {
+                fail_500: 20,
+                ..Faults::default()
+            },
+        ),
+        (
+            "malformed",
+            Faults {
+                malformed_json: 20,
+                ..Faults::default()
+            },
+        ),
+        (
+            "truncated",
+            Faults {
+                truncated: 20,
+                ..Faults::default()
+            },
+        ),
     ] {
         sim.set_faults(f);
-        step(&format!("sync {label}"), &["sync", "--provider", &pb, "--json"], "");
+        step(
+            &format!("sync {label}"),
+            &["sync", "--provider", &pb, "--json"],
+            "",
+        );
         step(&format!("verify {label}"), &["verify", &k1, "--json"], "");
         step(&format!("usage {label}"), &["usage", "--provider", &pb], "");
-        step(&format!("create {label}"), &["create", &k2, "--provider", &pb, "--env", "dev", "--user", "u"], "");
+        step(
+            &format!("create {label}"),
+            &[
+                "create",
+                &k2,
+                "--provider",
+                &pb,
+                "--env",
+                "dev",
+                "--user",
+                "u",
+            ],
+            "",
+        );
     }
     sim.set_faults(Faults::default());
     // 401 on verify: the provider no longer knows the key's value.
@@ -104,11 +173,37 @@ fn provider_error_paths_at_trace_level_leak_no_token_key_header_or_userinfo() {
     // 401 on management: the token was revoked.
     sim.with(|st| st.config.token = "leak-rotated-mgmt-token-Xy7".into());
     step("sync 401", &["sync", "--provider", &pb], "");
-    step("create 401", &["create", &k2, "--provider", &pb, "--env", "dev", "--user", "u"], "");
+    step(
+        "create 401",
+        &[
+            "create",
+            &k2,
+            "--provider",
+            &pb,
+            "--env",
+            "dev",
+            "--user",
+            "u",
+        ],
+        "",
+    );
     step("usage 401", &["usage", "--provider", &pb], "");
     // OAuth2: a good fetch (the access token is cached in the keychain), a failing one, a 500.
     let creds = format!("{CLIENT}:{CLIENT_SECRET}\n");
-    step("add oauth", &["provider", "add", &po, "--base-url", &sim.url, "--auth", "oauth2", "--token-stdin"], &creds);
+    step(
+        "add oauth",
+        &[
+            "provider",
+            "add",
+            &po,
+            "--base-url",
+            &sim.url,
+            "--auth",
+            "oauth2",
+            "--token-stdin",
+        ],
+        &creds,
+    );
     step("sync oauth", &["sync", "--provider", &po], "");
     let mut access_tokens: Vec<String> = sim.with(|st| st.tokens.keys().cloned().collect());
     assert!(!access_tokens.is_empty(), "the OAuth2 fetch did not happen");
@@ -119,30 +214,93 @@ fn provider_error_paths_at_trace_level_leak_no_token_key_header_or_userinfo() {
         "the access token is not in the keychain"
     );
     let wrong = format!("{CLIENT}:leak-wrong-client-secret-Tt4\n");
-    step("add wrong oauth", &["provider", "add", &pw, "--base-url", &sim.url, "--auth", "oauth2", "--token-stdin"], &wrong);
-    step("sync wrong oauth", &["sync", "--provider", &pw, "--json"], "");
+    step(
+        "add wrong oauth",
+        &[
+            "provider",
+            "add",
+            &pw,
+            "--base-url",
+            &sim.url,
+            "--auth",
+            "oauth2",
+            "--token-stdin",
+        ],
+        &wrong,
+    );
+    step(
+        "sync wrong oauth",
+        &["sync", "--provider", &pw, "--json"],
+        "",
+    );
     sim.with(|st| st.tokens.clear());
-    sim.set_faults(Faults { fail_500: 20, path_prefix: "/oauth/token".into(), ..Faults::default() });
+    sim.set_faults(Faults {
+        fail_500: 20,
+        path_prefix: "/oauth/token".into(),
+        ..Faults::default()
+    });
     sim.with(|st| st.config.token_ttl = std::time::Duration::from_secs(1));
-    step("usage oauth 500", &["usage", "--provider", &po, "--json"], "");
+    step(
+        "usage oauth 500",
+        &["usage", "--provider", &po, "--json"],
+        "",
+    );
     sim.set_faults(Faults::default());
     access_tokens.extend(sim.with(|st| st.tokens.keys().cloned().collect::<Vec<_>>()));
     // A base URL with userinfo.
-    let with_userinfo = sim.url.replacen("://", &format!("://leakuser:{USERINFO_PASS}@"), 1);
-    step("add userinfo", &["provider", "add", &pu, "--base-url", &with_userinfo, "--token-stdin"], "leak-userinfo-flow-token-Ab1\n");
+    let with_userinfo = sim
+        .url
+        .replacen("://", &format!("://leakuser:{USERINFO_PASS}@"), 1);
+    step(
+        "add userinfo",
+        &[
+            "provider",
+            "add",
+            &pu,
+            "--base-url",
+            &with_userinfo,
+            "--token-stdin",
+        ],
+        "leak-userinfo-flow-token-Ab1\n",
+    );
     step("sync userinfo", &["sync", "--provider", &pu], "");
 
     // The flows ran: the successes succeeded, the failures failed with a provider error.
     let find = |l: &str| &outs.iter().find(|(x, _)| x == l).expect(l).1;
-    for ok in ["add bearer", "create k1", "verify ok", "usage ok", "add oauth", "sync oauth"] {
-        assert!(find(ok).status.success(), "{ok}: {}", String::from_utf8_lossy(&find(ok).stderr));
+    for ok in [
+        "add bearer",
+        "create k1",
+        "verify ok",
+        "usage ok",
+        "add oauth",
+        "sync oauth",
+    ] {
+        assert!(
+            find(ok).status.success(),
+            "{ok}: {}",
+            String::from_utf8_lossy(&find(ok).stderr)
+        );
     }
-    for bad in ["sync 500", "verify malformed", "verify 401", "sync 401", "sync wrong oauth", "usage oauth 500"] {
+    for bad in [
+        "sync 500",
+        "verify malformed",
+        "verify 401",
+        "sync 401",
+        "sync wrong oauth",
+        "usage oauth 500",
+    ] {
         let code = find(bad).status.code();
-        assert!(matches!(code, Some(4..=6)), "{bad}: {code:?} {}", String::from_utf8_lossy(&find(bad).stderr));
+        assert!(
+            matches!(code, Some(4..=6)),
+            "{bad}: {code:?} {}",
+            String::from_utf8_lossy(&find(bad).stderr)
+        );
     }
     for (label, out) in &outs {
-        assert!(!out.stderr.is_empty() || out.status.success(), "{label}: no trace output");
+        assert!(
+            !out.stderr.is_empty() || out.status.success(),
+            "{label}: no trace output"
+        );
     }
 
     let secrets = [
@@ -155,14 +313,28 @@ fn provider_error_paths_at_trace_level_leak_no_token_key_header_or_userinfo() {
         "leak-changed-on-provider-Mm2",
         &k1_value,
     ];
-    let all: Vec<&str> = secrets.iter().copied().chain(access_tokens.iter().map(String::as_str)).collect();
+    let all: Vec<&str> = secrets
+        .iter()
+        .copied()
+        .chain(access_tokens.iter().map(String::as_str))
+        .collect();
     for (label, out) in &outs {
         let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
-        assert!(!err.contains("authorization:") && !err.contains("\"authorization\""), "{label}: an Authorization header in {err}");
-        assert!(!err.contains("leakuser:"), "{label}: URL userinfo in stderr");
+        assert!(
+            !err.contains("authorization:") && !err.contains("\"authorization\""),
+            "{label}: an Authorization header in {err}"
+        );
+        assert!(
+            !err.contains("leakuser:"),
+            "{label}: URL userinfo in stderr"
+        );
         for v in &all {
             for f in forms(v) {
-                assert!(!contains(&out.stderr, &f), "{label}: a secret ({} chars) on stderr", v.len());
+                assert!(
+                    !contains(&out.stderr, &f),
+                    "{label}: a secret ({} chars) on stderr",
+                    v.len()
+                );
                 // stdout carries the value only where it was asked for (create hands it over).
                 if label != "create k1" {
                     assert!(!contains(&out.stdout, &f), "{label}: a secret on stdout");
@@ -173,7 +345,10 @@ fn provider_error_paths_at_trace_level_leak_no_token_key_header_or_userinfo() {
     let mut files = Vec::new();
     files_under(s.home_path(), &mut files);
     files_under(tmp.path(), &mut files);
-    assert!(files.iter().any(|f| f.ends_with("keyshelf.db")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("keyshelf.db")),
+        "{files:?}"
+    );
     for file in &files {
         let bytes = std::fs::read(file).expect("read");
         for v in &all {

@@ -291,6 +291,12 @@ impl Keyshelf {
     /// Keys matching a filter, with their schedules.
     pub fn list(&self, filter: &KeyFilter) -> Result<Vec<KeyView>> {
         let envs = self.environment_intervals()?;
+        // A misspelt environment would otherwise look like an empty one.
+        if let Some(env) = &filter.env {
+            if !envs.iter().any(|(name, _)| name == env) {
+                return Err(Error::UnknownEnvironment(names::printable(env)));
+            }
+        }
         let soon = self.due_soon_days()?;
         let now = Utc::now();
         let keys = self.store.read().keys(filter)?;

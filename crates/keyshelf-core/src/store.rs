@@ -410,7 +410,10 @@ impl Tx<'_> {
     /// One key by row id.
     pub fn key_by_id(&self, id: i64) -> Result<KeyRecord> {
         let sql = format!("SELECT {KEY_COLUMNS} FROM keys WHERE id = ?1");
-        Ok(self.0.prepare_cached(&sql)?.query_row([id], KeyRecord::from_row)?)
+        Ok(self
+            .0
+            .prepare_cached(&sql)?
+            .query_row([id], KeyRecord::from_row)?)
     }
 
     /// Keys matching a filter, ordered by name then provider.

@@ -10,16 +10,24 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions").join(target);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions")
+        .join(target);
     let mut out: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| {
             let p = e.unwrap().path();
-            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
         })
         .collect();
     out.sort();
-    assert!(out.len() >= 5, "{target}: the regression inputs are missing");
+    assert!(
+        out.len() >= 5,
+        "{target}: the regression inputs are missing"
+    );
     out
 }
 
@@ -50,13 +58,36 @@ fn hostile_key_lists_get_the_expected_outcome() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let e = key_list(deep.as_bytes()).unwrap_err();
     assert!(e.to_string().contains("not valid JSON"), "{e}");
-    // An id bigger than u64 is kept as its digits, not rounded or refused.
-    let keys = key_list(br#"{"data":[{"id":18446744073709551616}]}"#).unwrap().unwrap().unwrap();
-    assert_eq!(keys[0].id, "18446744073709551616");
-    let keys = key_list(br#"[{"id":1e308}]"#).unwrap().unwrap().unwrap();
-    assert_eq!(keys[0].id, "1e308");
+    // An id bigger than u64 has already been rounded by JSON parsing, and a float id is not an
+    // id: both are refused with the reason, never kept as a value another key could share.
+    let err = key_list(br#"{"data":[{"id":18446744073709551616}]}"#)
+        .unwrap()
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        err.contains("not an integer Keyshelf can keep exactly"),
+        "{err}"
+    );
+    let err = key_list(br#"[{"id":1e308}]"#)
+        .unwrap()
+        .unwrap()
+        .unwrap_err();
+    assert!(err.contains("not an integer"), "{err}");
+    let keys =
+        key_list(br#"[{"id":18446744073709551615},{"id":-3},{"id":"99999999999999999999999"}]"#)
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    let ids: Vec<&str> = keys.iter().map(|k| k.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["18446744073709551615", "-3", "99999999999999999999999"]
+    );
     // Wrong types fail the whole list with the item named.
-    let err = key_list(br#"[{"id":1},{"id":"x","name":7}]"#).unwrap().unwrap().unwrap_err();
+    let err = key_list(br#"[{"id":1},{"id":"x","name":7}]"#)
+        .unwrap()
+        .unwrap()
+        .unwrap_err();
     assert!(err.starts_with("item 1:"), "{err}");
     assert!(key_list(br#"{"data":"123"}"#).unwrap().is_none());
     let cut = key_list(br#"[{"id":1"#).unwrap_err();
@@ -68,15 +99,27 @@ fn every_error_body_regression_input_gives_a_clean_provider_error() {
     for (name, data) in inputs("error_body") {
         let b = parse_error_body(&data);
         for t in [&b.code, &b.message, &b.request_id].into_iter().flatten() {
-            assert!(t.chars().count() <= 300 && !t.chars().any(char::is_control), "{name}: {t:?}");
+            assert!(
+                t.chars().count() <= 300 && !t.chars().any(char::is_control),
+                "{name}: {t:?}"
+            );
         }
         for status in [400, 401, 403, 404, 429, 500, 599, 0, u16::MAX] {
             let e = from_status("GET /x", status, &data, true);
             assert!(e.kind.code().starts_with("provider_"), "{name}");
-            assert!(!e.message.chars().any(char::is_control), "{name}: {}", e.message);
+            assert!(
+                !e.message.chars().any(char::is_control),
+                "{name}: {}",
+                e.message
+            );
         }
     }
-    let e = from_status("GET /x", 401, br#"{"message":"\u001b[31mred\u0007 text"}"#, true);
+    let e = from_status(
+        "GET /x",
+        401,
+        br#"{"message":"\u001b[31mred\u0007 text"}"#,
+        true,
+    );
     assert!(e.message.contains("[31mred text"), "{}", e.message);
 }
 
@@ -103,12 +146,20 @@ fn huge_numbers_in_token_responses_and_retry_after_are_bounded_values() {
     .unwrap();
     assert_eq!(exp, u64::MAX);
     // 1e308 is not a u64: the default lifetime applies.
-    let (_, exp) =
-        parse_token_response("t", br#"{"access_token":"fixture-token-not-real","expires_in":1e308}"#)
-            .unwrap();
+    let (_, exp) = parse_token_response(
+        "t",
+        br#"{"access_token":"fixture-token-not-real","expires_in":1e308}"#,
+    )
+    .unwrap();
     assert_eq!(exp, 3600);
     assert!(parse_token_response("t", br#"{"access_token":123}"#).is_err());
-    assert_eq!(parse_retry_after("18446744073709551615"), Some(Duration::from_secs(u64::MAX)));
-    assert_eq!(parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT"), Some(Duration::ZERO));
+    assert_eq!(
+        parse_retry_after("18446744073709551615"),
+        Some(Duration::from_secs(u64::MAX))
+    );
+    assert_eq!(
+        parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT"),
+        Some(Duration::ZERO)
+    );
     assert_eq!(parse_retry_after("soon"), None);
 }

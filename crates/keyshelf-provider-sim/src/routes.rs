@@ -501,7 +501,7 @@ async fn faults(State(s): State<Shared>, req: Request, next: Next) -> Response {
                 bytes.slice(..bytes.len() / 2)
             } else {
                 let mut v = bytes.to_vec();
-                // Past the client's 32 MiB limit (keyshelf_core::provider::client::MAX_BODY_BYTES).
+                // Past the client's largest limit (keyshelf_core::provider::client::MAX_LIST_BODY_BYTES).
                 v.extend(std::iter::repeat_n(b' ', 33 * 1024 * 1024));
                 Bytes::from(v)
             };

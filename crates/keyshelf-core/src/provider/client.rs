@@ -1,7 +1,10 @@
 //! The HTTP client for a provider's management API and verify route (reqwest, blocking, rustls).
 //!
 //! - HTTPS only, except loopback hosts (checked on every request, not only when a profile is added).
-//! - Timeouts: connect 5 s, request `timeout_secs` (30 s by default). Bodies over 32 MiB are refused.
+//! - Timeouts: connect 5 s, request `timeout_secs` (30 s by default), which also bounds the
+//!   reading of the body: an answer that trickles forever is cut.
+//! - Bodies over 8 MiB are refused, except the answers of the listing routes (keys, export,
+//!   usage logs), which grow with the account and may reach 32 MiB.
 //! - 429: `Retry-After` is honoured, at most 3 retries and 30 s of waiting in all. A 429 means the
 //!   request was not processed, so this holds for `POST …/generate` too.
 //! - 5xx and connection failures: two retries with backoff, for idempotent requests only;
@@ -20,12 +23,15 @@ use reqwest::Method;
 use serde_json::Value;
 use std::io::Read;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The largest response body accepted: a list of 100,000 keys is about 17 MiB (seed 004's fields),
-/// so 32 MiB leaves room for providers with twice that while still bounding what a broken or
-/// hostile server can make Keyshelf hold in memory.
-pub const MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+/// The largest response body accepted from a route that answers with one thing (a key, a
+/// token, a status, an error).
+pub const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
+/// The largest body accepted from a listing route (keys, export, usage logs): a list of 100,000
+/// keys is about 17 MiB (seed 004's fields), so 32 MiB leaves room for twice that while still
+/// bounding what a broken or hostile server can make Keyshelf hold in memory.
+pub const MAX_LIST_BODY_BYTES: u64 = 32 * 1024 * 1024;
 /// Connect timeout.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// At most this many retries after 429…
@@ -289,6 +295,7 @@ impl<'a> Client<'a> {
         secrets: &[&Secret],
     ) -> Result<Reply> {
         check_base_url(&self.profile.base_url)?;
+        let limit = self.body_limit(method, &url);
         let mut waited = Duration::ZERO;
         let (mut tries_429, mut tries_5xx) = (0u32, 0u32);
         loop {
@@ -315,6 +322,8 @@ impl<'a> Client<'a> {
                     )
                     .body(f.expose().to_owned());
             }
+            // reqwest's timeout restarts with every read of the body; this deadline does not.
+            let deadline = Instant::now() + Duration::from_secs(self.profile.timeout_secs);
             let outcome = req.send().map_err(|e| transport_error(label, &e, repeat));
             let resp = match outcome {
                 Ok(r) => r,
@@ -349,7 +358,7 @@ impl<'a> Client<'a> {
                     tries_429 += 1;
                     continue;
                 }
-                let body = read_body(label, resp)?;
+                let body = read_body(label, resp, limit, deadline)?;
                 let mut e = scrub(errors::from_status(label, 429, &body, true), secrets);
                 e.message.push_str(&format!(
                     " Keyshelf retried {tries_429} time(s) over {} s, honouring Retry-After{}.",
@@ -373,12 +382,27 @@ impl<'a> Client<'a> {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_owned();
-            let body = read_body(label, resp)?;
+            let body = read_body(label, resp, limit, deadline)?;
             return Ok(Reply {
                 status,
                 body,
                 content_type,
             });
+        }
+    }
+}
+
+impl Client<'_> {
+    /// The body cap of a request: listing routes grow with the account, nothing else should.
+    fn body_limit(&self, method: &Method, url: &reqwest::Url) -> u64 {
+        let p = &self.profile.paths;
+        let listing = [&p.list, &p.export, &p.usage]
+            .iter()
+            .any(|route| url.path().ends_with(route.as_str()));
+        if *method == Method::GET && listing {
+            MAX_LIST_BODY_BYTES
+        } else {
+            MAX_BODY_BYTES
         }
     }
 }
@@ -447,30 +471,49 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
     Some(Duration::from_secs(secs))
 }
 
-/// Reads a body up to [`MAX_BODY_BYTES`].
-fn read_body(label: &str, resp: Response) -> Result<Vec<u8>> {
+/// Reads a body of at most `limit` bytes before `deadline`.
+fn read_body(label: &str, mut resp: Response, limit: u64, deadline: Instant) -> Result<Vec<u8>> {
     let too_large = || {
         ProviderError::new(
             Kind::TooLarge,
-            format!("{label}: the provider's answer is larger than 32 MiB; Keyshelf refuses it (a list of 100,000 keys is about 17 MiB)"),
+            format!(
+                "{label}: the provider's answer is larger than {} MiB; Keyshelf refuses it",
+                limit / (1024 * 1024)
+            ),
         )
     };
-    if resp.content_length().is_some_and(|n| n > MAX_BODY_BYTES) {
+    if resp.content_length().is_some_and(|n| n > limit) {
         return Err(too_large().into());
     }
     let mut body = Vec::new();
-    resp.take(MAX_BODY_BYTES + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| {
+    let mut chunk = [0u8; 64 * 1024];
+    loop {
+        if Instant::now() > deadline {
+            return Err(ProviderError::new(
+                Kind::Timeout,
+                format!("{label}: the provider's answer did not finish in time"),
+            )
+            .into());
+        }
+        let n = resp.read(&mut chunk).map_err(|e| {
+            let kind = if e.kind() == std::io::ErrorKind::TimedOut {
+                Kind::Timeout
+            } else {
+                Kind::BadResponse
+            };
             ProviderError::new(
-                Kind::BadResponse,
+                kind,
                 format!("{label}: the provider's answer was cut off ({})", e.kind()),
             )
         })?;
-    if body.len() as u64 > MAX_BODY_BYTES {
-        return Err(too_large().into());
+        if n == 0 {
+            return Ok(body);
+        }
+        body.extend_from_slice(&chunk[..n]);
+        if body.len() as u64 > limit {
+            return Err(too_large().into());
+        }
     }
-    Ok(body)
 }
 
 /// Parses a JSON body, naming the endpoint when it is not JSON.

@@ -102,7 +102,12 @@ impl std::fmt::Debug for RemoteKey {
 fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match Value::deserialize(d)? {
         Value::String(s) if !s.is_empty() => Ok(s),
-        Value::Number(n) => Ok(n.to_string()),
+        Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+        // A float, or an integer beyond 64 bits (which JSON parsing has already rounded): two
+        // different ids could come out the same, so refuse rather than keep a wrong one.
+        Value::Number(n) => Err(serde::de::Error::custom(format!(
+            "the id {n} is not an integer Keyshelf can keep exactly; ids must be 64-bit integers or strings"
+        ))),
         other => Err(serde::de::Error::custom(format!(
             "an id must be a number or a non-empty string, not {}",
             match other {

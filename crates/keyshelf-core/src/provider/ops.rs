@@ -183,8 +183,10 @@ impl Keyshelf {
             .provider
             .clone()
             .ok_or_else(|| Error::invalid("provider", "create needs --provider"))?;
-        let p = self.provider(&pname)?;
+        // The request's own fields first: a bad name or environment is reported as such
+        // whatever the state of the shelf.
         self.check_new(&new)?;
+        let p = self.provider(&pname)?;
         if self.resolve(&format!("{}/{}", p.name, new.name)).is_ok() {
             return Err(Error::KeyExists(format!("{}/{}", p.name, new.name)));
         }
