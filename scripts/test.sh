@@ -15,7 +15,15 @@ if [[ -f src-tauri/Cargo.toml ]]; then
 fi
 
 echo "== cargo test (core, CLI, simulator, desktop shell, end to end)" >&2
-scripts/with-keyring.sh cargo test --workspace --locked --no-fail-fast 2> >(filter >&2)
+# A hung test must fail the run with a message, not stall CI until its own limit: the whole
+# suite (compiling included) takes about 15 minutes on 2 cores, so 40 is a hang.
+timeout --kill-after=30 2400 \
+  scripts/with-keyring.sh cargo test --workspace --locked --no-fail-fast 2> >(filter >&2) || {
+  rc=$?
+  [[ $rc == 124 ]] && echo "test.sh: cargo test did not finish in 40 minutes: a test hangs" >&2
+  exit "$rc"
+}
+echo "== cargo test done after ${SECONDS}s" >&2
 
 if [[ -f ui/package.json ]]; then
   echo "== vitest (UI)" >&2
@@ -26,3 +34,4 @@ fi
 # missing peer fails it; a missed target is a row in .bench/results.md, not a failure).
 echo "== benchmark smoke run (make bench-smoke; figures are not checked)" >&2
 BENCH_SMOKE=1 scripts/bench.sh
+echo "== all tests passed in ${SECONDS}s" >&2
