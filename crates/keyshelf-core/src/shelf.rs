@@ -321,7 +321,7 @@ impl Keyshelf {
         let mut due: Vec<KeyView> = self
             .store
             .read()
-            .keys(&KeyFilter::default())?
+            .due_candidates(now, soon)?
             .into_iter()
             .map(|k| make_view(k, &envs, soon, now))
             .filter(|v| v.state != DueState::Ok)
@@ -796,6 +796,57 @@ mod tests {
         assert_eq!(s.due(None).unwrap().len(), 2);
         s.set_environment("dev", 60).unwrap();
         assert_eq!(s.due(None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn due_finds_exactly_the_keys_the_full_computation_finds() {
+        // `due` filters in SQL first; at every hour around the window edges of every interval
+        // it must agree with computing the state of every key.
+        let (_d, mut s, _v) = shelf();
+        let base = Utc::now() - Duration::days(100);
+        for (i, age_hours) in (0..24 * 100).step_by(7).enumerate() {
+            let env = ["dev", "staging", "prod", "dev"][i % 4];
+            s.import(
+                NewKey {
+                    rotated_at: Some(base + Duration::hours(age_hours)),
+                    ..new(&format!("k{i}"), env)
+                },
+                Secret::from("1"),
+            )
+            .unwrap();
+            if i % 9 == 0 {
+                s.set_key_interval(&format!("k{i}"), Some(1 + (i as u32 % 50)))
+                    .unwrap();
+            }
+        }
+        s.snooze("k4", Some(Utc::now() + Duration::days(3)))
+            .unwrap();
+        for offset_hours in (0..24 * 40).step_by(5) {
+            let now = Utc::now() + Duration::hours(offset_hours);
+            for window in [None, Some(0), Some(3)] {
+                let soon = window.unwrap_or_else(|| s.due_soon_days().unwrap());
+                let envs = s.environment_intervals().unwrap();
+                let mut expected: Vec<String> = s
+                    .store
+                    .read()
+                    .keys(&KeyFilter::default())
+                    .unwrap()
+                    .into_iter()
+                    .map(|k| make_view(k, &envs, soon, now))
+                    .filter(|v| v.state != DueState::Ok)
+                    .map(|v| v.key.name)
+                    .collect();
+                expected.sort();
+                let mut got: Vec<String> = s
+                    .due_as_of(window, now)
+                    .unwrap()
+                    .into_iter()
+                    .map(|v| v.key.name)
+                    .collect();
+                got.sort();
+                assert_eq!(got, expected, "at +{offset_hours} h, window {window:?}");
+            }
+        }
     }
 
     #[test]

@@ -431,6 +431,27 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Keys that may be due soon or overdue at `now` with a due-soon window of `soon_days`: a
+    /// superset (a day of slack, snoozes ignored) that the caller narrows with
+    /// [`crate::policy::due`]. Filtering in SQL spares building a record for every key that is
+    /// fine, which was most of `keyshelf due` on 100,000 keys (see BENCHMARKS.md).
+    pub fn due_candidates(&self, now: DateTime<Utc>, soon_days: u32) -> Result<Vec<KeyRecord>> {
+        // The interval: the key's own, else its environment's, else the strictest default (30),
+        // as in `shelf::make_view`. An unreadable date is kept, so that reading it reports it.
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM keys
+             WHERE julianday(coalesce(last_rotated_at, created_at))
+                   + coalesce(interval_days,
+                              (SELECT e.interval_days FROM environments e WHERE e.name = keys.env),
+                              30)
+                   - ?2 - 1 <= julianday(?1)
+                OR julianday(coalesce(last_rotated_at, created_at)) IS NULL"
+        );
+        let mut stmt = self.0.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![fmt_time(now), soon_days], KeyRecord::from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Deletes a key row.
     pub fn delete_key(&self, id: i64) -> Result<()> {
         self.0.execute("DELETE FROM keys WHERE id = ?1", [id])?;
