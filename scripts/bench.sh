@@ -7,9 +7,17 @@ cd "$(dirname "$0")/.."
 mkdir -p .bench
 rm -f .bench/extra-rows.json
 
-echo "== release build" >&2
-cargo build --release --locked -q -p keyshelf-cli -p keyshelf-core -p keyshelf-provider-sim \
-  --example seed_store --bin keyshelf --bin keyshelf-provider-sim
+if [[ -n "${BENCH_SMOKE:-}" ]]; then
+  # The smoke run only checks that the benchmarks still work: the debug build will do.
+  echo "== debug build (smoke run)" >&2
+  cargo build --locked -q -p keyshelf-cli -p keyshelf-core -p keyshelf-provider-sim \
+    --example seed_store --bin keyshelf --bin keyshelf-provider-sim
+  export BENCH_PROFILE_DIR=debug
+else
+  echo "== release build" >&2
+  cargo build --release --locked -q -p keyshelf-cli -p keyshelf-core -p keyshelf-provider-sim \
+    --example seed_store --bin keyshelf --bin keyshelf-provider-sim
+fi
 
 if [[ -z "${BENCH_SMOKE:-}" && -f src-tauri/Cargo.toml ]]; then
   # The desktop app: its release binary and .deb (the Tauri CLI from npm, bundling turned on for

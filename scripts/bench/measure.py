@@ -9,7 +9,9 @@ Markdown table to .bench/results.md and prints it.
 import json, os, shutil, statistics, subprocess, sys, time, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-REL = os.path.join(ROOT, "target", "release")
+# The smoke run (BENCH_SMOKE=1, inside `make test`) uses the debug build `cargo test` just made:
+# it only checks that the benchmarks work, and a release build would add minutes to every test run.
+REL = os.path.join(ROOT, "target", os.environ.get("BENCH_PROFILE_DIR", "release"))
 KEYSHELF = os.path.join(REL, "keyshelf")
 SEED = os.path.join(REL, "examples", "seed_store")
 SIM = os.path.join(REL, "keyshelf-provider-sim")
