@@ -16,6 +16,8 @@ static ONE_APP: Mutex<()> = Mutex::new(());
 pub struct App {
     pub session: Option<Session>,
     driver: Child,
+    /// The app's TMPDIR, its own so a leak scan can read everything the app put there.
+    tmp: Option<tempfile::TempDir>,
     _one: MutexGuard<'static, ()>,
 }
 
@@ -30,6 +32,7 @@ impl App {
             "{} is missing: build it first (`cargo build -p keyshelf-desktop`; scripts/test.sh does)",
             binary.display()
         );
+        let tmp = tempfile::tempdir().expect("a TMPDIR for the app");
         let mut last_error = String::new();
         for _attempt in 0..3 {
             let port = free_port();
@@ -49,6 +52,7 @@ impl App {
                 .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
                 // Inherited by WebKitWebDriver and from there by the app.
                 .env("KEYSHELF_HOME", home)
+                .env("TMPDIR", tmp.path())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -62,6 +66,7 @@ impl App {
                         return App {
                             session: Some(session),
                             driver,
+                            tmp: Some(tmp),
                             _one: one,
                         };
                     }
@@ -93,12 +98,24 @@ impl App {
     }
 }
 
-impl Drop for App {
-    fn drop(&mut self) {
+impl App {
+    /// Closes the window and stops the driver; returns the app's TMPDIR, still on disk.
+    pub fn quit(mut self) -> tempfile::TempDir {
+        self.stop();
+        self.tmp.take().expect("the TMPDIR is taken only here")
+    }
+
+    fn stop(&mut self) {
         if let Some(s) = self.session.take() {
             let _ = s.close();
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

@@ -64,3 +64,64 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free loopback port")
 }
+
+/// Every place under `roots` where one of `values` is written, raw, base64 (standard and
+/// URL-safe) or hex, as `(file, value)`. `skip` names directories that are allowed to hold
+/// them (the keychain's own files). Also returns how many files were read, so a caller can
+/// show the scan looked somewhere.
+pub fn find_leaks(
+    roots: &[PathBuf],
+    skip: &[PathBuf],
+    values: &[String],
+) -> (Vec<(PathBuf, String)>, usize) {
+    use base64::Engine;
+    let forms = |v: &str| -> Vec<Vec<u8>> {
+        let hex: String = v.bytes().map(|b| format!("{b:02x}")).collect();
+        vec![
+            v.as_bytes().to_vec(),
+            base64::engine::general_purpose::STANDARD
+                .encode(v)
+                .into_bytes(),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(v)
+                .into_bytes(),
+            hex.into_bytes(),
+        ]
+    };
+    let mut files = Vec::new();
+    let mut dirs: Vec<PathBuf> = roots.to_vec();
+    while let Some(dir) = dirs.pop() {
+        if skip.iter().any(|s| dir.starts_with(s)) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                dirs.push(entry.path());
+            } else if kind.is_file() {
+                files.push(entry.path());
+            }
+        }
+    }
+    let mut leaks = Vec::new();
+    for file in &files {
+        // A file that vanished since the walk (WebKit's journals) cannot hold anything now.
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
+        for v in values {
+            if forms(v)
+                .iter()
+                .any(|f| bytes.windows(f.len()).any(|w| w == f.as_slice()))
+            {
+                leaks.push((file.clone(), v.clone()));
+            }
+        }
+    }
+    (leaks, files.len())
+}

@@ -82,6 +82,7 @@ fn local_keys_search_copy_reveal_generate_import_delete_in_the_real_window() {
     let month = Utc::now().format("%Y-%m");
     let target = format!("prod-billing-stripe-{month}-{t}");
     let target_value = format!("fixture-value-not-a-real-key-{t}");
+    let mut seeded_values = Vec::new();
     {
         let mut shelf = open(home.path());
         let keys: [(&str, &str, Option<&str>, i64); 9] = [
@@ -102,14 +103,9 @@ fn local_keys_search_copy_reveal_generate_import_delete_in_the_real_window() {
         ];
         for (name, env, provider, age) in keys {
             let name = format!("{name}-{month}-{t}");
-            seed(
-                &mut shelf,
-                &name,
-                env,
-                provider,
-                age,
-                &format!("fixture-{name}"),
-            );
+            let value = format!("fixture-{name}");
+            seed(&mut shelf, &name, env, provider, age, &value);
+            seeded_values.push(value);
         }
         seed(
             &mut shelf,
@@ -296,6 +292,36 @@ fn local_keys_search_copy_reveal_generate_import_delete_in_the_real_window() {
             .unwrap();
         shot(s, name);
     }
+
+    // Leak scan: with the app closed, no value it handled (copied, revealed, generated,
+    // pasted) is anywhere on disk — its home, its TMPDIR, the web view's storage and caches
+    // under the session's HOME — except in the keychain's own files.
+    let app_tmp = app.quit();
+    let session_home = std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME"));
+    let data_home = std::env::var_os("XDG_DATA_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| session_home.join(".local/share"));
+    let webview_dirs = [
+        data_home.join("dev.keyshelf.desktop"),
+        session_home.join(".cache/dev.keyshelf.desktop"),
+    ];
+    assert!(
+        webview_dirs.iter().any(|d| d.is_dir()),
+        "the web view's storage is not where the scan looks: {webview_dirs:?}"
+    );
+    let mut values = vec![target_value.clone(), value.clone(), pasted.clone()];
+    values.extend(seeded_values);
+    let (leaks, read) = keyshelf_e2e::find_leaks(
+        &[
+            home.path().to_path_buf(),
+            app_tmp.path().to_path_buf(),
+            session_home,
+        ],
+        &[data_home.join("keyrings")],
+        &values,
+    );
+    assert!(read > 0, "the leak scan read no file");
+    assert!(leaks.is_empty(), "secret values on disk: {leaks:?}");
 
     // Clean up this run's keychain items (the session's keychain is shared by all tests).
     let mut shelf = open(home.path());
