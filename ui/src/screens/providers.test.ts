@@ -201,6 +201,8 @@ describe('KeyDetail on a provider', () => {
   const key = fakeKey({ name: 'prod-api-main-2026-11', provider: 'sim', provider_key_id: '7', origin: 'provider' });
   const props = { keyref: 'sim/prod-api-main-2026-11', onclose: vi.fn(), onchanged: vi.fn(), onremoved: vi.fn() };
 
+  beforeEach(() => backend.listProviders.mockResolvedValue([fakeProvider()]));
+
   it('verifies and deactivates through the backend', async () => {
     backend.keyDetail.mockResolvedValue({ key, audit: [] });
     backend.verifyKey.mockResolvedValue({ key: props.keyref, scheme: 'x-api-key-username', url_path: '/api-routes-data', status: 200, ok: true });
@@ -235,6 +237,14 @@ describe('KeyDetail on a provider', () => {
     await waitFor(() => expect(props.onremoved).toHaveBeenCalled());
     expect(backend.deleteProviderKey).toHaveBeenCalledWith(props.keyref);
     expect(backend.removeKey).not.toHaveBeenCalled();
+  });
+
+  it('says when the key’s provider is not configured instead of offering its actions', async () => {
+    backend.listProviders.mockResolvedValue([]);
+    backend.keyDetail.mockResolvedValue({ key, audit: [] });
+    render(KeyDetail, props);
+    await waitFor(() => screen.getByTestId('provider-unknown'));
+    expect(screen.queryByTestId('verify')).toBeNull();
   });
 
   it('shows no provider actions for a local key', async () => {
