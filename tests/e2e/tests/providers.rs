@@ -345,6 +345,40 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
     .unwrap();
     assert!(open(home.path()).show(&keyref).is_err(), "the row is gone");
 
+    // Edit: a new plan limit, the credential left empty keeps the stored token.
+    click(s, r#"[data-testid="nav-providers"]"#);
+    click(s, r#"[data-testid="prov-edit"]"#);
+    type_in(s, r#"[data-testid="prov-key-limit"]"#, "10");
+    click(s, r#"[data-testid="prov-submit"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="providers-notice"]"#,
+        "the edit is saved",
+        "Saved",
+    );
+    wait_text(
+        s,
+        r#"[data-testid="plan-usage"]"#,
+        "plan usage after the edit",
+        "1 of 10 keys used",
+    );
+    assert_eq!(
+        open(home.path()).provider(&provider).unwrap().key_limit,
+        Some(10)
+    );
+    assert_eq!(
+        keychain_lookup(&format!("provider:{provider}")).as_deref(),
+        Some(token.as_str()),
+        "the stored token is kept"
+    );
+    click(s, r#"[data-testid="prov-test"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="providers-notice"]"#,
+        "test connection after the edit",
+        "of at most 10",
+    );
+
     // Clean up this run's keychain items (shared by every test in the session).
     drop(app);
     let mut shelf = open(home.path());
