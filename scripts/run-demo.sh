@@ -64,6 +64,9 @@ sim_out=$(mktemp)
 "$sim" --port 0 --plan professional --seed-keys 1 >"$sim_out" 2>/dev/null &
 sim_pid=$!
 trap 'kill $sim_pid 2>/dev/null || true; rm -f "$sim_out"' EXIT
+# The trap does not run when this script is killed outright (e.g. its private session ends):
+# a watchdog stops the simulator within 2 s of this script going away, however it went.
+( while kill -0 $$ 2>/dev/null; do sleep 2; done; kill $sim_pid 2>/dev/null ) &
 sim_url=
 for _ in $(seq 1 100); do
   sim_url=$(head -n1 "$sim_out" 2>/dev/null || true)

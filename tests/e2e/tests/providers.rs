@@ -1,6 +1,6 @@
 //! The provider screens end to end, in a real window, against the provider simulator on
 //! loopback: add a provider, test and sync it, create a key on it (its secret only in the
-//! keychain, never on the page), verify, deactivate, see the failed call flagged on Usage,
+//! keychain, never on the page), find it and copy it (`xclip`), verify, deactivate, see the failed call flagged on Usage,
 //! export the CSV, delete the key on the provider. Checked after each step against the
 //! simulator's own state and `secret-tool`.
 //!
@@ -12,7 +12,7 @@ use keyshelf_core::vault::KeyringVault;
 use keyshelf_core::Keyshelf;
 use keyshelf_e2e::app::App;
 use keyshelf_e2e::webdriver::Session;
-use keyshelf_e2e::{keychain_lookup, require_test_session, workspace_root};
+use keyshelf_e2e::{clipboard_text, keychain_lookup, require_test_session, workspace_root};
 use keyshelf_provider_sim::{Config, Plan};
 use serde_json::json;
 use std::path::Path;
@@ -236,8 +236,15 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
     );
     shot(s, "providers");
 
-    // Verify, then deactivate: the simulator sees both.
+    // Found by search and copied: the clipboard holds the provider's value (read by xclip).
     open_detail(&app, &name);
+    click(s, r#"[data-testid="copy"]"#);
+    s.wait_until("the clipboard holds the key", WAIT, |_| {
+        clipboard_text() == remote.api_key
+    })
+    .unwrap();
+
+    // Verify, then deactivate: the simulator sees both.
     click(s, r#"[data-testid="verify"]"#);
     wait_text(
         s,
