@@ -603,34 +603,46 @@ pub async fn export_provider_csv(
 ) -> CmdResult<Exported> {
     shelf
         .run(move |s| {
-            let target = std::path::PathBuf::from(path.trim());
-            if !target.is_absolute() {
-                return Err(keyshelf_core::Error::invalid(
-                    "export path",
-                    "give a full path, e.g. /home/you/keys.csv",
-                )
-                .into());
-            }
+            let target = export_target(&path)?;
             let csv = s.export_keys(&provider)?;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true);
-            if overwrite {
-                options.create(true).truncate(true);
-            } else {
-                options.create_new(true);
-            }
-            let io = |source| keyshelf_core::Error::Io {
-                what: format!("cannot write {}", target.display()),
-                source,
-            };
-            let mut file = options.open(&target).map_err(io)?;
-            std::io::Write::write_all(&mut file, csv.as_bytes()).map_err(io)?;
+            write_export(&target, &csv, overwrite)?;
             Ok(Exported {
                 path: target.display().to_string(),
                 bytes: csv.len(),
             })
         })
         .await
+}
+
+/// The export path: absolute, as typed (surrounding spaces dropped).
+fn export_target(path: &str) -> CmdResult<std::path::PathBuf> {
+    let target = std::path::PathBuf::from(path.trim());
+    if !target.is_absolute() {
+        return Err(keyshelf_core::Error::invalid(
+            "export path",
+            "give a full path, e.g. /home/you/keys.csv",
+        )
+        .into());
+    }
+    Ok(target)
+}
+
+/// Writes the export; an existing file only with `overwrite`.
+fn write_export(target: &std::path::Path, csv: &str, overwrite: bool) -> CmdResult<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let io = |source| keyshelf_core::Error::Io {
+        what: format!("cannot write {}", target.display()),
+        source,
+    };
+    let mut file = options.open(target).map_err(io)?;
+    std::io::Write::write_all(&mut file, csv.as_bytes()).map_err(io)?;
+    Ok(())
 }
 
 /// The provider's usage logs with seed 004's warning signs flagged, in the machine's local time.
@@ -640,4 +652,26 @@ pub async fn usage_report(shelf: State<'_, Shelf>, provider: String) -> CmdResul
     shelf
         .run(move |s| Ok(s.usage_report(&provider, offset)?))
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_needs_a_full_path_and_overwrites_only_when_asked() {
+        assert_eq!(export_target("keys.csv").unwrap_err().code, "invalid_input");
+        let dir = std::env::temp_dir().join(format!("keyshelf-export-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keys.csv");
+        let _ = std::fs::remove_file(&path);
+        let target = export_target(&format!(" {} ", path.display())).unwrap();
+        write_export(&target, "id,name\n1,a\n", false).unwrap();
+        let refused = write_export(&target, "id,name\n", false).unwrap_err();
+        assert_eq!(refused.code, "io_error");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "id,name\n1,a\n");
+        write_export(&target, "id,name\n", true).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "id,name\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
