@@ -5,6 +5,10 @@
 # accounts are global, so demo keys there could overwrite real ones. The demo is reseeded on
 # every run (its keychain dies with the private session).
 #
+# The provider simulator (crates/keyshelf-provider-sim) runs on loopback beside the app and is
+# registered as the provider `demo-sim` (professional plan, 10 keys) with a few keys and some
+# usage, one call of it refused, so the Providers and Usage screens have something to show.
+#
 # With no DISPLAY, the session starts Xvfb; this script then writes a screenshot of the window
 # to .demo/screenshot.png every few seconds so you can look at it.
 #
@@ -20,7 +24,8 @@ fi
 
 cli=$root/target/debug/keyshelf
 app=$root/target/debug/keyshelf-desktop
-for b in "$cli" "$app"; do
+sim=$root/target/debug/keyshelf-provider-sim
+for b in "$cli" "$app" "$sim"; do
   [[ -x $b ]] || { echo "run-demo: $b is missing; run \`make run\` (it builds first)" >&2; exit 1; }
 done
 
@@ -54,6 +59,37 @@ seed "prod-mail-sender-$month" prod 140 --provider postmark
 seed "prod-maps-geocoding-$month" prod 1 --provider mapbox
 "$cli" generate "prod-internal-signing-$month" --env prod --prefix sk_live_ >/dev/null
 
+# The provider simulator: its URL is the first line it prints; it stops with this script.
+sim_out=$(mktemp)
+"$sim" --port 0 --plan professional --seed-keys 1 >"$sim_out" 2>/dev/null &
+sim_pid=$!
+trap 'kill $sim_pid 2>/dev/null || true; rm -f "$sim_out"' EXIT
+# The trap does not run when this script is killed outright (e.g. its private session ends):
+# a watchdog stops the simulator within 2 s of this script going away, however it went.
+( while kill -0 $$ 2>/dev/null; do sleep 2; done; kill $sim_pid 2>/dev/null ) &
+sim_url=
+for _ in $(seq 1 100); do
+  sim_url=$(head -n1 "$sim_out" 2>/dev/null || true)
+  [[ -n $sim_url ]] && break
+  sleep 0.1
+done
+if [[ -z $sim_url ]]; then
+  echo "run-demo: the provider simulator did not start; the Providers screen will be empty" >&2
+else
+  echo "run-demo: provider simulator on $sim_url (provider demo-sim)" >&2
+  # The simulator's default management token (not a real credential), on stdin as always.
+  printf %s sim-management-token-not-real | "$cli" provider add demo-sim --base-url "$sim_url" \
+    --verify-path /api-routes-data --key-limit 10 --env prod --token-stdin >/dev/null
+  "$cli" sync --provider demo-sim >/dev/null
+  "$cli" create "prod-api-server-main-$month" --provider demo-sim --env prod --user api_user_prod >/dev/null
+  "$cli" create "staging-integration-test-$month" --provider demo-sim --env staging --user api_user_staging >/dev/null
+  for _ in 1 2 3; do "$cli" verify "demo-sim/prod-api-server-main-$month" >/dev/null; done
+  "$cli" verify "demo-sim/staging-integration-test-$month" >/dev/null
+  # A deactivated key still in use: the refused call shows up flagged on the Usage screen.
+  "$cli" deactivate "demo-sim/staging-integration-test-$month" >/dev/null
+  "$cli" verify "demo-sim/staging-integration-test-$month" >/dev/null 2>&1 || true
+fi
+
 "$cli" list >&2
 
 if [[ -n "${KEYSHELF_DEMO_HEADLESS:-}" ]]; then
@@ -61,7 +97,7 @@ if [[ -n "${KEYSHELF_DEMO_HEADLESS:-}" ]]; then
   echo "run-demo: no DISPLAY, the app runs on Xvfb $DISPLAY; a screenshot is written to $shot every 5 s (Ctrl+C stops)" >&2
   ( while sleep 5; do import -window root "$shot.tmp.png" 2>/dev/null && mv "$shot.tmp.png" "$shot"; done ) &
   shooter=$!
-  trap 'kill $shooter 2>/dev/null || true' EXIT
+  trap 'kill $shooter 2>/dev/null || true; kill ${sim_pid:-} 2>/dev/null || true; rm -f "${sim_out:-}"' EXIT
 fi
 
 echo "run-demo: starting the desktop app" >&2

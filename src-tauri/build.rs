@@ -20,6 +20,18 @@ const COMMANDS: &[&str] = &[
     "rotation_status",
     "rotate_key",
     "abort_rotation",
+    "list_providers",
+    "add_provider",
+    "update_provider",
+    "remove_provider",
+    "test_provider",
+    "sync_provider",
+    "create_provider_key",
+    "verify_key",
+    "set_key_active",
+    "delete_provider_key",
+    "export_provider_csv",
+    "usage_report",
 ];
 
 fn main() {

@@ -10,6 +10,9 @@ use chrono::Utc;
 use keyshelf_core::format::{self, CopyFormat, KeyContext};
 use keyshelf_core::generate::{Alphabet, Spec};
 use keyshelf_core::policy::Environment;
+use keyshelf_core::provider::ops::{NewProvider, ProviderCheck, SyncReport, VerifyReport};
+use keyshelf_core::provider::usage::UsageReport;
+use keyshelf_core::provider::{KeyScheme, ManagementAuth, ProviderProfile};
 use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, DEFAULT_GRACE_DAYS};
 use keyshelf_core::shelf::{KeyView, NewKey};
 use keyshelf_core::store::{AuditEvent, KeyFilter};
@@ -38,6 +41,18 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         rotation_status,
         rotate_key,
         abort_rotation,
+        list_providers,
+        add_provider,
+        update_provider,
+        remove_provider,
+        test_provider,
+        sync_provider,
+        create_provider_key,
+        verify_key,
+        set_key_active,
+        delete_provider_key,
+        export_provider_csv,
+        usage_report,
     ]
 }
 
@@ -366,4 +381,297 @@ pub async fn abort_rotation(shelf: State<'_, Shelf>, keyref: String) -> CmdResul
     shelf
         .run(move |s| Ok(s.abort_rotation(&keyref, None)?))
         .await
+}
+
+// --- providers --------------------------------------------------------------------------------
+
+/// A provider as the Providers screen lists it: its profile (never its credential), the seeds'
+/// warning for its key scheme, and how many of its plan's keys Keyshelf knows of.
+#[derive(Serialize)]
+pub struct ProviderView {
+    #[serde(flatten)]
+    profile: ProviderProfile,
+    warning: Option<&'static str>,
+    /// Keys of this provider Keyshelf holds, not counting those gone from the provider.
+    keys_used: usize,
+}
+
+fn provider_view(s: &keyshelf_core::Keyshelf, p: ProviderProfile) -> CmdResult<ProviderView> {
+    let keys_used = s
+        .list(&KeyFilter {
+            provider: Some(p.name.clone()),
+            ..Default::default()
+        })?
+        .iter()
+        .filter(|k| k.key.remote_state.as_deref() != Some("gone"))
+        .count();
+    Ok(ProviderView {
+        warning: p.key_scheme.warning(),
+        profile: p,
+        keys_used,
+    })
+}
+
+#[tauri::command]
+pub async fn list_providers(shelf: State<'_, Shelf>) -> CmdResult<Vec<ProviderView>> {
+    shelf
+        .run(|s| {
+            s.providers()?
+                .into_iter()
+                .map(|p| provider_view(s, p))
+                .collect()
+        })
+        .await
+}
+
+/// A provider's settings as the form sends them.
+#[derive(Deserialize)]
+pub struct ProviderInput {
+    name: String,
+    base_url: String,
+    auth: ManagementAuth,
+    key_scheme: KeyScheme,
+    #[serde(default)]
+    verify_path: Option<String>,
+    #[serde(default)]
+    key_limit: Option<u32>,
+    default_env: String,
+    #[serde(default)]
+    insecure_accepted: bool,
+}
+
+impl ProviderInput {
+    /// Starts from `base` (an existing profile when editing) so paths and timeout are kept.
+    fn apply(self, base: Option<ProviderProfile>) -> ProviderProfile {
+        let mut p = base.unwrap_or_else(|| ProviderProfile::new(&self.name, &self.base_url));
+        p.name = self.name.trim().to_owned();
+        p.base_url = self.base_url.trim().to_owned();
+        p.auth = self.auth;
+        p.key_scheme = self.key_scheme;
+        p.verify_path = self
+            .verify_path
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        p.key_limit = self.key_limit;
+        p.default_env = self.default_env;
+        p.insecure_accepted = self.insecure_accepted;
+        p
+    }
+}
+
+/// Adds a provider. The credential (a token, or `client_id:client_secret`) arrives once from the
+/// form's password field and goes to the keychain; it is never sent back.
+#[tauri::command]
+pub async fn add_provider(
+    shelf: State<'_, Shelf>,
+    provider: ProviderInput,
+    credential: String,
+) -> CmdResult<ProviderView> {
+    let credential = Secret::new(credential);
+    shelf
+        .run(move |s| {
+            let p = s.add_provider(NewProvider {
+                profile: provider.apply(None),
+                credential,
+            })?;
+            provider_view(s, p)
+        })
+        .await
+}
+
+/// Changes a provider's settings; a new credential only when one is given.
+#[tauri::command]
+pub async fn update_provider(
+    shelf: State<'_, Shelf>,
+    provider: ProviderInput,
+    credential: Option<String>,
+) -> CmdResult<ProviderView> {
+    let credential = credential.filter(|c| !c.is_empty()).map(Secret::new);
+    shelf
+        .run(move |s| {
+            let base = s.provider(&provider.name)?;
+            let p = s.update_provider(provider.apply(Some(base)), credential)?;
+            provider_view(s, p)
+        })
+        .await
+}
+
+/// Removes a provider and its credential (refused while Keyshelf holds keys of it).
+#[tauri::command]
+pub async fn remove_provider(shelf: State<'_, Shelf>, name: String) -> CmdResult<()> {
+    shelf
+        .run(move |s| s.remove_provider(&name).map(drop).map_err(Into::into))
+        .await
+}
+
+/// Calls the provider's key list with the stored credential.
+#[tauri::command]
+pub async fn test_provider(shelf: State<'_, Shelf>, name: String) -> CmdResult<ProviderCheck> {
+    shelf.run(move |s| Ok(s.test_provider(&name)?)).await
+}
+
+/// Brings the local list in step with the provider's (every provider when `name` is `None`).
+#[tauri::command]
+pub async fn sync_provider(
+    shelf: State<'_, Shelf>,
+    name: Option<String>,
+) -> CmdResult<Vec<SyncReport>> {
+    shelf.run(move |s| Ok(s.sync(name.as_deref())?)).await
+}
+
+/// Creates a key on its provider; the secret goes straight into the keychain and is never sent
+/// to the web view. When the keychain refuses it, the key is recorded `pending` and the error
+/// says so (the value is dropped: the provider still holds the key, which can be deleted).
+#[tauri::command]
+pub async fn create_provider_key(
+    shelf: State<'_, Shelf>,
+    key: NewKeyInput,
+    user: Option<String>,
+) -> CmdResult<KeyView> {
+    shelf
+        .run(move |s| {
+            let mut new = key.into_new_key()?;
+            new.user = user.filter(|u| !u.trim().is_empty());
+            s.create_key(new).map_err(|e| match e {
+                keyshelf_core::Error::KeyNotStored { key, detail, .. } => {
+                    crate::error::CommandError::new(
+                        "key_not_stored",
+                        format!("the provider created {key}, but the keychain refused its secret ({detail}). The value was not kept anywhere: delete the key on the provider (Delete on provider) and create it again once the keychain works"),
+                    )
+                }
+                other => other.into(),
+            })
+        })
+        .await
+}
+
+/// Presents the key under its provider's scheme on the verify route.
+#[tauri::command]
+pub async fn verify_key(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<VerifyReport> {
+    shelf.run(move |s| Ok(s.verify_key(&keyref)?)).await
+}
+
+/// Activates or deactivates a key on its provider.
+#[tauri::command]
+pub async fn set_key_active(
+    shelf: State<'_, Shelf>,
+    keyref: String,
+    active: bool,
+) -> CmdResult<KeyView> {
+    shelf
+        .run(move |s| Ok(s.set_key_active(&keyref, active)?))
+        .await
+}
+
+/// What a delete on the provider did.
+#[derive(Serialize)]
+pub struct Deleted {
+    key: String,
+    /// The provider no longer had it (404); it was removed locally.
+    already_gone: bool,
+}
+
+/// Deletes a key on its provider (permanent), then its keychain entry and metadata.
+#[tauri::command]
+pub async fn delete_provider_key(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<Deleted> {
+    shelf
+        .run(move |s| {
+            let (key, already_gone) = s.delete_key(&keyref)?;
+            Ok(Deleted {
+                key: key.full_ref(),
+                already_gone,
+            })
+        })
+        .await
+}
+
+/// Where an export was written.
+#[derive(Serialize)]
+pub struct Exported {
+    path: String,
+    bytes: usize,
+}
+
+/// Writes the provider's CSV export (no key values, seed 004) to `path`, an absolute path the
+/// user typed. An existing file is not overwritten unless `overwrite`.
+#[tauri::command]
+pub async fn export_provider_csv(
+    shelf: State<'_, Shelf>,
+    provider: String,
+    path: String,
+    overwrite: bool,
+) -> CmdResult<Exported> {
+    shelf
+        .run(move |s| {
+            let target = export_target(&path)?;
+            let csv = s.export_keys(&provider)?;
+            write_export(&target, &csv, overwrite)?;
+            Ok(Exported {
+                path: target.display().to_string(),
+                bytes: csv.len(),
+            })
+        })
+        .await
+}
+
+/// The export path: absolute, as typed (surrounding spaces dropped).
+fn export_target(path: &str) -> CmdResult<std::path::PathBuf> {
+    let target = std::path::PathBuf::from(path.trim());
+    if !target.is_absolute() {
+        return Err(keyshelf_core::Error::invalid(
+            "export path",
+            "give a full path, e.g. /home/you/keys.csv",
+        )
+        .into());
+    }
+    Ok(target)
+}
+
+/// Writes the export; an existing file only with `overwrite`.
+fn write_export(target: &std::path::Path, csv: &str, overwrite: bool) -> CmdResult<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let io = |source| keyshelf_core::Error::Io {
+        what: format!("cannot write {}", target.display()),
+        source,
+    };
+    let mut file = options.open(target).map_err(io)?;
+    std::io::Write::write_all(&mut file, csv.as_bytes()).map_err(io)?;
+    Ok(())
+}
+
+/// The provider's usage logs with seed 004's warning signs flagged, in the machine's local time.
+#[tauri::command]
+pub async fn usage_report(shelf: State<'_, Shelf>, provider: String) -> CmdResult<UsageReport> {
+    let offset = *chrono::Local::now().offset();
+    shelf
+        .run(move |s| Ok(s.usage_report(&provider, offset)?))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_needs_a_full_path_and_overwrites_only_when_asked() {
+        assert_eq!(export_target("keys.csv").unwrap_err().code, "invalid_input");
+        let dir = std::env::temp_dir().join(format!("keyshelf-export-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keys.csv");
+        let _ = std::fs::remove_file(&path);
+        let target = export_target(&format!(" {} ", path.display())).unwrap();
+        write_export(&target, "id,name\n1,a\n", false).unwrap();
+        let refused = write_export(&target, "id,name\n", false).unwrap_err();
+        assert_eq!(refused.code, "io_error");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "id,name\n1,a\n");
+        write_export(&target, "id,name\n", true).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "id,name\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -15,6 +15,14 @@ import type {
   RotationProgress,
   Settings,
   SpecInput,
+  Deleted,
+  Exported,
+  Provider,
+  ProviderCheck,
+  ProviderInput,
+  SyncReport,
+  UsageReport,
+  VerifyReport,
 } from './types';
 
 /** An error from the shell: the core's stable code and a message a person can act on. */
@@ -22,6 +30,8 @@ export class BackendError extends Error {
   constructor(
     public code: string,
     message: string,
+    /** The provider's request id, when its answer carried one. */
+    public requestId: string | null = null,
   ) {
     super(message);
     this.name = 'BackendError';
@@ -33,7 +43,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
     return await invoke<T>(cmd, args);
   } catch (e) {
     if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
-      throw new BackendError(String(e.code), String(e.message));
+      const rid = 'request_id' in e && e.request_id ? String(e.request_id) : null;
+      throw new BackendError(String(e.code), String(e.message), rid);
     }
     throw new BackendError('internal', String(e));
   }
@@ -66,3 +77,28 @@ export const rotationStatus = (keyref: string) => call<Rotation | null>('rotatio
 export const rotateKey = (keyref: string, step: RotateStep, graceDays?: number) =>
   call<RotationProgress>('rotate_key', { keyref, step, graceDays: graceDays ?? null });
 export const abortRotation = (keyref: string) => call<Rotation>('abort_rotation', { keyref });
+
+// --- providers ---
+export const listProviders = () => call<Provider[]>('list_providers');
+/** The credential (token or `client_id:client_secret`) is sent once and stored in the keychain. */
+export const addProvider = (provider: ProviderInput, credential: string) =>
+  call<Provider>('add_provider', { provider, credential });
+/** `credential` null keeps the stored one. */
+export const updateProvider = (provider: ProviderInput, credential: string | null) =>
+  call<Provider>('update_provider', { provider, credential });
+export const removeProvider = (name: string) => call<void>('remove_provider', { name });
+export const testProvider = (name: string) => call<ProviderCheck>('test_provider', { name });
+export const syncProvider = (name: string | null) => call<SyncReport[]>('sync_provider', { name });
+/** Creates a key on its provider; the secret goes to the keychain, never to the web view. */
+export const createProviderKey = (key: NewKeyInput, user: string | null) =>
+  call<Key>('create_provider_key', { key, user });
+export const verifyKey = (keyref: string) => call<VerifyReport>('verify_key', { keyref });
+export const setKeyActive = (keyref: string, active: boolean) =>
+  call<Key>('set_key_active', { keyref, active });
+/** Deletes the key on its provider (permanent), then locally. */
+export const deleteProviderKey = (keyref: string) => call<Deleted>('delete_provider_key', { keyref });
+/** Writes the provider's CSV export (no values) to an absolute path. */
+export const exportProviderCsv = (provider: string, path: string, overwrite: boolean) =>
+  call<Exported>('export_provider_csv', { provider, path, overwrite });
+export const usageReport = (provider: string) => call<UsageReport>('usage_report', { provider });
+

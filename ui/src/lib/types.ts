@@ -125,3 +125,92 @@ export interface RotationProgress {
 }
 
 export type RotateStep = 'start' | 'confirm' | 'end-grace' | 'resume';
+
+// --- providers ---
+
+export type ManagementAuth = 'bearer' | 'oauth2';
+export type KeyScheme = 'apikey' | 'basic' | 'basic-url' | 'query' | 'bearer' | 'x-api-key' | 'x-api-key-username';
+
+/** A provider as listed: its profile (never its credential) and plan usage. */
+export interface Provider {
+  name: string;
+  base_url: string;
+  auth: ManagementAuth;
+  key_scheme: KeyScheme;
+  verify_path: string | null;
+  key_limit: number | null;
+  default_env: string;
+  insecure_accepted: boolean;
+  timeout_secs: number;
+  created_at: string | null;
+  /** The seeds' warning for the key scheme, if any. */
+  warning: string | null;
+  /** Keys of this provider Keyshelf knows of (not counting those gone from it). */
+  keys_used: number;
+}
+
+/** What the provider form sends (the credential travels separately, once). */
+export interface ProviderInput {
+  name: string;
+  base_url: string;
+  auth: ManagementAuth;
+  key_scheme: KeyScheme;
+  verify_path: string | null;
+  key_limit: number | null;
+  default_env: string;
+  insecure_accepted: boolean;
+}
+
+export interface ProviderCheck {
+  provider: string;
+  keys: number;
+  key_limit: number | null;
+}
+
+export interface SyncReport {
+  provider: string;
+  remote_keys: number;
+  added: string[];
+  updated: string[];
+  gone: string[];
+  unchanged: number;
+}
+
+export interface VerifyReport {
+  key: string;
+  scheme: string;
+  url_path: string;
+  status: number;
+  ok: boolean;
+}
+
+export interface Deleted {
+  key: string;
+  already_gone: boolean;
+}
+
+export interface Exported {
+  path: string;
+  bytes: number;
+}
+
+export type UsageFlag = 'failed-auth' | 'new-ip' | 'off-hours' | 'spike';
+
+export interface UsageRow {
+  at: string | null;
+  key_id: string | null;
+  key: string | null;
+  route: string | null;
+  status: number | null;
+  ip: string | null;
+  flags: UsageFlag[];
+}
+
+export interface UsageReport {
+  provider: string;
+  rows: UsageRow[];
+  failed_auth: number;
+  new_ip: number;
+  off_hours: number;
+  spike: number;
+}

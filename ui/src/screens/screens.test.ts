@@ -22,6 +22,18 @@ const backend = vi.hoisted(() => ({
   rotationStatus: vi.fn(),
   rotateKey: vi.fn(),
   abortRotation: vi.fn(),
+  listProviders: vi.fn(),
+  addProvider: vi.fn(),
+  updateProvider: vi.fn(),
+  removeProvider: vi.fn(),
+  testProvider: vi.fn(),
+  syncProvider: vi.fn(),
+  createProviderKey: vi.fn(),
+  verifyKey: vi.fn(),
+  setKeyActive: vi.fn(),
+  deleteProviderKey: vi.fn(),
+  exportProviderCsv: vi.fn(),
+  usageReport: vi.fn(),
 }));
 vi.mock('../lib/backend', () => backend);
 
@@ -37,6 +49,7 @@ const many = Array.from({ length: 10_000 }, (_, i) =>
 beforeEach(() => {
   vi.clearAllMocks();
   backend.rotationStatus.mockResolvedValue(null);
+  backend.listProviders.mockResolvedValue([]);
   backend.settings.mockResolvedValue({
     environments: [
       { name: 'dev', interval_days: 30 },

@@ -7,6 +7,7 @@
 //! - [`errors`]: provider failures with stable `provider_*` codes.
 //! - [`client`]: the HTTP client (HTTPS, timeouts, retries, OAuth2, size limits).
 //! - [`ops`]: the user operations, as an `impl Keyshelf` block.
+//! - [`usage`]: usage logs flagged for seed 004's warning signs.
 
 pub mod client;
 pub mod envelope;
@@ -15,6 +16,7 @@ pub mod ops;
 pub mod profile;
 pub mod rotation_api;
 pub mod scheme;
+pub mod usage;
 
 pub use errors::ProviderError;
 pub use profile::{ManagementAuth, ProviderProfile};

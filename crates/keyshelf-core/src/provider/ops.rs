@@ -152,6 +152,75 @@ impl Keyshelf {
         Ok(p)
     }
 
+    /// Changes a provider's settings (its name stays: it keys the keychain), and its credential
+    /// when one is given. Validated like [`Keyshelf::add_provider`]; all or nothing.
+    pub fn update_provider(
+        &mut self,
+        profile: ProviderProfile,
+        credential: Option<Secret>,
+    ) -> Result<ProviderProfile> {
+        let old = self.provider(&profile.name)?;
+        let mut p = profile;
+        p.name = old.name.clone();
+        p.validate()?;
+        if self
+            .store_ref()
+            .read()
+            .environment(&p.default_env)?
+            .is_none()
+        {
+            return Err(Error::UnknownEnvironment(names::printable(&p.default_env)));
+        }
+        let cred = match credential.map(trim_newline).filter(|c| !c.is_empty()) {
+            Some(c) if c.expose().chars().any(char::is_control) => {
+                return Err(Error::invalid("credential", "it spans several lines"));
+            }
+            Some(c) => Some(c),
+            None => None,
+        };
+        if p.auth == profile::ManagementAuth::Oauth2 {
+            let has_colon = match &cred {
+                Some(c) => c.expose().contains(':'),
+                // Switching to OAuth2 needs the client credentials; keeping it needs nothing new.
+                None => old.auth == profile::ManagementAuth::Oauth2,
+            };
+            if !has_colon {
+                return Err(Error::invalid(
+                    "credential",
+                    "OAuth2 needs `client_id:client_secret`",
+                ));
+            }
+        }
+        let config = serde_json::to_string(&p).map_err(|e| Error::Store(e.to_string()))?;
+        let vault = self.vault_arc();
+        let account = vault::provider_account(&p.name);
+        self.store().write(|tx| {
+            tx.conn().execute(
+                "UPDATE providers SET config = ?2 WHERE name = ?1",
+                rusqlite::params![p.name, config],
+            )?;
+            if let Some(c) = &cred {
+                vault.set(&account, c)?;
+            }
+            // A cached access token may belong to other credentials or another token URL.
+            vault.delete(&token_cache_account(&p.name))?;
+            tx.audit(
+                None,
+                "provider-edit",
+                &format!(
+                    "{}{}",
+                    p.name,
+                    if cred.is_some() {
+                        "; new credential"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+        })?;
+        self.provider(&p.name)
+    }
+
     fn client<'a>(&self, p: &'a ProviderProfile) -> Result<Client<'a>> {
         Client::new(p, self.vault_arc())
     }

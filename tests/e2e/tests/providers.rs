@@ -1,0 +1,397 @@
+//! The provider screens end to end, in a real window, against the provider simulator on
+//! loopback: add a provider, test and sync it, create a key on it (its secret only in the
+//! keychain, never on the page), find it and copy it (`xclip`), verify, deactivate, see the failed call flagged on Usage,
+//! export the CSV, delete the key on the provider. Checked after each step against the
+//! simulator's own state and `secret-tool`.
+//!
+//! Writes providers.png, provider-form.png, new-key-provider.png, key-detail-provider.png,
+//! usage.png and delete-on-provider.png to docs/screenshots/.
+
+use chrono::Utc;
+use keyshelf_core::vault::KeyringVault;
+use keyshelf_core::Keyshelf;
+use keyshelf_e2e::app::App;
+use keyshelf_e2e::webdriver::Session;
+use keyshelf_e2e::{clipboard_text, keychain_lookup, require_test_session, workspace_root};
+use keyshelf_provider_sim::{Config, Plan};
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn open(home: &Path) -> Keyshelf {
+    Keyshelf::open(home, Arc::new(KeyringVault)).expect("open the test home")
+}
+
+fn shot(s: &Session, name: &str) {
+    // Let the web view paint the state the test just waited for (see desktop.rs).
+    std::thread::sleep(Duration::from_millis(400));
+    let png = s.screenshot().expect("screenshot");
+    let dir = workspace_root().join("docs/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+fn text_of(s: &Session, css: &str) -> String {
+    s.find(css).and_then(|e| s.text(&e)).unwrap_or_default()
+}
+
+fn page_text(s: &Session) -> String {
+    s.execute("return document.body.innerText", json!([]))
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn click(s: &Session, css: &str) {
+    let e = s
+        .wait_for(css, WAIT)
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    s.click(&e).unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+fn type_in(s: &Session, css: &str, text: &str) {
+    let e = s
+        .wait_for(css, WAIT)
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    s.clear(&e).unwrap();
+    s.type_into(&e, text).unwrap();
+}
+
+/// Chooses an option of a `<select>` the way a user does: value set, `change` fired.
+fn choose(s: &Session, css: &str, value: &str) {
+    s.wait_for(css, WAIT)
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    s.execute(
+        "const el = document.querySelector(arguments[0]); el.value = arguments[1]; el.dispatchEvent(new Event('change', {bubbles: true}));",
+        json!([css, value]),
+    )
+    .unwrap();
+}
+
+fn wait_text(s: &Session, css: &str, what: &str, needle: &str) -> String {
+    let mut last = String::new();
+    let ok = s.wait_until(what, WAIT, |s| {
+        last = text_of(s, css);
+        last.contains(needle)
+    });
+    assert!(ok.is_ok(), "{what}: {css} says {last:?}");
+    last
+}
+
+/// Opens the detail of the key named `name` from the Keys screen.
+fn open_detail(app: &App, name: &str) {
+    let s = app.s();
+    click(s, r#"[data-testid="nav-keys"]"#);
+    app.wait_ready();
+    type_in(s, r#"[data-testid="search"]"#, name);
+    s.wait_until("one match", WAIT, |s| {
+        text_of(s, r#"[data-testid="count"]"#).starts_with("1 of")
+    })
+    .unwrap();
+    click(s, r#"[data-testid="key-row"] .link"#);
+    s.wait_for(r#"[data-testid="provider-actions"]"#, WAIT)
+        .unwrap();
+}
+
+#[test]
+fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_window() {
+    require_test_session();
+    // A free plan (2 keys) holding one key Keyshelf does not know yet.
+    let sim = keyshelf_provider_sim::spawn(
+        Config {
+            plan: Plan::Free,
+            seed_keys: 1,
+            ..Config::default()
+        },
+        0,
+    )
+    .expect("the simulator starts on loopback");
+    let token = Config::default().token;
+    let home = tempfile::tempdir().expect("temp home");
+    let t = format!("{:x}", std::process::id());
+    let provider = format!("sim-{t}");
+    let month = Utc::now().format("%Y-%m");
+    let name = format!("prod-api-server-main-{month}-{t}");
+    let keyref = format!("{provider}/{name}");
+
+    let app = App::start(home.path());
+    let s = app.s();
+    app.wait_ready();
+
+    // Add the provider: the token goes through a password field once, into the keychain.
+    click(s, r#"[data-testid="nav-providers"]"#);
+    s.wait_for(r#"[data-testid="no-providers"]"#, WAIT).unwrap();
+    click(s, r#"[data-testid="add-provider"]"#);
+    type_in(s, r#"[data-testid="prov-name"]"#, &provider);
+    type_in(s, r#"[data-testid="prov-base-url"]"#, &sim.url);
+    type_in(s, r#"[data-testid="prov-credential"]"#, &token);
+    type_in(s, r#"[data-testid="prov-verify-path"]"#, "/api-routes-data");
+    type_in(s, r#"[data-testid="prov-key-limit"]"#, "2");
+    // The query scheme shows the seeds' warning and cannot be submitted unticked.
+    choose(s, r#"[data-testid="prov-scheme"]"#, "query");
+    wait_text(
+        s,
+        r#"[data-testid="scheme-warning"]"#,
+        "the query warning",
+        "insecure",
+    );
+    let submit = s.find(r#"[data-testid="prov-submit"]"#).unwrap();
+    assert_eq!(s.property(&submit, "disabled").unwrap(), json!(true));
+    shot(s, "provider-form");
+    choose(s, r#"[data-testid="prov-scheme"]"#, "x-api-key-username");
+    s.wait_until("the warning goes", WAIT, |s| {
+        s.find(r#"[data-testid="scheme-warning"]"#).is_err()
+    })
+    .unwrap();
+    click(s, r#"[data-testid="prov-submit"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="providers-notice"]"#,
+        "the provider is added",
+        "in the keychain",
+    );
+    assert_eq!(
+        keychain_lookup(&format!("provider:{provider}")).as_deref(),
+        Some(token.as_str()),
+        "the management token is in the keychain"
+    );
+    assert!(
+        !page_text(s).contains(&token),
+        "the token is not on the page"
+    );
+    let cred = s
+        .execute(
+            "return Array.from(document.querySelectorAll('input')).map(i => i.value).join('\\n')",
+            json!([]),
+        )
+        .unwrap();
+    assert!(
+        !cred.as_str().unwrap_or_default().contains(&token),
+        "no input still holds the token"
+    );
+
+    // Test connection, then sync: the provider's own key appears (no local secret).
+    click(s, r#"[data-testid="prov-test"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="providers-notice"]"#,
+        "test connection",
+        "answers: 1 key(s) on the provider of at most 2",
+    );
+    click(s, r#"[data-testid="prov-sync"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="providers-notice"]"#,
+        "sync",
+        "1 new (no local secret)",
+    );
+    wait_text(
+        s,
+        r#"[data-testid="plan-usage"]"#,
+        "plan usage",
+        "1 of 2 keys used",
+    );
+
+    // Create a key on the provider: its secret goes to the keychain and never to the page.
+    click(s, r#"[data-testid="nav-new"]"#);
+    click(s, r#"[data-testid="path-provider"]"#);
+    s.wait_for(r#"[data-testid="remote-provider"]"#, WAIT)
+        .unwrap();
+    choose(s, r#"[data-testid="env"]"#, "prod");
+    type_in(s, r#"[data-testid="name"]"#, &name);
+    type_in(s, r#"[data-testid="remote-user"]"#, "api_user_prod");
+    shot(s, "new-key-provider");
+    click(s, r#"[data-testid="submit"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="new-result"]"#,
+        "the key is created",
+        "went straight into the keychain",
+    );
+    let remote = sim
+        .keys()
+        .into_iter()
+        .find(|k| k.api_key_name == name)
+        .expect("the simulator holds the new key");
+    assert_eq!(
+        keychain_lookup(&keyref).as_deref(),
+        Some(remote.api_key.as_str()),
+        "the provider's value is in the keychain"
+    );
+    assert!(
+        !page_text(s).contains(&remote.api_key),
+        "the new secret is never shown"
+    );
+
+    // The plan is now full.
+    click(s, r#"[data-testid="nav-providers"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="plan-usage"]"#,
+        "plan usage",
+        "2 of 2 keys used",
+    );
+    shot(s, "providers");
+
+    // Found by search and copied: the clipboard holds the provider's value (read by xclip).
+    open_detail(&app, &name);
+    click(s, r#"[data-testid="copy"]"#);
+    s.wait_until("the clipboard holds the key", WAIT, |_| {
+        clipboard_text() == remote.api_key
+    })
+    .unwrap();
+
+    // Verify, then deactivate: the simulator sees both.
+    click(s, r#"[data-testid="verify"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="detail-notice"]"#,
+        "verify",
+        "answered 200",
+    );
+    click(s, r#"[data-testid="deactivate"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="detail-notice"]"#,
+        "deactivate",
+        "now inactive",
+    );
+    s.wait_for(r#"[data-testid="activate"]"#, WAIT).unwrap();
+    let status = |sim: &keyshelf_provider_sim::SimHandle| {
+        sim.keys()
+            .into_iter()
+            .find(|k| k.api_key_name == name)
+            .map(|k| k.status)
+    };
+    assert_eq!(status(&sim).as_deref(), Some("inactive"));
+    assert_eq!(text_of(s, r#"[data-testid="detail-status"]"#), "inactive");
+    // A deactivated key is refused: the error shows the provider's words and request id.
+    click(s, r#"[data-testid="verify"]"#);
+    let err = wait_text(
+        s,
+        r#"[data-testid="detail-error"]"#,
+        "verify of an inactive key fails",
+        "request id",
+    );
+    assert!(err.contains("401"), "{err}");
+    shot(s, "key-detail-provider");
+
+    // Usage: the refused call is flagged as a failed authentication attempt.
+    click(s, r#"[data-testid="nav-usage"]"#);
+    s.wait_for(r#"tr[data-testid="usage-row"]"#, WAIT).unwrap();
+    let flagged = s
+        .wait_for(r#"tr[data-testid="usage-row"].alarm"#, WAIT)
+        .unwrap();
+    let row = s.text(&flagged).unwrap();
+    assert!(
+        row.contains("failed auth") && row.contains("401") && row.contains(&name),
+        "{row}"
+    );
+    assert_eq!(
+        s.find_all(r#"tr[data-testid="usage-row"]"#).unwrap().len(),
+        2,
+        "one call verified, one refused"
+    );
+    wait_text(
+        s,
+        r#"[data-testid="usage-summary"]"#,
+        "usage summary",
+        "1 failed auth",
+    );
+    shot(s, "usage");
+
+    // Export the CSV to a typed path: the key list without values.
+    let csv_path = home.path().join("export.csv");
+    click(s, r#"[data-testid="nav-providers"]"#);
+    click(s, r#"[data-testid="prov-export"]"#);
+    type_in(
+        s,
+        r#"[data-testid="export-path"]"#,
+        &csv_path.display().to_string(),
+    );
+    click(s, r#"[data-testid="export-submit"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="providers-notice"]"#,
+        "export",
+        "no key values",
+    );
+    let csv = std::fs::read_to_string(&csv_path).expect("the export is written");
+    assert!(csv.contains(&name), "{csv}");
+    assert!(!csv.contains(&remote.api_key), "no values in the export");
+
+    // Delete on the provider: typed name, permanent, then gone everywhere.
+    open_detail(&app, &name);
+    click(s, r#"[data-testid="delete-remote"]"#);
+    let warning = wait_text(
+        s,
+        r#"[data-testid="confirm-remote-text"]"#,
+        "the permanent warning",
+        "Deletion is permanent",
+    );
+    assert!(warning.contains("cannot be recovered"));
+    let confirm = s.find(r#"[data-testid="confirm-delete"]"#).unwrap();
+    assert_eq!(s.property(&confirm, "disabled").unwrap(), json!(true));
+    type_in(s, r#"[data-testid="confirm-name"]"#, &name);
+    shot(s, "delete-on-provider");
+    s.click(&confirm).unwrap();
+    s.wait_until("the key is deleted on the provider", WAIT, |_| {
+        status(&sim).is_none()
+    })
+    .unwrap();
+    s.wait_until("the keychain item is removed", WAIT, |_| {
+        keychain_lookup(&keyref).is_none()
+    })
+    .unwrap();
+    s.wait_until("the detail closes", WAIT, |s| {
+        s.find(r#"[data-testid="key-detail"]"#).is_err()
+    })
+    .unwrap();
+    assert!(open(home.path()).show(&keyref).is_err(), "the row is gone");
+
+    // Edit: a new plan limit, the credential left empty keeps the stored token.
+    click(s, r#"[data-testid="nav-providers"]"#);
+    click(s, r#"[data-testid="prov-edit"]"#);
+    type_in(s, r#"[data-testid="prov-key-limit"]"#, "10");
+    click(s, r#"[data-testid="prov-submit"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="providers-notice"]"#,
+        "the edit is saved",
+        "Saved",
+    );
+    wait_text(
+        s,
+        r#"[data-testid="plan-usage"]"#,
+        "plan usage after the edit",
+        "1 of 10 keys used",
+    );
+    assert_eq!(
+        open(home.path()).provider(&provider).unwrap().key_limit,
+        Some(10)
+    );
+    assert_eq!(
+        keychain_lookup(&format!("provider:{provider}")).as_deref(),
+        Some(token.as_str()),
+        "the stored token is kept"
+    );
+    click(s, r#"[data-testid="prov-test"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="providers-notice"]"#,
+        "test connection after the edit",
+        "of at most 10",
+    );
+
+    // Clean up this run's keychain items (shared by every test in the session).
+    drop(app);
+    let mut shelf = open(home.path());
+    for k in shelf.list(&Default::default()).unwrap() {
+        shelf.remove(&k.key.full_ref()).unwrap();
+    }
+    shelf.remove_provider(&provider).unwrap();
+    assert_eq!(keychain_lookup(&format!("provider:{provider}")), None);
+}

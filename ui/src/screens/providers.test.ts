@@ -1,0 +1,286 @@
+// The provider screens and actions, with the backend module replaced by a fake (no Tauri shell).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fakeKey } from '../lib/fixtures';
+import type { Provider } from '../lib/types';
+
+const backend = vi.hoisted(() => ({
+  settings: vi.fn(),
+  suggestName: vi.fn(),
+  keyDetail: vi.fn(),
+  rotationStatus: vi.fn(),
+  removeKey: vi.fn(),
+  listProviders: vi.fn(),
+  addProvider: vi.fn(),
+  updateProvider: vi.fn(),
+  removeProvider: vi.fn(),
+  testProvider: vi.fn(),
+  syncProvider: vi.fn(),
+  createProviderKey: vi.fn(),
+  verifyKey: vi.fn(),
+  setKeyActive: vi.fn(),
+  deleteProviderKey: vi.fn(),
+  exportProviderCsv: vi.fn(),
+  usageReport: vi.fn(),
+}));
+vi.mock('../lib/backend', () => backend);
+
+import Providers from './Providers.svelte';
+import Usage from './Usage.svelte';
+import KeyDetail from './KeyDetail.svelte';
+import NewKey from './NewKey.svelte';
+
+const CREDENTIAL = 'fixture-token-not-a-real-key';
+
+function fakeProvider(over: Partial<Provider> = {}): Provider {
+  return {
+    name: 'sim',
+    base_url: 'http://127.0.0.1:9',
+    auth: 'bearer',
+    key_scheme: 'x-api-key-username',
+    verify_path: '/api-routes-data',
+    key_limit: 2,
+    default_env: 'prod',
+    insecure_accepted: false,
+    timeout_secs: 30,
+    created_at: '2026-01-01T00:00:00Z',
+    warning: null,
+    keys_used: 2,
+    ...over,
+  };
+}
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  backend.rotationStatus.mockResolvedValue(null);
+  backend.settings.mockResolvedValue({
+    environments: [
+      { name: 'dev', interval_days: 30 },
+      { name: 'prod', interval_days: 90 },
+    ],
+    due_soon_days: 7,
+    clipboard_clear_secs: 30,
+  });
+});
+afterEach(() => cleanup());
+
+describe('Providers', () => {
+  it('lists providers with their auth, scheme and plan usage', async () => {
+    backend.listProviders.mockResolvedValue([
+      fakeProvider(),
+      fakeProvider({ name: 'open', key_limit: null, keys_used: 1, key_scheme: 'basic-url', warning: 'Basic in the URL is not recommended' }),
+    ]);
+    render(Providers);
+    await waitFor(() => expect(screen.getAllByTestId('provider-row')).toHaveLength(2));
+    const [sim, open] = screen.getAllByTestId('plan-usage');
+    expect(sim.textContent).toBe('2 of 2 keys used');
+    expect(open.textContent).toBe('1 key, no plan limit');
+    expect(screen.getAllByTestId('provider-row')[0].textContent).toMatch(/Bearer token/);
+    expect(screen.getAllByTestId('row-warning')).toHaveLength(1);
+  });
+
+  it('adds a provider, sending the credential once and clearing it from the form', async () => {
+    backend.listProviders.mockResolvedValue([]);
+    backend.addProvider.mockResolvedValue(fakeProvider({ auth: 'oauth2' }));
+    render(Providers);
+    await waitFor(() => screen.getByTestId('no-providers'));
+    await fireEvent.click(screen.getByTestId('add-provider'));
+    await fireEvent.input(screen.getByTestId('prov-name'), { target: { value: 'sim' } });
+    await fireEvent.input(screen.getByTestId('prov-base-url'), { target: { value: 'http://127.0.0.1:9' } });
+    await fireEvent.change(screen.getByTestId('prov-auth'), { target: { value: 'oauth2' } });
+    const cred = screen.getByTestId('prov-credential') as HTMLInputElement;
+    expect(cred.type).toBe('password');
+    await fireEvent.input(cred, { target: { value: `sim-client:${CREDENTIAL}` } });
+    await fireEvent.input(screen.getByTestId('prov-key-limit'), { target: { value: '2' } });
+    await fireEvent.submit(screen.getByTestId('provider-form'));
+    await waitFor(() => expect(screen.getByTestId('providers-notice').textContent).toMatch(/client credentials are in the keychain/));
+    expect(backend.addProvider).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'sim', base_url: 'http://127.0.0.1:9', auth: 'oauth2', key_limit: 2, default_env: 'prod' }),
+      `sim-client:${CREDENTIAL}`,
+    );
+    // The form is closed and nothing on the page holds the credential.
+    expect(screen.queryByTestId('provider-form')).toBeNull();
+    expect(document.body.innerHTML).not.toContain(CREDENTIAL);
+    // Opening the form again shows an empty credential field: the value was not kept.
+    await fireEvent.click(screen.getByTestId('add-provider'));
+    expect((screen.getByTestId('prov-credential') as HTMLInputElement).value).toBe('');
+  });
+
+  it('warns about Basic-in-URL and refuses the query scheme until the risk is accepted', async () => {
+    backend.listProviders.mockResolvedValue([]);
+    backend.addProvider.mockResolvedValue(fakeProvider({ key_scheme: 'query' }));
+    render(Providers);
+    await waitFor(() => screen.getByTestId('add-provider'));
+    await fireEvent.click(screen.getByTestId('add-provider'));
+    await fireEvent.change(screen.getByTestId('prov-scheme'), { target: { value: 'basic-url' } });
+    expect(screen.getByTestId('scheme-warning').textContent).toMatch(/not recommended.*seed 000/);
+    await fireEvent.change(screen.getByTestId('prov-scheme'), { target: { value: 'query' } });
+    expect(screen.getByTestId('scheme-warning').textContent).toMatch(/insecure/);
+    const submit = screen.getByTestId('prov-submit') as HTMLButtonElement;
+    expect(submit.disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId('prov-insecure'));
+    expect(submit.disabled).toBe(false);
+    await fireEvent.input(screen.getByTestId('prov-name'), { target: { value: 'q' } });
+    await fireEvent.input(screen.getByTestId('prov-credential'), { target: { value: CREDENTIAL } });
+    await fireEvent.submit(screen.getByTestId('provider-form'));
+    await waitFor(() => expect(backend.addProvider).toHaveBeenCalled());
+    expect(backend.addProvider.mock.calls[0][0]).toMatchObject({ key_scheme: 'query', insecure_accepted: true });
+  });
+
+  it('edits without a new credential, tests, syncs and shows errors with the request id', async () => {
+    backend.listProviders.mockResolvedValue([fakeProvider()]);
+    backend.updateProvider.mockResolvedValue(fakeProvider({ key_limit: 10 }));
+    backend.testProvider.mockResolvedValue({ provider: 'sim', keys: 2, key_limit: 2 });
+    backend.syncProvider.mockRejectedValue(
+      Object.assign(new Error('GET /api-keys: the provider answered 500'), { code: 'provider_server_error', requestId: 'req_7' }),
+    );
+    render(Providers);
+    await waitFor(() => screen.getByTestId('prov-edit'));
+    await fireEvent.click(screen.getByTestId('prov-edit'));
+    expect((screen.getByTestId('prov-name') as HTMLInputElement).disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId('prov-key-limit'), { target: { value: '10' } });
+    await fireEvent.submit(screen.getByTestId('provider-form'));
+    await waitFor(() => expect(backend.updateProvider).toHaveBeenCalledWith(expect.objectContaining({ name: 'sim', key_limit: 10 }), null));
+
+    await fireEvent.click(screen.getByTestId('prov-test'));
+    await waitFor(() => expect(screen.getByTestId('providers-notice').textContent).toMatch(/sim answers: 2 key/));
+    await fireEvent.click(screen.getByTestId('prov-sync'));
+    await waitFor(() => expect(screen.getByTestId('providers-error').textContent).toMatch(/answered 500 \(request id req_7\)/));
+  });
+
+  it('exports to a typed path', async () => {
+    backend.listProviders.mockResolvedValue([fakeProvider()]);
+    backend.exportProviderCsv.mockResolvedValue({ path: '/tmp/sim.csv', bytes: 120 });
+    render(Providers);
+    await waitFor(() => screen.getByTestId('prov-export'));
+    await fireEvent.click(screen.getByTestId('prov-export'));
+    await fireEvent.input(screen.getByTestId('export-path'), { target: { value: '/tmp/sim.csv' } });
+    await fireEvent.submit(screen.getByTestId('export-form'));
+    await waitFor(() => expect(screen.getByTestId('providers-notice').textContent).toMatch(/120 bytes.*\/tmp\/sim.csv/));
+    expect(backend.exportProviderCsv).toHaveBeenCalledWith('sim', '/tmp/sim.csv', false);
+  });
+});
+
+describe('Usage', () => {
+  it('marks the rows the core flagged and counts them', async () => {
+    backend.listProviders.mockResolvedValue([fakeProvider()]);
+    backend.usageReport.mockResolvedValue({
+      provider: 'sim',
+      failed_auth: 1,
+      new_ip: 1,
+      off_hours: 0,
+      spike: 0,
+      rows: [
+        { at: '2026-11-18T10:02:00Z', key_id: '1', key: 'sim/prod-a', route: '/api-routes-data', status: 401, ip: null, flags: ['failed-auth'] },
+        { at: '2026-11-18T10:01:00Z', key_id: '1', key: 'sim/prod-a', route: '/api-routes-data', status: 200, ip: '198.51.100.7', flags: ['new-ip'] },
+        { at: '2026-11-18T10:00:00Z', key_id: '1', key: 'sim/prod-a', route: '/api-routes-data', status: 200, ip: '192.0.2.1', flags: [] },
+      ],
+    });
+    render(Usage);
+    await waitFor(() => expect(screen.getAllByTestId('usage-row')).toHaveLength(3));
+    expect(backend.usageReport).toHaveBeenCalledWith('sim');
+    const rows = screen.getAllByTestId('usage-row');
+    expect(rows[0].classList.contains('alarm')).toBe(true);
+    expect(rows[0].textContent).toMatch(/failed auth/);
+    expect(rows[1].textContent).toMatch(/new IP/);
+    expect(rows[2].classList.contains('flagged')).toBe(false);
+    expect(screen.getByTestId('usage-summary').textContent).toMatch(/3 calls.*1 failed auth.*1 new IP/);
+    await fireEvent.click(screen.getByTestId('only-flagged'));
+    await waitFor(() => expect(screen.getAllByTestId('usage-row')).toHaveLength(2));
+  });
+
+  it('says when there is no provider', async () => {
+    backend.listProviders.mockResolvedValue([]);
+    render(Usage);
+    await waitFor(() => screen.getByTestId('usage-no-providers'));
+    expect(backend.usageReport).not.toHaveBeenCalled();
+  });
+});
+
+describe('KeyDetail on a provider', () => {
+  const key = fakeKey({ name: 'prod-api-main-2026-11', provider: 'sim', provider_key_id: '7', origin: 'provider' });
+  const props = { keyref: 'sim/prod-api-main-2026-11', onclose: vi.fn(), onchanged: vi.fn(), onremoved: vi.fn() };
+
+  beforeEach(() => backend.listProviders.mockResolvedValue([fakeProvider()]));
+
+  it('verifies and deactivates through the backend', async () => {
+    backend.keyDetail.mockResolvedValue({ key, audit: [] });
+    backend.verifyKey.mockResolvedValue({ key: props.keyref, scheme: 'x-api-key-username', url_path: '/api-routes-data', status: 200, ok: true });
+    backend.setKeyActive.mockResolvedValue({ ...key, status: 'inactive' });
+    render(KeyDetail, props);
+    await waitFor(() => screen.getByTestId('verify'));
+    await fireEvent.click(screen.getByTestId('verify'));
+    await waitFor(() => expect(screen.getByTestId('detail-notice').textContent).toMatch(/answered 200/));
+    await fireEvent.click(screen.getByTestId('deactivate'));
+    await waitFor(() => expect(backend.setKeyActive).toHaveBeenCalledWith(props.keyref, false));
+    await waitFor(() => expect(screen.getByTestId('detail-notice').textContent).toMatch(/now inactive on sim/));
+  });
+
+  it('offers Activate for an inactive key', async () => {
+    backend.keyDetail.mockResolvedValue({ key: { ...key, status: 'inactive' }, audit: [] });
+    render(KeyDetail, props);
+    await waitFor(() => screen.getByTestId('activate'));
+    expect(screen.queryByTestId('deactivate')).toBeNull();
+  });
+
+  it('deletes on the provider only after the name is typed, saying it is permanent', async () => {
+    backend.keyDetail.mockResolvedValue({ key, audit: [] });
+    backend.deleteProviderKey.mockResolvedValue({ key: props.keyref, already_gone: false });
+    render(KeyDetail, props);
+    await waitFor(() => screen.getByTestId('delete-remote'));
+    await fireEvent.click(screen.getByTestId('delete-remote'));
+    expect(screen.getByTestId('confirm-remote-text').textContent).toMatch(/Deletion is permanent/);
+    const confirm = screen.getByTestId('confirm-delete') as HTMLButtonElement;
+    expect(confirm.disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId('confirm-name'), { target: { value: 'prod-api-main-2026-11' } });
+    await fireEvent.click(confirm);
+    await waitFor(() => expect(props.onremoved).toHaveBeenCalled());
+    expect(backend.deleteProviderKey).toHaveBeenCalledWith(props.keyref);
+    expect(backend.removeKey).not.toHaveBeenCalled();
+  });
+
+  it('says when the key’s provider is not configured instead of offering its actions', async () => {
+    backend.listProviders.mockResolvedValue([]);
+    backend.keyDetail.mockResolvedValue({ key, audit: [] });
+    render(KeyDetail, props);
+    await waitFor(() => screen.getByTestId('provider-unknown'));
+    expect(screen.queryByTestId('verify')).toBeNull();
+  });
+
+  it('shows no provider actions for a local key', async () => {
+    backend.keyDetail.mockResolvedValue({ key: fakeKey(), audit: [] });
+    render(KeyDetail, { ...props, keyref: 'local/dev-app-test-2026-01' });
+    await waitFor(() => screen.getByTestId('delete'));
+    expect(screen.queryByTestId('provider-actions')).toBeNull();
+  });
+});
+
+describe('NewKey on a provider', () => {
+  it('creates the key on the chosen provider and never shows a value', async () => {
+    backend.listProviders.mockResolvedValue([fakeProvider({ key_limit: 10, keys_used: 1 })]);
+    backend.createProviderKey.mockResolvedValue(fakeKey({ name: 'prod-api-main-2026-11', provider: 'sim', provider_key_id: '7' }));
+    const oncreated = vi.fn();
+    render(NewKey, { oncreated });
+    await fireEvent.click(screen.getByTestId('path-provider'));
+    await waitFor(() => expect((screen.getByTestId('remote-provider') as HTMLSelectElement).value).toBe('sim'));
+    await fireEvent.change(screen.getByTestId('env'), { target: { value: 'prod' } });
+    await fireEvent.input(screen.getByTestId('name'), { target: { value: 'prod-api-main-2026-11' } });
+    const user = screen.getByTestId('remote-user') as HTMLInputElement;
+    expect(user.required).toBe(true);
+    await fireEvent.input(user, { target: { value: 'api_user_prod' } });
+    await fireEvent.click(screen.getByTestId('submit'));
+    await waitFor(() => expect(screen.getByTestId('new-result').textContent).toMatch(/Created prod-api-main-2026-11 on sim \(id 7\).*not shown/));
+    expect(backend.createProviderKey).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'prod-api-main-2026-11', env: 'prod', provider: 'sim' }),
+      'api_user_prod',
+    );
+    expect(oncreated).toHaveBeenCalled();
+  });
+
+  it('points to the Providers screen when there is none', async () => {
+    backend.listProviders.mockResolvedValue([]);
+    render(NewKey, { oncreated: vi.fn() });
+    await fireEvent.click(screen.getByTestId('path-provider'));
+    await waitFor(() => screen.getByTestId('new-no-providers'));
+  });
+});
