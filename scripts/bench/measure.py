@@ -203,7 +203,7 @@ def main():
         rows.extend(tuple(r) for r in json.load(open(extra)))
     bench_sizes()
     lines = [
-        f"Keyshelf benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, median of {RUNS} interleaved runs" + (" (smoke run)" if SMOKE else ""),
+        f"Keyshelf benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, median of {RUNS} interleaved runs" + (" (smoke run on the debug build: figures and verdicts say nothing about Keyshelf's speed)" if SMOKE else ""),
         "",
         "| area | figure | Keyshelf | peer | ratio | target | |",
         "|---|---|---|---|---|---|---|",
