@@ -57,6 +57,19 @@ pub fn clipboard_text() -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Saves a 1280×800 screenshot of the window as `docs/screenshots/<name>.png`.
+pub fn shot(s: &webdriver::Session, name: &str) {
+    // WebKitWebDriver's screenshot is of the last painted frame: a DOM change the test just
+    // waited for may not be on screen yet (the Keys shot showed "0 of 0" after the list had
+    // loaded, even 400 ms later on a loaded machine). Wait for frames painted after it.
+    s.wait_painted().expect("the web view paints");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let png = s.screenshot().expect("screenshot");
+    let dir = workspace_root().join("docs/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
 /// A loopback port free right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -145,6 +145,26 @@ impl Session {
         )
     }
 
+    /// Runs a script that finishes by calling its last argument; returns what it passed.
+    pub fn execute_async(&self, script: &str, args: Value) -> Result<Value, String> {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    /// Waits until the web view has painted two frames since now, so a screenshot shows the
+    /// DOM as it is rather than the last frame painted before a change.
+    pub fn wait_painted(&self) -> Result<(), String> {
+        self.execute_async(
+            "const done = arguments[arguments.length - 1];\n\
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            json!([]),
+        )
+        .map(drop)
+    }
+
     /// Sends key presses to the focused element (W3C actions).
     pub fn press(&self, keys: &[&str]) -> Result<(), String> {
         let mut actions = Vec::new();

@@ -9,7 +9,7 @@ use keyshelf_core::vault::KeyringVault;
 use keyshelf_core::{Keyshelf, Secret};
 use keyshelf_e2e::app::App;
 use keyshelf_e2e::webdriver::Session;
-use keyshelf_e2e::{clipboard_text, keychain_lookup, require_test_session, workspace_root};
+use keyshelf_e2e::{clipboard_text, keychain_lookup, require_test_session, shot};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,17 +42,6 @@ fn seed(
             Secret::new(value.to_owned()),
         )
         .expect("seed a key");
-}
-
-fn shot(s: &Session, name: &str) {
-    // WebKitWebDriver's screenshot is of the last painted frame: a DOM change the test just
-    // waited for may not be on screen yet (the Keys shot once showed "0 of 0" after the list
-    // had loaded). Let the web view paint before taking it.
-    std::thread::sleep(Duration::from_millis(400));
-    let png = s.screenshot().expect("screenshot");
-    let dir = workspace_root().join("docs/screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot dir");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
 }
 
 fn count_text(s: &Session) -> String {

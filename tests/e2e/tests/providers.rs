@@ -12,7 +12,7 @@ use keyshelf_core::vault::KeyringVault;
 use keyshelf_core::Keyshelf;
 use keyshelf_e2e::app::App;
 use keyshelf_e2e::webdriver::Session;
-use keyshelf_e2e::{clipboard_text, keychain_lookup, require_test_session, workspace_root};
+use keyshelf_e2e::{clipboard_text, keychain_lookup, require_test_session, shot};
 use keyshelf_provider_sim::{Config, Plan};
 use serde_json::json;
 use std::path::Path;
@@ -23,15 +23,6 @@ const WAIT: Duration = Duration::from_secs(30);
 
 fn open(home: &Path) -> Keyshelf {
     Keyshelf::open(home, Arc::new(KeyringVault)).expect("open the test home")
-}
-
-fn shot(s: &Session, name: &str) {
-    // Let the web view paint the state the test just waited for (see desktop.rs).
-    std::thread::sleep(Duration::from_millis(400));
-    let png = s.screenshot().expect("screenshot");
-    let dir = workspace_root().join("docs/screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot dir");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
 }
 
 fn text_of(s: &Session, css: &str) -> String {
