@@ -32,6 +32,10 @@ const COMMANDS: &[&str] = &[
     "delete_provider_key",
     "export_provider_csv",
     "usage_report",
+    "reminder_status",
+    "set_remind_interval",
+    "check_reminders_now",
+    "take_pending_view",
 ];
 
 fn main() {

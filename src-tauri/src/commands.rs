@@ -5,6 +5,7 @@
 
 use crate::clipboard::Clipboard;
 use crate::error::CmdResult;
+use crate::reminders::{self, Reminders, Status};
 use crate::state::Shelf;
 use chrono::Utc;
 use keyshelf_core::format::{self, CopyFormat, KeyContext};
@@ -53,6 +54,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         delete_provider_key,
         export_provider_csv,
         usage_report,
+        reminder_status,
+        set_remind_interval,
+        check_reminders_now,
+        take_pending_view,
     ]
 }
 
@@ -674,4 +679,47 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "id,name\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+// --- reminders --------------------------------------------------------------------------------
+
+/// What the last reminder check found, and the check interval.
+#[tauri::command]
+pub async fn reminder_status(
+    shelf: State<'_, Shelf>,
+    reminders: State<'_, Reminders>,
+) -> CmdResult<Status> {
+    let mut status = reminders.status();
+    status.interval_minutes = shelf.run(|s| Ok(reminders::interval_minutes(s))).await?;
+    Ok(status)
+}
+
+/// Sets how often the app checks for due keys (minutes); the next check follows the new interval.
+#[tauri::command]
+pub async fn set_remind_interval(
+    shelf: State<'_, Shelf>,
+    reminders: State<'_, Reminders>,
+    minutes: u32,
+) -> CmdResult<()> {
+    shelf
+        .run(move |s| reminders::set_interval_minutes(s, minutes))
+        .await?;
+    reminders.wake();
+    Ok(())
+}
+
+/// Runs a reminder check now (the same as the scheduled one: nothing is announced twice).
+#[tauri::command]
+pub async fn check_reminders_now(
+    shelf: State<'_, Shelf>,
+    reminders: State<'_, Reminders>,
+) -> CmdResult<Status> {
+    let r = Reminders::clone(&reminders);
+    shelf.run(move |s| Ok(r.check(s))).await
+}
+
+/// The view the window should open, once (set by a click on a reminder notification).
+#[tauri::command]
+pub fn take_pending_view(reminders: State<'_, Reminders>) -> Option<String> {
+    reminders.take_pending_view()
 }

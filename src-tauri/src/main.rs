@@ -9,6 +9,8 @@
 mod clipboard;
 mod commands;
 mod error;
+mod notify;
+mod reminders;
 mod state;
 
 use keyshelf_core::Keyshelf;
@@ -24,21 +26,47 @@ fn main() {
     };
     keyshelf_core::vault::KeyringVault::connect_in_background();
 
+    let shelf = state::Shelf::new(shelf);
+    let reminders = reminders::Reminders::default();
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of opening another store handle.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.unminimize();
-                let _ = w.set_focus();
-            }
+            show_window(app, false);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .manage(state::Shelf::new(shelf))
+        .manage(shelf.clone())
+        .manage(reminders.clone())
+        .setup(move |app| {
+            // A click on one of our reminders opens the window on the due keys.
+            let handle = app.handle().clone();
+            let ours = reminders.clone();
+            notify::watch_clicks(move |id, action| {
+                if action == notify::ACTION.0 && ours.is_ours(id) {
+                    ours.set_pending_view("due");
+                    show_window(&handle, true);
+                }
+            });
+            reminders.start(shelf.clone(), |_status| {});
+            Ok(())
+        })
         .manage(clipboard::Clipboard::default())
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("keyshelf-desktop: the window could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Shows, unminimises and focuses the main window; with `nudge`, tells the UI to ask for the
+/// view it should open (`take_pending_view`).
+fn show_window(app: &tauri::AppHandle, nudge: bool) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+        if nudge {
+            let _ = w.eval("window.dispatchEvent(new Event('keyshelf-pending-view'))");
+        }
     }
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { fakeKey } from '../lib/fixtures';
+import type { ReminderStatus } from '../lib/types';
 
 const backend = vi.hoisted(() => ({
   listKeys: vi.fn(),
@@ -34,6 +35,10 @@ const backend = vi.hoisted(() => ({
   deleteProviderKey: vi.fn(),
   exportProviderCsv: vi.fn(),
   usageReport: vi.fn(),
+  reminderStatus: vi.fn(),
+  setRemindInterval: vi.fn(),
+  checkRemindersNow: vi.fn(),
+  takePendingView: vi.fn(),
 }));
 vi.mock('../lib/backend', () => backend);
 
@@ -41,6 +46,7 @@ import Keys from './Keys.svelte';
 import KeyDetail from './KeyDetail.svelte';
 import NewKey from './NewKey.svelte';
 import Settings from './Settings.svelte';
+import App from '../App.svelte';
 
 const many = Array.from({ length: 10_000 }, (_, i) =>
   fakeKey({ name: `svc-${String(i).padStart(5, '0')}`, days_left: i }),
@@ -58,7 +64,21 @@ beforeEach(() => {
     due_soon_days: 7,
     clipboard_clear_secs: 30,
   });
+  backend.reminderStatus.mockResolvedValue(status());
+  backend.takePendingView.mockResolvedValue(null);
 });
+
+function status(over: Partial<ReminderStatus> = {}): ReminderStatus {
+  return {
+    checked_at: '2026-11-23T14:00:00Z',
+    due: 0,
+    sent: null,
+    error: null,
+    checks: 1,
+    interval_minutes: 60,
+    ...over,
+  };
+}
 afterEach(() => {
   cleanup();
   vi.useRealTimers();
@@ -214,5 +234,55 @@ describe('Settings', () => {
     await fireEvent.click(screen.getByLabelText('dev interval in days').closest('tr')!.querySelector('button')!);
     await waitFor(() => expect(screen.getByTestId('settings-error').textContent).toMatch(/whole number/));
     expect(backend.setEnvironment).not.toHaveBeenCalled();
+  });
+});
+
+describe('Reminders', () => {
+  it('Settings shows the check interval and saves a new one', async () => {
+    backend.setRemindInterval.mockResolvedValue(undefined);
+    render(Settings);
+    await waitFor(() => screen.getByTestId('remind-interval'));
+    expect((screen.getByTestId('remind-interval') as HTMLInputElement).value).toBe('60');
+    await fireEvent.input(screen.getByTestId('remind-interval'), { target: { value: '15' } });
+    await fireEvent.click(screen.getByTestId('save-remind-interval'));
+    await waitFor(() => expect(backend.setRemindInterval).toHaveBeenCalledWith(15));
+    expect(screen.getByTestId('settings-notice').textContent).toMatch(/every 15 minutes/);
+  });
+
+  it('refuses an interval out of range without calling the backend', async () => {
+    render(Settings);
+    await waitFor(() => screen.getByTestId('remind-interval'));
+    await fireEvent.input(screen.getByTestId('remind-interval'), { target: { value: '0' } });
+    await fireEvent.click(screen.getByTestId('save-remind-interval'));
+    await waitFor(() => expect(screen.getByTestId('settings-error').textContent).toMatch(/1 to 1440/));
+    expect(backend.setRemindInterval).not.toHaveBeenCalled();
+  });
+
+  it('Check now reports what the check sent, or why nothing was new', async () => {
+    backend.checkRemindersNow.mockResolvedValueOnce(status({ due: 3, sent: '2 keys overdue in prod, 1 due soon in staging' }));
+    render(Settings);
+    await waitFor(() => screen.getByTestId('check-now'));
+    await fireEvent.click(screen.getByTestId('check-now'));
+    await waitFor(() =>
+      expect(screen.getByTestId('settings-notice').textContent).toBe('Notified: 2 keys overdue in prod, 1 due soon in staging'),
+    );
+    backend.checkRemindersNow.mockResolvedValueOnce(status({ due: 3, checks: 2 }));
+    await fireEvent.click(screen.getByTestId('check-now'));
+    await waitFor(() => expect(screen.getByTestId('settings-notice').textContent).toMatch(/3 keys are due, all announced in the last 24 hours/));
+  });
+
+  it('a click on a reminder opens the key list filtered to due keys', async () => {
+    backend.listKeys.mockResolvedValue([
+      fakeKey({ name: 'fine', state: 'ok', days_left: 40 }),
+      fakeKey({ name: 'late', state: 'overdue', days_left: -3 }),
+      fakeKey({ name: 'soon', state: 'due-soon', days_left: 2 }),
+    ]);
+    render(App);
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+    await waitFor(() => screen.getByTestId('remind-interval'));
+    backend.takePendingView.mockResolvedValueOnce('due');
+    window.dispatchEvent(new Event('keyshelf-pending-view'));
+    await waitFor(() => expect(screen.getByTestId('count').textContent).toBe('2 of 3'));
+    expect((screen.getByTestId('filter-due') as HTMLSelectElement).value).toBe('due');
   });
 });
