@@ -40,7 +40,7 @@ fn main() {
             // A click on one of our reminders opens the window on the due keys.
             let handle = app.handle().clone();
             let ours = reminders.clone();
-            notify::watch_clicks(move |id, action| {
+            reminders.connect(move |id, action| {
                 if action == notify::ACTION.0 && ours.is_ours(id) {
                     ours.set_pending_view("due");
                     show_window(&handle, true);

@@ -25,7 +25,9 @@ pub const ACTION: (&str, &str) = ("default", "Show due keys");
 /// The check holds the store's write lock while it sends: a hung server must not keep it long.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-fn session() -> Result<Connection> {
+/// Connects to the session bus. Keep the connection: a server sends `ActionInvoked` only to the
+/// connection that sent the notification.
+pub fn session() -> Result<Connection> {
     connection::Builder::session()
         .and_then(|b| b.method_timeout(TIMEOUT).build())
         .map_err(|e| Error::NotificationUnavailable {
@@ -34,9 +36,8 @@ fn session() -> Result<Connection> {
 }
 
 /// Shows `reminder` as one notification; returns the id the server gave it.
-pub fn send(reminder: &Reminder) -> Result<u32> {
-    let conn = session()?;
-    let caps: Vec<String> = call(&conn, "GetCapabilities", &())?;
+pub fn send(conn: &Connection, reminder: &Reminder) -> Result<u32> {
+    let caps: Vec<String> = call(conn, "GetCapabilities", &())?;
     let has = |cap: &str| caps.iter().any(|c| c == cap);
     let body = if has("body-markup") {
         escape_markup(&reminder.body)
@@ -58,7 +59,7 @@ pub fn send(reminder: &Reminder) -> Result<u32> {
         "dialog-information"
     };
     call(
-        &conn,
+        conn,
         "Notify",
         &(
             APP_NAME,
@@ -73,14 +74,16 @@ pub fn send(reminder: &Reminder) -> Result<u32> {
     )
 }
 
-/// Calls `on_action(id, action)` for every `ActionInvoked` signal on the session bus, on a
-/// thread of its own, for as long as the app runs. Without a bus, says so and returns.
-pub fn watch_clicks(on_action: impl Fn(u32, &str) + Send + 'static) {
+/// Calls `on_action(id, action)` for every `ActionInvoked` signal `conn` receives (the one the
+/// notifications were sent on), on a thread of its own, for as long as the app runs.
+pub fn watch_clicks(conn: Connection, on_action: impl Fn(u32, &str) + Send + 'static) {
     let spawned = std::thread::Builder::new()
         .name("notification-clicks".into())
         .spawn(move || {
-            if let Err(e) = listen(&on_action) {
-                eprintln!("keyshelf-desktop: clicks on notifications will not open the window: {e}");
+            if let Err(e) = listen(&conn, &on_action) {
+                eprintln!(
+                    "keyshelf-desktop: clicks on notifications will not open the window: {e}"
+                );
             }
         });
     if let Err(e) = spawned {
@@ -88,14 +91,16 @@ pub fn watch_clicks(on_action: impl Fn(u32, &str) + Send + 'static) {
     }
 }
 
-fn listen(on_action: &dyn Fn(u32, &str)) -> std::result::Result<(), zbus::Error> {
-    let conn = Connection::session()?;
+fn listen(
+    conn: &Connection,
+    on_action: &dyn Fn(u32, &str),
+) -> std::result::Result<(), zbus::Error> {
     let rule = MatchRule::builder()
         .msg_type(zbus::message::Type::Signal)
         .interface(DEST)?
         .member("ActionInvoked")?
         .build();
-    for msg in MessageIterator::for_match_rule(rule, &conn, None)? {
+    for msg in MessageIterator::for_match_rule(rule, conn, None)? {
         let msg = msg?;
         if let Ok((id, action)) = msg.body().deserialize::<(u32, String)>() {
             on_action(id, &action);

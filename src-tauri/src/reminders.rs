@@ -8,7 +8,7 @@ use crate::notify;
 use crate::state::Shelf;
 use chrono::{DateTime, Utc};
 use keyshelf_core::reminders::Mode;
-use keyshelf_core::Keyshelf;
+use keyshelf_core::{Error, Keyshelf};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -43,6 +43,8 @@ struct Inner {
     pending_view: Option<String>,
     /// Set to wake the scheduler early (check now, interval changed).
     wake: bool,
+    /// The session bus connection notifications are sent on (and clicks come back on).
+    bus: Option<zbus::blocking::Connection>,
 }
 
 /// The reminder state, managed by Tauri and shared with the scheduler thread.
@@ -64,6 +66,18 @@ impl Reminders {
         self.0 .1.notify_all();
     }
 
+    /// Connects to the session bus for notifications; clicks on them call `on_action`. Without
+    /// a bus, says so: checks then record that notifications cannot be shown.
+    pub fn connect(&self, on_action: impl Fn(u32, &str) + Send + 'static) {
+        match notify::session() {
+            Ok(conn) => {
+                notify::watch_clicks(conn.clone(), on_action);
+                self.inner().bus = Some(conn);
+            }
+            Err(e) => eprintln!("keyshelf-desktop: no reminder notifications: {e}"),
+        }
+    }
+
     pub fn is_ours(&self, id: u32) -> bool {
         self.inner().sent_ids.contains(&id)
     }
@@ -79,9 +93,13 @@ impl Reminders {
     /// Runs one check on `shelf` now: sends the grouped notification when there is news.
     pub fn check(&self, shelf: &mut Keyshelf) -> Status {
         let interval = interval_minutes(shelf);
+        let bus = self.inner().bus.clone();
         let mut sent_id = None;
         let outcome = shelf.remind(Utc::now(), Mode::New, |r| {
-            sent_id = Some(notify::send(r)?);
+            let bus = bus.as_ref().ok_or_else(|| Error::NotificationUnavailable {
+                detail: "the app could not connect to the D-Bus session bus".into(),
+            })?;
+            sent_id = Some(notify::send(bus, r)?);
             Ok(())
         });
         let mut inner = self.inner();
@@ -119,11 +137,10 @@ impl Reminders {
                 after(&status);
                 let wait = Duration::from_secs(u64::from(status.interval_minutes.max(1)) * 60);
                 let guard = me.inner();
-                let (mut guard, _) = me
-                    .0
-                     .1
-                    .wait_timeout_while(guard, wait, |i| !i.wake)
-                    .unwrap_or_else(|p| p.into_inner());
+                let (mut guard, _) =
+                    me.0 .1
+                        .wait_timeout_while(guard, wait, |i| !i.wake)
+                        .unwrap_or_else(|p| p.into_inner());
                 guard.wake = false;
             });
         if let Err(e) = spawned {

@@ -333,3 +333,107 @@ fn local_keys_search_copy_reveal_generate_import_delete_in_the_real_window() {
         shelf.remove(&k.key.full_ref()).unwrap();
     }
 }
+
+/// The reminder at start, for real on the session bus: one grouped Notify call for the due keys,
+/// nothing more within 24 h (neither from "Check now" nor from the check of a second start), and
+/// a click on it (dunst's default action) opens the key list filtered to the due keys.
+#[test]
+fn one_grouped_reminder_at_start_then_quiet_and_a_click_shows_the_due_keys() {
+    require_test_session();
+    let home = tempfile::tempdir().expect("temp home");
+    let t = tag();
+    let month = Utc::now().format("%Y-%m");
+    {
+        let mut shelf = open(home.path());
+        // prod rotates every 90 days, staging 60, dev 30: two overdue in prod, one due in
+        // 3 days in staging (due soon), one fine in dev.
+        for (name, env, age) in [
+            ("prod-billing-api", "prod", 120),
+            ("prod-mail-sender", "prod", 95),
+            ("staging-search-api", "staging", 57),
+            ("dev-web-frontend", "dev", 2),
+        ] {
+            let name = format!("{name}-{month}-r{t}");
+            seed(
+                &mut shelf,
+                &name,
+                env,
+                None,
+                age,
+                &format!("fixture-{name}"),
+            );
+        }
+    }
+    let mut bus = keyshelf_e2e::notifications::Monitor::start();
+    assert!(bus.notifications("Keyshelf").is_empty());
+
+    let app = App::start(home.path());
+    let s = app.s();
+    app.wait_ready();
+    let sent = bus.wait_notifications("Keyshelf", 1, WAIT);
+    assert_eq!(sent.len(), 1, "one grouped notification at start: {sent:?}");
+    assert_eq!(
+        sent[0].summary,
+        "2 keys overdue in prod, 1 due soon in staging"
+    );
+    for key in ["prod-billing-api", "prod-mail-sender", "staging-search-api"] {
+        assert!(sent[0].body.contains(key), "{key} in {:?}", sent[0].body);
+    }
+    assert!(
+        !sent[0].body.contains("dev-web-frontend"),
+        "{:?}",
+        sent[0].body
+    );
+    assert_eq!(sent[0].rest.first().map(String::as_str), Some("default"));
+
+    // Check now, within 24 h: nothing new, nothing sent.
+    s.click(&s.find(r#"[data-testid="nav-settings"]"#).unwrap())
+        .unwrap();
+    s.click(&s.wait_for(r#"[data-testid="check-now"]"#, WAIT).unwrap())
+        .unwrap();
+    s.wait_until("the check's outcome", WAIT, |s| {
+        s.find(r#"[data-testid="settings-notice"]"#)
+            .and_then(|e| s.text(&e))
+            .is_ok_and(|t| t.contains("3 keys are due, all announced in the last 24 hours"))
+    })
+    .unwrap();
+    assert_eq!(
+        bus.notifications("Keyshelf").len(),
+        1,
+        "no second notification"
+    );
+
+    // A click on the notification (dunst invokes its default action) opens the due keys.
+    let clicked = std::process::Command::new("dunstctl")
+        .arg("action")
+        .status()
+        .expect("dunstctl");
+    assert!(clicked.success());
+    if let Err(e) = s.wait_until("the due keys", WAIT, |s| count_text(s) == "3 of 4") {
+        panic!("{e}; the bus saw:\n{}", bus.text());
+    }
+    let filter = s.find(r#"[data-testid="filter-due"]"#).unwrap();
+    assert_eq!(s.property(&filter, "value").unwrap(), "due");
+    assert!(rows(s).iter().all(|r| !r.contains("dev-web-frontend")));
+    drop(app);
+
+    // A second start within 24 h checks again and sends nothing.
+    let app = App::start(home.path());
+    let s = app.s();
+    app.wait_ready();
+    s.click(&s.find(r#"[data-testid="nav-settings"]"#).unwrap())
+        .unwrap();
+    s.wait_until("the start-up check", WAIT, |s| {
+        s.find(r#"[data-testid="last-check"]"#)
+            .and_then(|e| s.text(&e))
+            .is_ok_and(|t| t.contains("all announced in the last 24 hours"))
+    })
+    .unwrap();
+    assert_eq!(
+        bus.notifications("Keyshelf").len(),
+        1,
+        "no notification on the second start"
+    );
+    std::thread::sleep(Duration::from_millis(600));
+    shot(s, "settings-reminders");
+}
