@@ -7,6 +7,7 @@ use crate::clipboard::Clipboard;
 use crate::error::CmdResult;
 use crate::reminders::{self, Reminders, Status};
 use crate::state::Shelf;
+use crate::tray::Tray;
 use chrono::Utc;
 use keyshelf_core::format::{self, CopyFormat, KeyContext};
 use keyshelf_core::generate::{Alphabet, Spec};
@@ -713,9 +714,12 @@ pub async fn set_remind_interval(
 pub async fn check_reminders_now(
     shelf: State<'_, Shelf>,
     reminders: State<'_, Reminders>,
+    tray: State<'_, Tray>,
 ) -> CmdResult<Status> {
     let r = Reminders::clone(&reminders);
-    shelf.run(move |s| Ok(r.check(s))).await
+    let status = shelf.run(move |s| Ok(r.check(s))).await?;
+    tray.show(&status);
+    Ok(status)
 }
 
 /// The view the window should open, once (set by a click on a reminder notification).

@@ -12,6 +12,7 @@ mod error;
 mod notify;
 mod reminders;
 mod state;
+mod tray;
 
 use keyshelf_core::Keyshelf;
 use tauri::Manager;
@@ -28,7 +29,9 @@ fn main() {
 
     let shelf = state::Shelf::new(shelf);
     let reminders = reminders::Reminders::default();
-    let result = tauri::Builder::default()
+    let tray = tray::Tray::default();
+    let clipboard = clipboard::Clipboard::default();
+    let app = tauri::Builder::default()
         // A second launch focuses the running window instead of opening another store handle.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_window(app, false);
@@ -36,26 +39,49 @@ fn main() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(shelf.clone())
         .manage(reminders.clone())
-        .setup(move |app| {
-            // A click on one of our reminders opens the window on the due keys.
-            let handle = app.handle().clone();
-            let ours = reminders.clone();
-            reminders.connect(move |id, action| {
-                if action == notify::ACTION.0 && ours.is_ours(id) {
-                    ours.set_pending_view("due");
-                    show_window(&handle, true);
-                }
-            });
-            reminders.start(shelf.clone(), |_status| {});
-            Ok(())
+        .manage(tray.clone())
+        .manage(clipboard.clone())
+        .setup({
+            let tray = tray.clone();
+            move |app| {
+                // A click on one of our reminders opens the window on the due keys.
+                let handle = app.handle().clone();
+                let ours = reminders.clone();
+                reminders.connect(move |id, action| {
+                    if action == notify::ACTION.0 && ours.is_ours(id) {
+                        ours.set_pending_view("due");
+                        show_window(&handle, true);
+                    }
+                });
+                tray.create(app.handle(), reminders.bus().as_ref());
+                reminders.start(shelf.clone(), move |status| tray.show(status));
+                Ok(())
+            }
         })
-        .manage(clipboard::Clipboard::default())
+        // With a tray, closing the window hides it there; Quit in the tray menu quits.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.state::<tray::Tray>().present() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
         .invoke_handler(commands::handler())
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("keyshelf-desktop: the window could not start: {e}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("keyshelf-desktop: the window could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(move |_app, event| {
+        // However the app ends (last window closed, Quit in the tray), what it copied goes.
+        if let tauri::RunEvent::Exit = event {
+            clipboard.clear_on_quit();
+        }
+    });
 }
 
 /// Shows, unminimises and focuses the main window; with `nudge`, tells the UI to ask for the

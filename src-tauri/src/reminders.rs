@@ -78,6 +78,11 @@ impl Reminders {
         }
     }
 
+    /// The session bus connection, when the app has one.
+    pub fn bus(&self) -> Option<zbus::blocking::Connection> {
+        self.inner().bus.clone()
+    }
+
     pub fn is_ours(&self, id: u32) -> bool {
         self.inner().sent_ids.contains(&id)
     }
