@@ -36,6 +36,8 @@ const COMMANDS: &[&str] = &[
     "set_remind_interval",
     "check_reminders_now",
     "take_pending_view",
+    "autostart_enabled",
+    "set_autostart",
 ];
 
 fn main() {

@@ -4,7 +4,7 @@
 //! command runs its core call on a blocking thread (see [`Shelf::run`]).
 
 use crate::clipboard::Clipboard;
-use crate::error::CmdResult;
+use crate::error::{CmdResult, CommandError};
 use crate::reminders::{self, Reminders, Status};
 use crate::state::Shelf;
 use crate::tray::Tray;
@@ -59,6 +59,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         set_remind_interval,
         check_reminders_now,
         take_pending_view,
+        autostart_enabled,
+        set_autostart,
     ]
 }
 
@@ -726,4 +728,34 @@ pub async fn check_reminders_now(
 #[tauri::command]
 pub fn take_pending_view(reminders: State<'_, Reminders>) -> Option<String> {
     reminders.take_pending_view()
+}
+
+// --- autostart --------------------------------------------------------------------------------
+
+/// Whether the app starts at login.
+#[tauri::command]
+pub fn autostart_enabled(app: tauri::AppHandle) -> CmdResult<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(autostart_error)
+}
+
+/// Turns starting at login on (an XDG autostart entry on Linux) or off.
+#[tauri::command]
+pub fn set_autostart(app: tauri::AppHandle, enabled: bool) -> CmdResult<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launch = app.autolaunch();
+    if enabled {
+        launch.enable()
+    } else {
+        launch.disable()
+    }
+    .map_err(autostart_error)?;
+    launch.is_enabled().map_err(autostart_error)
+}
+
+fn autostart_error(e: tauri_plugin_autostart::Error) -> CommandError {
+    CommandError::new(
+        "autostart_failed",
+        format!("cannot change the start at login: {e}"),
+    )
 }

@@ -17,6 +17,9 @@ mod tray;
 use keyshelf_core::Keyshelf;
 use tauri::Manager;
 
+/// The argument the login start passes: start in the tray, without showing the window.
+const HIDDEN_ARG: &str = "--hidden";
+
 fn main() {
     let shelf = match Keyshelf::open_default() {
         Ok(s) => s,
@@ -37,6 +40,13 @@ fn main() {
             show_window(app, false);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        // Start at login (off until turned on in Settings); such a start goes to the tray.
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("Keyshelf")
+                .arg(HIDDEN_ARG)
+                .build(),
+        )
         .manage(shelf.clone())
         .manage(reminders.clone())
         .manage(tray.clone())
@@ -54,6 +64,12 @@ fn main() {
                     }
                 });
                 tray.create(app.handle(), reminders.bus().as_ref());
+                // Started at login: straight to the tray, when there is one.
+                if std::env::args().any(|a| a == HIDDEN_ARG) && tray.present() {
+                    if let Some(w) = app.get_webview_window("main") {
+                        let _ = w.hide();
+                    }
+                }
                 reminders.start(shelf.clone(), move |status| tray.show(status));
                 Ok(())
             }

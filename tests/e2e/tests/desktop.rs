@@ -434,6 +434,39 @@ fn one_grouped_reminder_at_start_then_quiet_and_a_click_shows_the_due_keys() {
         1,
         "no notification on the second start"
     );
-    std::thread::sleep(Duration::from_millis(600));
+
+    // Start at login: off by default; on writes the XDG autostart entry (starting in the
+    // tray), off removes it.
+    let entry = Path::new(&std::env::var_os("HOME").expect("HOME"))
+        .join(".config/autostart/Keyshelf.desktop");
+    let toggle = s.find(r#"[data-testid="autostart"]"#).unwrap();
+    assert_eq!(s.property(&toggle, "checked").unwrap(), false);
+    assert!(!entry.exists());
+    s.click(&toggle).unwrap();
+    s.wait_until("the autostart entry", WAIT, |_| entry.exists())
+        .unwrap();
+    let text = std::fs::read_to_string(&entry).expect("autostart entry");
+    assert!(
+        text.contains("keyshelf-desktop") && text.contains("--hidden"),
+        "{text}"
+    );
+    s.wait_until("the notice and the box checked", WAIT, |s| {
+        let checked = s
+            .find(r#"[data-testid="autostart"]"#)
+            .and_then(|e| s.property(&e, "checked"))
+            .is_ok_and(|v| v == true);
+        let notice = s
+            .find(r#"[data-testid="settings-notice"]"#)
+            .and_then(|e| s.text(&e))
+            .is_ok_and(|t| t.contains("starts at login"));
+        checked && notice
+    })
+    .unwrap();
+    // The web view under Xvfb paints late after the last DOM change; give it time.
+    std::thread::sleep(Duration::from_millis(1500));
     shot(s, "settings-reminders");
+    s.click(&s.find(r#"[data-testid="autostart"]"#).unwrap())
+        .unwrap();
+    s.wait_until("the autostart entry removed", WAIT, |_| !entry.exists())
+        .unwrap();
 }

@@ -108,5 +108,9 @@ export const setRemindInterval = (minutes: number) => call<void>('set_remind_int
 export const checkRemindersNow = () => call<ReminderStatus>('check_reminders_now');
 /** The view a click on a reminder asked for ("due"), once. */
 export const takePendingView = () => call<string | null>('take_pending_view');
+/** Whether the app starts at login (in the tray). */
+export const autostartEnabled = () => call<boolean>('autostart_enabled');
+/** Turns starting at login on or off; answers the new state. */
+export const setAutostart = (enabled: boolean) => call<boolean>('set_autostart', { enabled });
 export const usageReport = (provider: string) => call<UsageReport>('usage_report', { provider });
 

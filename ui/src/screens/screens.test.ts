@@ -39,6 +39,8 @@ const backend = vi.hoisted(() => ({
   setRemindInterval: vi.fn(),
   checkRemindersNow: vi.fn(),
   takePendingView: vi.fn(),
+  autostartEnabled: vi.fn(),
+  setAutostart: vi.fn(),
 }));
 vi.mock('../lib/backend', () => backend);
 
@@ -66,6 +68,7 @@ beforeEach(() => {
   });
   backend.reminderStatus.mockResolvedValue(status());
   backend.takePendingView.mockResolvedValue(null);
+  backend.autostartEnabled.mockResolvedValue(false);
 });
 
 function status(over: Partial<ReminderStatus> = {}): ReminderStatus {
@@ -284,5 +287,24 @@ describe('Reminders', () => {
     window.dispatchEvent(new Event('keyshelf-pending-view'));
     await waitFor(() => expect(screen.getByTestId('count').textContent).toBe('2 of 3'));
     expect((screen.getByTestId('filter-due') as HTMLSelectElement).value).toBe('due');
+  });
+});
+
+describe('Start at login', () => {
+  it('is off by default and turned on through the backend', async () => {
+    backend.setAutostart.mockResolvedValue(true);
+    render(Settings);
+    const box = (await waitFor(() => screen.getByTestId('autostart'))) as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    await fireEvent.click(box);
+    await waitFor(() => expect(backend.setAutostart).toHaveBeenCalledWith(true));
+    await waitFor(() => expect(screen.getByTestId('settings-notice').textContent).toMatch(/starts at login/));
+  });
+
+  it('shows the error when the entry cannot be written', async () => {
+    backend.setAutostart.mockRejectedValue(new Error('cannot change the start at login: permission denied'));
+    render(Settings);
+    await fireEvent.click(await waitFor(() => screen.getByTestId('autostart')));
+    await waitFor(() => expect(screen.getByTestId('settings-error').textContent).toMatch(/permission denied/));
   });
 });
