@@ -470,3 +470,49 @@ fn one_grouped_reminder_at_start_then_quiet_and_a_click_shows_the_due_keys() {
     s.wait_until("the autostart entry removed", WAIT, |_| !entry.exists())
         .unwrap();
 }
+
+/// A rotation left unfinished (recorded as started, then the process went away) is offered to
+/// resume when the key's panel opens; resuming carries it on in the real keychain: the new
+/// secret is current and the old one kept under `#previous`.
+#[test]
+fn an_interrupted_rotation_is_offered_and_resumed_in_the_real_window() {
+    require_test_session();
+    let home = tempfile::tempdir().expect("temp home");
+    let t = tag();
+    let month = Utc::now().format("%Y-%m");
+    let name = format!("prod-orders-api-{month}-i{t}");
+    let keyref = format!("local/{name}");
+    let old = format!("fixture-old-{t}");
+    {
+        let mut shelf = open(home.path());
+        seed(&mut shelf, &name, "prod", None, 10, &old);
+        shelf.start_rotation(&keyref, 7).expect("start a rotation");
+    }
+
+    let app = App::start(home.path());
+    let s = app.s();
+    app.wait_ready();
+    s.click(&s.find(r#"[data-testid="key-row"] .link"#).unwrap())
+        .unwrap();
+    let banner = s
+        .wait_for(r#"[data-testid="rotate-interrupted"]"#, WAIT)
+        .unwrap();
+    assert!(s.text(&banner).unwrap().contains("unfinished rotation"));
+    assert!(s
+        .find(r#"[data-testid="rotate-abort-interrupted"]"#)
+        .is_ok());
+    s.click(&s.find(r#"[data-testid="rotate-resume"]"#).unwrap())
+        .unwrap();
+    s.wait_until("the rotation resumed to its confirm step", WAIT, |s| {
+        s.find(r#"[data-testid="rotate-confirm"]"#).is_ok()
+    })
+    .unwrap();
+    assert!(s.find(r#"[data-testid="rotate-interrupted"]"#).is_err());
+    let current = keychain_lookup(&keyref).expect("a current secret");
+    assert_ne!(current, old, "the new secret is current");
+    assert_eq!(
+        keychain_lookup(&format!("{keyref}#previous")).as_deref(),
+        Some(old.as_str()),
+        "the old secret is kept under #previous"
+    );
+}

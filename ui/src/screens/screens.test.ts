@@ -49,6 +49,7 @@ import KeyDetail from './KeyDetail.svelte';
 import NewKey from './NewKey.svelte';
 import Settings from './Settings.svelte';
 import App from '../App.svelte';
+import RotatePanel from './RotatePanel.svelte';
 
 const many = Array.from({ length: 10_000 }, (_, i) =>
   fakeKey({ name: `svc-${String(i).padStart(5, '0')}`, days_left: i }),
@@ -306,5 +307,61 @@ describe('Start at login', () => {
     render(Settings);
     await fireEvent.click(await waitFor(() => screen.getByTestId('autostart')));
     await waitFor(() => expect(screen.getByTestId('settings-error').textContent).toMatch(/permission denied/));
+  });
+});
+
+describe('An interrupted rotation', () => {
+  const stopped = {
+    key: 'local/prod-api-main-2026-01',
+    step: 'previous-saved',
+    remote_name: null,
+    old_key_id: null,
+    new_key_id: null,
+    grace_days: 7,
+    started_at: '2026-11-20T10:00:00Z',
+    updated_at: '2026-11-20T10:00:05Z',
+    deactivated_at: null,
+    last_error: null,
+  };
+
+  it('is offered to resume, which carries it on from its step', async () => {
+    backend.rotationStatus.mockResolvedValue(stopped);
+    backend.rotateKey.mockResolvedValue({
+      rotation: { ...stopped, step: 'created' },
+      waiting_for: 'confirm that your applications use the new key',
+      warnings: [],
+    });
+    const onchanged = vi.fn();
+    render(RotatePanel, { keyref: stopped.key, onchanged });
+    const banner = await waitFor(() => screen.getByTestId('rotate-interrupted'));
+    expect(banner.textContent).toMatch(/stopped at\s+“previous-saved”/);
+    await fireEvent.click(screen.getByTestId('rotate-resume'));
+    await waitFor(() => expect(backend.rotateKey).toHaveBeenCalledWith(stopped.key, 'resume', 7));
+    await waitFor(() => expect(screen.queryByTestId('rotate-interrupted')).toBeNull());
+    expect(screen.getByTestId('rotate-step').textContent).toMatch(/created/);
+    expect(onchanged).toHaveBeenCalled();
+  });
+
+  it('is offered to abort, which makes the old secret current again', async () => {
+    backend.rotationStatus.mockResolvedValue(stopped);
+    backend.abortRotation.mockResolvedValue({ ...stopped, step: 'aborted' });
+    render(RotatePanel, { keyref: stopped.key, onchanged: vi.fn() });
+    await fireEvent.click(await waitFor(() => screen.getByTestId('rotate-abort-interrupted')));
+    await waitFor(() => expect(backend.abortRotation).toHaveBeenCalledWith(stopped.key));
+    await waitFor(() => expect(screen.getByTestId('rotate-finished').textContent).toMatch(/old secret is current again/));
+    expect(screen.queryByTestId('rotate-interrupted')).toBeNull();
+  });
+
+  it('after the old key was deactivated, only resuming is offered', async () => {
+    backend.rotationStatus.mockResolvedValue({ ...stopped, step: 'deactivated' });
+    render(RotatePanel, { keyref: stopped.key, onchanged: vi.fn() });
+    await waitFor(() => screen.getByTestId('rotate-resume'));
+    expect(screen.queryByTestId('rotate-abort-interrupted')).toBeNull();
+  });
+
+  it('a key without a rotation offers none', async () => {
+    render(RotatePanel, { keyref: stopped.key, onchanged: vi.fn() });
+    await waitFor(() => screen.getByTestId('rotate-start'));
+    expect(screen.queryByTestId('rotate-interrupted')).toBeNull();
   });
 });
