@@ -121,7 +121,13 @@ impl Reminders {
             Err(e) => {
                 eprintln!("keyshelf-desktop: reminder check failed: {e}");
                 st.sent = None;
-                st.error = Some(e.to_string());
+                // The core's message for a missing server speaks of the CLI; say it for the app.
+                st.error = Some(match e {
+                    Error::NotificationUnavailable { detail } => {
+                        format!("no notification server answers on the session bus ({detail})")
+                    }
+                    other => other.to_string(),
+                });
             }
         }
         let status = st.clone();
