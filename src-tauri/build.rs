@@ -32,6 +32,12 @@ const COMMANDS: &[&str] = &[
     "delete_provider_key",
     "export_provider_csv",
     "usage_report",
+    "reminder_status",
+    "set_remind_interval",
+    "check_reminders_now",
+    "take_pending_view",
+    "autostart_enabled",
+    "set_autostart",
 ];
 
 fn main() {

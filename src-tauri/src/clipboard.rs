@@ -22,4 +22,14 @@ impl Clipboard {
         *guard = Some(Arc::clone(&h));
         Ok(h)
     }
+
+    /// On quit: clears the clipboard if it still holds what the app copied.
+    pub fn clear_on_quit(&self) {
+        let guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(h) = guard.as_ref() {
+            if let Err(e) = h.clear_if_ours() {
+                eprintln!("keyshelf-desktop: could not clear the clipboard on quit: {e}");
+            }
+        }
+    }
 }

@@ -4,8 +4,10 @@
 //! command runs its core call on a blocking thread (see [`Shelf::run`]).
 
 use crate::clipboard::Clipboard;
-use crate::error::CmdResult;
+use crate::error::{CmdResult, CommandError};
+use crate::reminders::{self, Reminders, Status};
 use crate::state::Shelf;
+use crate::tray::Tray;
 use chrono::Utc;
 use keyshelf_core::format::{self, CopyFormat, KeyContext};
 use keyshelf_core::generate::{Alphabet, Spec};
@@ -53,6 +55,12 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         delete_provider_key,
         export_provider_csv,
         usage_report,
+        reminder_status,
+        set_remind_interval,
+        check_reminders_now,
+        take_pending_view,
+        autostart_enabled,
+        set_autostart,
     ]
 }
 
@@ -674,4 +682,80 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "id,name\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+// --- reminders --------------------------------------------------------------------------------
+
+/// What the last reminder check found, and the check interval.
+#[tauri::command]
+pub async fn reminder_status(
+    shelf: State<'_, Shelf>,
+    reminders: State<'_, Reminders>,
+) -> CmdResult<Status> {
+    let mut status = reminders.status();
+    status.interval_minutes = shelf.run(|s| Ok(reminders::interval_minutes(s))).await?;
+    Ok(status)
+}
+
+/// Sets how often the app checks for due keys (minutes); the next check follows the new interval.
+#[tauri::command]
+pub async fn set_remind_interval(
+    shelf: State<'_, Shelf>,
+    reminders: State<'_, Reminders>,
+    minutes: u32,
+) -> CmdResult<()> {
+    shelf
+        .run(move |s| reminders::set_interval_minutes(s, minutes))
+        .await?;
+    reminders.wake();
+    Ok(())
+}
+
+/// Runs a reminder check now (the same as the scheduled one: nothing is announced twice).
+#[tauri::command]
+pub async fn check_reminders_now(
+    shelf: State<'_, Shelf>,
+    reminders: State<'_, Reminders>,
+    tray: State<'_, Tray>,
+) -> CmdResult<Status> {
+    let r = Reminders::clone(&reminders);
+    let status = shelf.run(move |s| Ok(r.check(s))).await?;
+    tray.show(&status);
+    Ok(status)
+}
+
+/// The view the window should open, once (set by a click on a reminder notification).
+#[tauri::command]
+pub fn take_pending_view(reminders: State<'_, Reminders>) -> Option<String> {
+    reminders.take_pending_view()
+}
+
+// --- autostart --------------------------------------------------------------------------------
+
+/// Whether the app starts at login.
+#[tauri::command]
+pub fn autostart_enabled(app: tauri::AppHandle) -> CmdResult<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(autostart_error)
+}
+
+/// Turns starting at login on (an XDG autostart entry on Linux) or off.
+#[tauri::command]
+pub fn set_autostart(app: tauri::AppHandle, enabled: bool) -> CmdResult<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launch = app.autolaunch();
+    if enabled {
+        launch.enable()
+    } else {
+        launch.disable()
+    }
+    .map_err(autostart_error)?;
+    launch.is_enabled().map_err(autostart_error)
+}
+
+fn autostart_error(e: tauri_plugin_autostart::Error) -> CommandError {
+    CommandError::new(
+        "autostart_failed",
+        format!("cannot change the start at login: {e}"),
+    )
 }

@@ -9,10 +9,16 @@
 mod clipboard;
 mod commands;
 mod error;
+mod notify;
+mod reminders;
 mod state;
+mod tray;
 
 use keyshelf_core::Keyshelf;
 use tauri::Manager;
+
+/// The argument the login start passes: start in the tray, without showing the window.
+const HIDDEN_ARG: &str = "--hidden";
 
 fn main() {
     let shelf = match Keyshelf::open_default() {
@@ -24,21 +30,85 @@ fn main() {
     };
     keyshelf_core::vault::KeyringVault::connect_in_background();
 
-    let result = tauri::Builder::default()
+    let shelf = state::Shelf::new(shelf);
+    let reminders = reminders::Reminders::default();
+    let tray = tray::Tray::default();
+    let clipboard = clipboard::Clipboard::default();
+    let app = tauri::Builder::default()
         // A second launch focuses the running window instead of opening another store handle.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.unminimize();
-                let _ = w.set_focus();
-            }
+            show_window(app, false);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .manage(state::Shelf::new(shelf))
-        .manage(clipboard::Clipboard::default())
+        // Start at login (off until turned on in Settings); such a start goes to the tray.
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("Keyshelf")
+                .arg(HIDDEN_ARG)
+                .build(),
+        )
+        .manage(shelf.clone())
+        .manage(reminders.clone())
+        .manage(tray.clone())
+        .manage(clipboard.clone())
+        .setup({
+            let tray = tray.clone();
+            move |app| {
+                // A click on one of our reminders opens the window on the due keys.
+                let handle = app.handle().clone();
+                let ours = reminders.clone();
+                reminders.connect(move |id, action| {
+                    if action == notify::ACTION.0 && ours.is_ours(id) {
+                        ours.set_pending_view("due");
+                        show_window(&handle, true);
+                    }
+                });
+                tray.create(app.handle(), reminders.bus().as_ref());
+                // Started at login: straight to the tray, when there is one.
+                if std::env::args().any(|a| a == HIDDEN_ARG) && tray.present() {
+                    if let Some(w) = app.get_webview_window("main") {
+                        let _ = w.hide();
+                    }
+                }
+                reminders.start(shelf.clone(), move |status| tray.show(status));
+                Ok(())
+            }
+        })
+        // With a tray, closing the window hides it there; Quit in the tray menu quits.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.state::<tray::Tray>().present() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
         .invoke_handler(commands::handler())
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("keyshelf-desktop: the window could not start: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("keyshelf-desktop: the window could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(move |_app, event| {
+        // However the app ends (last window closed, Quit in the tray), what it copied goes.
+        if let tauri::RunEvent::Exit = event {
+            clipboard.clear_on_quit();
+        }
+    });
+}
+
+/// Shows, unminimises and focuses the main window; with `nudge`, tells the UI to ask for the
+/// view it should open (`take_pending_view`).
+fn show_window(app: &tauri::AppHandle, nudge: bool) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+        if nudge {
+            let _ = w.eval("window.dispatchEvent(new Event('keyshelf-pending-view'))");
+        }
     }
 }

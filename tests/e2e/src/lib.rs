@@ -5,6 +5,7 @@
 //! outside it they refuse to run rather than touch the developer's own keychain.
 
 pub mod app;
+pub mod notifications;
 pub mod webdriver;
 
 use std::path::PathBuf;

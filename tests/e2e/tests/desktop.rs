@@ -322,3 +322,186 @@ fn local_keys_search_copy_reveal_generate_import_delete_in_the_real_window() {
         shelf.remove(&k.key.full_ref()).unwrap();
     }
 }
+
+/// The reminder at start, for real on the session bus: one grouped Notify call for the due keys,
+/// nothing more within 24 h (neither from "Check now" nor from the check of a second start), and
+/// a click on it (dunst's default action) opens the key list filtered to the due keys.
+#[test]
+fn one_grouped_reminder_at_start_then_quiet_and_a_click_shows_the_due_keys() {
+    require_test_session();
+    let home = tempfile::tempdir().expect("temp home");
+    let t = tag();
+    let month = Utc::now().format("%Y-%m");
+    {
+        let mut shelf = open(home.path());
+        // prod rotates every 90 days, staging 60, dev 30: two overdue in prod, one due in
+        // 3 days in staging (due soon), one fine in dev.
+        for (name, env, age) in [
+            ("prod-billing-api", "prod", 120),
+            ("prod-mail-sender", "prod", 95),
+            ("staging-search-api", "staging", 57),
+            ("dev-web-frontend", "dev", 2),
+        ] {
+            let name = format!("{name}-{month}-r{t}");
+            seed(
+                &mut shelf,
+                &name,
+                env,
+                None,
+                age,
+                &format!("fixture-{name}"),
+            );
+        }
+    }
+    let mut bus = keyshelf_e2e::notifications::Monitor::start();
+    assert!(bus.notifications("Keyshelf").is_empty());
+
+    let app = App::start(home.path());
+    let s = app.s();
+    app.wait_ready();
+    let sent = bus.wait_notifications("Keyshelf", 1, WAIT);
+    assert_eq!(sent.len(), 1, "one grouped notification at start: {sent:?}");
+    assert_eq!(
+        sent[0].summary,
+        "2 keys overdue in prod, 1 due soon in staging"
+    );
+    for key in ["prod-billing-api", "prod-mail-sender", "staging-search-api"] {
+        assert!(sent[0].body.contains(key), "{key} in {:?}", sent[0].body);
+    }
+    assert!(
+        !sent[0].body.contains("dev-web-frontend"),
+        "{:?}",
+        sent[0].body
+    );
+    assert_eq!(sent[0].rest.first().map(String::as_str), Some("default"));
+
+    // Check now, within 24 h: nothing new, nothing sent.
+    s.click(&s.find(r#"[data-testid="nav-settings"]"#).unwrap())
+        .unwrap();
+    s.click(&s.wait_for(r#"[data-testid="check-now"]"#, WAIT).unwrap())
+        .unwrap();
+    s.wait_until("the check's outcome", WAIT, |s| {
+        s.find(r#"[data-testid="settings-notice"]"#)
+            .and_then(|e| s.text(&e))
+            .is_ok_and(|t| t.contains("3 keys are due, all announced in the last 24 hours"))
+    })
+    .unwrap();
+    assert_eq!(
+        bus.notifications("Keyshelf").len(),
+        1,
+        "no second notification"
+    );
+
+    // A click on the notification (dunst invokes its default action) opens the due keys.
+    let clicked = std::process::Command::new("dunstctl")
+        .arg("action")
+        .status()
+        .expect("dunstctl");
+    assert!(clicked.success());
+    if let Err(e) = s.wait_until("the due keys", WAIT, |s| count_text(s) == "3 of 4") {
+        panic!("{e}; the bus saw:\n{}", bus.text());
+    }
+    let filter = s.find(r#"[data-testid="filter-due"]"#).unwrap();
+    assert_eq!(s.property(&filter, "value").unwrap(), "due");
+    assert!(rows(s).iter().all(|r| !r.contains("dev-web-frontend")));
+    drop(app);
+
+    // A second start within 24 h checks again and sends nothing.
+    let app = App::start(home.path());
+    let s = app.s();
+    app.wait_ready();
+    s.click(&s.find(r#"[data-testid="nav-settings"]"#).unwrap())
+        .unwrap();
+    s.wait_until("the start-up check", WAIT, |s| {
+        s.find(r#"[data-testid="last-check"]"#)
+            .and_then(|e| s.text(&e))
+            .is_ok_and(|t| t.contains("all announced in the last 24 hours"))
+    })
+    .unwrap();
+    assert_eq!(
+        bus.notifications("Keyshelf").len(),
+        1,
+        "no notification on the second start"
+    );
+
+    // Start at login: off by default; on writes the XDG autostart entry (starting in the
+    // tray), off removes it.
+    let entry = Path::new(&std::env::var_os("HOME").expect("HOME"))
+        .join(".config/autostart/Keyshelf.desktop");
+    let toggle = s.find(r#"[data-testid="autostart"]"#).unwrap();
+    assert_eq!(s.property(&toggle, "checked").unwrap(), false);
+    assert!(!entry.exists());
+    s.click(&toggle).unwrap();
+    s.wait_until("the autostart entry", WAIT, |_| entry.exists())
+        .unwrap();
+    let text = std::fs::read_to_string(&entry).expect("autostart entry");
+    assert!(
+        text.contains("keyshelf-desktop") && text.contains("--hidden"),
+        "{text}"
+    );
+    s.wait_until("the notice and the box checked", WAIT, |s| {
+        let checked = s
+            .find(r#"[data-testid="autostart"]"#)
+            .and_then(|e| s.property(&e, "checked"))
+            .is_ok_and(|v| v == true);
+        let notice = s
+            .find(r#"[data-testid="settings-notice"]"#)
+            .and_then(|e| s.text(&e))
+            .is_ok_and(|t| t.contains("starts at login"));
+        checked && notice
+    })
+    .unwrap();
+    // The web view under Xvfb paints late after the last DOM change; give it time.
+    std::thread::sleep(Duration::from_millis(1500));
+    shot(s, "settings-reminders");
+    s.click(&s.find(r#"[data-testid="autostart"]"#).unwrap())
+        .unwrap();
+    s.wait_until("the autostart entry removed", WAIT, |_| !entry.exists())
+        .unwrap();
+}
+
+/// A rotation left unfinished (recorded as started, then the process went away) is offered to
+/// resume when the key's panel opens; resuming carries it on in the real keychain: the new
+/// secret is current and the old one kept under `#previous`.
+#[test]
+fn an_interrupted_rotation_is_offered_and_resumed_in_the_real_window() {
+    require_test_session();
+    let home = tempfile::tempdir().expect("temp home");
+    let t = tag();
+    let month = Utc::now().format("%Y-%m");
+    let name = format!("prod-orders-api-{month}-i{t}");
+    let keyref = format!("local/{name}");
+    let old = format!("fixture-old-{t}");
+    {
+        let mut shelf = open(home.path());
+        seed(&mut shelf, &name, "prod", None, 10, &old);
+        shelf.start_rotation(&keyref, 7).expect("start a rotation");
+    }
+
+    let app = App::start(home.path());
+    let s = app.s();
+    app.wait_ready();
+    s.click(&s.find(r#"[data-testid="key-row"] .link"#).unwrap())
+        .unwrap();
+    let banner = s
+        .wait_for(r#"[data-testid="rotate-interrupted"]"#, WAIT)
+        .unwrap();
+    assert!(s.text(&banner).unwrap().contains("unfinished rotation"));
+    assert!(s
+        .find(r#"[data-testid="rotate-abort-interrupted"]"#)
+        .is_ok());
+    s.click(&s.find(r#"[data-testid="rotate-resume"]"#).unwrap())
+        .unwrap();
+    s.wait_until("the rotation resumed to its confirm step", WAIT, |s| {
+        s.find(r#"[data-testid="rotate-confirm"]"#).is_ok()
+    })
+    .unwrap();
+    assert!(s.find(r#"[data-testid="rotate-interrupted"]"#).is_err());
+    let current = keychain_lookup(&keyref).expect("a current secret");
+    assert_ne!(current, old, "the new secret is current");
+    assert_eq!(
+        keychain_lookup(&format!("{keyref}#previous")).as_deref(),
+        Some(old.as_str()),
+        "the old secret is kept under #previous"
+    );
+}

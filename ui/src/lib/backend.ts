@@ -10,6 +10,7 @@ import type {
   Key,
   KeyDetail,
   NewKeyInput,
+  ReminderStatus,
   RotateStep,
   Rotation,
   RotationProgress,
@@ -100,5 +101,16 @@ export const deleteProviderKey = (keyref: string) => call<Deleted>('delete_provi
 /** Writes the provider's CSV export (no values) to an absolute path. */
 export const exportProviderCsv = (provider: string, path: string, overwrite: boolean) =>
   call<Exported>('export_provider_csv', { provider, path, overwrite });
+/** What the last reminder check found, and how often the app checks. */
+export const reminderStatus = () => call<ReminderStatus>('reminder_status');
+export const setRemindInterval = (minutes: number) => call<void>('set_remind_interval', { minutes });
+/** Runs a reminder check now; a notification only for what was not announced in the last 24 h. */
+export const checkRemindersNow = () => call<ReminderStatus>('check_reminders_now');
+/** The view a click on a reminder asked for ("due"), once. */
+export const takePendingView = () => call<string | null>('take_pending_view');
+/** Whether the app starts at login (in the tray). */
+export const autostartEnabled = () => call<boolean>('autostart_enabled');
+/** Turns starting at login on or off; answers the new state. */
+export const setAutostart = (enabled: boolean) => call<boolean>('set_autostart', { enabled });
 export const usageReport = (provider: string) => call<UsageReport>('usage_report', { provider });
 

@@ -51,6 +51,19 @@ export interface Settings {
   clipboard_clear_secs: number;
 }
 
+/** What the app's last reminder check found (src-tauri/src/reminders.rs). */
+export interface ReminderStatus {
+  checked_at: string | null;
+  /** Keys due soon or overdue at the last check. */
+  due: number;
+  /** The summary of the notification the last check sent, if any. */
+  sent: string | null;
+  /** Why the last check could not send its notification. */
+  error: string | null;
+  checks: number;
+  interval_minutes: number;
+}
+
 export type Alphabet = 'base62' | 'hex' | 'base64url';
 
 export interface NewKeyInput {

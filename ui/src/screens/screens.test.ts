@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { fakeKey } from '../lib/fixtures';
+import type { ReminderStatus } from '../lib/types';
 
 const backend = vi.hoisted(() => ({
   listKeys: vi.fn(),
@@ -34,6 +35,12 @@ const backend = vi.hoisted(() => ({
   deleteProviderKey: vi.fn(),
   exportProviderCsv: vi.fn(),
   usageReport: vi.fn(),
+  reminderStatus: vi.fn(),
+  setRemindInterval: vi.fn(),
+  checkRemindersNow: vi.fn(),
+  takePendingView: vi.fn(),
+  autostartEnabled: vi.fn(),
+  setAutostart: vi.fn(),
 }));
 vi.mock('../lib/backend', () => backend);
 
@@ -41,6 +48,8 @@ import Keys from './Keys.svelte';
 import KeyDetail from './KeyDetail.svelte';
 import NewKey from './NewKey.svelte';
 import Settings from './Settings.svelte';
+import App from '../App.svelte';
+import RotatePanel from './RotatePanel.svelte';
 
 const many = Array.from({ length: 10_000 }, (_, i) =>
   fakeKey({ name: `svc-${String(i).padStart(5, '0')}`, days_left: i }),
@@ -58,7 +67,22 @@ beforeEach(() => {
     due_soon_days: 7,
     clipboard_clear_secs: 30,
   });
+  backend.reminderStatus.mockResolvedValue(status());
+  backend.takePendingView.mockResolvedValue(null);
+  backend.autostartEnabled.mockResolvedValue(false);
 });
+
+function status(over: Partial<ReminderStatus> = {}): ReminderStatus {
+  return {
+    checked_at: '2026-11-23T14:00:00Z',
+    due: 0,
+    sent: null,
+    error: null,
+    checks: 1,
+    interval_minutes: 60,
+    ...over,
+  };
+}
 afterEach(() => {
   cleanup();
   vi.useRealTimers();
@@ -214,5 +238,130 @@ describe('Settings', () => {
     await fireEvent.click(screen.getByLabelText('dev interval in days').closest('tr')!.querySelector('button')!);
     await waitFor(() => expect(screen.getByTestId('settings-error').textContent).toMatch(/whole number/));
     expect(backend.setEnvironment).not.toHaveBeenCalled();
+  });
+});
+
+describe('Reminders', () => {
+  it('Settings shows the check interval and saves a new one', async () => {
+    backend.setRemindInterval.mockResolvedValue(undefined);
+    render(Settings);
+    await waitFor(() => screen.getByTestId('remind-interval'));
+    expect((screen.getByTestId('remind-interval') as HTMLInputElement).value).toBe('60');
+    await fireEvent.input(screen.getByTestId('remind-interval'), { target: { value: '15' } });
+    await fireEvent.click(screen.getByTestId('save-remind-interval'));
+    await waitFor(() => expect(backend.setRemindInterval).toHaveBeenCalledWith(15));
+    expect(screen.getByTestId('settings-notice').textContent).toMatch(/every 15 minutes/);
+  });
+
+  it('refuses an interval out of range without calling the backend', async () => {
+    render(Settings);
+    await waitFor(() => screen.getByTestId('remind-interval'));
+    await fireEvent.input(screen.getByTestId('remind-interval'), { target: { value: '0' } });
+    await fireEvent.click(screen.getByTestId('save-remind-interval'));
+    await waitFor(() => expect(screen.getByTestId('settings-error').textContent).toMatch(/1 to 1440/));
+    expect(backend.setRemindInterval).not.toHaveBeenCalled();
+  });
+
+  it('Check now reports what the check sent, or why nothing was new', async () => {
+    backend.checkRemindersNow.mockResolvedValueOnce(status({ due: 3, sent: '2 keys overdue in prod, 1 due soon in staging' }));
+    render(Settings);
+    await waitFor(() => screen.getByTestId('check-now'));
+    await fireEvent.click(screen.getByTestId('check-now'));
+    await waitFor(() =>
+      expect(screen.getByTestId('settings-notice').textContent).toBe('Notified: 2 keys overdue in prod, 1 due soon in staging'),
+    );
+    backend.checkRemindersNow.mockResolvedValueOnce(status({ due: 3, checks: 2 }));
+    await fireEvent.click(screen.getByTestId('check-now'));
+    await waitFor(() => expect(screen.getByTestId('settings-notice').textContent).toMatch(/3 keys are due, all announced in the last 24 hours/));
+  });
+
+  it('a click on a reminder opens the key list filtered to due keys', async () => {
+    backend.listKeys.mockResolvedValue([
+      fakeKey({ name: 'fine', state: 'ok', days_left: 40 }),
+      fakeKey({ name: 'late', state: 'overdue', days_left: -3 }),
+      fakeKey({ name: 'soon', state: 'due-soon', days_left: 2 }),
+    ]);
+    render(App);
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+    await waitFor(() => screen.getByTestId('remind-interval'));
+    backend.takePendingView.mockResolvedValueOnce('due');
+    window.dispatchEvent(new Event('keyshelf-pending-view'));
+    await waitFor(() => expect(screen.getByTestId('count').textContent).toBe('2 of 3'));
+    expect((screen.getByTestId('filter-due') as HTMLSelectElement).value).toBe('due');
+  });
+});
+
+describe('Start at login', () => {
+  it('is off by default and turned on through the backend', async () => {
+    backend.setAutostart.mockResolvedValue(true);
+    render(Settings);
+    const box = (await waitFor(() => screen.getByTestId('autostart'))) as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    await fireEvent.click(box);
+    await waitFor(() => expect(backend.setAutostart).toHaveBeenCalledWith(true));
+    await waitFor(() => expect(screen.getByTestId('settings-notice').textContent).toMatch(/starts at login/));
+  });
+
+  it('shows the error when the entry cannot be written', async () => {
+    backend.setAutostart.mockRejectedValue(new Error('cannot change the start at login: permission denied'));
+    render(Settings);
+    await fireEvent.click(await waitFor(() => screen.getByTestId('autostart')));
+    await waitFor(() => expect(screen.getByTestId('settings-error').textContent).toMatch(/permission denied/));
+  });
+});
+
+describe('An interrupted rotation', () => {
+  const stopped = {
+    key: 'local/prod-api-main-2026-01',
+    step: 'previous-saved',
+    remote_name: null,
+    old_key_id: null,
+    new_key_id: null,
+    grace_days: 7,
+    started_at: '2026-11-20T10:00:00Z',
+    updated_at: '2026-11-20T10:00:05Z',
+    deactivated_at: null,
+    last_error: null,
+  };
+
+  it('is offered to resume, which carries it on from its step', async () => {
+    backend.rotationStatus.mockResolvedValue(stopped);
+    backend.rotateKey.mockResolvedValue({
+      rotation: { ...stopped, step: 'created' },
+      waiting_for: 'confirm that your applications use the new key',
+      warnings: [],
+    });
+    const onchanged = vi.fn();
+    render(RotatePanel, { keyref: stopped.key, onchanged });
+    const banner = await waitFor(() => screen.getByTestId('rotate-interrupted'));
+    expect(banner.textContent).toMatch(/stopped at\s+“previous-saved”/);
+    await fireEvent.click(screen.getByTestId('rotate-resume'));
+    await waitFor(() => expect(backend.rotateKey).toHaveBeenCalledWith(stopped.key, 'resume', 7));
+    await waitFor(() => expect(screen.queryByTestId('rotate-interrupted')).toBeNull());
+    expect(screen.getByTestId('rotate-step').textContent).toMatch(/created/);
+    expect(onchanged).toHaveBeenCalled();
+  });
+
+  it('is offered to abort, which makes the old secret current again', async () => {
+    backend.rotationStatus.mockResolvedValue(stopped);
+    backend.abortRotation.mockResolvedValue({ ...stopped, step: 'aborted' });
+    render(RotatePanel, { keyref: stopped.key, onchanged: vi.fn() });
+    await fireEvent.click(await waitFor(() => screen.getByTestId('rotate-abort-interrupted')));
+    await waitFor(() => expect(backend.abortRotation).toHaveBeenCalledWith(stopped.key));
+    await waitFor(() => expect(screen.getByTestId('rotate-finished').textContent).toMatch(/old secret is current again/));
+    expect(screen.queryByTestId('rotate-interrupted')).toBeNull();
+  });
+
+  it('after the old key was deactivated, only resuming is offered', async () => {
+    backend.rotationStatus.mockResolvedValue({ ...stopped, step: 'deactivated' });
+    render(RotatePanel, { keyref: stopped.key, onchanged: vi.fn() });
+    await waitFor(() => screen.getByTestId('rotate-resume'));
+    expect(screen.queryByTestId('rotate-abort-interrupted')).toBeNull();
+  });
+
+  it('a key without a rotation offers none', async () => {
+    render(RotatePanel, { keyref: stopped.key, onchanged: vi.fn() });
+    await waitFor(() => screen.getByTestId('rotate-start'));
+    expect(screen.queryByTestId('rotate-interrupted')).toBeNull();
   });
 });

@@ -1,0 +1,188 @@
+//! Rotation reminders while the app runs: a check at start and then every interval (a setting,
+//! default hourly). The rules (what is due, grouping, the 24 h / worsening memory) are the core's
+//! ([`keyshelf_core::reminders`]); this module only schedules checks, delivers the reminder as a
+//! notification ([`crate::notify`]) and remembers what the last check found for the UI and tray.
+
+use crate::error::{CmdResult, CommandError};
+use crate::notify;
+use crate::state::Shelf;
+use chrono::{DateTime, Utc};
+use keyshelf_core::reminders::Mode;
+use keyshelf_core::{Error, Keyshelf};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The setting (in the store's settings table) holding the check interval in minutes.
+pub const INTERVAL_SETTING: &str = "desktop.remind_interval_minutes";
+pub const DEFAULT_INTERVAL_MINUTES: u32 = 60;
+pub const MAX_INTERVAL_MINUTES: u32 = 24 * 60;
+
+/// What the last check found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Status {
+    pub checked_at: Option<DateTime<Utc>>,
+    /// Keys due soon or overdue at the last check.
+    pub due: usize,
+    /// The summary of the notification the last check sent, if it sent one.
+    pub sent: Option<String>,
+    /// Why the last check could not send its notification.
+    pub error: Option<String>,
+    /// How many checks ran since the app started.
+    pub checks: u32,
+    pub interval_minutes: u32,
+}
+
+#[derive(Default)]
+struct Inner {
+    status: Status,
+    /// Ids of the notifications this app sent, so only clicks on ours open the window.
+    sent_ids: HashSet<u32>,
+    /// A view the UI should open when it next asks (a click on a notification: "due").
+    pending_view: Option<String>,
+    /// Set to wake the scheduler early (check now, interval changed).
+    wake: bool,
+    /// The session bus connection notifications are sent on (and clicks come back on).
+    bus: Option<zbus::blocking::Connection>,
+}
+
+/// The reminder state, managed by Tauri and shared with the scheduler thread.
+#[derive(Clone, Default)]
+pub struct Reminders(Arc<(Mutex<Inner>, Condvar)>);
+
+impl Reminders {
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        self.0 .0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn status(&self) -> Status {
+        self.inner().status.clone()
+    }
+
+    /// Wakes the scheduler: it checks again and rereads the interval.
+    pub fn wake(&self) {
+        self.inner().wake = true;
+        self.0 .1.notify_all();
+    }
+
+    /// Connects to the session bus for notifications; clicks on them call `on_action`. Without
+    /// a bus, says so: checks then record that notifications cannot be shown.
+    pub fn connect(&self, on_action: impl Fn(u32, &str) + Send + 'static) {
+        match notify::session() {
+            Ok(conn) => {
+                notify::watch_clicks(conn.clone(), on_action);
+                self.inner().bus = Some(conn);
+            }
+            Err(e) => eprintln!("keyshelf-desktop: no reminder notifications: {e}"),
+        }
+    }
+
+    /// The session bus connection, when the app has one.
+    pub fn bus(&self) -> Option<zbus::blocking::Connection> {
+        self.inner().bus.clone()
+    }
+
+    pub fn is_ours(&self, id: u32) -> bool {
+        self.inner().sent_ids.contains(&id)
+    }
+
+    pub fn set_pending_view(&self, view: &str) {
+        self.inner().pending_view = Some(view.to_owned());
+    }
+
+    pub fn take_pending_view(&self) -> Option<String> {
+        self.inner().pending_view.take()
+    }
+
+    /// Runs one check on `shelf` now: sends the grouped notification when there is news.
+    pub fn check(&self, shelf: &mut Keyshelf) -> Status {
+        let interval = interval_minutes(shelf);
+        let bus = self.inner().bus.clone();
+        let mut sent_id = None;
+        let outcome = shelf.remind(Utc::now(), Mode::New, |r| {
+            let bus = bus.as_ref().ok_or_else(|| Error::NotificationUnavailable {
+                detail: "the app could not connect to the D-Bus session bus".into(),
+            })?;
+            sent_id = Some(notify::send(bus, r)?);
+            Ok(())
+        });
+        let mut inner = self.inner();
+        let st = &mut inner.status;
+        st.checked_at = Some(Utc::now());
+        st.checks += 1;
+        st.interval_minutes = interval;
+        match outcome {
+            Ok(check) => {
+                st.due = check.due;
+                st.sent = check.reminder.map(|r| r.summary);
+                st.error = None;
+            }
+            Err(e) => {
+                eprintln!("keyshelf-desktop: reminder check failed: {e}");
+                st.sent = None;
+                // The core's message for a missing server speaks of the CLI; say it for the app.
+                st.error = Some(match e {
+                    Error::NotificationUnavailable { detail } => {
+                        format!("no notification server answers on the session bus ({detail})")
+                    }
+                    other => other.to_string(),
+                });
+            }
+        }
+        let status = st.clone();
+        if let Some(id) = sent_id {
+            inner.sent_ids.insert(id);
+        }
+        status
+    }
+
+    /// Starts the scheduler thread: a check now, then one every interval; `after` runs after
+    /// every check (the tray updates its due count).
+    pub fn start(&self, shelf: Shelf, after: impl Fn(&Status) + Send + 'static) {
+        let me = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("reminders".into())
+            .spawn(move || loop {
+                let status = me.check(&mut shelf.lock());
+                after(&status);
+                let wait = Duration::from_secs(u64::from(status.interval_minutes.max(1)) * 60);
+                let guard = me.inner();
+                let (mut guard, _) =
+                    me.0 .1
+                        .wait_timeout_while(guard, wait, |i| !i.wake)
+                        .unwrap_or_else(|p| p.into_inner());
+                guard.wake = false;
+            });
+        if let Err(e) = spawned {
+            eprintln!("keyshelf-desktop: cannot schedule reminder checks: {e}");
+        }
+    }
+}
+
+/// The check interval in minutes, from the settings (the default when unset or unreadable).
+pub fn interval_minutes(shelf: &Keyshelf) -> u32 {
+    shelf
+        .store_ref()
+        .read()
+        .setting(INTERVAL_SETTING)
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .filter(|m| (1..=MAX_INTERVAL_MINUTES).contains(m))
+        .unwrap_or(DEFAULT_INTERVAL_MINUTES)
+}
+
+/// Sets the check interval in minutes (1 to 1440).
+pub fn set_interval_minutes(shelf: &mut Keyshelf, minutes: u32) -> CmdResult<()> {
+    if !(1..=MAX_INTERVAL_MINUTES).contains(&minutes) {
+        return Err(CommandError::new(
+            "invalid_input",
+            format!("the reminder interval must be 1 to {MAX_INTERVAL_MINUTES} minutes"),
+        ));
+    }
+    shelf
+        .store()
+        .write(|tx| tx.set_setting(INTERVAL_SETTING, &minutes.to_string()))?;
+    Ok(())
+}
