@@ -9,12 +9,11 @@
 mod clipboard;
 mod commands;
 mod error;
-mod notify;
 mod reminders;
 mod state;
 mod tray;
 
-use keyshelf_core::Keyshelf;
+use keyshelf_core::{notify, Keyshelf};
 use tauri::Manager;
 
 /// The argument the login start passes: start in the tray, without showing the window.

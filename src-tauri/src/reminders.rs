@@ -4,9 +4,9 @@
 //! notification ([`crate::notify`]) and remembers what the last check found for the UI and tray.
 
 use crate::error::{CmdResult, CommandError};
-use crate::notify;
 use crate::state::Shelf;
 use chrono::{DateTime, Utc};
+use keyshelf_core::notify;
 use keyshelf_core::reminders::Mode;
 use keyshelf_core::{Error, Keyshelf};
 use serde::Serialize;
@@ -104,7 +104,7 @@ impl Reminders {
             let bus = bus.as_ref().ok_or_else(|| Error::NotificationUnavailable {
                 detail: "the app could not connect to the D-Bus session bus".into(),
             })?;
-            sent_id = Some(notify::send(bus, r)?);
+            sent_id = Some(notify::send_on(bus, r)?.id);
             Ok(())
         });
         let mut inner = self.inner();

@@ -8,7 +8,6 @@ mod cli;
 mod commands;
 mod exit;
 mod input;
-mod notify;
 mod output;
 mod systemd;
 

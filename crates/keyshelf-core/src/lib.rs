@@ -21,6 +21,7 @@ pub mod format;
 pub mod generate;
 pub mod inject;
 pub mod names;
+pub mod notify;
 pub mod policy;
 pub mod provider;
 pub mod reminders;

@@ -1,7 +1,8 @@
 //! remind: the grouped rotation reminder as a desktop notification, and the timer that runs it.
 
 use crate::cli::RemindArgs;
-use crate::{notify, output, systemd};
+use crate::{output, systemd};
+use keyshelf_core::notify;
 use keyshelf_core::reminders::{Check, Mode};
 use keyshelf_core::{Error, Keyshelf, Result};
 use serde_json::json;

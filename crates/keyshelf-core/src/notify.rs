@@ -1,20 +1,22 @@
-//! Desktop notifications over D-Bus: `org.freedesktop.Notifications` on the session bus, the
-//! interface every Linux desktop's notification server implements (GNOME Shell, KDE Plasma, dunst,
-//! mako…). Spoken to with `zbus` directly: the interface is four calls, and zbus is already in the
-//! build through the keychain.
+//! The grouped reminder as a desktop notification, and clicks on it: `org.freedesktop.Notifications`
+//! on the session bus, the interface every Linux desktop's notification server implements (GNOME
+//! Shell, KDE Plasma, dunst, mako…). Spoken to with `zbus` directly: the interface is four calls,
+//! and zbus is already in the build through the keychain. `keyshelf remind` and the desktop app
+//! both send through here, so a notification looks the same whoever sent it.
 //!
 //! A notification carries the action `default` ("Show due keys") and the hints
 //! `desktop-entry=keyshelf` and `x-keyshelf-view=due`, so the desktop app can open its list of due
-//! keys when the user clicks it.
+//! keys when the user clicks it. (`tauri-plugin-notification` cannot report a click on Linux; the
+//! server's `ActionInvoked` signal, watched by [`watch_clicks`], does.)
 
-use keyshelf_core::reminders::Reminder;
-use keyshelf_core::{Error, Result};
+use crate::reminders::Reminder;
+use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::Duration;
-use zbus::blocking::{connection, Connection};
+use zbus::blocking::{connection, Connection, MessageIterator};
 use zbus::zvariant::Value;
-use zbus::DBusError;
+use zbus::{DBusError, MatchRule};
 
 const DEST: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";
@@ -28,8 +30,8 @@ pub const VIEW_HINT: (&str, &str) = ("x-keyshelf-view", "due");
 /// The desktop entry (`keyshelf.desktop`) the notification belongs to.
 pub const DESKTOP_ENTRY: &str = "keyshelf";
 
-/// How long to wait for the server. The check holds the store's write lock while it sends, so a
-/// hung server must not keep it for zbus's default 25 s.
+/// How long to wait for the server. A reminder check holds the store's write lock while it
+/// sends, so a hung server must not keep it for zbus's default 25 s.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A notification that was shown.
@@ -41,16 +43,26 @@ pub struct Sent {
     pub server: String,
 }
 
-/// Shows `reminder` as one desktop notification.
-pub fn send(reminder: &Reminder) -> Result<Sent> {
-    let conn = connection::Builder::session()
+/// Connects to the session bus. Keep the connection to hear of clicks: a server sends
+/// `ActionInvoked` only to the connection that sent the notification.
+pub fn session() -> Result<Connection> {
+    connection::Builder::session()
         .and_then(|b| b.method_timeout(TIMEOUT).build())
         .map_err(|e| Error::NotificationUnavailable {
             detail: format!("cannot connect to the D-Bus session bus: {e}"),
-        })?;
-    let caps: Vec<String> = call(&conn, "GetCapabilities", &())?;
+        })
+}
+
+/// Shows `reminder` as one desktop notification on a connection of its own.
+pub fn send(reminder: &Reminder) -> Result<Sent> {
+    send_on(&session()?, reminder)
+}
+
+/// Shows `reminder` as one desktop notification on `conn`.
+pub fn send_on(conn: &Connection, reminder: &Reminder) -> Result<Sent> {
+    let caps: Vec<String> = call(conn, "GetCapabilities", &())?;
     let (server, _vendor, _version, _spec): (String, String, String, String) =
-        call(&conn, "GetServerInformation", &())?;
+        call(conn, "GetServerInformation", &())?;
     let has = |cap: &str| caps.iter().any(|c| c == cap);
     // Servers that understand markup would swallow a `<` or `&` in a key name.
     let body = if has("body-markup") {
@@ -73,7 +85,7 @@ pub fn send(reminder: &Reminder) -> Result<Sent> {
         "dialog-information"
     };
     let id: u32 = call(
-        &conn,
+        conn,
         "Notify",
         &(
             APP_NAME,
@@ -87,6 +99,39 @@ pub fn send(reminder: &Reminder) -> Result<Sent> {
         ),
     )?;
     Ok(Sent { id, server })
+}
+
+/// Calls `on_action(id, action)` for every `ActionInvoked` signal `conn` receives (the connection
+/// the notifications were sent on), on a thread of its own, for as long as the process runs.
+pub fn watch_clicks(conn: Connection, on_action: impl Fn(u32, &str) + Send + 'static) {
+    let spawned = std::thread::Builder::new()
+        .name("notification-clicks".into())
+        .spawn(move || {
+            if let Err(e) = listen(&conn, &on_action) {
+                tracing::warn!("clicks on notifications will not be seen: {e}");
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot watch clicks on notifications: {e}");
+    }
+}
+
+fn listen(
+    conn: &Connection,
+    on_action: &dyn Fn(u32, &str),
+) -> std::result::Result<(), zbus::Error> {
+    let rule = MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface(DEST)?
+        .member("ActionInvoked")?
+        .build();
+    for msg in MessageIterator::for_match_rule(rule, conn, None)? {
+        let msg = msg?;
+        if let Ok((id, action)) = msg.body().deserialize::<(u32, String)>() {
+            on_action(id, &action);
+        }
+    }
+    Ok(())
 }
 
 /// Calls a method of the notification server and reads its reply.
