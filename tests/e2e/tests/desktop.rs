@@ -58,6 +58,15 @@ fn rows(s: &Session) -> Vec<String> {
         .collect()
 }
 
+/// The tests of this file one after the other, each whole. Their apps already take turns
+/// (`App::start`), but an app's reminder check reaches the session bus whenever a notification
+/// server is there: the reminder test's server and bus monitor must not see another test's app,
+/// nor its click land on another test's notification.
+fn one_test_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Unique per run: the keychain is shared by every test running in the session.
 fn tag() -> String {
     format!("{:x}", std::process::id())
@@ -66,6 +75,7 @@ fn tag() -> String {
 #[test]
 fn local_keys_search_copy_reveal_generate_import_delete_in_the_real_window() {
     require_test_session();
+    let _serial = one_test_at_a_time();
     let home = tempfile::tempdir().expect("temp home");
     let t = tag();
     let month = Utc::now().format("%Y-%m");
@@ -329,6 +339,7 @@ fn local_keys_search_copy_reveal_generate_import_delete_in_the_real_window() {
 #[test]
 fn one_grouped_reminder_at_start_then_quiet_and_a_click_shows_the_due_keys() {
     require_test_session();
+    let _serial = one_test_at_a_time();
     let home = tempfile::tempdir().expect("temp home");
     let t = tag();
     let month = Utc::now().format("%Y-%m");
@@ -466,6 +477,7 @@ fn one_grouped_reminder_at_start_then_quiet_and_a_click_shows_the_due_keys() {
 #[test]
 fn an_interrupted_rotation_is_offered_and_resumed_in_the_real_window() {
     require_test_session();
+    let _serial = one_test_at_a_time();
     let home = tempfile::tempdir().expect("temp home");
     let t = tag();
     let month = Utc::now().format("%Y-%m");
