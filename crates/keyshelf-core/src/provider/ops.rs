@@ -71,15 +71,7 @@ impl Keyshelf {
     /// store, together or not at all.
     pub fn add_provider(&mut self, new: NewProvider) -> Result<ProviderProfile> {
         let mut p = new.profile;
-        p.validate()?;
-        if self
-            .store_ref()
-            .read()
-            .environment(&p.default_env)?
-            .is_none()
-        {
-            return Err(Error::UnknownEnvironment(names::printable(&p.default_env)));
-        }
+        self.check_profile(&p)?;
         let cred = trim_newline(new.credential);
         if cred.is_empty() || cred.expose().chars().any(char::is_control) {
             return Err(Error::invalid("credential", "empty or spans several lines; pipe the token (or client_id:client_secret) on stdin"));
@@ -101,6 +93,21 @@ impl Keyshelf {
         })?;
         p.created_at = Some(Utc::now());
         Ok(p)
+    }
+
+    /// The checks a profile passes before it is added or changed: its own fields, and a
+    /// default environment that exists.
+    fn check_profile(&self, p: &ProviderProfile) -> Result<()> {
+        p.validate()?;
+        if self
+            .store_ref()
+            .read()
+            .environment(&p.default_env)?
+            .is_none()
+        {
+            return Err(Error::UnknownEnvironment(names::printable(&p.default_env)));
+        }
+        Ok(())
     }
 
     /// All providers.
@@ -162,15 +169,7 @@ impl Keyshelf {
         let old = self.provider(&profile.name)?;
         let mut p = profile;
         p.name = old.name.clone();
-        p.validate()?;
-        if self
-            .store_ref()
-            .read()
-            .environment(&p.default_env)?
-            .is_none()
-        {
-            return Err(Error::UnknownEnvironment(names::printable(&p.default_env)));
-        }
+        self.check_profile(&p)?;
         let cred = match credential.map(trim_newline).filter(|c| !c.is_empty()) {
             Some(c) if c.expose().chars().any(char::is_control) => {
                 return Err(Error::invalid("credential", "it spans several lines"));
