@@ -15,7 +15,9 @@ use keyshelf_core::policy::Environment;
 use keyshelf_core::provider::ops::{NewProvider, ProviderCheck, SyncReport, VerifyReport};
 use keyshelf_core::provider::usage::UsageReport;
 use keyshelf_core::provider::{KeyScheme, ManagementAuth, ProviderProfile};
-use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, DEFAULT_GRACE_DAYS};
+use keyshelf_core::rotation::{
+    NewSecret, Options, Progress, Rotation, RotationProvider, DEFAULT_GRACE_DAYS,
+};
 use keyshelf_core::shelf::{KeyView, NewKey};
 use keyshelf_core::store::{AuditEvent, KeyFilter};
 use keyshelf_core::{names, Secret};
@@ -358,8 +360,10 @@ pub enum RotateStep {
     Resume,
 }
 
-/// Runs the core's guided rotation (crash-safe, a working secret always in the keychain). Keys
-/// rotate to a new locally generated secret: provider-side creation needs the provider client.
+/// Runs the core's guided rotation (crash-safe, a working secret always in the keychain). A key
+/// of a configured provider rotates through its management API (new key created there, verified,
+/// old one deactivated and deleted), as `keyshelf rotate` does; any other key to a new locally
+/// generated secret.
 #[tauri::command]
 pub async fn rotate_key(
     shelf: State<'_, Shelf>,
@@ -369,25 +373,34 @@ pub async fn rotate_key(
 ) -> CmdResult<Progress> {
     shelf
         .run(move |s| {
+            let key = s.resolve(&keyref)?;
+            let api = s.rotation_provider(&key.provider)?;
             if matches!(step, RotateStep::Start) {
                 s.start_rotation(&keyref, grace_days.unwrap_or(DEFAULT_GRACE_DAYS))?;
             }
             let opts = Options {
                 confirm_updated: matches!(step, RotateStep::Confirm | RotateStep::EndGrace),
                 end_grace: matches!(step, RotateStep::EndGrace),
-                new_secret: Some(NewSecret::Generate(Spec::default())),
+                new_secret: api.is_none().then(|| NewSecret::Generate(Spec::default())),
                 ..Options::default()
             };
-            Ok(s.advance_rotation(&keyref, None, opts)?)
+            let api = api.as_ref().map(|a| a as &dyn RotationProvider);
+            Ok(s.advance_rotation(&keyref, api, opts)?)
         })
         .await
 }
 
-/// Abandons a rotation before the old key is deactivated: the old secret is current again.
+/// Abandons a rotation before the old key is deactivated: the old secret is current again and,
+/// for a provider's key, the new key is deleted there.
 #[tauri::command]
 pub async fn abort_rotation(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<Rotation> {
     shelf
-        .run(move |s| Ok(s.abort_rotation(&keyref, None)?))
+        .run(move |s| {
+            let key = s.resolve(&keyref)?;
+            let api = s.rotation_provider(&key.provider)?;
+            let api = api.as_ref().map(|a| a as &dyn RotationProvider);
+            Ok(s.abort_rotation(&keyref, api)?)
+        })
         .await
 }
 

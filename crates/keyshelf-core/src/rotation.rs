@@ -171,12 +171,23 @@ impl Default for Options {
     }
 }
 
+/// What a rotation waits for before it can go on. Each front end words it its own way (the CLI
+/// names its flags, the desktop its buttons).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "what", rename_all = "kebab-case")]
+pub enum Waiting {
+    /// Step 3: the user confirms that applications use the new key.
+    AppsUpdated,
+    /// Step 4: the old key is deactivated and is deleted when the grace period ends.
+    GracePeriod { until: DateTime<Utc> },
+}
+
 /// What a run of the rotation ended with.
 #[derive(Debug, Serialize)]
 pub struct Progress {
     pub rotation: Rotation,
-    /// What the user has to do next, if anything.
-    pub waiting_for: Option<String>,
+    /// What the rotation waits for, if anything.
+    pub waiting_for: Option<Waiting>,
     /// Things the user should know (old key still in use, no verify endpoint…).
     pub warnings: Vec<String>,
 }
@@ -357,7 +368,7 @@ impl Keyshelf {
         provider: Option<&dyn RotationProvider>,
         mut opts: Options,
         warnings: &mut Vec<String>,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<Waiting>> {
         let current = key_account(&key.provider, &key.name);
         let previous = previous_account(&key.provider, &key.name);
         loop {
@@ -406,11 +417,7 @@ impl Keyshelf {
                 }
                 Step::Verified => {
                     if !opts.confirm_updated {
-                        return Ok(Some(format!(
-                            "update your applications to the new key (`keyshelf get {}`), then run `keyshelf rotate {} --resume --confirm-updated`",
-                            key.full_ref(),
-                            key.full_ref()
-                        )));
+                        return Ok(Some(Waiting::AppsUpdated));
                     }
                     self.record_step(r, Step::Confirmed)?;
                 }
@@ -435,11 +442,7 @@ impl Keyshelf {
                     let until = r.grace_until().unwrap_or_else(Utc::now);
                     let local = provider.is_none();
                     if !local && !opts.end_grace && Utc::now() < until {
-                        return Ok(Some(format!(
-                            "the old key is deactivated; it is deleted after the grace period, on {} (`keyshelf rotate {} --resume`, or add --end-grace to delete it now)",
-                            fmt_time(until),
-                            key.full_ref()
-                        )));
+                        return Ok(Some(Waiting::GracePeriod { until }));
                     }
                     if let (Some(p), Some(old)) = (provider, r.old_key_id.clone()) {
                         p.delete(&old)?;
@@ -741,7 +744,7 @@ mod tests {
             .advance_rotation(KEY, Some(&w.provider), fast())
             .unwrap();
         assert_eq!(p.rotation.step, Step::Verified);
-        assert!(p.waiting_for.unwrap().contains("--confirm-updated"));
+        assert_eq!(p.waiting_for, Some(Waiting::AppsUpdated));
         assert_ne!(current(&w), "old-secret");
         assert_eq!(
             w.vault
@@ -765,7 +768,9 @@ mod tests {
             )
             .unwrap();
         assert_eq!(p.rotation.step, Step::Deactivated);
-        assert!(p.waiting_for.unwrap().contains("grace period"));
+        assert!(
+            matches!(p.waiting_for, Some(Waiting::GracePeriod { until }) if until > Utc::now())
+        );
         assert_eq!(w.provider.active_secrets(), vec![current(&w)]);
 
         w.provider.old_key_calls.set(3);

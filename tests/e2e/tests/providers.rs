@@ -1,11 +1,12 @@
 //! The provider screens end to end, in a real window, against the provider simulator on
 //! loopback: add a provider, test and sync it, create a key on it (its secret only in the
 //! keychain, never on the page), find it and copy it (`xclip`), verify, deactivate, see the failed call flagged on Usage,
-//! export the CSV, delete the key on the provider. Checked after each step against the
-//! simulator's own state and `secret-tool`.
+//! export the CSV, delete the key on the provider; and a provider key rotated with the wizard
+//! through the provider's API. Checked after each step against the simulator's own state and
+//! `secret-tool`.
 //!
 //! Writes providers.png, provider-form.png, new-key-provider.png, key-detail-provider.png,
-//! usage.png and delete-on-provider.png to docs/screenshots/.
+//! usage.png, delete-on-provider.png and rotation.png to docs/screenshots/.
 
 use chrono::Utc;
 use keyshelf_core::vault::KeyringVault;
@@ -385,4 +386,189 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
     }
     shelf.remove_provider(&provider).unwrap();
     assert_eq!(keychain_lookup(&format!("provider:{provider}")), None);
+}
+
+/// A key of a configured provider, rotated from its detail with the wizard: the new key is
+/// created on the provider and verified there, the old one deactivated and deleted, and at each
+/// step the keychain holds a secret the provider accepts. A second rotation is aborted at the
+/// "update your apps" step: the old key is current again and the new one gone on the provider.
+#[test]
+fn a_provider_key_rotates_through_the_provider_api_in_the_wizard() {
+    require_test_session();
+    let sim = keyshelf_provider_sim::spawn(Config::default(), 0)
+        .expect("the simulator starts on loopback");
+    let home = tempfile::tempdir().expect("temp home");
+    let t = format!("{:x}", std::process::id());
+    let provider = format!("rot-{t}");
+    let name = format!("prod-billing-worker-{}-{t}", Utc::now().format("%Y-%m"));
+    let keyref = format!("{provider}/{name}");
+    let previous = format!("{keyref}#previous");
+    {
+        // The set-up the provider screens test does through the window, here through the core.
+        let mut shelf = open(home.path());
+        let mut p = keyshelf_core::provider::ProviderProfile::new(&provider, &sim.url);
+        p.verify_path = Some("/api-routes-data".into());
+        shelf
+            .add_provider(keyshelf_core::provider::ops::NewProvider {
+                profile: p,
+                credential: keyshelf_core::Secret::from(Config::default().token.as_str()),
+            })
+            .expect("add the simulator as a provider");
+        shelf
+            .create_key(keyshelf_core::shelf::NewKey {
+                name: name.clone(),
+                env: "prod".into(),
+                provider: Some(provider.clone()),
+                user: Some("api_user_prod".into()),
+                var_name: None,
+                tags: vec![],
+                notes: String::new(),
+                rotated_at: None,
+            })
+            .expect("create the key on the simulator");
+    }
+    let on_sim = |sim: &keyshelf_provider_sim::SimHandle| {
+        let mut keys: Vec<_> = sim
+            .keys()
+            .into_iter()
+            .filter(|k| k.api_key_name.starts_with(&name))
+            .collect();
+        keys.sort_by_key(|k| k.id);
+        keys
+    };
+    let old = on_sim(&sim).pop().expect("the key is on the simulator");
+    assert_eq!(
+        keychain_lookup(&keyref).as_deref(),
+        Some(old.api_key.as_str())
+    );
+
+    let app = App::start(home.path());
+    let s = app.s();
+    app.wait_ready();
+    open_detail(&app, &name);
+    let steps = text_of(s, r#"[data-testid="rotate-steps"]"#);
+    assert!(steps.contains(&format!("created on {provider}")), "{steps}");
+
+    // Steps 1–2: a new key on the provider, its secret current in the keychain, the old one kept
+    // as #previous; the wizard stops at the apps checklist.
+    click(s, r#"[data-testid="rotate-start"]"#);
+    let confirm = s
+        .wait_for(
+            r#"[data-testid="rotate-confirm"]"#,
+            Duration::from_secs(150),
+        )
+        .expect("the wizard reaches the apps checklist");
+    let keys = on_sim(&sim);
+    assert_eq!(keys.len(), 2, "old and new key on the provider: {keys:?}");
+    let new = keys.last().unwrap().clone();
+    assert!(new.api_key_name.starts_with(&format!("{name}-")));
+    assert!(keys.iter().all(|k| k.status == "active"));
+    assert_eq!(
+        keychain_lookup(&keyref).as_deref(),
+        Some(new.api_key.as_str())
+    );
+    assert_eq!(
+        keychain_lookup(&previous).as_deref(),
+        Some(old.api_key.as_str())
+    );
+    assert!(
+        !page_text(s).contains(&new.api_key),
+        "the new secret is never shown"
+    );
+    assert!(
+        sim.with(|st| st
+            .usage
+            .iter()
+            .any(|u| u.api_key_id == new.id && u.status == 200)),
+        "the new key was verified on the provider"
+    );
+    // Step 3 is a checklist: nothing is deactivated until the user ticks it.
+    assert_eq!(s.property(&confirm, "disabled").unwrap(), json!(true));
+    click(s, r#"[data-testid="rotate-apps-updated"]"#);
+    s.execute(
+        "document.querySelector('[data-testid=rotate-confirm]').scrollIntoView({block: 'center'})",
+        json!([]),
+    )
+    .unwrap();
+    shot(s, "rotation");
+    s.click(&confirm).unwrap();
+
+    // Step 4: the old key is deactivated and its grace period shown.
+    wait_text(
+        s,
+        r#"[data-testid="rotate-grace"]"#,
+        "the grace period",
+        "deleted after the grace period",
+    );
+    let status_of = |id: u64| {
+        sim.keys()
+            .into_iter()
+            .find(|k| k.id == id)
+            .map(|k| k.status)
+    };
+    assert_eq!(status_of(old.id).as_deref(), Some("inactive"));
+    assert_eq!(status_of(new.id).as_deref(), Some("active"));
+    assert_eq!(
+        keychain_lookup(&keyref).as_deref(),
+        Some(new.api_key.as_str())
+    );
+
+    // Step 5, ending the grace period now: the old key is deleted there and #previous here.
+    click(s, r#"[data-testid="rotate-end-grace"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="rotate-finished"]"#,
+        "the rotation ends",
+        "Rotation done",
+    );
+    assert_eq!(
+        status_of(old.id),
+        None,
+        "the old key is deleted on the provider"
+    );
+    assert_eq!(keychain_lookup(&previous), None);
+    assert_eq!(
+        keychain_lookup(&keyref).as_deref(),
+        Some(new.api_key.as_str())
+    );
+    let shelf = open(home.path());
+    let key = shelf.show(&keyref).expect("the key is still there");
+    assert_eq!(
+        key.key.provider_key_id.as_deref(),
+        Some(new.id.to_string().as_str())
+    );
+    drop(shelf);
+
+    // A second rotation, aborted at the checklist: the new key goes, the current one stays.
+    open_detail(&app, &name);
+    click(s, r#"[data-testid="rotate-start"]"#);
+    s.wait_for(
+        r#"[data-testid="rotate-confirm"]"#,
+        Duration::from_secs(150),
+    )
+    .expect("the second rotation reaches the checklist");
+    assert_eq!(on_sim(&sim).len(), 2);
+    click(s, r#"[data-testid="rotate-abort"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="rotate-finished"]"#,
+        "the abort",
+        "old secret is current again",
+    );
+    let keys = on_sim(&sim);
+    assert_eq!(
+        keys.iter().map(|k| k.id).collect::<Vec<_>>(),
+        vec![new.id],
+        "only the current key is left"
+    );
+    assert_eq!(
+        keychain_lookup(&keyref).as_deref(),
+        Some(new.api_key.as_str())
+    );
+    assert_eq!(keychain_lookup(&previous), None);
+
+    drop(app);
+    let mut shelf = open(home.path());
+    shelf.remove(&keyref).unwrap();
+    shelf.remove_provider(&provider).unwrap();
 }

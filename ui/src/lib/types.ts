@@ -131,9 +131,12 @@ export interface Rotation {
   last_error: string | null;
 }
 
+/** What a rotation waits for before it can go on. */
+export type RotationWaiting = { what: 'apps-updated' } | { what: 'grace-period'; until: string };
+
 export interface RotationProgress {
   rotation: Rotation;
-  waiting_for: string | null;
+  waiting_for: RotationWaiting | null;
   warnings: string[];
 }
 

@@ -310,6 +310,58 @@ describe('Start at login', () => {
   });
 });
 
+describe('The rotation wizard', () => {
+  const running = {
+    key: 'sim/prod-api-main-2026-01',
+    step: 'verified',
+    remote_name: 'prod-api-main-2026-01-20261123120000',
+    old_key_id: 'k-old',
+    new_key_id: 'k-new',
+    grace_days: 7,
+    started_at: '2026-11-23T12:00:00Z',
+    updated_at: '2026-11-23T12:00:05Z',
+    deactivated_at: null,
+    last_error: null,
+  };
+
+  it('for a provider key, says the new key is made there and confirms only after the checklist', async () => {
+    let answer: (v: unknown) => void = () => {};
+    backend.rotateKey.mockImplementationOnce(() => new Promise((r) => (answer = r)));
+    render(RotatePanel, { keyref: running.key, provider: 'sim', onchanged: vi.fn() });
+    const steps = await waitFor(() => screen.getByTestId('rotate-steps'));
+    expect(steps.textContent).toMatch(/created on sim/);
+    await fireEvent.click(screen.getByTestId('rotate-start'));
+    expect(backend.rotateKey).toHaveBeenCalledWith(running.key, 'start', 7);
+    await waitFor(() => expect(screen.getByTestId('rotate-busy').textContent).toMatch(/on sim and verifying/));
+    answer({ rotation: running, waiting_for: { what: 'apps-updated' }, warnings: [] });
+    const confirm = await waitFor(() => screen.getByTestId('rotate-confirm') as HTMLButtonElement);
+    expect(confirm.disabled).toBe(true);
+    expect([...steps.querySelectorAll('li')].map((li) => li.dataset.state)).toEqual(['done', 'done', 'current', 'todo', 'todo']);
+    await fireEvent.click(screen.getByTestId('rotate-apps-updated'));
+    expect(confirm.disabled).toBe(false);
+  });
+
+  it('after confirming, shows when the grace period ends and offers to end it', async () => {
+    backend.rotationStatus.mockResolvedValue(running);
+    backend.rotateKey.mockResolvedValueOnce({ rotation: running, waiting_for: { what: 'apps-updated' }, warnings: [] });
+    backend.rotateKey.mockResolvedValueOnce({
+      rotation: { ...running, step: 'deactivated', deactivated_at: '2026-11-23T12:05:00Z' },
+      waiting_for: { what: 'grace-period', until: '2026-11-30T12:05:00Z' },
+      warnings: ['the old key was used 2 time(s) since it was deactivated: some application still has it'],
+    });
+    render(RotatePanel, { keyref: running.key, provider: 'sim', onchanged: vi.fn() });
+    await fireEvent.click(await waitFor(() => screen.getByTestId('rotate-resume')));
+    await waitFor(() => screen.getByTestId('rotate-apps-updated'));
+    await fireEvent.click(screen.getByTestId('rotate-apps-updated'));
+    await fireEvent.click(screen.getByTestId('rotate-confirm'));
+    await waitFor(() => expect(backend.rotateKey).toHaveBeenLastCalledWith(running.key, 'confirm', 7));
+    await waitFor(() => expect(screen.getByTestId('rotate-grace').textContent).toMatch(/2026/));
+    expect(screen.getByTestId('rotate-warning').textContent).toMatch(/used 2 time/);
+    expect(screen.getByTestId('rotate-end-grace')).toBeTruthy();
+    expect(screen.queryByTestId('rotate-abort')).toBeNull();
+  });
+});
+
 describe('An interrupted rotation', () => {
   const stopped = {
     key: 'local/prod-api-main-2026-01',
@@ -328,7 +380,7 @@ describe('An interrupted rotation', () => {
     backend.rotationStatus.mockResolvedValue(stopped);
     backend.rotateKey.mockResolvedValue({
       rotation: { ...stopped, step: 'created' },
-      waiting_for: 'confirm that your applications use the new key',
+      waiting_for: { what: 'apps-updated' },
       warnings: [],
     });
     const onchanged = vi.fn();

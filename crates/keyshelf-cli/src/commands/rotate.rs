@@ -3,7 +3,7 @@
 use crate::cli::RotateArgs;
 use crate::{input, output};
 use keyshelf_core::generate::Spec;
-use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, RotationProvider};
+use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, RotationProvider, Waiting};
 use keyshelf_core::store::{fmt_time, KeyRecord};
 use keyshelf_core::{Error, Keyshelf, Result};
 use std::io::Write;
@@ -99,12 +99,26 @@ fn report(p: &Progress) {
     }
     let r = &p.rotation;
     match &p.waiting_for {
-        Some(next) => output::note(&format!(
-            "Rotation of {}: step {}. Next: {next}.",
+        Some(waiting) => output::note(&format!(
+            "Rotation of {}: step {}. Next: {}.",
             r.key,
-            r.step.as_str()
+            r.step.as_str(),
+            next_step(waiting, &r.key)
         )),
         None => output::note(&format!("Rotation of {} is {}.", r.key, r.step.as_str())),
+    }
+}
+
+/// What the user runs next, in this tool's words.
+fn next_step(waiting: &Waiting, key: &str) -> String {
+    match waiting {
+        Waiting::AppsUpdated => format!(
+            "update your applications to the new key (`keyshelf get {key}`), then run `keyshelf rotate {key} --resume --confirm-updated`"
+        ),
+        Waiting::GracePeriod { until } => format!(
+            "the old key is deactivated; it is deleted after the grace period, on {} (`keyshelf rotate {key} --resume`, or add --end-grace to delete it now)",
+            fmt_time(*until)
+        ),
     }
 }
 
