@@ -107,6 +107,12 @@ impl Reminders {
             sent_id = Some(notify::send_on(bus, r)?.id);
             Ok(())
         });
+        // A check whose notification could not be sent still knows what is due: the tray and
+        // Settings show the count whether or not a notification server answers.
+        let due_anyway = match &outcome {
+            Ok(_) => None,
+            Err(_) => shelf.due(None).ok().map(|d| d.len()),
+        };
         let mut inner = self.inner();
         let st = &mut inner.status;
         st.checked_at = Some(Utc::now());
@@ -120,6 +126,9 @@ impl Reminders {
             }
             Err(e) => {
                 eprintln!("keyshelf-desktop: reminder check failed: {e}");
+                if let Some(due) = due_anyway {
+                    st.due = due;
+                }
                 st.sent = None;
                 // The core's message for a missing server speaks of the CLI; say it for the app.
                 st.error = Some(match e {

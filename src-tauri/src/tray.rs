@@ -1,6 +1,11 @@
-//! The tray icon: the due count (tooltip and a menu line), Open, Check now and Quit. With a tray,
-//! closing the window hides it there; without one (no tray host, e.g. under Xvfb or a desktop
-//! without StatusNotifier support) the app says so once and closing the window quits as before.
+//! The tray icon: the due count (beside the icon, in the tooltip and a menu line), Open, Check now
+//! and Quit. With a tray, closing the window hides it there; without one (no tray host, e.g. under
+//! Xvfb or a desktop without StatusNotifier support) the app says so once and closing the window
+//! quits as before.
+//!
+//! On Linux the tooltip goes nowhere: the tray-icon crate ignores it there and libayatana-
+//! appindicator's StatusNotifierItem has no ToolTip property. What a host reads is the item's
+//! label (`XAyatanaLabel`, which the tray title sets) and its menu, so the count is in both.
 
 use crate::reminders::{Reminders, Status};
 use crate::state::Shelf;
@@ -31,6 +36,7 @@ impl Tray {
             let text = due_text(status.due);
             let _ = parts.due.set_text(&text);
             let _ = parts.icon.set_tooltip(Some(format!("Keyshelf: {text}")));
+            let _ = parts.icon.set_title(count_label(status.due));
         }
     }
 
@@ -59,6 +65,11 @@ pub fn due_text(due: usize) -> String {
         1 => "1 key due".to_owned(),
         n => format!("{n} keys due"),
     }
+}
+
+/// The text beside the icon: the count when a key is due, nothing otherwise.
+pub fn count_label(due: usize) -> Option<String> {
+    (due > 0).then(|| due.to_string())
 }
 
 /// Whether a StatusNotifier host (the tray of KDE, GNOME's AppIndicator extension, waybar…)
@@ -130,5 +141,11 @@ mod tests {
         assert_eq!(due_text(0), "No key due");
         assert_eq!(due_text(1), "1 key due");
         assert_eq!(due_text(2), "2 keys due");
+    }
+
+    #[test]
+    fn the_icon_carries_the_count_only_when_a_key_is_due() {
+        assert_eq!(count_label(0), None);
+        assert_eq!(count_label(3).as_deref(), Some("3"));
     }
 }

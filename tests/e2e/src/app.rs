@@ -87,6 +87,25 @@ impl App {
         self.session.as_ref().expect("session open")
     }
 
+    /// The app's process id: the `keyshelf-desktop` process started under this driver (its
+    /// WebKitWebDriver's child), so an app of another test is never taken for ours.
+    pub fn pid(&self) -> Option<u32> {
+        let driver = self.driver.id();
+        let procs = processes();
+        let descends = |mut pid: u32| loop {
+            match procs.iter().find(|p| p.0 == pid) {
+                Some(&(_, ppid, _)) if ppid == driver => return true,
+                Some(&(_, ppid, _)) if ppid > 1 => pid = ppid,
+                _ => return false,
+            }
+        };
+        procs
+            .iter()
+            .filter(|(_, _, comm)| APP_COMM.starts_with(comm.as_str()) && !comm.is_empty())
+            .map(|&(pid, _, _)| pid)
+            .find(|&pid| descends(pid))
+    }
+
     /// Waits until the key list has loaded and is ready for input.
     pub fn wait_ready(&self) {
         self.s()
@@ -96,6 +115,36 @@ impl App {
             )
             .expect("the key list loads");
     }
+}
+
+/// The app binary's name; the kernel keeps the first 15 bytes as the process name.
+const APP_COMM: &str = "keyshelf-desktop";
+
+/// Every live process as (pid, parent pid, name), from /proc; zombies (exited, not yet reaped)
+/// are left out.
+pub fn processes() -> Vec<(u32, u32, String)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // "pid (name) state ppid …": the name may hold spaces and parentheses.
+            let open = stat.find('(')?;
+            let close = stat.rfind(')')?;
+            let name = stat.get(open + 1..close)?.to_owned();
+            let mut rest = stat.get(close + 1..)?.split_whitespace();
+            let state = rest.next()?;
+            let ppid = rest.next()?.parse().ok()?;
+            (state != "Z").then_some((pid, ppid, name))
+        })
+        .collect()
+}
+
+/// Whether process `pid` still runs (exists and is not a zombie).
+pub fn running(pid: u32) -> bool {
+    processes().iter().any(|p| p.0 == pid)
 }
 
 impl App {
