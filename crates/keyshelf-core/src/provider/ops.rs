@@ -190,14 +190,10 @@ impl Keyshelf {
                 ));
             }
         }
-        let config = serde_json::to_string(&p).map_err(|e| Error::Store(e.to_string()))?;
         let vault = self.vault_arc();
         let account = vault::provider_account(&p.name);
         self.store().write(|tx| {
-            tx.conn().execute(
-                "UPDATE providers SET config = ?2 WHERE name = ?1",
-                rusqlite::params![p.name, config],
-            )?;
+            profile::update(tx, &p)?;
             if let Some(c) = &cred {
                 vault.set(&account, c)?;
             }

@@ -291,6 +291,20 @@ pub fn insert(tx: &Tx<'_>, p: &ProviderProfile) -> Result<()> {
     }
 }
 
+/// Replaces the stored settings of an existing profile (its name and creation time stay);
+/// [`Error::ProviderNotFound`] when there is no such profile.
+pub fn update(tx: &Tx<'_>, p: &ProviderProfile) -> Result<()> {
+    let config = serde_json::to_string(p).map_err(|e| Error::Store(e.to_string()))?;
+    let changed = tx.conn().execute(
+        "UPDATE providers SET config = ?2 WHERE name = ?1",
+        rusqlite::params![p.name, config],
+    )?;
+    if changed == 0 {
+        return Err(Error::ProviderNotFound(p.name.clone()));
+    }
+    Ok(())
+}
+
 fn from_row(name: String, config: String, created: String) -> Result<ProviderProfile> {
     let mut p: ProviderProfile = serde_json::from_str(&config).map_err(|e| {
         Error::Store(format!(
