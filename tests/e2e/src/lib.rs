@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod notifications;
+pub mod seed;
 pub mod tray;
 pub mod webdriver;
 pub mod window;

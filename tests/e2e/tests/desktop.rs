@@ -3,46 +3,16 @@
 //!
 //! Writes 1280×800 screenshots of each screen to docs/screenshots/.
 
-use chrono::{Duration as Days, Utc};
-use keyshelf_core::shelf::NewKey;
-use keyshelf_core::vault::KeyringVault;
-use keyshelf_core::{Keyshelf, Secret};
+use chrono::Utc;
 use keyshelf_e2e::app::App;
+use keyshelf_e2e::seed::{self, import_aged, open};
 use keyshelf_e2e::webdriver::Session;
 use keyshelf_e2e::{clipboard_text, keychain_lookup, require_test_session, shot};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
 const ENTER: &str = "\u{E007}";
-
-fn open(home: &Path) -> Keyshelf {
-    Keyshelf::open(home, Arc::new(KeyringVault)).expect("open the test home")
-}
-
-/// Imports a key rotated `age` days ago through the core (keychain + store).
-fn seed(
-    shelf: &mut Keyshelf,
-    name: &str,
-    env: &str,
-    provider: Option<&str>,
-    age: i64,
-    value: &str,
-) {
-    shelf
-        .import(
-            NewKey {
-                name: name.into(),
-                env: env.into(),
-                provider: provider.map(str::to_owned),
-                rotated_at: Some(Utc::now() - Days::days(age)),
-                ..Default::default()
-            },
-            Secret::new(value.to_owned()),
-        )
-        .expect("seed a key");
-}
 
 fn count_text(s: &Session) -> String {
     s.find(r#"[data-testid="count"]"#)
@@ -103,10 +73,10 @@ fn local_keys_search_copy_reveal_generate_import_delete_in_the_real_window() {
         for (name, env, provider, age) in keys {
             let name = format!("{name}-{month}-{t}");
             let value = format!("fixture-{name}");
-            seed(&mut shelf, &name, env, provider, age, &value);
+            import_aged(&mut shelf, &name, env, provider, age, &value);
             seeded_values.push(value);
         }
-        seed(
+        import_aged(
             &mut shelf,
             &target,
             "prod",
@@ -341,29 +311,8 @@ fn one_grouped_reminder_at_start_then_quiet_and_a_click_shows_the_due_keys() {
     require_test_session();
     let _serial = one_test_at_a_time();
     let home = tempfile::tempdir().expect("temp home");
-    let t = tag();
-    let month = Utc::now().format("%Y-%m");
-    {
-        let mut shelf = open(home.path());
-        // prod rotates every 90 days, staging 60, dev 30: two overdue in prod, one due in
-        // 3 days in staging (due soon), one fine in dev.
-        for (name, env, age) in [
-            ("prod-billing-api", "prod", 120),
-            ("prod-mail-sender", "prod", 95),
-            ("staging-search-api", "staging", 57),
-            ("dev-web-frontend", "dev", 2),
-        ] {
-            let name = format!("{name}-{month}-r{t}");
-            seed(
-                &mut shelf,
-                &name,
-                env,
-                None,
-                age,
-                &format!("fixture-{name}"),
-            );
-        }
-    }
+    // Two overdue in prod, one due soon in staging, one fine in dev.
+    seed::due_mix(&mut open(home.path()), &format!("r{}", tag()));
     let mut bus = keyshelf_e2e::notifications::Monitor::start();
     assert!(bus.notifications("Keyshelf").is_empty());
 
@@ -486,7 +435,7 @@ fn an_interrupted_rotation_is_offered_and_resumed_in_the_real_window() {
     let old = format!("fixture-old-{t}");
     {
         let mut shelf = open(home.path());
-        seed(&mut shelf, &name, "prod", None, 10, &old);
+        import_aged(&mut shelf, &name, "prod", None, 10, &old);
         shelf.start_rotation(&keyref, 7).expect("start a rotation");
     }
 

@@ -7,22 +7,14 @@
 //! started while it does gets a tray (closing its window would then hide it instead of quitting).
 
 use chrono::{Duration as Days, Utc};
-use keyshelf_core::shelf::NewKey;
-use keyshelf_core::vault::KeyringVault;
-use keyshelf_core::{Keyshelf, Secret};
 use keyshelf_e2e::app::{running, App};
 use keyshelf_e2e::require_test_session;
+use keyshelf_e2e::seed::{self, open};
 use keyshelf_e2e::tray::{Item, MenuEntry, Watcher};
 use keyshelf_e2e::window::Display;
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn open(home: &Path) -> Keyshelf {
-    Keyshelf::open(home, Arc::new(KeyringVault)).expect("open the test home")
-}
 
 /// What the tray's menu line says for `n` due keys (the app's wording).
 fn due_line(n: usize) -> String {
@@ -55,34 +47,11 @@ fn wait_count(item: &Item, line: &str, label: &str) -> Vec<MenuEntry> {
 fn the_tray_shows_the_due_count_keeps_the_app_when_the_window_closes_and_opens_and_quits_it() {
     require_test_session();
     let home = tempfile::tempdir().expect("temp home");
-    let t = format!("{:x}", std::process::id());
-    let month = Utc::now().format("%Y-%m");
-    // prod rotates every 90 days, staging 60, dev 30: two overdue in prod, one due soon in
-    // staging, one fine in dev.
-    let mut names = Vec::new();
-    {
-        let mut shelf = open(home.path());
-        for (name, env, age) in [
-            ("prod-billing-api", "prod", 120),
-            ("prod-mail-sender", "prod", 95),
-            ("staging-search-api", "staging", 57),
-            ("dev-web-frontend", "dev", 2),
-        ] {
-            let name = format!("{name}-{month}-t{t}");
-            shelf
-                .import(
-                    NewKey {
-                        name: name.clone(),
-                        env: env.into(),
-                        rotated_at: Some(Utc::now() - Days::days(age)),
-                        ..Default::default()
-                    },
-                    Secret::new(format!("fixture-{name}")),
-                )
-                .expect("seed a key");
-            names.push(name);
-        }
-    }
+    // Two overdue in prod, one due soon in staging, one fine in dev.
+    let names = seed::due_mix(
+        &mut open(home.path()),
+        &format!("t{:x}", std::process::id()),
+    );
     // The count the tray must show is the core's, not a number written here; the seeding
     // above is meant to make it three.
     let due = open(home.path()).due(None).expect("due keys").len();

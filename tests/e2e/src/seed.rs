@@ -1,0 +1,56 @@
+//! Test homes filled through the core, the way a user's keys get there (keychain and store).
+
+use chrono::{Duration as Days, Utc};
+use keyshelf_core::shelf::NewKey;
+use keyshelf_core::vault::KeyringVault;
+use keyshelf_core::{Keyshelf, Secret};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Opens the Keyshelf of `home` on the test session's keychain.
+pub fn open(home: &Path) -> Keyshelf {
+    Keyshelf::open(home, Arc::new(KeyringVault)).expect("open the test home")
+}
+
+/// Imports a key rotated `age` days ago.
+pub fn import_aged(
+    shelf: &mut Keyshelf,
+    name: &str,
+    env: &str,
+    provider: Option<&str>,
+    age: i64,
+    value: &str,
+) {
+    shelf
+        .import(
+            NewKey {
+                name: name.into(),
+                env: env.into(),
+                provider: provider.map(str::to_owned),
+                rotated_at: Some(Utc::now() - Days::days(age)),
+                ..Default::default()
+            },
+            Secret::new(value.to_owned()),
+        )
+        .expect("seed a key");
+}
+
+/// Imports four keys of every due state under the default intervals (prod 90 days, staging 60,
+/// dev 30): two overdue in prod, one due soon in staging (in 3 days), one fine in dev. Their
+/// names end in `-<YYYY-MM>-<suffix>`; returns them.
+pub fn due_mix(shelf: &mut Keyshelf, suffix: &str) -> Vec<String> {
+    let month = Utc::now().format("%Y-%m");
+    [
+        ("prod-billing-api", "prod", 120),
+        ("prod-mail-sender", "prod", 95),
+        ("staging-search-api", "staging", 57),
+        ("dev-web-frontend", "dev", 2),
+    ]
+    .into_iter()
+    .map(|(name, env, age)| {
+        let name = format!("{name}-{month}-{suffix}");
+        import_aged(shelf, &name, env, None, age, &format!("fixture-{name}"));
+        name
+    })
+    .collect()
+}
