@@ -346,12 +346,28 @@ impl Keyshelf {
     }
 
     /// Reads the secret of a resolved key and records why and how (`detail`: the format or
-    /// variable it is handed out as; never the value).
+    /// variable it is handed out as; never the value). The key's "last copied" time is set.
     pub fn secret_with_detail(
         &mut self,
         key: &KeyRecord,
         purpose: &str,
         detail: &str,
+    ) -> Result<Secret> {
+        self.read_secret(key, purpose, detail, true)
+    }
+
+    /// Reads the secret of a resolved key for Keyshelf's own use (verifying it against the
+    /// provider): audited, but not a hand-out, so "last copied" stays as it was.
+    pub fn secret_for_own_use(&mut self, key: &KeyRecord, purpose: &str) -> Result<Secret> {
+        self.read_secret(key, purpose, "", false)
+    }
+
+    fn read_secret(
+        &mut self,
+        key: &KeyRecord,
+        purpose: &str,
+        detail: &str,
+        handed_out: bool,
     ) -> Result<Secret> {
         let account = vault::key_account(&key.provider, &key.name);
         let secret = self
@@ -359,7 +375,9 @@ impl Keyshelf {
             .get(&account)?
             .ok_or_else(|| Error::SecretMissing(key.full_ref()))?;
         self.store.write(|tx| {
-            tx.touch_copied(key.id, Utc::now())?;
+            if handed_out {
+                tx.touch_copied(key.id, Utc::now())?;
+            }
             tx.audit(Some(&key.full_ref()), purpose, detail)
         })?;
         Ok(secret)

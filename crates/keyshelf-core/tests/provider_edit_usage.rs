@@ -138,3 +138,30 @@ fn the_usage_report_flags_a_refused_call_and_names_the_local_key() {
         "provider_not_found"
     );
 }
+
+#[test]
+fn verifying_a_key_is_audited_but_is_not_a_copy() {
+    let (_d, mut shelf, _vault, _sim) = setup();
+    shelf
+        .create_key(NewKey {
+            name: "prod-api-main".into(),
+            env: "prod".into(),
+            provider: Some("sim".into()),
+            user: Some("api_user".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    shelf.verify_key("sim/prod-api-main").unwrap();
+    let shown = shelf.show("sim/prod-api-main").unwrap();
+    assert_eq!(shown.key.last_copied_at, None, "verify is not a hand-out");
+    let audit = shelf.audit(Some("sim/prod-api-main"), 10).unwrap();
+    assert!(audit.iter().any(|e| e.action == "verify"));
+    // A real hand-out still counts.
+    shelf.secret("sim/prod-api-main", "copy").unwrap();
+    assert!(shelf
+        .show("sim/prod-api-main")
+        .unwrap()
+        .key
+        .last_copied_at
+        .is_some());
+}

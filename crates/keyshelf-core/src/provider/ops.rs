@@ -551,7 +551,7 @@ impl Keyshelf {
     pub fn verify_key(&mut self, keyref: &str) -> Result<VerifyReport> {
         let key = self.resolve(keyref)?;
         let p = self.provider(&key.provider)?;
-        let secret = self.secret_of(&key, "verify")?;
+        let secret = self.secret_for_own_use(&key, "verify")?;
         let client = self.client(&p)?;
         let (status, response) = client.verify(&secret, key.user.as_deref())?;
         Ok(VerifyReport {
