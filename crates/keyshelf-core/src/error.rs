@@ -56,7 +56,7 @@ pub enum Error {
 
     // --- Providers ---------------------------------------------------------------------------
     /// No provider of that name is configured.
-    #[error("no provider named {0:?}; `keyshelf provider list` shows the providers, `keyshelf provider add` adds one")]
+    #[error("no provider named {0:?}; the Providers screen or `keyshelf provider list` shows the providers, and adds one (`keyshelf provider add`)")]
     ProviderNotFound(String),
 
     /// A provider of that name is already configured.

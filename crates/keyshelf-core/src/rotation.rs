@@ -507,7 +507,7 @@ impl Keyshelf {
         if r.step >= Step::Deactivated {
             return Err(Error::invalid(
                 "abort",
-                "the old key is already deactivated; finish the rotation instead (`keyshelf rotate KEYREF --resume`)",
+                "the old key is already deactivated; finish the rotation instead (Resume, or `keyshelf rotate KEYREF --resume`)",
             ));
         }
         let current = key_account(&key.provider, &key.name);

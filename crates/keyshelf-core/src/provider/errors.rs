@@ -122,15 +122,15 @@ fn clean(text: &str) -> String {
 /// Advice for seed 001's codes and the HTTP statuses.
 fn advice(kind: Kind, code: Option<&str>, management: bool) -> &'static str {
     match (kind, code) {
-        (_, Some("missing_api_key")) => "The key was not sent in a way the provider accepts: check the provider's key scheme (`keyshelf provider list`).",
+        (_, Some("missing_api_key")) => "The key was not sent in a way the provider accepts: check the provider's key scheme (Providers screen, `keyshelf provider list`).",
         (_, Some("invalid_api_key")) => "The key does not match any active key: check it for typos or stray whitespace, or create a new one.",
-        (_, Some("expired_api_key")) => "The key has been deactivated or has expired: `keyshelf activate` it or create a new one.",
+        (_, Some("expired_api_key")) => "The key has been deactivated or has expired: activate it (Activate in the key's detail, `keyshelf activate`) or create a new one.",
         (_, Some("invalid_client")) => "The OAuth2 client id or secret is wrong: remove the provider and add it again with the right `client_id:client_secret`.",
-        (Kind::Unauthorized, _) if management => "The provider's management token is missing, wrong or revoked: check it with `keyshelf provider test`, and add the provider again with a valid token.",
+        (Kind::Unauthorized, _) if management => "The provider's management token is missing, wrong or revoked: test the connection (Test on the Providers screen, `keyshelf provider test`) and give the provider a valid token (Edit, or add it again).",
         (Kind::Unauthorized, _) => "The provider did not accept the key.",
         (Kind::Forbidden, _) => "The account lacks the permission, or its subscription is not active (seed 004).",
-        (Kind::PlanLimit, _) => "The plan's key limit is reached: delete a key (`keyshelf delete`) or upgrade the plan.",
-        (Kind::NotFoundRemote, _) => "The provider has no such key or route: `keyshelf sync` brings the local list up to date.",
+        (Kind::PlanLimit, _) => "The plan's key limit is reached: delete a key on the provider (Delete on provider in the key's detail, `keyshelf delete`) or upgrade the plan.",
+        (Kind::NotFoundRemote, _) => "The provider has no such key or route: a sync (Sync on the Providers screen, `keyshelf sync`) brings the local list up to date.",
         (Kind::RateLimited, _) => "The provider's rate limit is reached: wait and try again.",
         (Kind::ServerError, _) => "The provider failed: try again later.",
         _ => "",

@@ -146,7 +146,7 @@ impl Keyshelf {
         if n > 0 {
             return Err(Error::invalid(
                 format!("provider {:?}", p.name),
-                format!("Keyshelf still holds {n} key(s) of it; `keyshelf delete` or `keyshelf remove` them first"),
+                format!("Keyshelf still holds {n} key(s) of it; delete them on the provider or remove them locally first (`keyshelf delete` / `keyshelf remove`, or in each key's detail)"),
             ));
         }
         let vault = self.vault_arc();
@@ -273,7 +273,7 @@ impl Keyshelf {
             if held >= limit as usize {
                 return Err(ProviderError::new(
                     Kind::PlanLimit,
-                    format!("provider {:?} allows {limit} keys on its plan and Keyshelf knows of {held}; delete one (`keyshelf delete`) or raise --key-limit. Nothing was sent", p.name),
+                    format!("provider {:?} allows {limit} keys on its plan and Keyshelf knows of {held}; delete one on the provider (`keyshelf delete`, or in the key's detail) or raise the provider's key limit (`--key-limit`, or Edit on the Providers screen). Nothing was sent", p.name),
                 )
                 .into());
             }
@@ -291,7 +291,7 @@ impl Keyshelf {
                     ProviderError::new(
                         Kind::OutcomeUnknown,
                         format!(
-                            "{} The provider may have created the key anyway; Keyshelf did not send the request again, which could create a second key. Run `keyshelf sync --provider {}` to see it, and `keyshelf delete` it if it is there: its value was not received.",
+                            "{} The provider may have created the key anyway; Keyshelf did not send the request again, which could create a second key. Sync the provider (`keyshelf sync --provider {}`, or Sync on the Providers screen) to see it, and delete it on the provider if it is there: its value was not received.",
                             pe.message, p.name
                         ),
                     )
@@ -372,7 +372,7 @@ impl Keyshelf {
         match (stored, inserted) {
             (Ok(()), Ok(())) => self.show(&full),
             (Ok(()), Err(e)) => Err(Error::Store(format!(
-                "{full} was created and its secret is in the keychain (account {account}), but its metadata could not be recorded: {e}. `keyshelf sync` will list it"
+                "{full} was created and its secret is in the keychain (account {account}), but its metadata could not be recorded: {e}. a sync of the provider will list it"
             ))),
             (Err(e), _) => Err(Error::KeyNotStored { key: full, detail: e.to_string(), secret }),
         }
@@ -608,12 +608,12 @@ impl Keyshelf {
         if key.provider == vault::LOCAL_PROVIDER {
             return Err(Error::invalid(
                 key.full_ref(),
-                "it belongs to no provider; `keyshelf remove` removes it locally",
+                "it belongs to no provider; remove it locally instead (`keyshelf remove`, or Remove from Keyshelf in its detail)",
             ));
         }
         let p = self.provider(&key.provider)?;
         let id = key.provider_key_id.clone().ok_or_else(|| {
-            Error::invalid(key.full_ref(), "Keyshelf does not know its id on the provider (it was imported); `keyshelf sync` lists the provider's keys")
+            Error::invalid(key.full_ref(), "Keyshelf does not know its id on the provider (it was imported); a sync of the provider (`keyshelf sync`) lists the provider's keys")
         })?;
         Ok((key, p, id))
     }
