@@ -284,7 +284,7 @@ fn one_grouped_notification_then_quiet_until_a_key_gets_worse() {
             format!("{a} (prod): 11 d overdue").as_str(),
             format!("{b} (prod): 6 d overdue").as_str(),
             format!("{c} (staging): due in 3 d").as_str(),
-            "`keyshelf due` lists them.",
+            "The app's due list or `keyshelf due` shows them.",
         ]
     );
     // The click action and the hint the desktop app opens the due list with.
@@ -340,7 +340,7 @@ fn dry_run_prints_the_reminder_and_neither_sends_nor_records() {
     assert_ok(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        format!("1 key overdue in dev\n{a} (dev): 2 d overdue\n`keyshelf due` lists them.\n")
+        format!("1 key overdue in dev\n{a} (dev): 2 d overdue\nThe app's due list or `keyshelf due` shows them.\n")
     );
     let out = bus.keyshelf(&s, &["remind", "--dry-run", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

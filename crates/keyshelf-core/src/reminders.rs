@@ -187,9 +187,9 @@ fn body(keys: &[DueKey], due_total: usize) -> String {
         lines.push(format!("and {} more", keys.len() - BODY_KEYS));
     }
     lines.push(if due_total > keys.len() {
-        format!("{due_total} keys are due in all; `keyshelf due` lists them.")
+        format!("{due_total} keys are due in all; the app's due list or `keyshelf due` shows them.")
     } else {
-        "`keyshelf due` lists them.".to_owned()
+        "The app's due list or `keyshelf due` shows them.".to_owned()
     });
     lines.join("\n")
 }
@@ -376,7 +376,7 @@ mod tests {
         );
         assert_eq!(
             r.body,
-            "a (prod): 5 d overdue\nb (prod): 1 d overdue\ne (staging): 1 d overdue\nc (staging): due in 3 d\n`keyshelf due` lists them."
+            "a (prod): 5 d overdue\nb (prod): 1 d overdue\ne (staging): 1 d overdue\nc (staging): due in 3 d\nThe app's due list or `keyshelf due` shows them."
         );
     }
 
