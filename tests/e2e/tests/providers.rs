@@ -6,7 +6,8 @@
 //! `secret-tool`.
 //!
 //! Writes providers.png, provider-form.png, new-key-provider.png, key-detail-provider.png,
-//! usage.png, delete-on-provider.png and rotation.png to docs/screenshots/.
+//! usage.png, delete-on-provider.png, rotation.png, settings-export.png, and of the whole screen
+//! export-dialog.png and export-replace.png (the GTK save dialog over the app) to docs/screenshots/.
 
 use chrono::{Local, Utc};
 use keyshelf_core::vault::KeyringVault;
@@ -308,6 +309,14 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
     let export_dir = tempfile::tempdir().expect("an export folder");
     let csv_path = export_dir.path().join("export.csv");
     click(s, r#"[data-testid="nav-settings"]"#);
+    s.wait_for(r#"[data-testid="settings-export"]"#, WAIT)
+        .unwrap();
+    s.execute(
+        "document.querySelector('[data-testid=\"settings-export\"]').scrollIntoView({block: 'center'})",
+        json!([]),
+    )
+    .unwrap();
+    shot(s, "settings-export");
     click(s, r#"[data-testid="settings-export"]"#);
     let chooser = Chooser::wait(pid, &dialog_title, WAIT).expect("the save dialog opens");
     // The name field has the focus; select it all and copy it, to read it back with xclip.
