@@ -150,8 +150,8 @@ impl Chooser {
     pub fn wait_closed(&self, timeout: Duration) -> Result<(), String> {
         let start = Instant::now();
         loop {
-            // `search` by id is not possible; a gone window makes getwindowname fail, an
-            // unmapped one leaves `--onlyvisible` searches empty.
+            // Closed means no longer among the windows on screen: GTK may unmap a dialog and
+            // keep it, so "still exists" is not the question.
             let visible = xdotool(&["search", "--onlyvisible", "--name", "."])
                 .unwrap_or_default()
                 .lines()
