@@ -614,7 +614,8 @@ pub struct Exported {
 }
 
 /// Writes the provider's CSV export (no key values, seed 004) to `path`, an absolute path the
-/// user typed. An existing file is not overwritten unless `overwrite`.
+/// user chose in the save dialog. An existing file is not overwritten unless `overwrite` (the UI
+/// sets it because the native dialog has already asked before returning an existing file).
 #[tauri::command]
 pub async fn export_provider_csv(
     shelf: State<'_, Shelf>,
@@ -635,7 +636,7 @@ pub async fn export_provider_csv(
         .await
 }
 
-/// The export path: absolute, as typed (surrounding spaces dropped).
+/// The export path: absolute (surrounding spaces dropped); the dialog gives nothing else.
 fn export_target(path: &str) -> CmdResult<std::path::PathBuf> {
     let target = std::path::PathBuf::from(path.trim());
     if !target.is_absolute() {

@@ -46,6 +46,8 @@ fn main() {
                 .arg(HIDDEN_ARG)
                 .build(),
         )
+        // The native save dialog for CSV exports; the capability allows its `save` alone.
+        .plugin(tauri_plugin_dialog::init())
         .manage(shelf.clone())
         .manage(reminders.clone())
         .manage(tray.clone())

@@ -1,11 +1,12 @@
 //! Helpers for the end-to-end tests: a small W3C WebDriver client, a running `tauri-driver`
 //! with the real app, keychain checks through `secret-tool`, the session bus's notifications
-//! and tray, and the app's window as the X server sees it.
+//! and tray, the app's window as the X server sees it, and the native file chooser it opens.
 //!
 //! The tests run inside `scripts/with-keyring.sh` (private D-Bus, unlocked gnome-keyring, Xvfb);
 //! outside it they refuse to run rather than touch the developer's own keychain.
 
 pub mod app;
+pub mod file_chooser;
 pub mod notifications;
 pub mod seed;
 pub mod tray;

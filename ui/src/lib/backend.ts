@@ -1,6 +1,7 @@
 // The only module that talks to the Tauri shell. Screens call these typed functions, so the
 // tests can replace this module with a fake and render screens without a shell.
 import { invoke } from '@tauri-apps/api/core';
+import { save } from '@tauri-apps/plugin-dialog';
 import type {
   Copied,
   CopyFormat,
@@ -98,9 +99,20 @@ export const setKeyActive = (keyref: string, active: boolean) =>
   call<Key>('set_key_active', { keyref, active });
 /** Deletes the key on its provider (permanent), then locally. */
 export const deleteProviderKey = (keyref: string) => call<Deleted>('delete_provider_key', { keyref });
-/** Writes the provider's CSV export (no values) to an absolute path. */
+/** Writes the provider's CSV export (no values) to an absolute path; an existing file only with `overwrite`. */
 export const exportProviderCsv = (provider: string, path: string, overwrite: boolean) =>
   call<Exported>('export_provider_csv', { provider, path, overwrite });
+/**
+ * The native save dialog for a CSV file, opened on `defaultName`: the chosen absolute path, or
+ * null when the user cancelled. The dialog itself asks before replacing an existing file.
+ */
+export async function chooseCsvPath(title: string, defaultName: string): Promise<string | null> {
+  try {
+    return await save({ title, defaultPath: defaultName, filters: [{ name: 'CSV', extensions: ['csv'] }] });
+  } catch (e) {
+    throw new BackendError('dialog_failed', `The save dialog could not be opened: ${String(e)}`);
+  }
+}
 /** What the last reminder check found, and how often the app checks. */
 export const reminderStatus = () => call<ReminderStatus>('reminder_status');
 export const setRemindInterval = (minutes: number) => call<void>('set_remind_interval', { minutes });

@@ -21,6 +21,7 @@ const backend = vi.hoisted(() => ({
   setKeyActive: vi.fn(),
   deleteProviderKey: vi.fn(),
   exportProviderCsv: vi.fn(),
+  chooseCsvPath: vi.fn(),
   usageReport: vi.fn(),
 }));
 vi.mock('../lib/backend', () => backend);
@@ -148,16 +149,43 @@ describe('Providers', () => {
     await waitFor(() => expect(screen.getByTestId('providers-error').textContent).toMatch(/answered 500 \(request id req_7\)/));
   });
 
-  it('exports to a typed path', async () => {
+  it('exports through the save dialog to the path chosen there', async () => {
     backend.listProviders.mockResolvedValue([fakeProvider()]);
-    backend.exportProviderCsv.mockResolvedValue({ path: '/tmp/sim.csv', bytes: 120 });
+    backend.chooseCsvPath.mockResolvedValue('/home/me/sim.csv');
+    backend.exportProviderCsv.mockResolvedValue({ path: '/home/me/sim.csv', bytes: 120 });
     render(Providers);
     await waitFor(() => screen.getByTestId('prov-export'));
     await fireEvent.click(screen.getByTestId('prov-export'));
-    await fireEvent.input(screen.getByTestId('export-path'), { target: { value: '/tmp/sim.csv' } });
-    await fireEvent.submit(screen.getByTestId('export-form'));
-    await waitFor(() => expect(screen.getByTestId('providers-notice').textContent).toMatch(/120 bytes.*\/tmp\/sim.csv/));
-    expect(backend.exportProviderCsv).toHaveBeenCalledWith('sim', '/tmp/sim.csv', false);
+    await waitFor(() => expect(screen.getByTestId('providers-notice').textContent).toMatch(/120 bytes.*\/home\/me\/sim.csv/));
+    expect(backend.chooseCsvPath).toHaveBeenCalledWith(
+      expect.stringContaining('sim'),
+      expect.stringMatching(/^sim-keys-\d{4}-\d{2}-\d{2}\.csv$/),
+    );
+    // The dialog asked before replacing a file, so the shell may write over one.
+    expect(backend.exportProviderCsv).toHaveBeenCalledWith('sim', '/home/me/sim.csv', true);
+  });
+
+  it('exports nothing and says nothing when the dialog is cancelled', async () => {
+    backend.listProviders.mockResolvedValue([fakeProvider()]);
+    backend.chooseCsvPath.mockResolvedValue(null);
+    render(Providers);
+    await waitFor(() => screen.getByTestId('prov-export'));
+    await fireEvent.click(screen.getByTestId('prov-export'));
+    await waitFor(() => expect(backend.chooseCsvPath).toHaveBeenCalled());
+    await waitFor(() => expect(screen.queryByTestId('providers-busy')).toBeNull());
+    expect(backend.exportProviderCsv).not.toHaveBeenCalled();
+    expect(screen.queryByTestId('providers-notice')).toBeNull();
+    expect(screen.queryByTestId('providers-error')).toBeNull();
+  });
+
+  it('shows why the export failed', async () => {
+    backend.listProviders.mockResolvedValue([fakeProvider()]);
+    backend.chooseCsvPath.mockResolvedValue('/root/sim.csv');
+    backend.exportProviderCsv.mockRejectedValue(new Error('cannot write /root/sim.csv: permission denied'));
+    render(Providers);
+    await waitFor(() => screen.getByTestId('prov-export'));
+    await fireEvent.click(screen.getByTestId('prov-export'));
+    await waitFor(() => expect(screen.getByTestId('providers-error').textContent).toMatch(/cannot write \/root\/sim.csv/));
   });
 });
 

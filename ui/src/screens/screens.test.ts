@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { fakeKey } from '../lib/fixtures';
-import type { ReminderStatus } from '../lib/types';
+import type { Provider, ReminderStatus } from '../lib/types';
 
 const backend = vi.hoisted(() => ({
   listKeys: vi.fn(),
@@ -34,6 +34,7 @@ const backend = vi.hoisted(() => ({
   setKeyActive: vi.fn(),
   deleteProviderKey: vi.fn(),
   exportProviderCsv: vi.fn(),
+  chooseCsvPath: vi.fn(),
   usageReport: vi.fn(),
   reminderStatus: vi.fn(),
   setRemindInterval: vi.fn(),
@@ -238,6 +239,46 @@ describe('Settings', () => {
     await fireEvent.click(screen.getByLabelText('dev interval in days').closest('tr')!.querySelector('button')!);
     await waitFor(() => expect(screen.getByTestId('settings-error').textContent).toMatch(/whole number/));
     expect(backend.setEnvironment).not.toHaveBeenCalled();
+  });
+});
+
+describe('Settings export', () => {
+  const provider = { name: 'sim' } as Provider;
+  const other = { name: 'acme' } as Provider;
+
+  it('asks where to save the chosen provider’s CSV and exports there', async () => {
+    backend.listProviders.mockResolvedValue([provider, other]);
+    backend.chooseCsvPath.mockResolvedValue('/home/me/acme.csv');
+    backend.exportProviderCsv.mockResolvedValue({ path: '/home/me/acme.csv', bytes: 64 });
+    render(Settings);
+    await waitFor(() => screen.getByTestId('export-provider'));
+    await fireEvent.change(screen.getByTestId('export-provider'), { target: { value: 'acme' } });
+    await fireEvent.click(screen.getByTestId('settings-export'));
+    await waitFor(() => expect(screen.getByTestId('settings-notice').textContent).toMatch(/acme.*64 bytes.*\/home\/me\/acme.csv/));
+    expect(backend.chooseCsvPath).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.stringMatching(/^acme-keys-\d{4}-\d{2}-\d{2}\.csv$/),
+    );
+    expect(backend.exportProviderCsv).toHaveBeenCalledWith('acme', '/home/me/acme.csv', true);
+  });
+
+  it('exports nothing when the dialog is cancelled', async () => {
+    backend.listProviders.mockResolvedValue([provider]);
+    backend.chooseCsvPath.mockResolvedValue(null);
+    render(Settings);
+    await waitFor(() => screen.getByTestId('settings-export'));
+    await fireEvent.click(screen.getByTestId('settings-export'));
+    await waitFor(() => expect(backend.chooseCsvPath).toHaveBeenCalled());
+    await tick();
+    expect(backend.exportProviderCsv).not.toHaveBeenCalled();
+    expect(screen.queryByTestId('settings-notice')).toBeNull();
+    expect(screen.queryByTestId('settings-error')).toBeNull();
+  });
+
+  it('says to add a provider when there is none', async () => {
+    render(Settings);
+    await waitFor(() => screen.getByTestId('export-no-providers'));
+    expect(screen.queryByTestId('settings-export')).toBeNull();
   });
 });
 
