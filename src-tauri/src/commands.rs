@@ -55,6 +55,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         verify_key,
         set_key_active,
         delete_provider_key,
+        choose_save_path,
         export_provider_csv,
         usage_report,
         reminder_status,
@@ -611,6 +612,16 @@ pub async fn delete_provider_key(shelf: State<'_, Shelf>, keyref: String) -> Cmd
 pub struct Exported {
     path: String,
     bytes: usize,
+}
+
+/// Shows the native save dialog for `title` on the file name `default_name` (in a child process,
+/// see [`crate::save_dialog`]): the chosen absolute path, or `None` when the user cancelled.
+#[tauri::command]
+pub async fn choose_save_path(title: String, default_name: String) -> CmdResult<Option<String>> {
+    tauri::async_runtime::spawn_blocking(move || crate::save_dialog::choose(&title, &default_name))
+        .await
+        .map_err(|e| CommandError::new("internal", format!("the dialog stopped: {e}")))?
+        .map(|path| path.map(|p| p.display().to_string()))
 }
 
 /// Writes the provider's CSV export (no key values, seed 004) to `path`, an absolute path the

@@ -10,6 +10,7 @@ mod clipboard;
 mod commands;
 mod error;
 mod reminders;
+mod save_dialog;
 mod state;
 mod tray;
 
@@ -20,6 +21,12 @@ use tauri::Manager;
 const HIDDEN_ARG: &str = "--hidden";
 
 fn main() {
+    // A save-dialog child (see save_dialog): nothing of the app starts in it.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == save_dialog::CHILD_ARG) {
+        let text = |i: usize| args.get(i).and_then(|a| a.to_str()).unwrap_or_default();
+        save_dialog::run_child(text(2), text(3));
+    }
     let shelf = match Keyshelf::open_default() {
         Ok(s) => s,
         Err(e) => {
@@ -46,8 +53,6 @@ fn main() {
                 .arg(HIDDEN_ARG)
                 .build(),
         )
-        // The native save dialog for CSV exports; the capability allows its `save` alone.
-        .plugin(tauri_plugin_dialog::init())
         .manage(shelf.clone())
         .manage(reminders.clone())
         .manage(tray.clone())

@@ -1,6 +1,5 @@
 //! The shipped desktop configuration is minimal: a strict CSP, and a capability that allows
-//! exactly the commands the UI calls and, of the plugins, only the save dialog (no wildcard,
-//! the main window only).
+//! exactly the commands the UI calls (no plugin APIs, no wildcard, the main window only).
 //! Reads the real files (src-tauri/, ui/src/) without building the desktop shell.
 
 use serde_json::Value;
@@ -39,13 +38,6 @@ fn names_after(text: &str, open: &str) -> BTreeSet<String> {
     }
     out
 }
-
-/// The plugin permissions the capability may grant, each with the call in backend.ts that
-/// needs it: the native save dialog of CSV exports. Nothing else of a plugin or of core.
-const PLUGIN_PERMISSIONS: &[(&str, &str)] = &[(
-    "dialog:allow-save",
-    "import { save } from '@tauri-apps/plugin-dialog';",
-)];
 
 /// The commands the UI calls: every `call…('name'` in the one module that talks to the shell.
 fn ui_commands() -> BTreeSet<String> {
@@ -126,7 +118,6 @@ fn capabilities_allow_exactly_the_commands_the_ui_calls_and_no_wildcard() {
     let ui = ui_commands();
     let dir = root().join("src-tauri/capabilities");
     let mut allowed = BTreeSet::new();
-    let mut plugins = BTreeSet::new();
     let mut files = 0;
     for entry in std::fs::read_dir(&dir).expect("capabilities").flatten() {
         files += 1;
@@ -146,14 +137,7 @@ fn capabilities_allow_exactly_the_commands_the_ui_calls_and_no_wildcard() {
             let p = p
                 .as_str()
                 .unwrap_or_else(|| panic!("scoped permission {p}: review it by hand"));
-            if p.contains(':') {
-                assert!(
-                    PLUGIN_PERMISSIONS.iter().any(|(perm, _)| *perm == p),
-                    "a plugin or core permission: {p}"
-                );
-                plugins.insert(p.to_owned());
-                continue;
-            }
+            assert!(!p.contains(':'), "a plugin or core permission: {p}");
             let cmd = p
                 .strip_prefix("allow-")
                 .unwrap_or_else(|| panic!("not a command permission: {p}"));
@@ -162,14 +146,6 @@ fn capabilities_allow_exactly_the_commands_the_ui_calls_and_no_wildcard() {
     }
     assert_eq!(files, 1, "one capability file is expected");
     assert_eq!(allowed, ui, "capabilities vs the UI's calls");
-    let backend = read("ui/src/lib/backend.ts");
-    for (perm, import) in PLUGIN_PERMISSIONS {
-        assert!(plugins.contains(*perm), "{perm} is expected and missing");
-        assert!(
-            backend.contains(import),
-            "{perm} is granted but backend.ts lacks `{import}`"
-        );
-    }
     // The shell registers the same commands, and the UI calls invoke only through backend.ts.
     let handler = read("src-tauri/src/commands.rs");
     let start = handler.find("generate_handler![").expect("handler");

@@ -1,9 +1,10 @@
-//! The native file chooser the app opens (GTK's, through tauri-plugin-dialog), driven the way a
-//! user drives it: keystrokes from `xdotool` (XTEST) into the focused dialog. WebDriver cannot
-//! reach it: it is a GTK window of its own, not part of the web view.
+//! The native file chooser the app opens (GTK's, in a child process of the app),
+//! driven the way a user drives it: keystrokes from `xdotool` (XTEST) into the focused dialog.
+//! WebDriver cannot reach it: it is a GTK window of its own, not part of the web view.
 //!
 //! Under Xvfb there is no window manager: nothing focuses a new window, so the dialog is found
-//! by its title and process (`_NET_WM_PID`) and given the input focus explicitly.
+//! by its title and given the input focus explicitly; its process (`_NET_WM_PID`) is kept, so a
+//! test can check which process shows it.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -25,35 +26,26 @@ fn xdotool(args: &[&str]) -> Result<String, String> {
     }
 }
 
-/// A file chooser of process `pid` whose title contains `title`, on screen and focused.
+/// A file chooser on screen and focused.
 pub struct Chooser {
     window: String,
+    /// The process that shows it.
+    pub pid: u32,
 }
 
 impl Chooser {
     /// Waits for the dialog to be mapped, then gives it the keyboard focus.
-    pub fn wait(pid: u32, title: &str, timeout: Duration) -> Result<Chooser, String> {
-        let pid = pid.to_string();
+    pub fn wait(title: &str, timeout: Duration) -> Result<Chooser, String> {
         let start = Instant::now();
         let window = loop {
             // Exit status 1 just means "none yet".
-            let found = xdotool(&[
-                "search",
-                "--all",
-                "--onlyvisible",
-                "--pid",
-                &pid,
-                "--name",
-                title,
-            ])
-            .unwrap_or_default();
+            let found =
+                xdotool(&["search", "--all", "--onlyvisible", "--name", title]).unwrap_or_default();
             if let Some(w) = found.lines().map(str::trim).find(|l| !l.is_empty()) {
                 break w.to_owned();
             }
             if start.elapsed() > timeout {
-                return Err(format!(
-                    "no window of pid {pid} titled {title:?} within {timeout:?}"
-                ));
+                return Err(format!("no window titled {title:?} within {timeout:?}"));
             }
             std::thread::sleep(Duration::from_millis(100));
         };
@@ -68,30 +60,28 @@ impl Chooser {
     }
 
     fn focus(window: String, timeout: Duration) -> Result<Chooser, String> {
+        let pid = xdotool(&["getwindowpid", &window])?;
+        let pid = pid
+            .trim()
+            .parse()
+            .map_err(|_| format!("window {window} names no process: {pid:?}"))?;
         xdotool(&["windowfocus", &window])?;
-        let chooser = Chooser { window };
+        let chooser = Chooser { window, pid };
         chooser.wait_focused(timeout)?;
         Ok(chooser)
     }
 
     /// Waits for a question the dialog asks in a window of its own (GTK's "replace the file?"):
-    /// another window of `pid` on screen, neither this one nor the app's (titled `app_title`),
-    /// and gives it the focus.
-    pub fn wait_prompt(
-        &self,
-        pid: u32,
-        app_title: &str,
-        timeout: Duration,
-    ) -> Result<Chooser, String> {
+    /// another window of the dialog's process on screen, and gives it the focus.
+    pub fn wait_prompt(&self, timeout: Duration) -> Result<Chooser, String> {
         let start = Instant::now();
         loop {
-            let found = xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()])
+            let found = xdotool(&["search", "--onlyvisible", "--pid", &self.pid.to_string()])
                 .unwrap_or_default();
             let prompt = found
                 .lines()
                 .map(str::trim)
-                .filter(|w| !w.is_empty() && *w != self.window)
-                .find(|w| xdotool(&["getwindowname", w]).is_ok_and(|n| n.trim() != app_title));
+                .find(|w| !w.is_empty() && *w != self.window);
             if let Some(w) = prompt {
                 return Chooser::focus(w.to_owned(), timeout);
             }

@@ -75,6 +75,12 @@ fn wait_text(s: &Session, css: &str, what: &str, needle: &str) -> String {
     last
 }
 
+/// The parent process of `pid` (field 4 of `/proc/<pid>/stat`, after the parenthesised name).
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(") ")?.1.split(' ').nth(1)?.parse().ok()
+}
+
 /// Opens the detail of the key named `name` from the Keys screen.
 fn open_detail(app: &App, name: &str) {
     let s = app.s();
@@ -302,12 +308,13 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
     // and Escape writes nothing and says nothing.
     let pid = app.pid().expect("the app's process");
     let dialog_title = format!("^Export {provider}");
-    // Not in the app's home. A dialog showing the folder of the database reads that file in the
-    // app's process (GIO guessing its type) and closes it, which drops SQLite's POSIX locks on
-    // it: the next connection of another process to close then deletes the WAL under the app,
-    // and the app's later writes are lost (it happened here; README, "Not yet").
-    let export_dir = tempfile::tempdir().expect("an export folder");
-    let csv_path = export_dir.path().join("export.csv");
+    // Into the app's own data folder, on purpose. A chooser showing the folder of the database
+    // opens that file to guess its type and closes it; inside the app's process that dropped
+    // SQLite's POSIX locks, the next connection of another process to close deleted the WAL
+    // under the app, and the app's later writes were lost. The dialog runs in a child process
+    // since (src-tauri/src/save_dialog.rs); the provider edit further down, checked through a
+    // connection of this process after others were opened and closed, proves nothing is lost.
+    let csv_path = home.path().join("export.csv");
     click(s, r#"[data-testid="nav-settings"]"#);
     s.wait_for(r#"[data-testid="settings-export"]"#, WAIT)
         .unwrap();
@@ -318,7 +325,16 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
     .unwrap();
     shot(s, "settings-export");
     click(s, r#"[data-testid="settings-export"]"#);
-    let chooser = Chooser::wait(pid, &dialog_title, WAIT).expect("the save dialog opens");
+    let chooser = Chooser::wait(&dialog_title, WAIT).expect("the save dialog opens");
+    assert_ne!(
+        chooser.pid, pid,
+        "the dialog is not shown by the app's process"
+    );
+    assert_eq!(
+        parent_of(chooser.pid),
+        Some(pid),
+        "the dialog is shown by a child of the app"
+    );
     // The name field has the focus; select it all and copy it, to read it back with xclip.
     chooser.key(&["ctrl+a", "ctrl+c"]).unwrap();
     let suggested = format!("{provider}-keys-{}.csv", Local::now().format("%Y-%m-%d"));
@@ -344,7 +360,7 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
     // values.
     click(s, r#"[data-testid="nav-providers"]"#);
     click(s, r#"[data-testid="prov-export"]"#);
-    let chooser = Chooser::wait(pid, &dialog_title, WAIT).expect("the save dialog opens");
+    let chooser = Chooser::wait(&dialog_title, WAIT).expect("the save dialog opens");
     chooser.key(&["ctrl+a"]).unwrap();
     chooser.type_text(&csv_path.display().to_string()).unwrap();
     chooser.shot("export-dialog").unwrap();
@@ -366,12 +382,12 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
     // Saving over that file: the dialog asks first, and declining leaves the file as it was.
     std::fs::write(&csv_path, "kept\n").unwrap();
     click(s, r#"[data-testid="prov-export"]"#);
-    let chooser = Chooser::wait(pid, &dialog_title, WAIT).expect("the save dialog opens");
+    let chooser = Chooser::wait(&dialog_title, WAIT).expect("the save dialog opens");
     chooser.key(&["ctrl+a"]).unwrap();
     chooser.type_text(&csv_path.display().to_string()).unwrap();
     chooser.key(&["Return"]).unwrap();
     let replace = chooser
-        .wait_prompt(pid, "Keyshelf", WAIT)
+        .wait_prompt(WAIT)
         .expect("the dialog asks before replacing the file");
     replace.shot("export-replace").unwrap();
     replace.key(&["Escape"]).unwrap();

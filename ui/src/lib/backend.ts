@@ -1,7 +1,6 @@
 // The only module that talks to the Tauri shell. Screens call these typed functions, so the
 // tests can replace this module with a fake and render screens without a shell.
 import { invoke } from '@tauri-apps/api/core';
-import { save } from '@tauri-apps/plugin-dialog';
 import type {
   Copied,
   CopyFormat,
@@ -106,13 +105,8 @@ export const exportProviderCsv = (provider: string, path: string, overwrite: boo
  * The native save dialog for a CSV file, opened on `defaultName`: the chosen absolute path, or
  * null when the user cancelled. The dialog itself asks before replacing an existing file.
  */
-export async function chooseCsvPath(title: string, defaultName: string): Promise<string | null> {
-  try {
-    return await save({ title, defaultPath: defaultName, filters: [{ name: 'CSV', extensions: ['csv'] }] });
-  } catch (e) {
-    throw new BackendError('dialog_failed', `The save dialog could not be opened: ${String(e)}`);
-  }
-}
+export const chooseCsvPath = (title: string, defaultName: string) =>
+  call<string | null>('choose_save_path', { title, defaultName });
 /** What the last reminder check found, and how often the app checks. */
 export const reminderStatus = () => call<ReminderStatus>('reminder_status');
 export const setRemindInterval = (minutes: number) => call<void>('set_remind_interval', { minutes });
