@@ -21,8 +21,12 @@ rows.append(row)
 json.dump(rows, open(path, "w"))
 PY
 }
-# The bus log fills with portal, PipeWire and accessibility chatter under Xvfb: noise.
-in_session() { scripts/with-keyring.sh "$@" 2> >(grep -v -E 'xdg-desktop-portal|dbus-daemon\[[0-9]+\]|pw\.conf|SpiRegistry' >&2); }
+# The bus log fills with portal, PipeWire and accessibility chatter under Xvfb: noise. A pipe,
+# not a process substitution: the caller reads the log right after, so the filter must be done.
+in_session() {
+  scripts/with-keyring.sh "$@" 2>&1 | grep -v -E 'xdg-desktop-portal|dbus-daemon\[[0-9]+\]|pw\.conf|SpiRegistry|X11'
+  return "${PIPESTATUS[0]}"
+}
 
 echo "== desktop: release build of the app, its .deb and the empty-window peer (Tauri CLI)" >&2
 rm -rf target/release/bundle/deb
@@ -54,8 +58,8 @@ fi
 echo "== desktop: idle memory of the process tree after 10 s, beside an empty Tauri window" >&2
 home=$(mktemp -d -t ks-bench-mem.XXXXXX)
 target/release/examples/seed_store "$home" 1000
-if in_session python3 scripts/bench/memory.py "$app" "$peer" "$home" "${BENCH_MEMORY_RUNS:-5}" >.bench/memory.json; then
-  python3 - "$rows" .bench/memory.json "${BENCH_MEMORY_RUNS:-5}" <<'PY'
+if in_session python3 scripts/bench/memory.py "$app" "$peer" "$home" "${BENCH_MEMORY_RUNS:-7}" .bench/memory.json >&2; then
+  python3 - "$rows" .bench/memory.json "${BENCH_MEMORY_RUNS:-7}" <<'PY'
 import json, sys
 path, m, runs = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
 rows = json.load(open(path)) if __import__("os").path.exists(path) else []

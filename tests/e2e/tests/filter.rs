@@ -140,10 +140,12 @@ const task = () => new Promise((r) => { const c = new MessageChannel(); c.port1.
     const t0 = performance.now();
     input.value = steps[i];
     input.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText' }));
+    const t1 = performance.now();
     // Svelte flushes in a microtask; a later task is the fallback if it ever defers further.
     for (let n = 0; n < 50 && count.textContent !== want; n++) await Promise.resolve();
     for (let n = 0; n < 200 && count.textContent !== want; n++) await task();
     if (count.textContent !== want) return done({ error: `step ${i} "${steps[i]}": count ${count.textContent}, expected ${want}` });
+    const t2 = performance.now();
     list.getBoundingClientRect();
     void document.body.offsetHeight;
     const app = performance.now() - t0;
@@ -153,9 +155,9 @@ const task = () => new Promise((r) => { const c = new MessageChannel(); c.port1.
     const n = hay.filter((h) => words.every((w) => h.includes(w))).length;
     const peer = performance.now() - p0;
     if (n !== counts[i]) return done({ error: `peer step ${i}: ${n} matches, expected ${counts[i]}` });
-    out.push([app, peer]);
+    out.push([app, peer, t1 - t0, t2 - t1]);
   }
-  done({ times: out });
+  done({ times: out, rows: document.querySelectorAll('[data-testid="key-row"]').length, nodes: document.getElementsByTagName('*').length });
 })().catch((e) => done({ error: String(e) }));
 "#;
 
@@ -187,6 +189,31 @@ fn filtering_10000_keys_per_keystroke() {
     };
     let pct = |t: &[f64], p: f64| t[((t.len() - 1) as f64 * p).round() as usize];
     let (ui, peer) = (column(0), column(1));
+    // The slowest keystrokes, to see what costs (in the log of `make bench`).
+    eprintln!(
+        "after typing: {} rows and {} elements in the DOM (the list is virtualised)",
+        v["rows"], v["nodes"]
+    );
+    // Split: the input handler itself, then Svelte's flush (filter, sort, DOM), then layout.
+    let mut slow: Vec<(Vec<f64>, &str, usize)> = times
+        .iter()
+        .zip(&steps)
+        .zip(&counts)
+        .map(|((t, q), n)| {
+            let t: Vec<f64> = (0..4).map(|c| t[c].as_f64().unwrap()).collect();
+            (t, q.as_str(), *n)
+        })
+        .collect();
+    slow.sort_by(|a, b| b.0[0].total_cmp(&a.0[0]));
+    for (t, q, n) in slow.iter().take(12) {
+        eprintln!(
+            "slow keystroke: {:.0} ms (handler {:.0}, flush {:.0}, layout {:.0}), query {q:?}, {n} matches",
+            t[0],
+            t[2],
+            t[3],
+            t[0] - t[2] - t[3]
+        );
+    }
     eprintln!(
         "filter {KEYS} keys, {} keystrokes: app input to list updated median {:.2} ms p95 {:.2} ms max {:.2} ms; plain JS filter median {:.2} ms p95 {:.2} ms",
         ui.len(),
