@@ -3,13 +3,14 @@
 
 Run by scripts/bench/desktop.sh inside scripts/with-keyring.sh (private bus, keyring, Xvfb):
 
-    memory.py APP PEER HOME RUNS
+    memory.py APP PEER HOME RUNS OUT.json
 
 Each run starts one binary (APP with KEYSHELF_HOME=HOME, or PEER, the empty window built the same
 way), waits 10 s, then sums the memory of the process and every descendant (the WebKit web and
 network processes) from /proc/<pid>/smaps_rollup: PSS (shared pages split between the processes
 that map them, so a library mapped by the three processes counts once) and RSS (counted in each).
-Runs of the two binaries alternate. Prints one JSON line: medians and every run, in MB.
+Runs of the two binaries alternate. Writes OUT.json: medians and every run, in MB (a file, not
+stdout: services the session bus starts on demand inherit stdout and print to it).
 """
 import json
 import os
@@ -106,7 +107,7 @@ def stop(proc):
 
 
 def main():
-    app, peer, home, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    app, peer, home, runs, out = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
     env_app = dict(os.environ, KEYSHELF_HOME=home)
     results = {"app": [], "peer": []}
     for _ in range(runs):
@@ -122,7 +123,8 @@ def main():
         }
         for who, rs in results.items()
     }
-    print(json.dumps(summary))
+    with open(out, "w") as f:
+        json.dump(summary, f)
 
 
 if __name__ == "__main__":
