@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .bench
 rm -f .bench/extra-rows.json
+# The machine is shared: the table says how loaded it was (measure.py adds the load at the end).
+BENCH_LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
+export BENCH_LOAD_START
 
 if [[ -n "${BENCH_SMOKE:-}" ]]; then
   # The smoke run only checks that the benchmarks still work: the debug build will do.
@@ -20,9 +23,9 @@ else
 fi
 
 if [[ -z "${BENCH_SMOKE:-}" && -f src-tauri/Cargo.toml ]]; then
-  # The desktop app: its release binary and .deb (the Tauri CLI from npm, bundling turned on for
-  # this build only), then its startup figure from the end-to-end benchmark (debug build, as the
-  # desktop issue defines it). A failure here leaves a row saying so; it never stops the run.
+  # The desktop app, its .deb and an empty Tauri window as its peer (release builds through the
+  # Tauri CLI from npm), then startup, idle memory and filtering on the release app. A failure
+  # here leaves a row saying so; it never stops the run.
   scripts/bench/desktop.sh || echo "bench: the desktop stage failed; see above" >&2
 fi
 

@@ -182,9 +182,15 @@ def check_synced(home, n, who):
 
 
 def bench_sizes():
-    for label, path in [("CLI `keyshelf`", KEYSHELF), ("desktop `keyshelf-desktop`", os.path.join(REL, "keyshelf-desktop"))]:
-        if os.path.exists(path):
-            rows.append(("size", label, f"{os.path.getsize(path)/1e6:.1f} MB", "-", "-", "-", "-"))
+    if os.path.exists(KEYSHELF):
+        rows.append(("size", "CLI `keyshelf`", f"{os.path.getsize(KEYSHELF)/1e6:.1f} MB", "-", "-", "-", "-"))
+    app, peer = os.path.join(REL, "keyshelf-desktop"), os.path.join(REL, "keyshelf-empty-window")
+    if os.path.exists(app):
+        # The peer (scripts/bench/desktop.sh builds it beside the app) is what Tauri alone weighs.
+        a = os.path.getsize(app) / 1e6
+        p = os.path.getsize(peer) / 1e6 if os.path.exists(peer) else None
+        rows.append(("size", "desktop `keyshelf-desktop`", f"{a:.1f} MB",
+                     f"empty Tauri window {p:.1f} MB" if p else "-", f"{a / p:.2f}×" if p else "-", "-", "-"))
     debs = []
     bundle = os.path.join(REL, "bundle", "deb")
     if os.path.isdir(bundle):
@@ -203,7 +209,7 @@ def main():
         rows.extend(tuple(r) for r in json.load(open(extra)))
     bench_sizes()
     lines = [
-        f"Keyshelf benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, median of {RUNS} interleaved runs" + (" (smoke run on the debug build: figures and verdicts say nothing about Keyshelf's speed)" if SMOKE else ""),
+        f"Keyshelf benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, load average {os.environ.get('BENCH_LOAD_START', '?')} at the start and {os.getloadavg()[0]:.1f} at the end, median of {RUNS} interleaved runs" + (" (smoke run on the debug build: figures and verdicts say nothing about Keyshelf's speed)" if SMOKE else ""),
         "",
         "| area | figure | Keyshelf | peer | ratio | target | |",
         "|---|---|---|---|---|---|---|",

@@ -21,8 +21,12 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The built desktop app (`cargo build -p keyshelf-desktop`, done by scripts/test.sh).
+/// The built desktop app: `KEYSHELF_APP_BINARY` when set (the benchmarks point it at the release
+/// build), else the debug build (`cargo build -p keyshelf-desktop`, done by scripts/test.sh).
 pub fn app_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("KEYSHELF_APP_BINARY") {
+        return PathBuf::from(path);
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));

@@ -145,6 +145,16 @@ impl Session {
         )
     }
 
+    /// How long a script may run before the driver gives up on it (W3C default: 30 s).
+    pub fn set_script_timeout(&self, timeout: Duration) -> Result<(), String> {
+        self.call(
+            "POST",
+            "/timeouts",
+            Some(json!({"script": timeout.as_millis() as u64})),
+        )
+        .map(drop)
+    }
+
     /// Runs a script that finishes by calling its last argument; returns what it passed.
     pub fn execute_async(&self, script: &str, args: Value) -> Result<Value, String> {
         self.call(
