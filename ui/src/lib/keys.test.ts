@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { distinct, noFilters, view } from './keys';
+import { distinct, filtered, noFilters, sorted, view } from './keys';
 import { fakeKey } from './fixtures';
 import { dueText, shortAge } from './format';
 import { estimateBits, whitespaceWarning } from './entropy';
@@ -39,6 +39,14 @@ describe('key list view', () => {
     const out = view(many, 'key-99', noFilters(), { field: 'due', descending: false });
     expect(performance.now() - t).toBeLessThan(100);
     expect(out.length).toBe(111); // key-99, key-990..key-999, key-9900..key-9999
+  });
+
+  it('filters a once-sorted list without losing its order, and sorts a copy', () => {
+    const input = [...keys];
+    const ordered = sorted(input, { field: 'due', descending: true });
+    expect(input).toEqual(keys);
+    expect(filtered(ordered, 'billing', noFilters()).map((k) => k.days_left)).toEqual([2, -3]);
+    expect(filtered(ordered, 'billing', noFilters())).toEqual(view(keys, 'billing', noFilters(), { field: 'due', descending: true }));
   });
 
   it('lists the distinct values for the filter menus, sorted', () => {

@@ -75,22 +75,34 @@ function compare(a: Key, b: Key, field: SortField): number {
   }
 }
 
-/** The keys to show: searched, filtered, sorted (ties by name, then provider). */
-export function view(keys: Key[], query: string, filters: Filters, sort: Sort): Key[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  // Plain copies: the UI passes Svelte state proxies, and reading those once per key and per
-  // comparison made ~200,000 tracked reads a keystroke over 10,000 keys.
-  const f: Filters = { env: filters.env, provider: filters.provider, status: filters.status, due: filters.due };
+/**
+ * The keys in display order: by the sort field, ties by name, then provider. The screen sorts
+ * once per list or sort change and filters the sorted list on every keystroke (filtering keeps
+ * the order), so typing never re-sorts thousands of matches.
+ */
+export function sorted(keys: Key[], sort: Sort): Key[] {
+  // Plain values: the UI passes Svelte state, and reading it once per comparison is slow.
   const field = sort.field;
-  const out = keys.filter((k) => passes(k, f) && matches(k, words));
   const dir = sort.descending ? -1 : 1;
-  out.sort(
+  return [...keys].sort(
     (a, b) =>
       dir * compare(a, b, field) ||
       cmp(a.name, b.name) ||
       cmp(a.provider, b.provider),
   );
-  return out;
+}
+
+/** The keys of `ordered` that pass the filters and match the search, in the same order. */
+export function filtered(ordered: Key[], query: string, filters: Filters): Key[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  // A plain copy: the UI passes a Svelte state proxy, read here once instead of once per key.
+  const f: Filters = { env: filters.env, provider: filters.provider, status: filters.status, due: filters.due };
+  return ordered.filter((k) => passes(k, f) && matches(k, words));
+}
+
+/** The keys to show: searched, filtered, sorted (ties by name, then provider). */
+export function view(keys: Key[], query: string, filters: Filters, sort: Sort): Key[] {
+  return filtered(sorted(keys, sort), query, filters);
 }
 
 /** Distinct values of a field, sorted, for the filter menus. */
