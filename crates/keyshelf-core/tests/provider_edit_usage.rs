@@ -35,6 +35,19 @@ fn setup() -> (
     (dir, shelf, vault, sim)
 }
 
+/// `sim/prod-api-main`, created on the simulator.
+fn create_prod_key(shelf: &mut Keyshelf) {
+    shelf
+        .create_key(NewKey {
+            name: "prod-api-main".into(),
+            env: "prod".into(),
+            provider: Some("sim".into()),
+            user: Some("api_user".into()),
+            ..Default::default()
+        })
+        .unwrap();
+}
+
 fn stored(vault: &MemoryVault) -> Option<String> {
     vault
         .get(&provider_account("sim"))
@@ -108,15 +121,7 @@ fn editing_refuses_what_adding_refuses_and_changes_nothing() {
 #[test]
 fn the_usage_report_flags_a_refused_call_and_names_the_local_key() {
     let (_d, mut shelf, _vault, _sim) = setup();
-    shelf
-        .create_key(NewKey {
-            name: "prod-api-main".into(),
-            env: "prod".into(),
-            provider: Some("sim".into()),
-            user: Some("api_user".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    create_prod_key(&mut shelf);
     shelf.verify_key("sim/prod-api-main").unwrap();
     shelf.set_key_active("sim/prod-api-main", false).unwrap();
     assert!(shelf.verify_key("sim/prod-api-main").is_err());
@@ -142,15 +147,7 @@ fn the_usage_report_flags_a_refused_call_and_names_the_local_key() {
 #[test]
 fn verifying_a_key_is_audited_but_is_not_a_copy() {
     let (_d, mut shelf, _vault, _sim) = setup();
-    shelf
-        .create_key(NewKey {
-            name: "prod-api-main".into(),
-            env: "prod".into(),
-            provider: Some("sim".into()),
-            user: Some("api_user".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    create_prod_key(&mut shelf);
     shelf.verify_key("sim/prod-api-main").unwrap();
     let shown = shelf.show("sim/prod-api-main").unwrap();
     assert_eq!(shown.key.last_copied_at, None, "verify is not a hand-out");
