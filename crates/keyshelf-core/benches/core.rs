@@ -1,10 +1,11 @@
-//! Criterion benches for the core's hot paths: generation, due computation, store writes and the
-//! listing the CLI and desktop show. Run with `cargo bench -p keyshelf-core` (or `make bench`).
+//! Criterion benches for the core's hot paths: generation, due computation, store writes, the
+//! listing the CLI and desktop show, and reading a provider's key list (envelope parsing). Run with `cargo bench -p keyshelf-core` (or `make bench`).
 
 use chrono::{Duration, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use keyshelf_core::generate::{generate, Spec};
 use keyshelf_core::policy::due;
+use keyshelf_core::provider::envelope::{self, RemoteKey};
 use keyshelf_core::store::{KeyFilter, NewKeyRecord, Store};
 use std::hint::black_box;
 
@@ -73,5 +74,37 @@ fn bench_store(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_generate, bench_due, bench_store);
+/// What `sync` does with a 10,000-key answer: bytes → JSON → the list inside the envelope → keys.
+fn bench_envelope(c: &mut Criterion) {
+    let items: Vec<_> = (0..10_000)
+        .map(|i| {
+            serde_json::json!({
+                "id": i,
+                "api_key_name": format!("prod-bench-{i:06}"),
+                "user": "api_user",
+                "status": if i % 7 == 0 { "inactive" } else { "active" },
+                "created_at": "2026-11-01T10:00:00Z",
+            })
+        })
+        .collect();
+    let body =
+        serde_json::to_vec(&serde_json::json!({ "success": true, "data": items })).expect("a body");
+    c.bench_function("envelope: parse a 10,000-key list answer", |b| {
+        b.iter(|| {
+            let v: serde_json::Value = serde_json::from_slice(black_box(&body)).expect("JSON");
+            let items = envelope::list(v).expect("a list");
+            envelope::parse_list::<RemoteKey>(items)
+                .expect("keys")
+                .len()
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    bench_generate,
+    bench_due,
+    bench_store,
+    bench_envelope
+);
 criterion_main!(benches);
