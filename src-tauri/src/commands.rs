@@ -15,9 +15,7 @@ use keyshelf_core::policy::Environment;
 use keyshelf_core::provider::ops::{NewProvider, ProviderCheck, SyncReport, VerifyReport};
 use keyshelf_core::provider::usage::UsageReport;
 use keyshelf_core::provider::{KeyScheme, ManagementAuth, ProviderProfile};
-use keyshelf_core::rotation::{
-    NewSecret, Options, Progress, Rotation, RotationProvider, DEFAULT_GRACE_DAYS,
-};
+use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, DEFAULT_GRACE_DAYS};
 use keyshelf_core::shelf::{KeyView, NewKey};
 use keyshelf_core::store::{AuditEvent, KeyFilter};
 use keyshelf_core::{names, Secret};
@@ -374,19 +372,17 @@ pub async fn rotate_key(
 ) -> CmdResult<Progress> {
     shelf
         .run(move |s| {
-            let key = s.resolve(&keyref)?;
-            let api = s.rotation_provider(&key.provider)?;
             if matches!(step, RotateStep::Start) {
                 s.start_rotation(&keyref, grace_days.unwrap_or(DEFAULT_GRACE_DAYS))?;
             }
             let opts = Options {
                 confirm_updated: matches!(step, RotateStep::Confirm | RotateStep::EndGrace),
                 end_grace: matches!(step, RotateStep::EndGrace),
-                new_secret: api.is_none().then(|| NewSecret::Generate(Spec::default())),
+                // Used only when the key has no provider API to create the new key.
+                new_secret: Some(NewSecret::Generate(Spec::default())),
                 ..Options::default()
             };
-            let api = api.as_ref().map(|a| a as &dyn RotationProvider);
-            Ok(s.advance_rotation(&keyref, api, opts)?)
+            Ok(s.advance_rotation_via_provider(&keyref, opts)?)
         })
         .await
 }
@@ -396,12 +392,7 @@ pub async fn rotate_key(
 #[tauri::command]
 pub async fn abort_rotation(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<Rotation> {
     shelf
-        .run(move |s| {
-            let key = s.resolve(&keyref)?;
-            let api = s.rotation_provider(&key.provider)?;
-            let api = api.as_ref().map(|a| a as &dyn RotationProvider);
-            Ok(s.abort_rotation(&keyref, api)?)
-        })
+        .run(move |s| Ok(s.abort_rotation_via_provider(&keyref)?))
         .await
 }
 
@@ -621,7 +612,6 @@ pub async fn choose_save_path(title: String, default_name: String) -> CmdResult<
     tauri::async_runtime::spawn_blocking(move || crate::save_dialog::choose(&title, &default_name))
         .await
         .map_err(|e| CommandError::new("internal", format!("the dialog stopped: {e}")))?
-        .map(|path| path.map(|p| p.display().to_string()))
 }
 
 /// Writes the provider's CSV export (no key values, seed 004) to `path`, an absolute path the

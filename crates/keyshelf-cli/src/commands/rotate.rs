@@ -3,7 +3,7 @@
 use crate::cli::RotateArgs;
 use crate::{input, output};
 use keyshelf_core::generate::Spec;
-use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, RotationProvider, Waiting};
+use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, Waiting};
 use keyshelf_core::store::{fmt_time, KeyRecord};
 use keyshelf_core::{Error, Keyshelf, Result};
 use std::io::Write;
@@ -27,9 +27,8 @@ pub fn run(shelf: &mut Keyshelf, a: RotateArgs, json: bool) -> Result<ExitCode> 
     let mut results = Vec::new();
     for keyref in keyrefs {
         let key = shelf.resolve(&keyref)?;
-        let provider = provider_for(shelf, &key)?;
         if a.abort {
-            let r = shelf.abort_rotation(&keyref, provider.as_deref())?;
+            let r = shelf.abort_rotation_via_provider(&keyref)?;
             output::note(&format!(
                 "Rotation of {} aborted: the old key is current again.",
                 r.key
@@ -44,11 +43,10 @@ pub fn run(shelf: &mut Keyshelf, a: RotateArgs, json: bool) -> Result<ExitCode> 
         if !a.resume {
             shelf.start_rotation(&keyref, a.grace)?;
         }
-        let progress = shelf.advance_rotation(
-            &keyref,
-            provider.as_deref(),
-            options(&a, &key, provider.is_some())?,
-        )?;
+        // Keys of no provider, and keys imported for a provider without a configured management
+        // API, rotate to a generated or pasted secret.
+        let has_api = shelf.rotation_provider(&key.provider)?.is_some();
+        let progress = shelf.advance_rotation_via_provider(&keyref, options(&a, &key, has_api)?)?;
         report(&progress);
         results.push(progress);
     }
@@ -82,15 +80,6 @@ fn options(a: &RotateArgs, key: &KeyRecord, has_api: bool) -> Result<Options> {
         verify_timeout: std::time::Duration::from_secs(a.verify_timeout),
         new_secret,
     })
-}
-
-/// The management API behind a key, when its provider has one configured.
-fn provider_for(shelf: &Keyshelf, key: &KeyRecord) -> Result<Option<Box<dyn RotationProvider>>> {
-    // Keys of no provider, and keys imported for a provider without a configured management
-    // API, rotate to a generated or pasted secret.
-    Ok(shelf
-        .rotation_provider(&key.provider)?
-        .map(|api| Box::new(api) as Box<dyn RotationProvider>))
 }
 
 fn report(p: &Progress) {

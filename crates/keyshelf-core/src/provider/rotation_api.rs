@@ -4,7 +4,7 @@ use super::client::{Client, Repeat};
 use super::envelope::{self, RemoteKey};
 use super::errors::{Kind, ProviderError};
 use super::profile::{self, ProviderProfile};
-use crate::rotation::RotationProvider;
+use crate::rotation::{Options, Progress, Rotation, RotationProvider};
 use crate::vault::Vault;
 use crate::{Error, Keyshelf, Result, Secret};
 use chrono::{DateTime, Utc};
@@ -38,6 +38,34 @@ impl Keyshelf {
                 vault: self.vault_arc(),
             }),
         )
+    }
+
+    /// Carries the rotation of `keyref` forward through its provider's API when that provider
+    /// is configured, else to `opts.new_secret` ([`Keyshelf::advance_rotation`]).
+    pub fn advance_rotation_via_provider(
+        &mut self,
+        keyref: &str,
+        opts: Options,
+    ) -> Result<Progress> {
+        let api = self.rotation_provider_of(keyref)?;
+        self.advance_rotation(
+            keyref,
+            api.as_ref().map(|a| a as &dyn RotationProvider),
+            opts,
+        )
+    }
+
+    /// Abandons the rotation of `keyref`, deleting the new key on its provider when that
+    /// provider is configured ([`Keyshelf::abort_rotation`]).
+    pub fn abort_rotation_via_provider(&mut self, keyref: &str) -> Result<Rotation> {
+        let api = self.rotation_provider_of(keyref)?;
+        self.abort_rotation(keyref, api.as_ref().map(|a| a as &dyn RotationProvider))
+    }
+
+    /// The API the rotation of `keyref` goes through, `None` for a key of no configured provider.
+    fn rotation_provider_of(&self, keyref: &str) -> Result<Option<ProviderApi>> {
+        let key = self.resolve(keyref)?;
+        self.rotation_provider(&key.provider)
     }
 }
 
