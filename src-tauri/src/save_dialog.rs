@@ -86,7 +86,7 @@ fn show(title: &str, name: &str, home: Option<PathBuf>) -> Result<Option<PathBuf
 
 /// In the app: runs the child and answers the chosen path, or `None` when the user cancelled.
 /// Blocks until the dialog closes; call it off the main thread.
-pub fn choose(title: &str, name: &str) -> CmdResult<Option<PathBuf>> {
+pub fn choose(title: &str, name: &str) -> CmdResult<Option<String>> {
     let failed = |why: String| {
         CommandError::new(
             "dialog_failed",
@@ -111,5 +111,5 @@ pub fn choose(title: &str, name: &str) -> CmdResult<Option<PathBuf>> {
             "The chosen path is not valid UTF-8: choose another folder or file name.",
         )
     })?;
-    Ok(Some(PathBuf::from(path)))
+    Ok(Some(path))
 }
