@@ -100,11 +100,6 @@ export function filtered(ordered: Key[], query: string, filters: Filters): Key[]
   return ordered.filter((k) => passes(k, f) && matches(k, words));
 }
 
-/** The keys to show: searched, filtered, sorted (ties by name, then provider). */
-export function view(keys: Key[], query: string, filters: Filters, sort: Sort): Key[] {
-  return filtered(sorted(keys, sort), query, filters);
-}
-
 /** Distinct values of a field, sorted, for the filter menus. */
 export function distinct(keys: Key[], field: 'env' | 'provider' | 'status'): string[] {
   return [...new Set(keys.map((k) => k[field]))].sort();
