@@ -372,7 +372,7 @@ impl Keyshelf {
         match (stored, inserted) {
             (Ok(()), Ok(())) => self.show(&full),
             (Ok(()), Err(e)) => Err(Error::Store(format!(
-                "{full} was created and its secret is in the keychain (account {account}), but its metadata could not be recorded: {e}. a sync of the provider will list it"
+                "{full} was created and its secret is in the keychain (account {account}), but its metadata could not be recorded: {e}. A sync of the provider will list it"
             ))),
             (Err(e), _) => Err(Error::KeyNotStored { key: full, detail: e.to_string(), secret }),
         }
