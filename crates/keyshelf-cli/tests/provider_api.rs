@@ -728,6 +728,9 @@ wait $pid"#,
         .env("KEYSHELF_HOME", s.home_path())
         .env("HOME", keyring_home.path())
         .env("XDG_DATA_HOME", keyring_home.path().join("data"))
+        // Its own runtime dir too: gnome-keyring-daemon's control socket lives there, and a
+        // second daemon on the session's socket can take over or stop the session's keyring.
+        .env("XDG_RUNTIME_DIR", private_runtime_dir(keyring_home.path()))
         .env_remove("DISPLAY")
         .env_remove("KEYSHELF_IN_TEST_SESSION")
         .output()
@@ -787,4 +790,16 @@ fn a_rotation_of_a_provider_key_goes_through_the_management_api() {
         .usage
         .iter()
         .any(|u| u.api_key_id == keys[1].id && u.status == 200)));
+}
+
+/// A fresh `XDG_RUNTIME_DIR` (mode 700, as the spec asks) under `home`.
+fn private_runtime_dir(home: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = home.join("run");
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .recursive(true)
+        .create(&dir)
+        .expect("a runtime dir");
+    dir
 }
