@@ -433,8 +433,11 @@ fn the_audit_shows_every_hand_out_and_never_a_value() {
     assert_eq!(actions[..4], ["copy", "exec", "env", "get"]);
     let text = s.ok(&["audit", &name]);
     assert!(text.contains("copy") && !text.contains(value));
-    let db = std::fs::read(s.home_path().join("keyshelf.db")).unwrap();
-    assert!(!String::from_utf8_lossy(&db).contains(value));
+    // The WAL holds the latest writes until SQLite checkpoints it: scan both files.
+    for file in ["keyshelf.db", "keyshelf.db-wal"] {
+        let bytes = std::fs::read(s.home_path().join(file)).unwrap_or_default();
+        assert!(!String::from_utf8_lossy(&bytes).contains(value), "{file}");
+    }
 }
 
 #[test]

@@ -115,6 +115,11 @@ fn no_secret_value_reaches_disk_or_output() {
         files.iter().any(|f| f.ends_with("keyshelf.db")),
         "the scan must see the database: {files:?}"
     );
+    // The store keeps its WAL between runs (no checkpoint on close): the latest rows are there.
+    assert!(
+        files.iter().any(|f| f.ends_with("keyshelf.db-wal")),
+        "the scan must see the WAL: {files:?}"
+    );
     for file in &files {
         let bytes = std::fs::read(file).expect("read");
         for value in &values {

@@ -88,8 +88,14 @@ fn a_created_key_is_in_the_keychain_and_readable_by_secret_tool() {
         secret_tool_lookup(&format!("provider:{p}")).as_deref(),
         Some(TOKEN)
     );
-    let db = std::fs::read(s.home_path().join("keyshelf.db")).expect("db");
-    assert!(!db.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()));
+    // The WAL holds the latest writes until SQLite checkpoints it: scan both files.
+    for file in ["keyshelf.db", "keyshelf.db-wal"] {
+        let bytes = std::fs::read(s.home_path().join(file)).unwrap_or_default();
+        assert!(
+            !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+            "{file}"
+        );
+    }
     let providers = s.json(&["provider", "list"]);
     assert_eq!(providers[0]["name"], p.as_str());
     assert_eq!(providers[0]["key_scheme"], "x-api-key-username");

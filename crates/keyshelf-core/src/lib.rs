@@ -14,6 +14,7 @@
 //! - [`rotation`]: the crash-safe guided rotation, a state machine persisted in the store.
 //! - [`shelf`]: [`Keyshelf`], the facade the CLI and the desktop shell call.
 //! - [`error`]: [`Error`], with a stable code and a message a person can act on.
+//! - [`timestamp`]: timestamps in JSON output, written fast.
 
 pub mod clipboard;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod rotation;
 pub mod secret;
 pub mod shelf;
 pub mod store;
+pub mod timestamp;
 pub mod vault;
 
 pub use error::{Error, Result};

@@ -46,6 +46,7 @@ pub struct KeyView {
     /// The interval in force (the key's override, else its environment's).
     #[serde(rename = "interval_days")]
     pub effective_interval_days: u32,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub due_at: DateTime<Utc>,
     pub state: DueState,
     pub days_left: i64,
@@ -318,19 +319,27 @@ impl Keyshelf {
             Some(d) => d,
             None => self.due_soon_days()?,
         };
-        let mut due: Vec<KeyView> = self
-            .store
-            .read()
-            .due_candidates(now, soon)?
-            .into_iter()
-            .map(|k| make_view(k, &envs, soon, now))
-            .filter(|v| v.state != DueState::Ok)
+        let mut due: Vec<KeyView> = self.store.read().due_candidates(now, soon, |k| {
+            Some(make_view(k, &envs, soon, now)).filter(|v| v.state != DueState::Ok)
+        })?;
+        // Most urgent first, then by name (and provider, so the order is total). Sorted as
+        // (due time, position) pairs and then put in place: a view is a few hundred bytes, and
+        // sorting the views themselves was a tenth of `due` over 100,000 keys.
+        let mut order: Vec<(i64, u32, usize)> = due
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.due_at.timestamp(), v.due_at.timestamp_subsec_nanos(), i))
             .collect();
-        due.sort_by(|a, b| {
-            a.due_at
-                .cmp(&b.due_at)
-                .then_with(|| a.key.name.cmp(&b.key.name))
+        order.sort_unstable_by(|a, b| {
+            (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+                let (a, b) = (&due[a.2].key, &due[b.2].key);
+                a.name
+                    .cmp(&b.name)
+                    .then_with(|| a.provider.cmp(&b.provider))
+            })
         });
+        let mut order: Vec<usize> = order.into_iter().map(|(_, _, i)| i).collect();
+        permute(&mut due, &mut order);
         Ok(due)
     }
 
@@ -550,6 +559,20 @@ impl Keyshelf {
             .into_iter()
             .map(|e| (e.name, e.interval_days))
             .collect())
+    }
+}
+
+/// Puts `items` in the order `order` gives (`order[i]` is the index of the item that goes to
+/// place `i`), by swaps, without a second copy. Each place follows the chain of earlier swaps
+/// to where its item went (the method of std's `sort_by_cached_key`). `order` is used up.
+fn permute<T>(items: &mut [T], order: &mut [usize]) {
+    for i in 0..items.len().min(order.len()) {
+        let mut from = order[i];
+        while from < i {
+            from = order[from];
+        }
+        order[i] = from;
+        items.swap(i, from);
     }
 }
 
@@ -844,7 +867,7 @@ mod tests {
             for window in [None, Some(0), Some(3)] {
                 let soon = window.unwrap_or_else(|| s.due_soon_days().unwrap());
                 let envs = s.environment_intervals().unwrap();
-                let mut expected: Vec<String> = s
+                let mut expected: Vec<KeyView> = s
                     .store
                     .read()
                     .keys(&KeyFilter::default())
@@ -852,18 +875,52 @@ mod tests {
                     .into_iter()
                     .map(|k| make_view(k, &envs, soon, now))
                     .filter(|v| v.state != DueState::Ok)
-                    .map(|v| v.key.name)
                     .collect();
-                expected.sort();
-                let mut got: Vec<String> = s
+                // Most urgent first, ties by name: the order `due` promises.
+                expected.sort_by(|a, b| {
+                    (a.due_at, &a.key.name, &a.key.provider).cmp(&(
+                        b.due_at,
+                        &b.key.name,
+                        &b.key.provider,
+                    ))
+                });
+                let expected: Vec<String> = expected.into_iter().map(|v| v.key.name).collect();
+                let got: Vec<String> = s
                     .due_as_of(window, now)
                     .unwrap()
                     .into_iter()
                     .map(|v| v.key.name)
                     .collect();
-                got.sort();
                 assert_eq!(got, expected, "at +{offset_hours} h, window {window:?}");
             }
+        }
+    }
+
+    #[test]
+    fn permute_puts_every_item_where_the_order_says() {
+        // Every permutation of five items, and a long pseudo-random one.
+        let mut orders: Vec<Vec<usize>> = Vec::new();
+        let mut p: Vec<usize> = (0..5).collect();
+        loop {
+            orders.push(p.clone());
+            // The next permutation in lexicographic order; stop after the last.
+            let Some(i) = (0..p.len() - 1).rev().find(|&i| p[i] < p[i + 1]) else {
+                break;
+            };
+            let j = (i + 1..p.len()).rev().find(|&j| p[j] > p[i]).unwrap();
+            p.swap(i, j);
+            p[i + 1..].reverse();
+        }
+        assert_eq!(orders.len(), 120);
+        let mut long: Vec<usize> = (0..1000).collect();
+        long.sort_by_key(|&i| (i * 7919) % 1009);
+        orders.push(long);
+        for order in orders {
+            let items: Vec<String> = (0..order.len()).map(|i| format!("item{i}")).collect();
+            let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            let mut got = items.clone();
+            permute(&mut got, &mut order.clone());
+            assert_eq!(got, expected, "{order:?}");
         }
     }
 

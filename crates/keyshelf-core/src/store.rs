@@ -9,6 +9,7 @@
 use crate::policy::{Environment, DEFAULT_ENVIRONMENTS};
 use crate::{Error, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::Serialize;
 use std::path::Path;
@@ -126,12 +127,16 @@ pub struct KeyRecord {
     pub user: Option<String>,
     pub var_name: Option<String>,
     pub origin: String,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::serialize_opt")]
     pub last_rotated_at: Option<DateTime<Utc>>,
     /// The key's own interval, overriding its environment's.
     #[serde(rename = "interval_override_days")]
     pub interval_days: Option<u32>,
+    #[serde(serialize_with = "crate::timestamp::serialize_opt")]
     pub snoozed_until: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::timestamp::serialize_opt")]
     pub last_copied_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,
     pub notes: String,
@@ -236,6 +241,11 @@ impl Store {
             conn.pragma_update(None, "journal_mode", "WAL")?;
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Every CLI call opens the store and most write an audit event. Checkpointing on close
+        // would make each of them fsync the database and delete and re-create the WAL (four
+        // fsyncs for a `keyshelf get`); the WAL is checkpointed by SQLite's automatic checkpoint
+        // (every 1,000 pages) instead, as on any long-lived connection.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store { conn };
         store.migrate()?;
@@ -433,23 +443,36 @@ impl Tx<'_> {
 
     /// Keys that may be due soon or overdue at `now` with a due-soon window of `soon_days`: a
     /// superset (a day of slack, snoozes ignored) that the caller narrows with
-    /// [`crate::policy::due`]. Filtering in SQL spares building a record for every key that is
-    /// fine, which was most of `keyshelf due` on 100,000 keys (see BENCHMARKS.md).
-    pub fn due_candidates(&self, now: DateTime<Utc>, soon_days: u32) -> Result<Vec<KeyRecord>> {
+    /// [`crate::policy::due`], as `keep` (called on each candidate, `None` to drop it). Filtering
+    /// in SQL spares building a record for every key that is fine, which was most of `keyshelf
+    /// due` on 100,000 keys (see BENCHMARKS.md); narrowing while reading spares a second copy of
+    /// the candidates.
+    pub fn due_candidates<T>(
+        &self,
+        now: DateTime<Utc>,
+        soon_days: u32,
+        mut keep: impl FnMut(KeyRecord) -> Option<T>,
+    ) -> Result<Vec<T>> {
         // The interval: the key's own, else its environment's, else the strictest default (30),
         // as in `shelf::make_view`. An unreadable date is kept, so that reading it reports it.
+        // The environments are joined once rather than looked up per key, and each date is
+        // read once: `coalesce(…, TRUE)` keeps the rows whose date does not parse.
         let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM keys
-             WHERE julianday(coalesce(last_rotated_at, created_at))
-                   + coalesce(interval_days,
-                              (SELECT e.interval_days FROM environments e WHERE e.name = keys.env),
-                              30)
-                   - ?2 - 1 <= julianday(?1)
-                OR julianday(coalesce(last_rotated_at, created_at)) IS NULL"
+            "SELECT {KEY_COLUMNS} FROM (
+                 SELECT keys.*, e.interval_days AS env_interval_days
+                 FROM keys LEFT JOIN environments e ON e.name = keys.env)
+             WHERE coalesce(
+                 julianday(coalesce(last_rotated_at, created_at))
+                     + coalesce(interval_days, env_interval_days, 30) - ?2 - 1 <= julianday(?1),
+                 TRUE)"
         );
         let mut stmt = self.0.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![fmt_time(now), soon_days], KeyRecord::from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut rows = stmt.query(params![fmt_time(now), soon_days])?;
+        let mut kept = Vec::new();
+        while let Some(row) = rows.next()? {
+            kept.extend(keep(KeyRecord::from_row(row)?));
+        }
+        Ok(kept)
     }
 
     /// Deletes a key row.

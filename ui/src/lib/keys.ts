@@ -18,23 +18,14 @@ export interface Sort {
 
 export const noFilters = (): Filters => ({ env: '', provider: '', status: '', due: '' });
 
-/** True when every word of the query is found in the key's name, provider, env, tags or notes. */
-export function matches(k: Key, words: string[]): boolean {
-  if (words.length === 0) return true;
-  const hay = haystack(k);
-  return words.every((w) => hay.includes(w));
+/** The words of a search query, lowercased: a key matches when its search text has every one. */
+export function queryWords(query: string): string[] {
+  return query.toLowerCase().split(/\s+/).filter(Boolean);
 }
 
-// The lowercased text a key is searched in, computed once per key object (the list reloads
-// replace the objects, so the cache never goes stale).
-const haystacks = new WeakMap<Key, string>();
-function haystack(k: Key): string {
-  let h = haystacks.get(k);
-  if (h === undefined) {
-    h = `${k.name} ${k.provider} ${k.env} ${k.tags.join(' ')} ${k.notes}`.toLowerCase();
-    haystacks.set(k, h);
-  }
-  return h;
+/** The lowercased text a key is searched in: name, provider, env, tags and notes. */
+export function searchText(k: Key): string {
+  return `${k.name} ${k.provider} ${k.env} ${k.tags.join(' ')} ${k.notes}`.toLowerCase();
 }
 
 // Code-point order: localeCompare is ten times slower and names are ASCII by convention.
@@ -92,12 +83,87 @@ export function sorted(keys: Key[], sort: Sort): Key[] {
   );
 }
 
-/** The keys of `ordered` that pass the filters and match the search, in the same order. */
+/**
+ * The keys of `ordered` that pass the filters and match the search, in the same order: the plain
+ * definition, which {@link KeySearch} answers faster.
+ */
 export function filtered(ordered: Key[], query: string, filters: Filters): Key[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  // A plain copy: the UI passes a Svelte state proxy, read here once instead of once per key.
-  const f: Filters = { env: filters.env, provider: filters.provider, status: filters.status, due: filters.due };
-  return ordered.filter((k) => passes(k, f) && matches(k, words));
+  const words = queryWords(query);
+  return ordered.filter((k) => passes(k, filters) && words.every((w) => searchText(k).includes(w)));
+}
+
+/** One remembered answer: the positions in the sorted list of the keys that matched. */
+interface Answer {
+  filters: string;
+  words: string[];
+  hits: Uint32Array;
+}
+
+/**
+ * Searches one sorted list keystroke after keystroke, as {@link filtered} would, without
+ * scanning every key each time. Typing only narrows a search: every key that has "bil" in its
+ * text has "bi" too, so the keys matching a query are among those of any earlier query (with the
+ * same filters) whose words each occur inside one of its words; such an answer is the starting
+ * point instead of the whole list. Deleting goes back to queries already answered, which are
+ * remembered (the last {@link KeySearch.remembered} of them). The search texts are built once
+ * per list, so a keystroke compares strings and allocates one result.
+ */
+export class KeySearch {
+  static readonly remembered = 64;
+  private readonly texts: string[];
+  private readonly answers = new Map<string, Answer>();
+
+  constructor(private readonly ordered: Key[]) {
+    this.texts = ordered.map(searchText);
+  }
+
+  /** The keys that pass `filters` and match `query`, in the list's order. */
+  find(query: string, filters: Filters): Key[] {
+    // Plain values: the UI passes Svelte state, and reading it once per key is slow.
+    const f: Filters = { env: filters.env, provider: filters.provider, status: filters.status, due: filters.due };
+    const words = queryWords(query);
+    if (words.length === 0 && !f.env && !f.provider && !f.status && !f.due) return this.ordered;
+    const fkey = `${f.env}\u0000${f.provider}\u0000${f.status}\u0000${f.due}`;
+    const id = `${fkey}\u0000${words.join(' ')}`;
+    let answer = this.answers.get(id);
+    if (answer) {
+      this.answers.delete(id); // most recently used last
+    } else {
+      answer = { filters: fkey, words, hits: this.scan(f, words, this.narrowest(fkey, words)) };
+      if (this.answers.size >= KeySearch.remembered) {
+        const oldest = this.answers.keys().next().value;
+        if (oldest !== undefined) this.answers.delete(oldest);
+      }
+    }
+    this.answers.set(id, answer);
+    const out = new Array<Key>(answer.hits.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.ordered[answer.hits[i]];
+    return out;
+  }
+
+  /** The smallest remembered answer that holds every match of `words` under the same filters. */
+  private narrowest(fkey: string, words: string[]): Uint32Array | null {
+    let best: Uint32Array | null = null;
+    for (const a of this.answers.values()) {
+      if (a.filters !== fkey || (best && a.hits.length >= best.length)) continue;
+      if (a.words.every((w) => words.some((v) => v.includes(w)))) best = a.hits;
+    }
+    return best;
+  }
+
+  private scan(f: Filters, words: string[], within: Uint32Array | null): Uint32Array {
+    const n = within ? within.length : this.ordered.length;
+    const hits = new Uint32Array(n);
+    let found = 0;
+    for (let j = 0; j < n; j++) {
+      const i = within ? within[j] : j;
+      const text = this.texts[i];
+      let ok = passes(this.ordered[i], f);
+      for (let w = 0; ok && w < words.length; w++) ok = text.includes(words[w]);
+      if (ok) hits[found++] = i;
+    }
+    return hits.slice(0, found);
+  }
 }
 
 /** Distinct values of a field, sorted, for the filter menus. */
