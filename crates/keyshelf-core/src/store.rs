@@ -106,8 +106,19 @@ fn parse_time(text: &str) -> rusqlite::Result<DateTime<Utc>> {
         })
 }
 
-fn parse_opt_time(text: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    text.as_deref().map(parse_time).transpose()
+fn parse_opt_time(row: &Row<'_>, column: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let text = row
+        .get_ref(column)?
+        .as_str_or_null()
+        .map_err(from_sql_error(column))?;
+    text.map(parse_time).transpose()
+}
+
+/// A text column that is not text (or not UTF-8), for values read in place with `get_ref`.
+fn from_sql_error(column: usize) -> impl Fn(rusqlite::types::FromSqlError) -> rusqlite::Error {
+    move |e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+    }
 }
 
 /// A key's metadata, as stored. Never holds the secret.
@@ -151,7 +162,8 @@ impl KeyRecord {
     /// Reads a row selected with [`KEY_COLUMNS`]. Columns are read by position: looking them up
     /// by name cost a third of `keyshelf list` on 10,000 keys (see BENCHMARKS.md).
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        let tags: String = row.get(16)?;
+        // Dates and tags are read in place (`get_ref`), not copied into a String first.
+        let tags = row.get_ref(16)?.as_str().map_err(from_sql_error(16))?;
         Ok(KeyRecord {
             id: row.get(0)?,
             provider: row.get(1)?,
@@ -164,13 +176,13 @@ impl KeyRecord {
             user: row.get(8)?,
             var_name: row.get(9)?,
             origin: row.get(10)?,
-            created_at: parse_time(&row.get::<_, String>(11)?)?,
-            last_rotated_at: parse_opt_time(row.get(12)?)?,
+            created_at: parse_time(row.get_ref(11)?.as_str().map_err(from_sql_error(11))?)?,
+            last_rotated_at: parse_opt_time(row, 12)?,
             interval_days: row.get(13)?,
-            snoozed_until: parse_opt_time(row.get(14)?)?,
-            last_copied_at: parse_opt_time(row.get(15)?)?,
+            snoozed_until: parse_opt_time(row, 14)?,
+            last_copied_at: parse_opt_time(row, 15)?,
             // Tags are written by us as a JSON array; an unreadable value shows as no tags.
-            tags: serde_json::from_str(&tags).unwrap_or_default(),
+            tags: serde_json::from_str(tags).unwrap_or_default(),
             notes: row.get(17)?,
         })
     }
