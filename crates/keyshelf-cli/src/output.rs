@@ -93,7 +93,7 @@ pub fn key_table(keys: &[KeyView]) {
     // that the person could act on.
     let _ = std::iter::once(&header)
         .chain(&rows)
-        .try_for_each(|row| line(row))
+        .try_for_each(&mut line)
         .and_then(|()| out.flush());
 }
 
