@@ -80,28 +80,23 @@ mod tests {
 
     #[test]
     fn writes_the_same_text_as_chrono_for_every_kind_of_timestamp() {
-        let base = Utc
-            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
-            .single()
-            .expect("date");
+        let at = |y, mo, d, h, mi, s| {
+            Utc.with_ymd_and_hms(y, mo, d, h, mi, s)
+                .single()
+                .expect("a valid date")
+        };
+        let base = at(2026, 1, 1, 0, 0, 0);
         let mut times = vec![
-            Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0)
-                .single()
-                .expect("epoch"),
-            Utc.with_ymd_and_hms(9, 2, 3, 4, 5, 6)
-                .single()
-                .expect("year 9"),
-            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59)
-                .single()
-                .expect("year 9999"),
-            Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0)
-                .single()
-                .expect("year 10000"),
+            at(1970, 1, 1, 0, 0, 0),
+            at(9, 2, 3, 4, 5, 6),
+            at(9999, 12, 31, 23, 59, 59),
+            at(10000, 1, 1, 0, 0, 0),
+            at(2028, 2, 29, 12, 0, 0),
             base + Duration::milliseconds(1),
             base + Duration::nanoseconds(123_456_789),
             Utc::now(),
         ];
-        // Every second of an hour, every hour of a leap year's days: each digit position moves.
+        // Every second of an hour and every hour of a year: each digit position takes its values.
         times.extend((0..3600).map(|s| base + Duration::seconds(s)));
         times.extend((0..366 * 24).map(|h| base + Duration::hours(h) + Duration::minutes(h % 60)));
         for t in times {

@@ -106,7 +106,7 @@ interface Answer {
  * same filters) whose words each occur inside one of its words; such an answer is the starting
  * point instead of the whole list. Deleting goes back to queries already answered, which are
  * remembered (the last {@link KeySearch.remembered} of them). The search texts are built once
- * per list, so a keystroke compares strings and allocates one result.
+ * per list, so a keystroke only compares strings.
  */
 export class KeySearch {
   static readonly remembered = 64;
