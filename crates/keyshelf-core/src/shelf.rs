@@ -383,7 +383,7 @@ impl Keyshelf {
             .vault
             .get(&account)?
             .ok_or_else(|| Error::SecretMissing(key.full_ref()))?;
-        self.store.write(|tx| {
+        self.store.record(|tx| {
             if handed_out {
                 tx.touch_copied(key.id, Utc::now())?;
             }

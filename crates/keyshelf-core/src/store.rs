@@ -10,6 +10,7 @@ use crate::policy::{Environment, DEFAULT_ENVIRONMENTS};
 use crate::{Error, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::config::DbConfig;
+use rusqlite::types::{Type, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::Serialize;
 use std::path::Path;
@@ -98,27 +99,41 @@ pub fn fmt_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn parse_time(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+fn parse_time(text: &str, column: usize) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(column, Type::Text, Box::new(e)))
 }
 
 fn parse_opt_time(row: &Row<'_>, column: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    let text = row
-        .get_ref(column)?
-        .as_str_or_null()
-        .map_err(from_sql_error(column))?;
-    text.map(parse_time).transpose()
+    text_at(row, column)?
+        .map(|t| parse_time(t, column))
+        .transpose()
 }
 
-/// A text column that is not text (or not UTF-8), for values read in place with `get_ref`.
-fn from_sql_error(column: usize) -> impl Fn(rusqlite::types::FromSqlError) -> rusqlite::Error {
-    move |e| {
-        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+/// A text column read in place, without copying it into a String (`None` for NULL), failing as
+/// `Row::get` would.
+fn text_at<'r>(row: &'r Row<'_>, column: usize) -> rusqlite::Result<Option<&'r str>> {
+    match row.get_ref(column)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes).map(Some).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(column, Type::Text, Box::new(e))
+        }),
+        other => Err(wrong_type(row, column, other.data_type())),
     }
+}
+
+/// [`text_at`] for a column that must not be NULL.
+fn text_in<'r>(row: &'r Row<'_>, column: usize) -> rusqlite::Result<&'r str> {
+    text_at(row, column)?.ok_or_else(|| wrong_type(row, column, Type::Null))
+}
+
+fn wrong_type(row: &Row<'_>, column: usize, found: Type) -> rusqlite::Error {
+    let name = row
+        .as_ref()
+        .column_name(column)
+        .map_or_else(|_| column.to_string(), str::to_owned);
+    rusqlite::Error::InvalidColumnType(column, name, found)
 }
 
 /// A key's metadata, as stored. Never holds the secret.
@@ -162,8 +177,8 @@ impl KeyRecord {
     /// Reads a row selected with [`KEY_COLUMNS`]. Columns are read by position: looking them up
     /// by name cost a third of `keyshelf list` on 10,000 keys (see BENCHMARKS.md).
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        // Dates and tags are read in place (`get_ref`), not copied into a String first.
-        let tags = row.get_ref(16)?.as_str().map_err(from_sql_error(16))?;
+        // Dates and tags are read in place, not copied into a String first.
+        let tags = text_in(row, 16)?;
         Ok(KeyRecord {
             id: row.get(0)?,
             provider: row.get(1)?,
@@ -176,7 +191,7 @@ impl KeyRecord {
             user: row.get(8)?,
             var_name: row.get(9)?,
             origin: row.get(10)?,
-            created_at: parse_time(row.get_ref(11)?.as_str().map_err(from_sql_error(11))?)?,
+            created_at: parse_time(text_in(row, 11)?, 11)?,
             last_rotated_at: parse_opt_time(row, 12)?,
             interval_days: row.get(13)?,
             snoozed_until: parse_opt_time(row, 14)?,
@@ -252,11 +267,14 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             conn.pragma_update(None, "journal_mode", "WAL")?;
         }
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Every commit is on disk when `write` returns (the WAL is fsynced): a rotation step or
+        // an import must survive a power cut right after it, since the keychain and the provider
+        // have already changed. `record` relaxes this for the audit of a read (see there).
+        conn.pragma_update(None, "synchronous", "FULL")?;
         // Every CLI call opens the store and most write an audit event. Checkpointing on close
         // would make each of them fsync the database and delete and re-create the WAL (four
-        // fsyncs for a `keyshelf get`); the WAL is checkpointed by SQLite's automatic checkpoint
-        // (every 1,000 pages) instead, as on any long-lived connection.
+        // fsyncs and two unlinks for a `keyshelf get`); SQLite's automatic checkpoint (every
+        // 1,000 pages) keeps the WAL bounded instead, as on any long-lived connection.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store { conn };
@@ -309,6 +327,21 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&Tx(&tx))?;
         tx.commit()?;
+        Ok(out)
+    }
+
+    /// [`Store::write`] without the fsync at commit, for what records a read (the audit event
+    /// and "last copied" time of a `get`, `copy` or `exec`), so handing out a secret costs no disk
+    /// flush. The commit reaches the disk with the kernel's writeback, seconds later; a power cut
+    /// before that rolls it back whole (the WAL's checksums never let a torn commit count), and
+    /// nothing about a key's secret or state depends on it.
+    pub fn record<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let out = self.write(f);
+        // Back to full durability whatever happened, before anything else can write.
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let out = out?;
+        restored?;
         Ok(out)
     }
 
@@ -466,7 +499,9 @@ impl Tx<'_> {
         mut keep: impl FnMut(KeyRecord) -> Option<T>,
     ) -> Result<Vec<T>> {
         // The interval: the key's own, else its environment's, else the strictest default (30),
-        // as in `shelf::make_view`. An unreadable date is kept, so that reading it reports it.
+        // as in `shelf::make_view`. A date SQLite cannot read is kept, so that reading it reports
+        // it (one SQLite reads but Keyshelf does not, such as a bare `2026-01-01` written by hand,
+        // is reported only when it makes the key a candidate).
         // The environments are joined once rather than looked up per key, and each date is
         // read once: `coalesce(…, TRUE)` keeps the rows whose date does not parse.
         let sql = format!(
@@ -575,7 +610,7 @@ impl Tx<'_> {
         )?;
         let rows = stmt.query_map(params![key, limit as i64], |r| {
             Ok(AuditEvent {
-                at: parse_time(&r.get::<_, String>(0)?)?,
+                at: parse_time(text_in(r, 0)?, 0)?,
                 key: r.get(1)?,
                 action: r.get(2)?,
                 detail: r.get(3)?,
@@ -611,6 +646,82 @@ mod tests {
             tags: vec!["ci".into()],
             notes: String::new(),
         }
+    }
+
+    fn synchronous(conn: &Connection) -> i64 {
+        conn.pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn writes_are_flushed_at_commit_and_only_the_record_of_a_read_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("keyshelf.db")).unwrap();
+        const FULL: i64 = 2;
+        const NORMAL: i64 = 1;
+        assert_eq!(synchronous(&s.conn), FULL);
+        s.write(|tx| {
+            assert_eq!(synchronous(tx.0), FULL);
+            tx.insert_key(&new_key("a"))
+        })
+        .unwrap();
+        s.record(|tx| {
+            assert_eq!(synchronous(tx.0), NORMAL);
+            tx.audit(Some("local/a"), "get", "")
+        })
+        .unwrap();
+        assert_eq!(synchronous(&s.conn), FULL);
+        // A record that fails restores full durability too, and leaves nothing behind.
+        let failed = s.record(|tx| {
+            tx.audit(Some("local/a"), "copy", "")?;
+            Err::<(), _>(Error::Store("refused".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(synchronous(&s.conn), FULL);
+        let actions: Vec<String> = s
+            .read()
+            .audit_events(None, 10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(actions, ["get"]);
+    }
+
+    #[test]
+    fn closing_leaves_the_wal_and_the_next_open_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyshelf.db");
+        let mut s = Store::open(&path).unwrap();
+        s.write(|tx| tx.insert_key(&new_key("a"))).unwrap();
+        drop(s);
+        // No checkpoint on close: the row is still in the WAL, where the next open finds it.
+        assert!(dir.path().join("keyshelf.db-wal").exists());
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.read().key_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_date_of_the_wrong_type_is_an_error_that_names_its_column() {
+        let mut s = Store::open_in_memory().unwrap();
+        s.write(|tx| tx.insert_key(&new_key("a"))).unwrap();
+        s.conn
+            .execute(
+                "UPDATE keys SET created_at = x'05', last_copied_at = 'yesterday'",
+                [],
+            )
+            .unwrap();
+        let e = s.read().keys(&KeyFilter::default()).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("created_at") && text.contains("Blob"),
+            "{text}"
+        );
+        s.conn
+            .execute("UPDATE keys SET created_at = '2026-01-01T00:00:00Z'", [])
+            .unwrap();
+        let e = s.read().keys(&KeyFilter::default()).unwrap_err();
+        assert!(e.to_string().contains("15"), "{e}"); // last_copied_at, column 15
     }
 
     #[test]
