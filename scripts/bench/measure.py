@@ -33,13 +33,18 @@ def run_once(cmd, env=None, stdin=None):
 
 
 def interleaved(cmds, runs=RUNS, env=None):
-    """Median milliseconds for each named command, run in turn."""
+    """Median milliseconds for each named command, run in turn.
+
+    The order rotates every round (A B C, B C A, C A B, ...), so no command always runs right
+    after the same other one (say, after a Python keyring lookup whose exit leaves the keyring
+    daemon busy): any such order effect is shared out instead of landing on one command."""
     times = {name: [] for name in cmds}
-    for name, cmd in cmds.items():  # one warm-up each (page cache, D-Bus activation)
-        run_once(cmd, env)
-    for _ in range(runs):
-        for name, cmd in cmds.items():
-            times[name].append(run_once(cmd, env))
+    names = list(cmds)
+    for name in names:  # one warm-up each (page cache, D-Bus activation)
+        run_once(cmds[name], env)
+    for r in range(runs):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            times[name].append(run_once(cmds[name], env))
     return {name: statistics.median(t) for name, t in times.items()}
 
 
