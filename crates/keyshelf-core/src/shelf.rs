@@ -324,21 +324,17 @@ impl Keyshelf {
         })?;
         // Most urgent first, then by name (and provider, so the order is total). Sorted as
         // (due time, position) pairs and then put in place: a view is a few hundred bytes, and
-        // sorting the views themselves was a tenth of `due` over 100,000 keys.
-        let mut order: Vec<(i64, u32, usize)> = due
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (v.due_at.timestamp(), v.due_at.timestamp_subsec_nanos(), i))
-            .collect();
-        order.sort_unstable_by(|a, b| {
-            (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
-                let (a, b) = (&due[a.2].key, &due[b.2].key);
-                a.name
-                    .cmp(&b.name)
-                    .then_with(|| a.provider.cmp(&b.provider))
+        // sorting the views themselves was a tenth of `due` over 100,000 keys; the due time
+        // beside the position spares most comparisons a look into the views.
+        let mut order: Vec<(DateTime<Utc>, usize)> =
+            due.iter().enumerate().map(|(i, v)| (v.due_at, i)).collect();
+        order.sort_unstable_by(|&(at_a, a), &(at_b, b)| {
+            at_a.cmp(&at_b).then_with(|| {
+                let (a, b) = (&due[a].key, &due[b].key);
+                (&a.name, &a.provider).cmp(&(&b.name, &b.provider))
             })
         });
-        let mut order: Vec<usize> = order.into_iter().map(|(_, _, i)| i).collect();
+        let mut order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
         permute(&mut due, &mut order);
         Ok(due)
     }
