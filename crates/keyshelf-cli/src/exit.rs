@@ -10,7 +10,8 @@ pub const FAILURE: u8 = 1;
 pub const USAGE: u8 = 2;
 /// `keyshelf due`: at least one key is overdue.
 pub const OVERDUE: u8 = 3;
-/// The key (or provider) named does not exist, or the name is ambiguous.
+/// The key (or provider) named does not exist, or the name is ambiguous; or the key's rotation is
+/// under way (or being carried on by another process) and the command must wait for it.
 pub const NOT_FOUND: u8 = 4;
 /// The OS keychain is unreachable or locked.
 pub const KEYCHAIN: u8 = 5;
@@ -28,10 +29,16 @@ pub fn for_error(e: &Error) -> u8 {
         | "key_exists"
         | "provider_exists"
         | "confirmation_required"
-        | "rotation_in_progress" => USAGE,
-        "key_not_found" | "ambiguous_key" | "provider_not_found" | "no_rotation" => NOT_FOUND,
+        | "key_not_linked" => USAGE,
+        "key_not_found"
+        | "ambiguous_key"
+        | "provider_not_found"
+        | "no_rotation"
+        | "rotation_in_progress"
+        | "rotation_busy" => NOT_FOUND,
         "keychain_unavailable"
         | "keychain_locked"
+        | "keychain_timeout"
         | "keychain_error"
         | "secret_missing"
         | "key_not_stored" => KEYCHAIN,

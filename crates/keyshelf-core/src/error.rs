@@ -46,6 +46,11 @@ pub enum Error {
     #[error("the OS keychain refused access ({detail}); it is probably locked. Unlock it (log in to the desktop session, or `gnome-keyring-daemon --unlock` on Linux) and try again")]
     KeychainLocked { detail: String },
 
+    /// The keychain did not answer within its deadline (a Secret Service that owns the bus name
+    /// but is not ready, or hangs). Nothing was written by Keyshelf's side of the call.
+    #[error("the OS keychain ({service}) did not answer within {secs} s; it may still be starting or waiting for you to unlock it. Check that it is running and unlocked, then try again (the deadline is set with KEYSHELF_KEYCHAIN_TIMEOUT, in seconds)")]
+    KeychainTimeout { service: String, secs: u64 },
+
     /// The keychain failed for another reason.
     #[error("the OS keychain failed: {detail}")]
     Keychain { detail: String },
@@ -80,12 +85,22 @@ pub enum Error {
     #[error("{0} is already being rotated; `keyshelf rotate {0} --status` shows where it stands, `--resume` carries it on, `--abort` abandons it")]
     RotationInProgress(String),
 
+    /// Another process (the desktop app, another `keyshelf`) is carrying this rotation on right
+    /// now; this one stopped before changing anything.
+    #[error("the rotation of {0} is being carried on by another Keyshelf process (the desktop app or another `keyshelf rotate`) right now; nothing was changed here. Wait for it to finish, then `keyshelf rotate {0} --status` shows where it stands")]
+    RotationBusy(String),
+
+    /// A provider key whose id on the provider Keyshelf does not know cannot be rotated or
+    /// managed through the provider: the old key could not be deactivated or deleted.
+    #[error("{0} is not linked to its key on the provider, so Keyshelf could not deactivate or delete the old key there. Link it first: `keyshelf link {0} --remote-id ID` (`keyshelf sync --provider {provider}` lists the provider's keys and their ids), or rotate only the local secret with `keyshelf rotate {0} --local` (the old key then stays active on the provider)", provider = .0.split('/').next().unwrap_or_default())]
+    KeyNotLinked(String),
+
     /// No rotation of the key is under way.
     #[error("no rotation of {0} is under way; start one with `keyshelf rotate {0}`")]
     NoRotation(String),
 
     /// The new key did not pass verification in time.
-    #[error("the new key of {key} did not verify within {secs} s: {why}. Propagation can take 1–2 minutes (seed 004): `keyshelf rotate {key} --resume` tries again, `--abort` restores the old key")]
+    #[error("the new key of {key} did not verify within {secs} s: {why}. A new key can take a minute or two to reach all of a provider's servers: `keyshelf rotate {key} --resume` tries again, `--abort` restores the old key")]
     RotationVerifyFailed { key: String, secs: u64, why: String },
 
     // --- Clipboard ---------------------------------------------------------------------------
@@ -129,6 +144,7 @@ impl Error {
             Error::UnknownEnvironment(_) => "unknown_environment",
             Error::KeychainUnavailable { .. } => "keychain_unavailable",
             Error::KeychainLocked { .. } => "keychain_locked",
+            Error::KeychainTimeout { .. } => "keychain_timeout",
             Error::Keychain { .. } => "keychain_error",
             Error::SecretMissing(_) => "secret_missing",
             Error::ProviderNotFound(_) => "provider_not_found",
@@ -136,6 +152,8 @@ impl Error {
             Error::Provider(p) => p.kind.code(),
             Error::KeyNotStored { .. } => "key_not_stored",
             Error::RotationInProgress(_) => "rotation_in_progress",
+            Error::RotationBusy(_) => "rotation_busy",
+            Error::KeyNotLinked(_) => "key_not_linked",
             Error::NoRotation(_) => "no_rotation",
             Error::RotationVerifyFailed { .. } => "rotation_verify_failed",
             Error::Clipboard { .. } => "clipboard_unavailable",
