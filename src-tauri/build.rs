@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "rotation_status",
     "rotate_key",
     "abort_rotation",
+    "link_key",
     "list_providers",
     "add_provider",
     "update_provider",

@@ -15,7 +15,7 @@ use keyshelf_core::policy::Environment;
 use keyshelf_core::provider::ops::{NewProvider, ProviderCheck, SyncReport, VerifyReport};
 use keyshelf_core::provider::usage::UsageReport;
 use keyshelf_core::provider::{KeyScheme, ManagementAuth, ProviderProfile};
-use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, DEFAULT_GRACE_DAYS};
+use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, Start, DEFAULT_GRACE_DAYS};
 use keyshelf_core::shelf::{KeyView, NewKey};
 use keyshelf_core::store::{AuditEvent, KeyFilter};
 use keyshelf_core::{names, Secret};
@@ -43,6 +43,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         rotation_status,
         rotate_key,
         abort_rotation,
+        link_key,
         list_providers,
         add_provider,
         update_provider,
@@ -369,12 +370,10 @@ pub async fn rotate_key(
     keyref: String,
     step: RotateStep,
     grace_days: Option<u32>,
+    local: Option<bool>,
 ) -> CmdResult<Progress> {
     shelf
         .run(move |s| {
-            if matches!(step, RotateStep::Start) {
-                s.start_rotation(&keyref, grace_days.unwrap_or(DEFAULT_GRACE_DAYS))?;
-            }
             let opts = Options {
                 confirm_updated: matches!(step, RotateStep::Confirm | RotateStep::EndGrace),
                 end_grace: matches!(step, RotateStep::EndGrace),
@@ -382,17 +381,41 @@ pub async fn rotate_key(
                 new_secret: Some(NewSecret::Generate(Spec::default())),
                 ..Options::default()
             };
+            if matches!(step, RotateStep::Start) {
+                let start = Start {
+                    grace_days: grace_days.unwrap_or(DEFAULT_GRACE_DAYS),
+                    local: local.unwrap_or(false),
+                };
+                return Ok(s.rotate_via_provider(&keyref, &start, opts)?);
+            }
             Ok(s.advance_rotation_via_provider(&keyref, opts)?)
         })
         .await
 }
 
 /// Abandons a rotation before the old key is deactivated: the old secret is current again and,
-/// for a provider's key, the new key is deleted there.
+/// for a provider's key, the new key is deleted there. `force`: even when the old key no longer
+/// works (the user was told what is lost).
 #[tauri::command]
-pub async fn abort_rotation(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<Rotation> {
+pub async fn abort_rotation(
+    shelf: State<'_, Shelf>,
+    keyref: String,
+    force: Option<bool>,
+) -> CmdResult<Rotation> {
     shelf
-        .run(move |s| Ok(s.abort_rotation_via_provider(&keyref)?))
+        .run(move |s| Ok(s.abort_rotation_via_provider(&keyref, force.unwrap_or(false))?))
+        .await
+}
+
+/// Links a key to its key on the provider (by the provider's id).
+#[tauri::command]
+pub async fn link_key(
+    shelf: State<'_, Shelf>,
+    keyref: String,
+    remote_id: String,
+) -> CmdResult<KeyView> {
+    shelf
+        .run(move |s| Ok(s.link_key(&keyref, &remote_id)?))
         .await
 }
 

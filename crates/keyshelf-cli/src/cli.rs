@@ -20,6 +20,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Import an existing key; the secret is read from stdin or a prompt.
     Import(ImportArgs),
+    /// Link a key to its key on the provider (by the provider's id), so Keyshelf can deactivate,
+    /// delete and rotate it there.
+    Link(LinkArgs),
     /// List keys (never their values).
     List(ListArgs),
     /// Show one key's metadata and schedule.
@@ -214,6 +217,19 @@ pub struct ImportArgs {
     /// When the key was last rotated (YYYY-MM-DD), so reminders start from the right date.
     #[arg(long)]
     pub rotated_at: Option<String>,
+    /// The key's id on the provider (with --provider): adopts that remote key, so Keyshelf can
+    /// deactivate, delete and rotate it there. `keyshelf sync` lists the provider's keys.
+    #[arg(long, requires = "provider")]
+    pub remote_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The local key (NAME when unique, else PROVIDER/NAME).
+    pub keyref: String,
+    /// Its id on the provider (`keyshelf sync --provider P`, then `keyshelf list --provider P --json`).
+    #[arg(long)]
+    pub remote_id: String,
 }
 
 #[derive(Debug, Args)]
@@ -337,8 +353,16 @@ pub struct RotateArgs {
     #[arg(long, conflicts_with_all = ["abort", "status"])]
     pub resume: bool,
     /// Abandon the rotation (before the old key is deactivated): the old key is current again.
+    /// Refused when the old key no longer works on the provider, unless --force.
     #[arg(long, conflicts_with_all = ["status", "confirm_updated"])]
     pub abort: bool,
+    /// With --abort: delete the new key even though the old one no longer works (you are left
+    /// with no working key).
+    #[arg(long, requires = "abort")]
+    pub force: bool,
+    /// Rotate only the local secret of a provider's key; the old key stays active on the provider.
+    #[arg(long, conflicts_with_all = ["abort", "status"])]
+    pub local: bool,
     /// Show unfinished rotations (with --all, finished ones too).
     #[arg(long)]
     pub status: bool,
@@ -361,7 +385,8 @@ pub struct RotateArgs {
     /// Prefix of a generated new secret.
     #[arg(long, default_value = "")]
     pub prefix: String,
-    /// How long to retry verifying the new key, in seconds (seed 004: propagation takes 1–2 min).
+    /// How long to retry verifying the new key, in seconds (a new key can take 1–2 minutes to
+    /// reach all of a provider's servers).
     #[arg(long, default_value_t = 120)]
     pub verify_timeout: u64,
 }

@@ -29,7 +29,8 @@ pub fn for_error(e: &Error) -> u8 {
         | "key_exists"
         | "provider_exists"
         | "confirmation_required"
-        | "key_not_linked" => USAGE,
+        | "key_not_linked"
+        | "rotation_abort_unsafe" => USAGE,
         "key_not_found"
         | "ambiguous_key"
         | "provider_not_found"

@@ -95,6 +95,10 @@ pub enum Error {
     #[error("{0} is not linked to its key on the provider, so Keyshelf could not deactivate or delete the old key there. Link it first: `keyshelf link {0} --remote-id ID` (`keyshelf sync --provider {provider}` lists the provider's keys and their ids), or rotate only the local secret with `keyshelf rotate {0} --local` (the old key then stays active on the provider)", provider = .0.split('/').next().unwrap_or_default())]
     KeyNotLinked(String),
 
+    /// Aborting would delete the new key although the old one no longer works.
+    #[error("the rotation of {key} was not aborted: {why}, so the new key is the only one that works. Finish the rotation instead (`keyshelf rotate {key} --resume`, or Resume). To delete the new key anyway and keep the old, no longer working one, run `keyshelf rotate {key} --abort --force`")]
+    RotationAbortUnsafe { key: String, why: String },
+
     /// No rotation of the key is under way.
     #[error("no rotation of {0} is under way; start one with `keyshelf rotate {0}`")]
     NoRotation(String),
@@ -154,6 +158,7 @@ impl Error {
             Error::RotationInProgress(_) => "rotation_in_progress",
             Error::RotationBusy(_) => "rotation_busy",
             Error::KeyNotLinked(_) => "key_not_linked",
+            Error::RotationAbortUnsafe { .. } => "rotation_abort_unsafe",
             Error::NoRotation(_) => "no_rotation",
             Error::RotationVerifyFailed { .. } => "rotation_verify_failed",
             Error::Clipboard { .. } => "clipboard_unavailable",

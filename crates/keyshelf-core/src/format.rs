@@ -84,7 +84,7 @@ impl KeyContext {
     /// The context of a stored key: its provider profile, when it has one, gives the scheme and
     /// the verify URL (base URL + verify path).
     pub fn of(shelf: &crate::Keyshelf, key: &crate::store::KeyRecord) -> Result<Self> {
-        let profile = crate::provider::profile::get(&shelf.store_ref().read(), &key.provider)?;
+        let profile = shelf.store_ref().read().provider(&key.provider)?;
         let verify_url = profile.as_ref().and_then(|p| {
             p.verify_path.as_deref().map(|path| {
                 format!(

@@ -14,10 +14,8 @@
 
 use crate::policy::DueState;
 use crate::shelf::KeyView;
-use crate::store::{fmt_time, Tx};
 use crate::{Keyshelf, Result};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::params;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -198,7 +196,7 @@ impl Keyshelf {
     /// What a check at `now` would announce, recording nothing (`keyshelf remind --dry-run`).
     pub fn reminder_preview(&self, now: DateTime<Utc>, mode: Mode) -> Result<Check> {
         let due = self.due_as_of(None, now)?;
-        let announced = announcements(&self.store_ref().read())?;
+        let announced = self.store_ref().read().announcements()?;
         Ok(plan(&due, &announced, now, mode))
     }
 
@@ -216,13 +214,12 @@ impl Keyshelf {
     ) -> Result<Check> {
         let due = self.due_as_of(None, now)?;
         self.store().write(|tx| {
-            let announced = announcements(tx)?;
+            let announced = tx.announcements()?;
             let check = plan(&due, &announced, now, mode);
             // Keys no longer due are forgotten, so their next due state is news.
             let due_ids: HashSet<i64> = due.iter().map(|v| v.key.id).collect();
             for id in announced.keys().filter(|id| !due_ids.contains(id)) {
-                tx.conn()
-                    .execute("DELETE FROM reminders WHERE key_id = ?1", [id])?;
+                tx.forget_announcement(*id)?;
             }
             if let Some(reminder) = &check.reminder {
                 deliver(reminder)?;
@@ -230,11 +227,7 @@ impl Keyshelf {
                     due.iter().map(|v| (v.key.full_ref(), v.key.id)).collect();
                 for k in &reminder.keys {
                     if let Some(id) = by_ref.get(&k.key) {
-                        tx.conn().execute(
-                            "INSERT INTO reminders (key_id, state, announced_at) VALUES (?1, ?2, ?3)
-                             ON CONFLICT (key_id) DO UPDATE SET state = excluded.state, announced_at = excluded.announced_at",
-                            params![id, k.state.as_str(), fmt_time(now)],
-                        )?;
+                        tx.record_announcement(*id, k.state, now)?;
                     }
                 }
                 tx.audit(None, "remind", &reminder.summary)?;
@@ -263,41 +256,6 @@ fn plan(
         due: due.len(),
         reminder: build(&announce, due.len()),
     }
-}
-
-/// The stored announcements, by key id. A row that cannot be read (a state this version does not
-/// know) counts as never announced: at worst a key is announced once more.
-fn announcements(tx: &Tx<'_>) -> Result<HashMap<i64, Announced>> {
-    let mut stmt = tx
-        .conn()
-        .prepare_cached("SELECT key_id, state, announced_at FROM reminders")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    let mut out = HashMap::new();
-    for row in rows {
-        let (id, state, at) = row?;
-        let state = match state.as_str() {
-            "due-soon" => DueState::DueSoon,
-            "overdue" => DueState::Overdue,
-            _ => continue,
-        };
-        let Ok(at) = DateTime::parse_from_rfc3339(&at) else {
-            continue;
-        };
-        out.insert(
-            id,
-            Announced {
-                state,
-                at: at.with_timezone(&Utc),
-            },
-        );
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -511,13 +469,8 @@ mod tests {
         add(&mut s, "a", "prod", at(-91 * DAY));
         check(&mut s, at(0)).unwrap();
         s.remove("a").unwrap();
-        let rows: i64 = s
-            .store_ref()
-            .read()
-            .conn()
-            .query_row("SELECT count(*) FROM reminders", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(rows, 0);
+        let rows = s.store_ref().read().announcements().unwrap();
+        assert!(rows.is_empty(), "{rows:?}");
     }
 
     #[test]

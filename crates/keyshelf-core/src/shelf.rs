@@ -221,7 +221,7 @@ impl Keyshelf {
     }
 
     /// Validates a new key and turns it into a row, without writing anything.
-    fn check_new_key(&self, new: &NewKey, origin: Origin) -> Result<NewKeyRecord> {
+    pub(crate) fn check_new_key(&self, new: &NewKey, origin: Origin) -> Result<NewKeyRecord> {
         names::validate_name(&new.name)?;
         let provider = match &new.provider {
             Some(p) => {
@@ -394,9 +394,7 @@ impl Keyshelf {
     /// removable with `secret-tool clear`), never a row that points at a secret that is gone.
     pub fn remove(&mut self, keyref: &str) -> Result<KeyRecord> {
         let key = self.resolve(keyref)?;
-        if self.active_rotation(key.id)?.is_some() {
-            return Err(Error::RotationInProgress(key.full_ref()));
-        }
+        self.refuse_during_rotation(&key)?;
         // Check the keychain is usable before committing to anything.
         let account = vault::key_account(&key.provider, &key.name);
         self.vault.get(&account)?;
@@ -408,6 +406,16 @@ impl Keyshelf {
             detail: format!("{} was removed from Keyshelf, but its keychain item {account:?} could not be deleted ({e}); delete it with `secret-tool clear service keyshelf username {account}`", key.full_ref()),
         })?;
         Ok(key)
+    }
+
+    /// Refuses a change to a key that is being rotated ([`Error::RotationInProgress`]): removing,
+    /// deleting, activating or deactivating it mid-rotation would act on the new key and orphan
+    /// the old one.
+    pub(crate) fn refuse_during_rotation(&self, key: &KeyRecord) -> Result<()> {
+        match self.active_rotation(key.id)? {
+            Some(_) => Err(Error::RotationInProgress(key.full_ref())),
+            None => Ok(()),
+        }
     }
 
     /// Sets or clears a key's own rotation interval.

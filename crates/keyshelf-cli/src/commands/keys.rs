@@ -1,9 +1,9 @@
-//! generate, import, list, show, get, remove, edit, snooze, audit, suggest-name.
+//! generate, import, link, list, show, get, remove, edit, snooze, audit, suggest-name.
 
 use super::parse_date;
 use crate::cli::{
-    AuditArgs, EditArgs, GenerateArgs, ImportArgs, ListArgs, NewKeyArgs, RemoveArgs, SnoozeArgs,
-    SuggestArgs,
+    AuditArgs, EditArgs, GenerateArgs, ImportArgs, LinkArgs, ListArgs, NewKeyArgs, RemoveArgs,
+    SnoozeArgs, SuggestArgs,
 };
 use crate::{exit, input, output};
 use keyshelf_core::generate::Spec;
@@ -61,7 +61,10 @@ pub fn import(shelf: &mut Keyshelf, a: ImportArgs, json: bool) -> Result<ExitCod
     // Validate before asking for the secret, so a typo does not cost the user a paste.
     shelf.check_new(&new)?;
     let secret = input::read_secret(&format!("Secret for {}: ", new.name))?;
-    let imported = shelf.import(new, secret)?;
+    let imported = match a.remote_id.as_deref() {
+        Some(id) => shelf.adopt_key(new, id, secret)?,
+        None => shelf.import(new, secret)?,
+    };
     for w in &imported.warnings {
         output::note(&format!("keyshelf: warning: {w}"));
     }
@@ -71,6 +74,20 @@ pub fn import(shelf: &mut Keyshelf, a: ImportArgs, json: bool) -> Result<ExitCod
         output::note(&format!(
             "Imported {} into the keychain.",
             imported.key.key.full_ref()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn link(shelf: &mut Keyshelf, a: LinkArgs, json: bool) -> Result<ExitCode> {
+    let view = shelf.link_key(&a.keyref, &a.remote_id)?;
+    if json {
+        output::json(&view)?;
+    } else {
+        output::note(&format!(
+            "Linked {} to its key {} on the provider.",
+            view.key.full_ref(),
+            a.remote_id
         ));
     }
     Ok(ExitCode::SUCCESS)

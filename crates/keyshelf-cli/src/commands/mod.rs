@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Generate(a) => keys::generate(&mut open()?, a, json),
         Command::Import(a) => keys::import(&mut open()?, a, json),
+        Command::Link(a) => keys::link(&mut open()?, a, json),
         Command::List(a) => keys::list(&open()?, a, json),
         Command::Show(a) => keys::show(&open()?, &a.keyref, json),
         Command::Get(a) => {

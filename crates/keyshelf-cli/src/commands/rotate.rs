@@ -3,7 +3,9 @@
 use crate::cli::RotateArgs;
 use crate::{input, output};
 use keyshelf_core::generate::Spec;
-use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, Waiting};
+use keyshelf_core::rotation::{
+    Mode, NewSecret, OldKey, Options, Progress, Rotation, Start, Step, Waiting,
+};
 use keyshelf_core::store::{fmt_time, KeyRecord};
 use keyshelf_core::{Error, Keyshelf, Result};
 use std::io::Write;
@@ -15,8 +17,23 @@ pub fn run(shelf: &mut Keyshelf, a: RotateArgs, json: bool) -> Result<ExitCode> 
     }
     let keyrefs = match (&a.keyref, a.resume) {
         (Some(k), _) => vec![k.clone()],
-        // `--resume` alone carries on every unfinished rotation.
-        (None, true) => shelf.rotations(false)?.into_iter().map(|r| r.key).collect(),
+        // `--resume` alone carries on every unfinished rotation whose key is still there.
+        (None, true) => {
+            let mut refs = Vec::new();
+            for r in shelf.rotations(false)? {
+                if r.key_gone {
+                    output::note(&format!(
+                        "keyshelf: warning: skipped the rotation of {} (step {}): the key was removed; `keyshelf rotate {} --abort` ends it",
+                        r.key,
+                        r.step.as_str(),
+                        r.key
+                    ));
+                } else {
+                    refs.push(r.key);
+                }
+            }
+            refs
+        }
         (None, false) => {
             return Err(Error::invalid(
                 "rotate",
@@ -26,13 +43,12 @@ pub fn run(shelf: &mut Keyshelf, a: RotateArgs, json: bool) -> Result<ExitCode> 
     };
     let mut results = Vec::new();
     for keyref in keyrefs {
-        let key = shelf.resolve(&keyref)?;
         if a.abort {
-            let r = shelf.abort_rotation_via_provider(&keyref)?;
-            output::note(&format!(
-                "Rotation of {} aborted: the old key is current again.",
-                r.key
-            ));
+            let r = shelf.abort_rotation_via_provider(&keyref, a.force)?;
+            for n in &r.notes {
+                output::note(&format!("keyshelf: warning: {}", n.message));
+            }
+            output::note(&format!("Rotation of {}: {}", r.key, outcome(&r)));
             results.push(Progress {
                 rotation: r,
                 waiting_for: None,
@@ -40,13 +56,7 @@ pub fn run(shelf: &mut Keyshelf, a: RotateArgs, json: bool) -> Result<ExitCode> 
             });
             continue;
         }
-        if !a.resume {
-            shelf.start_rotation(&keyref, a.grace)?;
-        }
-        // Keys of no provider, and keys imported for a provider without a configured management
-        // API, rotate to a generated or pasted secret.
-        let has_api = shelf.rotation_provider(&key.provider)?.is_some();
-        let progress = shelf.advance_rotation_via_provider(&keyref, options(&a, &key, has_api)?)?;
+        let progress = run_one(shelf, &keyref, &a)?;
         report(&progress);
         results.push(progress);
     }
@@ -54,6 +64,26 @@ pub fn run(shelf: &mut Keyshelf, a: RotateArgs, json: bool) -> Result<ExitCode> 
         output::json(&results)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the rotation of `keyref`, or carries its unfinished one on: with --resume, and also
+/// with --confirm-updated or --end-grace, which only make sense for a rotation under way.
+fn run_one(shelf: &mut Keyshelf, keyref: &str, a: &RotateArgs) -> Result<Progress> {
+    let key = shelf.resolve(keyref)?;
+    // Keys of no provider, keys of a provider without a configured management API, and --local
+    // rotate to a generated or pasted secret.
+    let has_api = shelf.rotation_provider(&key.provider)?.is_some();
+    let under_way = shelf.active_rotation(key.id)?;
+    let carry_on = a.resume || (under_way.is_some() && (a.confirm_updated || a.end_grace));
+    if carry_on {
+        let local = under_way.and_then(|r| r.mode) == Some(Mode::Local);
+        return shelf.advance_rotation_via_provider(keyref, options(a, &key, has_api && !local)?);
+    }
+    let start = Start {
+        grace_days: a.grace,
+        local: a.local,
+    };
+    shelf.rotate_via_provider(keyref, &start, options(a, &key, has_api && !a.local)?)
 }
 
 fn options(a: &RotateArgs, key: &KeyRecord, has_api: bool) -> Result<Options> {
@@ -94,7 +124,29 @@ fn report(p: &Progress) {
             r.step.as_str(),
             next_step(waiting, &r.key)
         )),
-        None => output::note(&format!("Rotation of {} is {}.", r.key, r.step.as_str())),
+        None => output::note(&format!("Rotation of {}: {}", r.key, outcome(r))),
+    }
+}
+
+/// What a finished rotation did, from what it recorded (never from the plan).
+fn outcome(r: &Rotation) -> String {
+    let provider = r.key.split('/').next().unwrap_or_default();
+    let old = match r.old_key {
+        OldKey::Deleted => format!("the old key is deleted on {provider}."),
+        OldKey::AlreadyGone => format!("the old key was already gone on {provider}."),
+        OldKey::LeftActive => {
+            format!("the old key is STILL ACTIVE on {provider}: revoke it there.")
+        }
+        OldKey::NotRemote => "the old secret is discarded.".into(),
+        OldKey::Restored => "the old key is current again.".into(),
+        OldKey::Untouched | OldKey::Deactivated => {
+            format!("the old key is {} on {provider}.", r.old_key.as_str())
+        }
+    };
+    match r.step {
+        Step::Done => format!("done. The new key is current; {old}"),
+        Step::Aborted => format!("aborted; {old}"),
+        step => format!("step {}; {old}", step.as_str()),
     }
 }
 
@@ -114,7 +166,14 @@ fn next_step(waiting: &Waiting, key: &str) -> String {
 fn status(shelf: &Keyshelf, keyref: Option<&str>, all: bool, json: bool) -> Result<ExitCode> {
     let mut rotations: Vec<Rotation> = shelf.rotations(all)?;
     if let Some(k) = keyref {
-        let full = shelf.resolve(k)?.full_ref();
+        // A rotation whose key was removed is named by the reference it recorded.
+        let full = match shelf.resolve(k) {
+            Ok(key) => key.full_ref(),
+            Err(Error::KeyNotFound(_)) if rotations.iter().any(|r| r.key_gone && r.key == k) => {
+                k.to_owned()
+            }
+            Err(e) => return Err(e),
+        };
         rotations.retain(|r| r.key == full);
     }
     if json {
@@ -126,6 +185,12 @@ fn status(shelf: &Keyshelf, keyref: Option<&str>, all: bool, json: bool) -> Resu
     }
     let mut out = std::io::stdout().lock();
     for r in &rotations {
+        let gone = if r.key_gone { "  (key removed)" } else { "" };
+        let notes: String = r
+            .notes
+            .iter()
+            .map(|n| format!("\n    note: {}", n.message))
+            .collect();
         let grace = r
             .grace_until()
             .map(|g| format!("  grace until {}", fmt_time(g)))
@@ -137,7 +202,7 @@ fn status(shelf: &Keyshelf, keyref: Option<&str>, all: bool, json: bool) -> Resu
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{}  {}  started {}{grace}{err}",
+            "{}  {}  started {}{gone}{grace}{err}{notes}",
             r.key,
             r.step.as_str(),
             fmt_time(r.started_at)

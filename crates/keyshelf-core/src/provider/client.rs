@@ -370,7 +370,11 @@ impl<'a> Client<'a> {
                 ));
                 return Err(e.into());
             }
-            if status >= 500 && repeat == Repeat::Idempotent && tries_5xx < MAX_5XX_RETRIES {
+            if status >= 500
+                && status != 501
+                && repeat == Repeat::Idempotent
+                && tries_5xx < MAX_5XX_RETRIES
+            {
                 drop(resp);
                 std::thread::sleep(backoff(tries_5xx));
                 tries_5xx += 1;

@@ -28,6 +28,8 @@ pub enum Kind {
     BadResponse,
     TooLarge,
     InsecureUrl,
+    /// 501: the provider does not implement this route.
+    NotImplemented,
     /// A create whose outcome is unknown: the provider may hold a key we never received.
     OutcomeUnknown,
 }
@@ -49,6 +51,7 @@ impl Kind {
             Kind::TooLarge => "provider_response_too_large",
             Kind::InsecureUrl => "provider_insecure_url",
             Kind::OutcomeUnknown => "provider_outcome_unknown",
+            Kind::NotImplemented => "provider_not_implemented",
         }
     }
 }
@@ -147,6 +150,7 @@ pub fn from_status(endpoint: &str, status: u16, body: &[u8], management: bool) -
         403 => Kind::Forbidden,
         404 => Kind::NotFoundRemote,
         429 => Kind::RateLimited,
+        501 => Kind::NotImplemented,
         500..=599 => Kind::ServerError,
         _ => Kind::Rejected,
     };

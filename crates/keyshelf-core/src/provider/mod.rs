@@ -12,12 +12,13 @@
 pub mod client;
 pub mod envelope;
 pub mod errors;
+pub mod link;
 pub mod ops;
 pub mod profile;
 pub mod rotation_api;
 pub mod scheme;
 pub mod usage;
 
-pub use errors::ProviderError;
+pub use errors::{Kind, ProviderError};
 pub use profile::{ManagementAuth, ProviderProfile};
 pub use scheme::{KeyScheme, Presentation};

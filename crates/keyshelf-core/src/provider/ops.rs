@@ -85,7 +85,7 @@ impl Keyshelf {
         let vault = self.vault_arc();
         let account = vault::provider_account(&p.name);
         self.store().write(|tx| {
-            profile::insert(tx, &p)?;
+            tx.insert_provider(&p)?;
             vault.set(&account, &cred)?;
             // A stale token of an earlier provider of the same name must not be reused.
             vault.delete(&token_cache_account(&p.name))?;
@@ -112,12 +112,14 @@ impl Keyshelf {
 
     /// All providers.
     pub fn providers(&self) -> Result<Vec<ProviderProfile>> {
-        profile::all(&self.store_ref().read())
+        self.store_ref().read().providers()
     }
 
     /// One provider.
     pub fn provider(&self, name: &str) -> Result<ProviderProfile> {
-        profile::get(&self.store_ref().read(), name)?
+        self.store_ref()
+            .read()
+            .provider(name)?
             .ok_or_else(|| Error::ProviderNotFound(names::printable(name)))
     }
 
@@ -151,7 +153,7 @@ impl Keyshelf {
         }
         let vault = self.vault_arc();
         self.store().write(|tx| {
-            profile::delete(tx, &p.name)?;
+            tx.delete_provider(&p.name)?;
             vault.delete(&vault::provider_account(&p.name))?;
             vault.delete(&token_cache_account(&p.name))?;
             tx.audit(None, "provider-remove", &p.name)
@@ -193,7 +195,7 @@ impl Keyshelf {
         let vault = self.vault_arc();
         let account = vault::provider_account(&p.name);
         self.store().write(|tx| {
-            profile::update(tx, &p)?;
+            tx.update_provider(&p)?;
             if let Some(c) = &cred {
                 vault.set(&account, c)?;
             }
@@ -495,6 +497,7 @@ impl Keyshelf {
     /// Activates (`true`) or deactivates a key on its provider, then locally.
     pub fn set_key_active(&mut self, keyref: &str, active: bool) -> Result<KeyView> {
         let (key, p, id) = self.remote_key(keyref)?;
+        self.refuse_during_rotation(&key)?;
         let status = if active { "active" } else { "inactive" };
         self.client(&p)?.management(
             Method::PUT,
@@ -518,6 +521,7 @@ impl Keyshelf {
     /// Returns the key and whether the provider had already lost it (404).
     pub fn delete_key(&mut self, keyref: &str) -> Result<(KeyRecord, bool)> {
         let (key, p, id) = self.remote_key(keyref)?;
+        self.refuse_during_rotation(&key)?;
         let already_gone = match self.client(&p)?.management(
             Method::DELETE,
             &p.paths.delete,
@@ -612,9 +616,10 @@ impl Keyshelf {
             ));
         }
         let p = self.provider(&key.provider)?;
-        let id = key.provider_key_id.clone().ok_or_else(|| {
-            Error::invalid(key.full_ref(), "Keyshelf does not know its id on the provider (it was imported); a sync of the provider (`keyshelf sync`) lists the provider's keys")
-        })?;
+        let id = key
+            .provider_key_id
+            .clone()
+            .ok_or_else(|| Error::KeyNotLinked(key.full_ref()))?;
         Ok((key, p, id))
     }
 }

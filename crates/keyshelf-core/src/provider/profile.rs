@@ -4,11 +4,9 @@
 
 use super::errors::{Kind, ProviderError};
 use super::scheme::KeyScheme;
-use crate::store::Tx;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use reqwest::Url;
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 /// How Keyshelf authenticates to the management API.
@@ -271,88 +269,6 @@ pub fn check_base_url(text: &str) -> Result<Url> {
     }
 }
 
-// --- storage ----------------------------------------------------------------------------------
-
-/// Inserts a profile; [`Error::ProviderExists`] when the name is taken.
-pub fn insert(tx: &Tx<'_>, p: &ProviderProfile) -> Result<()> {
-    let config = serde_json::to_string(p).map_err(|e| Error::Store(e.to_string()))?;
-    let res = tx.conn().execute(
-        "INSERT INTO providers (name, config, created_at) VALUES (?1, ?2, ?3)",
-        rusqlite::params![p.name, config, crate::store::fmt_time(Utc::now())],
-    );
-    match res {
-        Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            Err(Error::ProviderExists(p.name.clone()))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Replaces the stored settings of an existing profile (its name and creation time stay);
-/// [`Error::ProviderNotFound`] when there is no such profile.
-pub fn update(tx: &Tx<'_>, p: &ProviderProfile) -> Result<()> {
-    let config = serde_json::to_string(p).map_err(|e| Error::Store(e.to_string()))?;
-    let changed = tx.conn().execute(
-        "UPDATE providers SET config = ?2 WHERE name = ?1",
-        rusqlite::params![p.name, config],
-    )?;
-    if changed == 0 {
-        return Err(Error::ProviderNotFound(p.name.clone()));
-    }
-    Ok(())
-}
-
-fn from_row(name: String, config: String, created: String) -> Result<ProviderProfile> {
-    let mut p: ProviderProfile = serde_json::from_str(&config).map_err(|e| {
-        Error::Store(format!(
-            "the settings of provider {name:?} are unreadable: {e}"
-        ))
-    })?;
-    p.name = name;
-    p.created_at = DateTime::parse_from_rfc3339(&created)
-        .ok()
-        .map(|t| t.with_timezone(&Utc));
-    Ok(p)
-}
-
-/// One profile by name.
-pub fn get(tx: &Tx<'_>, name: &str) -> Result<Option<ProviderProfile>> {
-    let row = tx
-        .conn()
-        .query_row(
-            "SELECT name, config, created_at FROM providers WHERE name = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    row.map(|(n, c, t)| from_row(n, c, t)).transpose()
-}
-
-/// All profiles by name.
-pub fn all(tx: &Tx<'_>) -> Result<Vec<ProviderProfile>> {
-    let mut stmt = tx
-        .conn()
-        .prepare("SELECT name, config, created_at FROM providers ORDER BY name")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (n, c, t) = row?;
-        out.push(from_row(n, c, t)?);
-    }
-    Ok(out)
-}
-
-/// Deletes a profile row.
-pub fn delete(tx: &Tx<'_>, name: &str) -> Result<bool> {
-    Ok(tx
-        .conn()
-        .execute("DELETE FROM providers WHERE name = ?1", [name])?
-        > 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,8 +317,9 @@ mod tests {
         let mut p = ProviderProfile::new("acme", "https://api.example.com");
         p.paths.set("list", "/v1/keys").unwrap();
         assert!(p.paths.set("nope", "/x").is_err());
-        let json = serde_json::to_string(&p).unwrap();
-        let back = from_row("acme".into(), json, "2026-01-01T00:00:00Z".into()).unwrap();
+        let store = crate::store::Store::open_in_memory().unwrap();
+        store.read().insert_provider(&p).unwrap();
+        let back = store.read().provider("acme").unwrap().unwrap();
         assert_eq!(back.paths.list, "/v1/keys");
         assert_eq!(back.key_scheme, p.key_scheme);
     }

@@ -3,8 +3,8 @@
 use super::client::{Client, Repeat};
 use super::envelope::{self, RemoteKey};
 use super::errors::{Kind, ProviderError};
-use super::profile::{self, ProviderProfile};
-use crate::rotation::{Options, Progress, Rotation, RotationProvider};
+use super::profile::ProviderProfile;
+use crate::rotation::{Options, Presence, Progress, Rotation, RotationProvider, Start};
 use crate::vault::Vault;
 use crate::{Error, Keyshelf, Result, Secret};
 use chrono::{DateTime, Utc};
@@ -23,6 +23,17 @@ impl ProviderApi {
         Client::new(&self.profile, Arc::clone(&self.vault))
     }
 
+    /// Every key the provider lists.
+    fn remote_keys(&self) -> Result<Vec<RemoteKey>> {
+        let path = &self.profile.paths.list;
+        let v =
+            self.client()?
+                .management_json(Method::GET, path, None, None, Repeat::Idempotent)?;
+        let items =
+            envelope::list(v).ok_or_else(|| self.bad(path, "the answer holds no list of keys"))?;
+        envelope::parse_list(items).map_err(|e| self.bad(path, &e))
+    }
+
     fn bad(&self, path: &str, what: &str) -> Error {
         ProviderError::new(Kind::BadResponse, format!("{path}: {what}")).into()
     }
@@ -32,11 +43,30 @@ impl Keyshelf {
     /// The API of provider `name` for a rotation, `None` when no such provider is configured
     /// (keys imported for a provider Keyshelf has no access to).
     pub fn rotation_provider(&self, name: &str) -> Result<Option<ProviderApi>> {
-        Ok(
-            profile::get(&self.store_ref().read(), name)?.map(|profile| ProviderApi {
+        Ok(self
+            .store_ref()
+            .read()
+            .provider(name)?
+            .map(|profile| ProviderApi {
                 profile,
                 vault: self.vault_arc(),
-            }),
+            }))
+    }
+
+    /// Starts the rotation of `keyref` and carries it as far as it goes now, through its
+    /// provider's API when that provider is configured ([`Keyshelf::rotate`]).
+    pub fn rotate_via_provider(
+        &mut self,
+        keyref: &str,
+        start: &Start,
+        opts: Options,
+    ) -> Result<Progress> {
+        let api = self.rotation_provider_of(keyref)?;
+        self.rotate(
+            keyref,
+            start,
+            api.as_ref().map(|a| a as &dyn RotationProvider),
+            opts,
         )
     }
 
@@ -57,9 +87,18 @@ impl Keyshelf {
 
     /// Abandons the rotation of `keyref`, deleting the new key on its provider when that
     /// provider is configured ([`Keyshelf::abort_rotation`]).
-    pub fn abort_rotation_via_provider(&mut self, keyref: &str) -> Result<Rotation> {
-        let api = self.rotation_provider_of(keyref)?;
-        self.abort_rotation(keyref, api.as_ref().map(|a| a as &dyn RotationProvider))
+    pub fn abort_rotation_via_provider(&mut self, keyref: &str, force: bool) -> Result<Rotation> {
+        let api = match self.resolve(keyref) {
+            Ok(key) => self.rotation_provider(&key.provider)?,
+            // A rotation whose key was removed needs no provider to end.
+            Err(Error::KeyNotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        self.abort_rotation(
+            keyref,
+            api.as_ref().map(|a| a as &dyn RotationProvider),
+            force,
+        )
     }
 
     /// The API the rotation of `keyref` goes through, `None` for a key of no configured provider.
@@ -96,17 +135,19 @@ impl RotationProvider for ProviderApi {
     }
 
     fn find_by_name(&self, remote_name: &str) -> Result<Option<String>> {
-        let path = &self.profile.paths.list;
-        let v =
-            self.client()?
-                .management_json(Method::GET, path, None, None, Repeat::Idempotent)?;
-        let items =
-            envelope::list(v).ok_or_else(|| self.bad(path, "the answer holds no list of keys"))?;
-        let keys: Vec<RemoteKey> = envelope::parse_list(items).map_err(|e| self.bad(path, &e))?;
-        Ok(keys
+        Ok(self
+            .remote_keys()?
             .into_iter()
             .find(|k| k.api_key_name.as_deref() == Some(remote_name))
             .map(|k| k.id))
+    }
+
+    fn key_state(&self, id: &str) -> Result<Option<bool>> {
+        Ok(self
+            .remote_keys()?
+            .into_iter()
+            .find(|k| k.id == id)
+            .map(|k| k.normalized_status() == "active"))
     }
 
     fn can_verify(&self) -> bool {
@@ -117,35 +158,32 @@ impl RotationProvider for ProviderApi {
         self.client()?.verify(secret, user).map(drop)
     }
 
-    fn set_active(&self, id: &str, active: bool) -> Result<()> {
+    fn set_active(&self, id: &str, active: bool) -> Result<Presence> {
         let status = if active { "active" } else { "inactive" };
-        self.client()?
-            .management(
-                Method::PUT,
-                &self.profile.paths.status,
-                Some(id),
-                Some(&json!({ "status": status })),
-                Repeat::Idempotent,
-            )
-            .map(drop)
+        presence(self.client()?.management(
+            Method::PUT,
+            &self.profile.paths.status,
+            Some(id),
+            Some(&json!({ "status": status })),
+            Repeat::Idempotent,
+        ))
     }
 
-    fn delete(&self, id: &str) -> Result<()> {
-        match self.client()?.management(
+    fn delete(&self, id: &str) -> Result<Presence> {
+        presence(self.client()?.management(
             Method::DELETE,
             &self.profile.paths.delete,
             Some(id),
             None,
             Repeat::Idempotent,
-        ) {
-            Ok(_) => Ok(()),
-            Err(Error::Provider(e)) if e.kind == Kind::NotFoundRemote => Ok(()),
-            Err(e) => Err(e),
-        }
+        ))
     }
 
-    fn calls_since(&self, id: &str, since: DateTime<Utc>) -> Result<u64> {
+    fn calls_since(&self, id: &str, since: DateTime<Utc>) -> Result<Option<u64>> {
         let path = &self.profile.paths.usage;
+        if path.is_empty() {
+            return Ok(None);
+        }
         let v =
             self.client()?
                 .management_json(Method::GET, path, None, None, Repeat::Idempotent)?;
@@ -170,5 +208,15 @@ impl RotationProvider for ProviderApi {
                     .is_none_or(|t| t.with_timezone(&Utc) >= since)
             })
             .count() as u64)
+        .map(Some)
+    }
+}
+
+/// A call on one key: done, or the key was not there (404).
+fn presence<T>(reply: Result<T>) -> Result<Presence> {
+    match reply {
+        Ok(_) => Ok(Presence::Found),
+        Err(Error::Provider(e)) if e.kind == Kind::NotFoundRemote => Ok(Presence::Gone),
+        Err(e) => Err(e),
     }
 }

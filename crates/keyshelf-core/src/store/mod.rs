@@ -1,18 +1,31 @@
-//! The metadata store: SQLite at `$KEYSHELF_HOME/keyshelf.db`.
+//! The metadata store: SQLite at `$KEYSHELF_HOME/keyshelf.db`, and the only place with SQL.
 //!
 //! It holds keys (never their values), environments, providers (never their tokens), settings and
 //! the audit log. WAL mode and a busy timeout let the desktop app and the CLI use one store at
 //! once; every multi-step write runs in an `IMMEDIATE` transaction so two processes cannot
 //! interleave a read-check-write. Schema changes are numbered migrations tracked in
 //! `PRAGMA user_version`.
+//!
+//! This file opens the store and runs transactions; the statements live beside the tables they
+//! touch: [`keys`], [`settings`] (environments and settings), [`audit`], [`rotations`] (the
+//! guided rotation's compare-and-set steps), [`providers`] and [`reminders`].
 
-use crate::policy::{Environment, DEFAULT_ENVIRONMENTS};
+pub mod audit;
+pub mod keys;
+pub mod providers;
+pub mod reminders;
+pub mod rotations;
+pub mod settings;
+
+pub use audit::AuditEvent;
+pub use keys::{KeyFilter, KeyRecord, NewKeyRecord};
+
+use crate::policy::DEFAULT_ENVIRONMENTS;
 use crate::{Error, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::config::DbConfig;
 use rusqlite::types::{Type, ValueRef};
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
-use serde::Serialize;
+use rusqlite::{params, Connection, Row, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
 
@@ -92,6 +105,16 @@ const MIGRATIONS: &[&str] = &[
         announced_at TEXT NOT NULL
     );
     "#,
+    // 4: rotations that say what they did and who runs them (see store/rotations.rs): how the
+    // rotation goes (`mode`, NULL for rows of older versions: decided on their next run), what
+    // became of the old key, the notes of skipped steps, and the claim of the process running it.
+    r#"
+    ALTER TABLE rotations ADD COLUMN mode TEXT;
+    ALTER TABLE rotations ADD COLUMN old_key TEXT NOT NULL DEFAULT 'untouched';
+    ALTER TABLE rotations ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE rotations ADD COLUMN owner TEXT;
+    ALTER TABLE rotations ADD COLUMN claimed_at TEXT;
+    "#,
 ];
 
 /// Formats a timestamp the way the store keeps it (RFC 3339, UTC, seconds; sorts as text).
@@ -135,112 +158,6 @@ fn wrong_type(row: &Row<'_>, column: usize, found: Type) -> rusqlite::Error {
         .map_or_else(|_| column.to_string(), str::to_owned);
     rusqlite::Error::InvalidColumnType(column, name, found)
 }
-
-/// A key's metadata, as stored. Never holds the secret.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KeyRecord {
-    #[serde(skip)]
-    pub id: i64,
-    pub name: String,
-    pub provider: String,
-    pub provider_key_id: Option<String>,
-    pub env: String,
-    /// The stored status (`active`, `inactive`, `pending`); output shows the derived one.
-    #[serde(skip)]
-    pub status: String,
-    pub has_secret: bool,
-    pub remote_state: Option<String>,
-    pub user: Option<String>,
-    pub var_name: Option<String>,
-    pub origin: String,
-    #[serde(serialize_with = "crate::timestamp::serialize")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::timestamp::serialize_opt")]
-    pub last_rotated_at: Option<DateTime<Utc>>,
-    /// The key's own interval, overriding its environment's.
-    #[serde(rename = "interval_override_days")]
-    pub interval_days: Option<u32>,
-    #[serde(serialize_with = "crate::timestamp::serialize_opt")]
-    pub snoozed_until: Option<DateTime<Utc>>,
-    #[serde(serialize_with = "crate::timestamp::serialize_opt")]
-    pub last_copied_at: Option<DateTime<Utc>>,
-    pub tags: Vec<String>,
-    pub notes: String,
-}
-
-impl KeyRecord {
-    /// `provider/name`, the key's full reference and the suffix of its keychain account.
-    pub fn full_ref(&self) -> String {
-        format!("{}/{}", self.provider, self.name)
-    }
-
-    /// Reads a row selected with [`KEY_COLUMNS`]. Columns are read by position: looking them up
-    /// by name cost a third of `keyshelf list` on 10,000 keys (see BENCHMARKS.md).
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        // Dates and tags are read in place, not copied into a String first.
-        let tags = text_in(row, 16)?;
-        Ok(KeyRecord {
-            id: row.get(0)?,
-            provider: row.get(1)?,
-            name: row.get(2)?,
-            provider_key_id: row.get(3)?,
-            env: row.get(4)?,
-            status: row.get(5)?,
-            has_secret: row.get(6)?,
-            remote_state: row.get(7)?,
-            user: row.get(8)?,
-            var_name: row.get(9)?,
-            origin: row.get(10)?,
-            created_at: parse_time(text_in(row, 11)?, 11)?,
-            last_rotated_at: parse_opt_time(row, 12)?,
-            interval_days: row.get(13)?,
-            snoozed_until: parse_opt_time(row, 14)?,
-            last_copied_at: parse_opt_time(row, 15)?,
-            // Tags are written by us as a JSON array; an unreadable value shows as no tags.
-            tags: serde_json::from_str(tags).unwrap_or_default(),
-            notes: row.get(17)?,
-        })
-    }
-}
-
-/// What a new key row holds.
-#[derive(Debug, Clone)]
-pub struct NewKeyRecord {
-    pub name: String,
-    pub provider: String,
-    pub provider_key_id: Option<String>,
-    pub env: String,
-    pub status: String,
-    pub has_secret: bool,
-    pub remote_state: Option<String>,
-    pub user: Option<String>,
-    pub var_name: Option<String>,
-    pub origin: String,
-    pub created_at: DateTime<Utc>,
-    pub last_rotated_at: Option<DateTime<Utc>>,
-    pub tags: Vec<String>,
-    pub notes: String,
-}
-
-/// Which keys to list.
-#[derive(Debug, Clone, Default)]
-pub struct KeyFilter {
-    pub env: Option<String>,
-    pub provider: Option<String>,
-    pub name: Option<String>,
-}
-
-/// One audit event. Never holds a value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditEvent {
-    pub at: DateTime<Utc>,
-    pub key: Option<String>,
-    pub action: String,
-    pub detail: String,
-}
-
-/// The columns [`KeyRecord::from_row`] reads, in the order it reads them.
-const KEY_COLUMNS: &str = "id, provider, name, provider_key_id, env, status, has_secret, remote_state, user, var_name, origin, created_at, last_rotated_at, interval_days, snoozed_until, last_copied_at, tags, notes";
 
 /// The open store.
 pub struct Store {
@@ -355,270 +272,6 @@ impl Store {
 pub struct Tx<'c>(&'c Connection);
 
 impl Tx<'_> {
-    // --- environments -----------------------------------------------------------------------
-
-    /// All environments, by name.
-    pub fn environments(&self) -> Result<Vec<Environment>> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT name, interval_days FROM environments ORDER BY name")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Environment {
-                name: r.get(0)?,
-                interval_days: r.get(1)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// One environment.
-    pub fn environment(&self, name: &str) -> Result<Option<Environment>> {
-        Ok(self
-            .0
-            .query_row(
-                "SELECT name, interval_days FROM environments WHERE name = ?1",
-                [name],
-                |r| {
-                    Ok(Environment {
-                        name: r.get(0)?,
-                        interval_days: r.get(1)?,
-                    })
-                },
-            )
-            .optional()?)
-    }
-
-    /// Creates or updates an environment.
-    pub fn set_environment(&self, env: &Environment) -> Result<()> {
-        self.0.execute(
-            "INSERT INTO environments (name, interval_days) VALUES (?1, ?2)
-             ON CONFLICT (name) DO UPDATE SET interval_days = excluded.interval_days",
-            params![env.name, env.interval_days],
-        )?;
-        Ok(())
-    }
-
-    /// Removes an environment; refused while keys use it.
-    pub fn remove_environment(&self, name: &str) -> Result<bool> {
-        let used: i64 =
-            self.0
-                .query_row("SELECT count(*) FROM keys WHERE env = ?1", [name], |r| {
-                    r.get(0)
-                })?;
-        if used > 0 {
-            return Err(Error::invalid(
-                format!("environment {name:?}"),
-                format!("{used} key(s) still use it; move or remove them first"),
-            ));
-        }
-        Ok(self
-            .0
-            .execute("DELETE FROM environments WHERE name = ?1", [name])?
-            > 0)
-    }
-
-    // --- keys -------------------------------------------------------------------------------
-
-    /// Inserts a key; [`Error::KeyExists`] when `provider/name` is taken.
-    pub fn insert_key(&self, k: &NewKeyRecord) -> Result<KeyRecord> {
-        let id = self.insert_key_row(k)?;
-        self.key_by_id(id)
-    }
-
-    /// Inserts a key and returns only its row id: for bulk inserts (`sync` of 100,000 keys),
-    /// where reading each row back would double the work. The statement is cached, so it is
-    /// compiled once per connection, not once per key.
-    pub fn insert_key_row(&self, k: &NewKeyRecord) -> Result<i64> {
-        let tags = serde_json::to_string(&k.tags).map_err(|e| Error::Store(e.to_string()))?;
-        let res = self.0.prepare_cached(
-            "INSERT INTO keys (provider, name, provider_key_id, env, status, has_secret, remote_state, user, var_name, origin, created_at, last_rotated_at, tags, notes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?.execute(
-            params![
-                k.provider,
-                k.name,
-                k.provider_key_id,
-                k.env,
-                k.status,
-                k.has_secret,
-                k.remote_state,
-                k.user,
-                k.var_name,
-                k.origin,
-                fmt_time(k.created_at),
-                k.last_rotated_at.map(fmt_time),
-                tags,
-                k.notes
-            ],
-        );
-        match res {
-            Ok(_) => Ok(self.0.last_insert_rowid()),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(Error::KeyExists(format!("{}/{}", k.provider, k.name)))
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// One key by row id.
-    pub fn key_by_id(&self, id: i64) -> Result<KeyRecord> {
-        let sql = format!("SELECT {KEY_COLUMNS} FROM keys WHERE id = ?1");
-        Ok(self
-            .0
-            .prepare_cached(&sql)?
-            .query_row([id], KeyRecord::from_row)?)
-    }
-
-    /// Keys matching a filter, ordered by name then provider.
-    pub fn keys(&self, filter: &KeyFilter) -> Result<Vec<KeyRecord>> {
-        let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM keys
-             WHERE (?1 IS NULL OR env = ?1) AND (?2 IS NULL OR provider = ?2) AND (?3 IS NULL OR name = ?3)
-             ORDER BY name, provider"
-        );
-        let mut stmt = self.0.prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            params![filter.env, filter.provider, filter.name],
-            KeyRecord::from_row,
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Keys that may be due soon or overdue at `now` with a due-soon window of `soon_days`: a
-    /// superset (a day of slack, snoozes ignored) that the caller narrows with
-    /// [`crate::policy::due`], as `keep` (called on each candidate, `None` to drop it). Filtering
-    /// in SQL spares building a record for every key that is fine, which was most of `keyshelf
-    /// due` on 100,000 keys (see BENCHMARKS.md); narrowing while reading spares a second copy of
-    /// the candidates.
-    pub fn due_candidates<T>(
-        &self,
-        now: DateTime<Utc>,
-        soon_days: u32,
-        mut keep: impl FnMut(KeyRecord) -> Option<T>,
-    ) -> Result<Vec<T>> {
-        // The interval: the key's own, else its environment's, else the strictest default (30),
-        // as in `shelf::make_view`. A date SQLite cannot read is kept, so that reading it reports
-        // it (one SQLite reads but Keyshelf does not, such as a bare `2026-01-01` written by hand,
-        // is reported only when it makes the key a candidate).
-        // The environments are joined once rather than looked up per key, and each date is
-        // read once: `coalesce(…, TRUE)` keeps the rows whose date does not parse.
-        let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM (
-                 SELECT keys.*, e.interval_days AS env_interval_days
-                 FROM keys LEFT JOIN environments e ON e.name = keys.env)
-             WHERE coalesce(
-                 julianday(coalesce(last_rotated_at, created_at))
-                     + coalesce(interval_days, env_interval_days, 30) - ?2 - 1 <= julianday(?1),
-                 TRUE)"
-        );
-        let mut stmt = self.0.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params![fmt_time(now), soon_days])?;
-        let mut kept = Vec::new();
-        while let Some(row) = rows.next()? {
-            kept.extend(keep(KeyRecord::from_row(row)?));
-        }
-        Ok(kept)
-    }
-
-    /// Deletes a key row.
-    pub fn delete_key(&self, id: i64) -> Result<()> {
-        self.0.execute("DELETE FROM keys WHERE id = ?1", [id])?;
-        Ok(())
-    }
-
-    /// Sets a key's per-key rotation interval (`None` returns to the environment's).
-    pub fn set_key_interval(&self, id: i64, days: Option<u32>) -> Result<()> {
-        self.0.execute(
-            "UPDATE keys SET interval_days = ?2 WHERE id = ?1",
-            params![id, days],
-        )?;
-        Ok(())
-    }
-
-    /// Sets or clears a key's default environment variable name.
-    pub fn set_var_name(&self, id: i64, var: Option<&str>) -> Result<()> {
-        self.0.execute(
-            "UPDATE keys SET var_name = ?2 WHERE id = ?1",
-            params![id, var],
-        )?;
-        Ok(())
-    }
-
-    /// Snoozes a key's reminder until a date (`None` clears it).
-    pub fn set_snooze(&self, id: i64, until: Option<DateTime<Utc>>) -> Result<()> {
-        self.0.execute(
-            "UPDATE keys SET snoozed_until = ?2 WHERE id = ?1",
-            params![id, until.map(fmt_time)],
-        )?;
-        Ok(())
-    }
-
-    /// Records that a key's value was handed out (copy, get, exec…).
-    pub fn touch_copied(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
-        self.0.execute(
-            "UPDATE keys SET last_copied_at = ?2 WHERE id = ?1",
-            params![id, fmt_time(at)],
-        )?;
-        Ok(())
-    }
-
-    /// Number of keys.
-    pub fn key_count(&self) -> Result<u64> {
-        Ok(self
-            .0
-            .query_row("SELECT count(*) FROM keys", [], |r| r.get(0))?)
-    }
-
-    // --- settings ---------------------------------------------------------------------------
-
-    /// A setting's value.
-    pub fn setting(&self, name: &str) -> Result<Option<String>> {
-        Ok(self
-            .0
-            .query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()?)
-    }
-
-    /// Sets a setting.
-    pub fn set_setting(&self, name: &str, value: &str) -> Result<()> {
-        self.0.execute(
-            "INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            params![name, value],
-        )?;
-        Ok(())
-    }
-
-    // --- audit ------------------------------------------------------------------------------
-
-    /// Appends an audit event. `detail` must never hold a secret value.
-    pub fn audit(&self, key: Option<&str>, action: &str, detail: &str) -> Result<()> {
-        self.0.execute(
-            "INSERT INTO audit (at, key_ref, action, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![fmt_time(Utc::now()), key, action, detail],
-        )?;
-        Ok(())
-    }
-
-    /// Audit events, newest first, for one key (`provider/name`) or all.
-    pub fn audit_events(&self, key: Option<&str>, limit: usize) -> Result<Vec<AuditEvent>> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT at, key_ref, action, detail FROM audit WHERE (?1 IS NULL OR key_ref = ?1) ORDER BY id DESC LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![key, limit as i64], |r| {
-            Ok(AuditEvent {
-                at: parse_time(text_in(r, 0)?, 0)?,
-                key: r.get(1)?,
-                action: r.get(2)?,
-                detail: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// The raw connection, for modules that own tables of their own (providers, rotations).
     pub fn conn(&self) -> &Connection {
         self.0

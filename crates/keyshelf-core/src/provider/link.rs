@@ -1,0 +1,144 @@
+//! Linking local keys to their keys on the provider: `keyshelf link KEYREF --remote-id ID` and
+//! `keyshelf import NAME --provider P --remote-id ID`.
+//!
+//! A key imported or generated "for" a provider has no id there, so nothing Keyshelf does on the
+//! provider (deactivate, delete, rotate) can reach it. Linking records that id, after checking
+//! that the provider has such a key and that no other key of Keyshelf holds it. The row that
+//! `sync` made for a remote key it had no secret of (`no-local-secret`) is a placeholder: the key
+//! that links to its id takes its place.
+
+use super::client::{Client, Repeat};
+use super::envelope::{self, RemoteKey};
+use super::errors::{Kind, ProviderError};
+use crate::shelf::{Imported, KeyView, NewKey, Origin};
+use crate::store::KeyRecord;
+use crate::vault;
+use crate::{Error, Keyshelf, Result, Secret};
+use reqwest::Method;
+
+impl Keyshelf {
+    /// Links `keyref` to the provider's key `remote_id`.
+    pub fn link_key(&mut self, keyref: &str, remote_id: &str) -> Result<KeyView> {
+        let key = self.resolve(keyref)?;
+        if key.provider == vault::LOCAL_PROVIDER {
+            return Err(Error::invalid(
+                key.full_ref(),
+                "it belongs to no provider; import it again with --provider to link it",
+            ));
+        }
+        self.refuse_during_rotation(&key)?;
+        check_remote_id(remote_id)?;
+        let remote = self.remote_key_by_id(&key.provider, remote_id)?;
+        let full = key.full_ref();
+        self.store().write(|tx| {
+            if let Some(holder) = tx.key_by_remote_id(&key.provider, remote_id)? {
+                if holder.id != key.id {
+                    take_placeholder(tx, &holder, remote_id)?;
+                }
+            }
+            tx.link_key(key.id, remote_id, remote.normalized_status())?;
+            tx.audit(Some(&full), "link", &format!("provider id {remote_id}"))
+        })?;
+        self.show(&full)
+    }
+
+    /// Imports the secret of the provider's key `remote_id` as `new` (whose provider must be
+    /// configured): the placeholder row `sync` made for it, if any, becomes this key.
+    pub fn adopt_key(&mut self, new: NewKey, remote_id: &str, raw: Secret) -> Result<Imported> {
+        let provider = new
+            .provider
+            .clone()
+            .ok_or_else(|| Error::invalid("remote id", "--remote-id needs --provider"))?;
+        let mut record = self.check_new_key(&new, Origin::Imported)?;
+        check_remote_id(remote_id)?;
+        let (secret, warnings) = crate::shelf::clean_imported(raw)?;
+        let remote = self.remote_key_by_id(&provider, remote_id)?;
+        record.provider_key_id = Some(remote_id.to_owned());
+        record.remote_state = Some("present".into());
+        record.status = remote.normalized_status().into();
+        let account = vault::key_account(&record.provider, &record.name);
+        let vault = self.vault_arc();
+        let key = self.store().write(|tx| {
+            if let Some(holder) = tx.key_by_remote_id(&provider, remote_id)? {
+                take_placeholder(tx, &holder, remote_id)?;
+            }
+            let key = tx.insert_key(&record)?;
+            // Inside the transaction: a refused keychain write rolls the rows back.
+            vault.set(&account, &secret)?;
+            tx.audit(
+                Some(&key.full_ref()),
+                "import",
+                &format!("adopted provider id {remote_id}"),
+            )?;
+            Ok(key)
+        })?;
+        Ok(Imported {
+            key: self.show(&key.full_ref())?,
+            warnings,
+        })
+    }
+
+    /// The provider's key `remote_id`, looked up in its list (every key it lists).
+    fn remote_key_by_id(&self, provider: &str, remote_id: &str) -> Result<RemoteKey> {
+        let p = self.provider(provider)?;
+        let path = &p.paths.list;
+        let v = Client::new(&p, self.vault_arc())?.management_json(
+            Method::GET,
+            path,
+            None,
+            None,
+            Repeat::Idempotent,
+        )?;
+        let bad = |what: String| -> Error {
+            ProviderError::new(Kind::BadResponse, format!("GET {path}: {what}")).into()
+        };
+        let items =
+            envelope::list(v).ok_or_else(|| bad("the answer holds no list of keys".into()))?;
+        let keys: Vec<RemoteKey> = envelope::parse_list(items).map_err(bad)?;
+        keys.into_iter()
+            .find(|k| k.id == remote_id)
+            .ok_or_else(|| {
+                ProviderError::new(
+                    Kind::NotFoundRemote,
+                    format!("{provider} has no key with id {remote_id:?}; `keyshelf sync --provider {provider}` lists its keys (`keyshelf list --provider {provider} --json` shows their ids)"),
+                )
+                .into()
+            })
+    }
+}
+
+/// The row of another key holding `remote_id` goes when it is `sync`'s placeholder (no secret);
+/// a key with a secret keeps its link and the new one is refused.
+fn take_placeholder(tx: &crate::store::Tx<'_>, holder: &KeyRecord, remote_id: &str) -> Result<()> {
+    if holder.has_secret || tx.active_rotation(holder.id)?.is_some() {
+        return Err(Error::invalid(
+            "remote id",
+            format!(
+                "{remote_id:?} is already linked to {}; one key of the provider belongs to one key of Keyshelf",
+                holder.full_ref()
+            ),
+        ));
+    }
+    tx.delete_key(holder.id)?;
+    tx.audit(
+        Some(&holder.full_ref()),
+        "remove",
+        &format!("placeholder of provider id {remote_id}, now linked"),
+    )
+}
+
+/// A remote id a user typed: something a provider could have issued.
+fn check_remote_id(id: &str) -> Result<()> {
+    if id.is_empty()
+        || id.len() > 256
+        || id.chars().any(char::is_control)
+        || id == "."
+        || id == ".."
+    {
+        return Err(Error::invalid(
+            "remote id",
+            "give the key's id as the provider shows it (1 to 256 printable characters)",
+        ));
+    }
+    Ok(())
+}

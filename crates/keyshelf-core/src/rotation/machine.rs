@@ -1,0 +1,381 @@
+//! The persisted state machine: start, run, abort. Each run claims its rotation, records every
+//! step with a compare-and-set before the next one starts, and releases the claim at the end
+//! (see `store/rotations.rs`); `steps.rs` says what a step does.
+
+use super::steps::{self, Ctx};
+use super::{
+    fault_point, owner, Mode, NewRotation, Note, NoteCode, OldKey, Options, Progress, Rotation,
+    RotationProvider, Start, Step, Waiting,
+};
+use crate::store::KeyRecord;
+use crate::vault::{key_account, previous_account};
+use crate::{Error, Keyshelf, Result};
+use chrono::Utc;
+
+impl Keyshelf {
+    /// The unfinished rotation of a key, if any.
+    pub fn active_rotation(&self, key_id: i64) -> Result<Option<Rotation>> {
+        self.store_ref().read().active_rotation(key_id)
+    }
+
+    /// Rotations, newest first: all unfinished ones, plus finished ones when `all`. Rotations
+    /// whose key was removed are listed with `key_gone`.
+    pub fn rotations(&self, all: bool) -> Result<Vec<Rotation>> {
+        self.store_ref().read().rotations(all)
+    }
+
+    /// Starts a rotation of `keyref` and leaves it for a later run ([`Keyshelf::advance_rotation`]).
+    /// `has_api`: whether the key's provider is configured (its rotation can go through it).
+    pub fn start_rotation(
+        &mut self,
+        keyref: &str,
+        start: &Start,
+        has_api: bool,
+    ) -> Result<Rotation> {
+        let me = owner::new_token();
+        let r = self.begin(keyref, start, has_api, &me)?;
+        self.store().write(|tx| tx.release_rotation(r.id, &me))?;
+        self.store_ref().read().rotation(r.id)
+    }
+
+    /// Starts a rotation of `keyref` and carries it as far as it goes now, in one claim: the
+    /// process that started it is the one that runs it, whatever else runs at the same time.
+    pub fn rotate(
+        &mut self,
+        keyref: &str,
+        start: &Start,
+        provider: Option<&dyn RotationProvider>,
+        opts: Options,
+    ) -> Result<Progress> {
+        let me = owner::new_token();
+        let r = self.begin(keyref, start, provider.is_some(), &me)?;
+        let key = self.resolve(keyref)?;
+        self.run_claimed(&me, &key, r, provider, opts)
+    }
+
+    /// Carries the unfinished rotation of `keyref` forward as far as it can go now: until it
+    /// needs the user's confirmation, waits for its grace period, or is done. Safe to call again
+    /// after any failure or crash; [`Error::RotationBusy`] while another process runs it.
+    pub fn advance_rotation(
+        &mut self,
+        keyref: &str,
+        provider: Option<&dyn RotationProvider>,
+        opts: Options,
+    ) -> Result<Progress> {
+        let key = self.resolve(keyref)?;
+        let me = owner::new_token();
+        let r = self.claim(&key, &me)?;
+        self.run_claimed(&me, &key, r, provider, opts)
+    }
+
+    /// Abandons a rotation before the old key is deactivated: the old secret becomes current
+    /// again, the new key is deleted on the provider, `#previous` is removed. Refused when the
+    /// old key no longer works on the provider (the new key would be the only working one),
+    /// unless `force`. A rotation whose key was removed is simply ended.
+    pub fn abort_rotation(
+        &mut self,
+        keyref: &str,
+        provider: Option<&dyn RotationProvider>,
+        force: bool,
+    ) -> Result<Rotation> {
+        let key = match self.resolve(keyref) {
+            Ok(key) => key,
+            Err(Error::KeyNotFound(_)) => return self.end_orphan(keyref),
+            Err(e) => return Err(e),
+        };
+        let me = owner::new_token();
+        let mut r = self.claim(&key, &me)?;
+        let out = self.abort_claimed(&me, &key, &mut r, provider, force);
+        self.finish_run(&me, &r, out.as_ref().err());
+        out?;
+        self.store_ref().read().rotation(r.id)
+    }
+
+    // --- the run ---------------------------------------------------------------------------
+
+    /// Inserts the rotation row, claimed by `me`.
+    fn begin(&mut self, keyref: &str, start: &Start, has_api: bool, me: &str) -> Result<Rotation> {
+        if start.grace_days > 365 {
+            return Err(Error::invalid("grace", "at most 365 days"));
+        }
+        let key = self.resolve(keyref)?;
+        if !key.has_secret {
+            return Err(Error::SecretMissing(key.full_ref()));
+        }
+        let (mode, old_key, notes) = steps::plan(&key, has_api, start.local)?;
+        let new = NewRotation {
+            key_id: key.id,
+            key_ref: key.full_ref(),
+            old_key_id: key.provider_key_id.clone(),
+            old_last_rotated_at: key.last_rotated_at,
+            grace_days: start.grace_days,
+            mode,
+            old_key,
+            notes,
+        };
+        let id = self.store().write(|tx| {
+            let id = tx.insert_rotation(&new, me)?;
+            tx.audit(
+                Some(&new.key_ref),
+                "rotate",
+                &format!("started ({})", mode.as_str()),
+            )?;
+            Ok(id)
+        })?;
+        self.store_ref().read().rotation(id)
+    }
+
+    /// Claims the unfinished rotation of `key` for `me`.
+    fn claim(&mut self, key: &KeyRecord, me: &str) -> Result<Rotation> {
+        self.store().write(|tx| {
+            let r = tx
+                .active_rotation(key.id)?
+                .ok_or_else(|| Error::NoRotation(key.full_ref()))?;
+            tx.claim_rotation(r.id, me, owner::is_alive)
+        })
+    }
+
+    fn run_claimed(
+        &mut self,
+        me: &str,
+        key: &KeyRecord,
+        mut r: Rotation,
+        provider: Option<&dyn RotationProvider>,
+        opts: Options,
+    ) -> Result<Progress> {
+        let notes_before = r.notes.len();
+        let out = self.run_steps(me, key, &mut r, provider, opts);
+        self.finish_run(me, &r, out.as_ref().err());
+        let waiting_for = out?;
+        Ok(Progress {
+            warnings: r.notes[notes_before..]
+                .iter()
+                .map(|n| n.message.clone())
+                .collect(),
+            rotation: self.store_ref().read().rotation(r.id)?,
+            waiting_for,
+        })
+    }
+
+    /// Ends a run: records its error (for `--status`) and releases the claim. Best effort: the
+    /// run's own result is what the caller reports, and a claim left behind by a failed release
+    /// belongs to a live process only as long as this one runs.
+    fn finish_run(&mut self, me: &str, r: &Rotation, error: Option<&Error>) {
+        let text = error
+            .filter(|e| !matches!(e, Error::RotationBusy(_)))
+            .map(ToString::to_string);
+        let _ = self.store().write(|tx| {
+            if let Some(text) = &text {
+                tx.set_rotation_error(r.id, me, text)?;
+            }
+            tx.release_rotation(r.id, me)
+        });
+    }
+
+    fn run_steps(
+        &mut self,
+        me: &str,
+        key: &KeyRecord,
+        r: &mut Rotation,
+        provider: Option<&dyn RotationProvider>,
+        mut opts: Options,
+    ) -> Result<Option<Waiting>> {
+        // A row of an older version decides its mode now, as a new rotation would.
+        let mode = match r.mode {
+            Some(m) => m,
+            None if provider.is_some() && r.old_key_id.is_some() => Mode::CreateNew,
+            None => Mode::Local,
+        };
+        r.mode = Some(mode);
+        let vault = self.vault_arc();
+        let ctx = Ctx {
+            key,
+            vault: vault.as_ref(),
+            provider: provider.filter(|_| mode == Mode::CreateNew),
+            current: key_account(&key.provider, &key.name),
+            previous: previous_account(&key.provider, &key.name),
+        };
+        loop {
+            match r.step {
+                Step::Started => {
+                    let old = ctx
+                        .vault
+                        .get(&ctx.current)?
+                        .ok_or_else(|| Error::SecretMissing(key.full_ref()))?;
+                    ctx.vault.set(&ctx.previous, &old)?;
+                    self.record_step(me, r, Step::PreviousSaved)?;
+                }
+                Step::PreviousSaved => {
+                    r.remote_name = steps::remote_name(&ctx, mode);
+                    self.record_step(me, r, Step::Creating)?;
+                }
+                Step::Creating => {
+                    let new_id = steps::create(&ctx, r, mode, opts.new_secret.take())?;
+                    if new_id.is_some() {
+                        r.new_key_id = new_id;
+                    }
+                    // The new secret is current: its age starts now.
+                    let id = r.new_key_id.clone().or_else(|| key.provider_key_id.clone());
+                    self.store()
+                        .write(|tx| tx.set_rotated(key.id, id.as_deref(), Utc::now()))?;
+                    self.record_step(me, r, Step::Created)?;
+                }
+                Step::Created => {
+                    r.notes
+                        .extend(steps::verify(&ctx, mode, opts.verify_timeout)?);
+                    self.record_step(me, r, Step::Verified)?;
+                }
+                Step::Verified => {
+                    if !opts.confirm_updated {
+                        return Ok(Some(Waiting::AppsUpdated));
+                    }
+                    self.record_step(me, r, Step::Confirmed)?;
+                }
+                Step::Confirmed => {
+                    let (old_key, note) = steps::retire_old(&ctx, r)?;
+                    r.old_key = old_key;
+                    r.notes.extend(note);
+                    r.deactivated_at = Some(Utc::now());
+                    self.record_step(me, r, Step::Deactivated)?;
+                }
+                Step::Deactivated => {
+                    if let Some(note) = steps::check_usage(&ctx, r)? {
+                        // Said once, not on every check of the grace period.
+                        if !r.notes.contains(&note) {
+                            r.notes.push(note);
+                        }
+                    }
+                    let until = r.grace_until().unwrap_or_else(Utc::now);
+                    let waits = r.old_key == OldKey::Deactivated;
+                    if waits && !opts.end_grace && Utc::now() < until {
+                        self.save_notes(me, r)?;
+                        return Ok(Some(Waiting::GracePeriod { until }));
+                    }
+                    let (old_key, note) = steps::delete_old(&ctx, r)?;
+                    r.old_key = old_key;
+                    r.notes.extend(note);
+                    ctx.vault.delete(&ctx.previous)?;
+                    self.record_step(me, r, Step::Done)?;
+                }
+                Step::Done | Step::Aborted => return Ok(None),
+            }
+        }
+    }
+
+    fn abort_claimed(
+        &mut self,
+        me: &str,
+        key: &KeyRecord,
+        r: &mut Rotation,
+        provider: Option<&dyn RotationProvider>,
+        force: bool,
+    ) -> Result<()> {
+        if r.step >= Step::Deactivated {
+            return Err(Error::invalid(
+                "abort",
+                "the old key is already deactivated; finish the rotation instead (Resume, or `keyshelf rotate KEYREF --resume`)",
+            ));
+        }
+        let vault = self.vault_arc();
+        let ctx = Ctx {
+            key,
+            vault: vault.as_ref(),
+            provider: provider.filter(|_| r.mode != Some(Mode::Local)),
+            current: key_account(&key.provider, &key.name),
+            previous: previous_account(&key.provider, &key.name),
+        };
+        // A new key may exist from `creating` on: find it before anything changes.
+        let new_id = match (ctx.provider, &r.new_key_id, &r.remote_name) {
+            (Some(_), Some(id), _) => Some(id.clone()),
+            (Some(p), None, Some(name)) if r.step >= Step::Creating => p.find_by_name(name)?,
+            _ => None,
+        };
+        if new_id.is_some() {
+            match steps::check_old_key_works(&ctx, r) {
+                Ok(()) => {}
+                Err(e @ Error::RotationAbortUnsafe { .. }) if force => {
+                    r.notes.push(Note {
+                        step: Step::Aborted,
+                        code: NoteCode::AbortForced,
+                        message: format!("abort forced: {e} The new key was deleted anyway; the key in the keychain is the old one, which the provider may no longer accept"),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        // Old secret back first: from here on the old key is current, whatever fails next.
+        if let Some(old) = ctx.vault.get(&ctx.previous)? {
+            ctx.vault.set(&ctx.current, &old)?;
+        }
+        if let (Some(p), Some(id)) = (ctx.provider, new_id) {
+            p.delete(&id)?;
+        }
+        let (old_id, old_rotated) = (r.old_key_id.clone(), r.old_last_rotated_at);
+        self.store()
+            .write(|tx| tx.restore_rotated(key.id, old_id.as_deref(), old_rotated))?;
+        ctx.vault.delete(&ctx.previous)?;
+        if r.old_key == OldKey::Untouched {
+            r.old_key = OldKey::Restored;
+        }
+        self.record_step(me, r, Step::Aborted)
+    }
+
+    /// Ends a rotation whose key was removed: nothing is left to rotate, and nothing is touched
+    /// (a `#previous` secret left in the keychain stays there, and the note says so).
+    fn end_orphan(&mut self, keyref: &str) -> Result<Rotation> {
+        let mut r = self
+            .store_ref()
+            .read()
+            .orphan_rotation(keyref)?
+            .ok_or_else(|| Error::KeyNotFound(keyref.to_owned()))?;
+        let me = owner::new_token();
+        r = self
+            .store()
+            .write(|tx| tx.claim_rotation(r.id, &me, owner::is_alive))?;
+        let (provider, name) = r.key.split_once('/').unwrap_or(("", &r.key));
+        let kept = self
+            .vault()
+            .get(&previous_account(provider, name))?
+            .map(|_| {
+                format!(
+                    " Its old secret is still in the keychain as {}#previous.",
+                    r.key
+                )
+            })
+            .unwrap_or_default();
+        r.notes.push(Note {
+            step: Step::Aborted,
+            code: NoteCode::KeyGone,
+            message: format!("the key {} was removed, so its rotation was ended without changing anything.{kept}", r.key),
+        });
+        let out = self.record_step(&me, &mut r, Step::Aborted);
+        self.finish_run(&me, &r, out.as_ref().err());
+        out?;
+        self.store_ref().read().rotation(r.id)
+    }
+
+    /// Records a step (and what came with it) as a compare-and-set from the step the rotation
+    /// was at, and audits it.
+    fn record_step(&mut self, me: &str, r: &mut Rotation, step: Step) -> Result<()> {
+        let from = r.step;
+        r.step = step;
+        r.updated_at = Utc::now();
+        r.last_error = None;
+        let saved = self.store().write(|tx| {
+            tx.save_rotation_step(r, from, me)?;
+            tx.audit(Some(&r.key), "rotate", step.as_str())
+        });
+        if let Err(e) = saved {
+            r.step = from;
+            return Err(e);
+        }
+        fault_point(&format!("rotation:{}", step.as_str()));
+        Ok(())
+    }
+
+    /// Saves the notes of a run that stops without a new step (waiting for the grace period).
+    fn save_notes(&mut self, me: &str, r: &Rotation) -> Result<()> {
+        self.store()
+            .write(|tx| tx.save_rotation_step(r, r.step, me))
+    }
+}
