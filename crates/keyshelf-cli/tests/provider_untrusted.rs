@@ -110,15 +110,26 @@ fn an_issued_secret_that_an_import_would_refuse_is_refused_and_nothing_is_stored
         });
         let name = s.name(short);
         let out = s.run(&create_args(&p, &name));
-        assert_eq!(code(&out), "provider_bad_response", "{short}: {}", stderr(&out));
+        assert_eq!(
+            code(&out),
+            "provider_bad_response",
+            "{short}: {}",
+            stderr(&out)
+        );
         let remote = sim.keys().into_iter().find(|k| k.api_key == value);
         let id = remote.expect("the provider made the key").id.to_string();
         let msg = message(&out);
         // The user can find the key and delete it: its id, and how.
         assert!(msg.contains(&format!("id {id}")), "{short}: {msg}");
-        assert!(msg.contains(&format!("keyshelf sync --provider {p}")), "{msg}");
+        assert!(
+            msg.contains(&format!("keyshelf sync --provider {p}")),
+            "{msg}"
+        );
         assert!(msg.contains("keyshelf delete"), "{msg}");
-        assert!(!stderr(&out).contains(value.trim()), "{short}: the value is echoed");
+        assert!(
+            !stderr(&out).contains(value.trim()),
+            "{short}: the value is echoed"
+        );
         // Nothing stored: no keychain entry, no row.
         assert_eq!(secret_tool_lookup(&format!("{p}/{name}")), None, "{short}");
         assert!(!s.run(&["show", &format!("{p}/{name}")]).status.success());
@@ -187,7 +198,11 @@ fn a_token_endpoint_that_echoes_the_client_secret_alone_is_scrubbed() {
     });
     let out = s.run(&["sync", "--provider", &p, "--json"]);
     assert_eq!(code(&out), "provider_unauthorized");
-    assert!(message(&out).contains("is not accepted"), "{}", stderr(&out));
+    assert!(
+        message(&out).contains("is not accepted"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains(CLIENT_SECRET), "{}", stderr(&out));
 }
 
@@ -200,7 +215,9 @@ fn provider_user_names_are_stored_and_printed_without_control_characters() {
     s.ok(&create_args(&p, &name));
     // Made on the provider, with a hostile user name and key name: found by sync.
     sim.with(|st| {
-        let k = st.create("remote\u{7}name", "evil\u{1b}]0;owned\u{7}user").unwrap();
+        let k = st
+            .create("remote\u{7}name", "evil\u{1b}]0;owned\u{7}user")
+            .unwrap();
         st.keys[0].user = "\u{1b}[2Jwiped".into();
         k
     });
@@ -212,7 +229,10 @@ fn provider_user_names_are_stored_and_printed_without_control_characters() {
             assert!(!text.chars().any(char::is_control), "{text:?} in {v}");
         }
     }
-    assert!(!table.contains('\u{1b}') && !table.contains('\u{7}'), "{table:?}");
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}'),
+        "{table:?}"
+    );
     let users: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -234,10 +254,19 @@ fn provider_ids_with_control_characters_or_dot_segments_are_refused() {
             ..Faults::default()
         });
         let out = s.run(&["sync", "--provider", &p, "--json"]);
-        assert_eq!(code(&out), "provider_bad_response", "{bad:?}: {}", stderr(&out));
+        assert_eq!(
+            code(&out),
+            "provider_bad_response",
+            "{bad:?}: {}",
+            stderr(&out)
+        );
         assert!(!stderr(&out).contains('\u{1b}'), "{bad:?}");
     }
-    assert!(s.json(&["list", "--provider", &p]).as_array().unwrap().is_empty());
+    assert!(s
+        .json(&["list", "--provider", &p])
+        .as_array()
+        .unwrap()
+        .is_empty());
     // A create answer with such an id: refused, nothing stored.
     sim.set_faults(Faults {
         shown_id: Some("..".into()),
@@ -267,7 +296,14 @@ fn a_loopback_provider_is_reached_directly_whatever_the_proxy_variables_say() {
         }
     });
     let mut cmd = s.cmd(&["provider", "test", &p, "--json"]);
-    for var in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"] {
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
         cmd.env(var, &proxy_url);
     }
     for var in ["NO_PROXY", "no_proxy"] {
