@@ -7,6 +7,12 @@
 //! unlimited) and an optional rate limit (429 + `Retry-After`), and answers with faults on demand
 //! (latency, 500, 429, malformed JSON, truncated or oversized bodies).
 //!
+//! Hostile answers, for the tests that treat what a provider sends as untrusted (each a
+//! [`Faults`] field): a generated value of the test's choosing (`issued_value`), verify answers
+//! that echo the presented key and the management credentials (`verify_echo`), a token route
+//! that echoes the client secret alone (`token_echo`), and an id of the test's choosing for the
+//! newest key (`shown_id`: `..`, control characters).
+//!
 //! Errors use each seed's body: management routes seed 004's `{"success":false,"message"}`,
 //! verify routes seed 001's `{"error":{"code","message","request_id"}}`, the token route seed
 //! 002's `{"error","error_description"}`.

@@ -69,7 +69,7 @@ fn id_value(sim: &Sim, id: u64) -> Value {
 /// A key as the API shows it: never the value, except right after generation.
 fn key_json(sim: &Sim, k: &SimKey, with_value: bool) -> Value {
     let mut v = json!({
-        "id": id_value(sim, k.id),
+        "id": shown_id(sim, k),
         "api_key_name": k.api_key_name,
         "user": k.user,
         "status": k.status,
@@ -192,6 +192,7 @@ async fn generate(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> R
     }
     match sim.create(&body.api_key_name, &body.user) {
         Ok(k) => {
+            let k = issued_value_fault(&mut sim, k);
             if sim.faults.fail_after_create > 0 {
                 sim.faults.fail_after_create -= 1;
                 return fail(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
@@ -385,6 +386,7 @@ async fn verify(
     }
     sim.log_use(k.id, &route, scheme, 200);
     let v = json!({"key_id": id_value(&sim, k.id), "api_key_name": k.api_key_name, "user": k.user, "scheme": scheme});
+    let v = verify_echo_fault(&mut sim, v, &value);
     ok(&sim, v, false)
 }
 
@@ -398,6 +400,9 @@ async fn token(State(s): State<Shared>, Form(form): Form<HashMap<String, String>
             Json(json!({"error": "unsupported_grant_type", "error_description": "Only client_credentials is supported"})),
         )
             .into_response();
+    }
+    if let Some(r) = token_echo_fault(&mut sim) {
+        return r;
     }
     if form.get("client_id") != Some(&sim.config.client_id)
         || form.get("client_secret") != Some(&sim.config.client_secret)
@@ -416,6 +421,56 @@ async fn token(State(s): State<Shared>, Form(form): Form<HashMap<String, String>
         "scope": "read write",
     }))
     .into_response()
+}
+
+// --- hostile answers (faults of the routes themselves) -----------------------------------------
+
+/// The id a key is shown with: `shown_id` for the newest key while that fault is set.
+fn shown_id(sim: &Sim, k: &SimKey) -> Value {
+    match &sim.faults.shown_id {
+        Some(id) if k.id + 1 == sim.next_id => Value::String(id.clone()),
+        _ => id_value(sim, k.id),
+    }
+}
+
+/// `issued_value`: the new key gets the test's value, on the provider and in the answer.
+fn issued_value_fault(sim: &mut Sim, mut k: SimKey) -> SimKey {
+    if let Some(value) = sim.faults.issued_value.take() {
+        k.api_key = value;
+        if let Some(held) = sim.keys.iter_mut().find(|h| h.id == k.id) {
+            held.api_key = k.api_key.clone();
+        }
+    }
+    k
+}
+
+/// `verify_echo`: a 200 that repeats what it was sent and the account's credentials.
+fn verify_echo_fault(sim: &mut Sim, mut v: Value, presented: &str) -> Value {
+    if take(&mut sim.faults.verify_echo) {
+        v["echo"] = json!({
+            "presented": presented,
+            "nested": [{"note": format!("you sent {presented}")}],
+            "management_token": sim.config.token,
+            "client_secret": sim.config.client_secret,
+        });
+    }
+    v
+}
+
+/// `token_echo`: a token error whose message holds the client secret and nothing else of the
+/// credentials.
+fn token_echo_fault(sim: &mut Sim) -> Option<Response> {
+    if !take(&mut sim.faults.token_echo) {
+        return None;
+    }
+    let description = format!("client secret {} is not accepted", sim.config.client_secret);
+    Some(
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_client", "error_description": description})),
+        )
+            .into_response(),
+    )
 }
 
 // --- faults and rate limit --------------------------------------------------------------------

@@ -118,6 +118,17 @@ pub struct Faults {
     pub forbidden: u32,
     /// The next N `POST /api-keys/generate` create the key and then answer 500.
     pub fail_after_create: u32,
+    /// The next `POST /api-keys/generate` issues this value instead of a random one (a value
+    /// with a control character, surrounding whitespace or 16 KiB and more), then is cleared.
+    pub issued_value: Option<String>,
+    /// The next N successful verify answers echo the presented key and the management
+    /// credentials (token and OAuth2 client secret) in their body.
+    pub verify_echo: u32,
+    /// The next N `POST /oauth/token` answer 401 with the client secret alone in the message.
+    pub token_echo: u32,
+    /// List, get and generate answers show this instead of the newest key's id (e.g. `..`, or
+    /// an id with control characters); it stays until the faults are changed.
+    pub shown_id: Option<String>,
 }
 
 /// A key the provider holds.

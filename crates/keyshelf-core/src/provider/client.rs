@@ -12,10 +12,18 @@
 //! - OAuth2 (seed 002): the access token is cached in the keychain (`provider:<name>#access-token`)
 //!   until `expires_in`, and fetched again once when the provider answers 401.
 //! - No token, key, Authorization header or URL userinfo reaches an error or a log line: reqwest
-//!   errors are stripped of their URL, and provider text is scrubbed of the request's secrets.
+//!   errors are stripped of their URL, and provider text is scrubbed of the request's secrets
+//!   (each whole and its part after the first colon, so `client_id:client_secret` echoed as the
+//!   bare client secret is caught too). The body of a successful verify is scrubbed the same way
+//!   (of the key, its presentation and the management credential) before anyone sees it.
+//! - A loopback provider is reached directly: `HTTP(S)_PROXY`/`ALL_PROXY` are ignored for it, so
+//!   its token never goes to a proxy.
+//! - An id goes into a request path only if it is not `.` or `..` and has no control character
+//!   ([`envelope::check_id`]): either would make the request name another resource.
 
-use super::errors::{self, Kind, ProviderError};
-use super::profile::{check_base_url, ManagementAuth, ProviderProfile};
+use super::envelope;
+use super::errors::{self, scrub, scrub_value, Kind, ProviderError};
+use super::profile::{check_base_url, is_loopback, ManagementAuth, ProviderProfile};
 use crate::vault::{self, Vault};
 use crate::{Error, Result, Secret};
 use reqwest::blocking::Response;
@@ -71,8 +79,14 @@ pub struct Client<'a> {
 
 impl<'a> Client<'a> {
     pub fn new(profile: &'a ProviderProfile, vault: Arc<dyn Vault>) -> Result<Self> {
-        check_base_url(&profile.base_url)?;
-        let http = reqwest::blocking::Client::builder()
+        let base = check_base_url(&profile.base_url)?;
+        let mut builder = reqwest::blocking::Client::builder();
+        if is_loopback(&base) {
+            // The provider is on this machine: a proxy from the environment would only be a
+            // stranger that sees its token.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(Duration::from_secs(profile.timeout_secs))
             // A redirect could carry the Authorization header to another host or to plain HTTP.
@@ -103,6 +117,9 @@ impl<'a> Client<'a> {
         body: Option<&Value>,
         repeat: Repeat,
     ) -> Result<Reply> {
+        if let Some(id) = id {
+            check_path_id(id)?;
+        }
         let url = self.profile.url(path, id)?;
         let label = format!("{method} {}", url.path());
         let (mut bearer, mut fresh) = self.bearer(false)?;
@@ -264,10 +281,16 @@ impl<'a> Client<'a> {
             Repeat::Idempotent,
             &[key],
         )?;
+        // The provider knows the key, its presentation and the management credential, and
+        // may echo any of them, in an error or in a success.
+        let credential = self.stored_credential();
+        let mut secrets: Vec<&Secret> = vec![key];
+        secrets.extend(presentation.headers.iter().map(|(_, v)| v));
+        secrets.extend(credential.as_ref());
         if !(200..300).contains(&reply.status) {
             return Err(scrub(
                 errors::from_status(&label, reply.status, &reply.body, false),
-                &[key],
+                &secrets,
             )
             .into());
         }
@@ -276,7 +299,16 @@ impl<'a> Client<'a> {
         } else {
             parse_json(&label, &reply.body)?
         };
-        Ok((reply.status, v))
+        Ok((reply.status, scrub_value(v, &secrets)))
+    }
+
+    /// The management credential, for scrubbing only: `None` when the keychain has none or
+    /// cannot give it (verify does not need it to work).
+    fn stored_credential(&self) -> Option<Secret> {
+        self.vault
+            .get(&vault::provider_account(&self.profile.name))
+            .ok()
+            .flatten()
     }
 
     // --- the wire -----------------------------------------------------------------------------
@@ -565,14 +597,18 @@ fn transport_error(label: &str, e: &reqwest::Error, repeat: Repeat) -> ProviderE
     ProviderError::new(kind, msg)
 }
 
-/// Removes the request's secrets from provider text (a provider may echo what it was sent).
-fn scrub(mut e: ProviderError, secrets: &[&Secret]) -> ProviderError {
-    for s in secrets {
-        if s.len() >= 4 {
-            e.message = e.message.replace(s.expose(), "[redacted]");
-        }
-    }
-    e
+/// An id Keyshelf is about to put into a request path (from the store, or typed by the user:
+/// what a provider sends is refused earlier, when it is parsed).
+fn check_path_id(id: &str) -> Result<()> {
+    envelope::check_id(id).map_err(|why| {
+        Error::invalid(
+            "provider key id",
+            format!(
+                "{:?} {why}; check the id (`keyshelf sync` lists the provider's keys)",
+                crate::names::printable(id)
+            ),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -585,12 +621,5 @@ mod tests {
         assert_eq!(valid_cached(&good).unwrap().expose(), "tok");
         assert!(valid_cached(&Secret::new(format!("{} tok", now_unix() + 10))).is_none());
         assert!(valid_cached(&Secret::from("garbage")).is_none());
-    }
-
-    #[test]
-    fn provider_text_is_scrubbed_of_the_request_secrets() {
-        let token = Secret::from("fixture-token-not-real");
-        let e = ProviderError::new(Kind::Unauthorized, "bad token fixture-token-not-real");
-        assert_eq!(scrub(e, &[&token]).message, "bad token [redacted]");
     }
 }

@@ -2,6 +2,11 @@
 //! array and the usual wrappers (`{"data"}`, `{"success","data"}`, `{"items"}`, `{"api_keys"}`)
 //! are all accepted, unknown fields are ignored, optional ones may be missing, and ids may be
 //! numbers or strings.
+//!
+//! What a provider sends is untrusted: an id that is `.`, `..` or holds a control character is
+//! refused (it would change the path of the requests made for the key, or what a terminal
+//! shows), and control characters are dropped from key and user names, here where every
+//! remote key is parsed, before anything is stored or printed.
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -58,12 +63,17 @@ pub fn object(v: Value) -> Option<Value> {
 pub struct RemoteKey {
     #[serde(deserialize_with = "id_string", alias = "api_key_id", alias = "key_id")]
     pub id: String,
-    #[serde(default, alias = "name", alias = "label")]
+    #[serde(
+        default,
+        deserialize_with = "printable_text",
+        alias = "name",
+        alias = "label"
+    )]
     pub api_key_name: Option<String>,
     /// The value: present only in a generate response.
     #[serde(default, alias = "key", alias = "secret", alias = "token")]
     pub api_key: Option<String>,
-    #[serde(default, alias = "username")]
+    #[serde(default, deserialize_with = "printable_text", alias = "username")]
     pub user: Option<String>,
     #[serde(default)]
     pub status: Option<String>,
@@ -99,9 +109,41 @@ impl std::fmt::Debug for RemoteKey {
     }
 }
 
+/// Why an id cannot be used, `None` when it can: the one rule for ids from the provider (here)
+/// and ids about to go into a request path (the client).
+pub fn check_id(id: &str) -> Result<(), &'static str> {
+    if id == "." || id == ".." {
+        return Err("is a dot segment, which would change the path of the requests made for it");
+    }
+    if id.chars().any(char::is_control) {
+        return Err("contains control characters");
+    }
+    Ok(())
+}
+
+/// The id of a key object as the provider wrote it (under any of its names), when a string.
+pub fn raw_id(v: &Value) -> Option<&str> {
+    ["id", "api_key_id", "key_id"]
+        .iter()
+        .find_map(|k| v.get(*k))
+        .and_then(Value::as_str)
+}
+
+/// Optional provider text without its control characters.
+fn printable_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = Option::<String>::deserialize(d)?;
+    Ok(text.map(|t| t.chars().filter(|c| !c.is_control()).collect()))
+}
+
 fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match Value::deserialize(d)? {
-        Value::String(s) if !s.is_empty() => Ok(s),
+        Value::String(s) if !s.is_empty() => match check_id(&s) {
+            Ok(()) => Ok(s),
+            Err(why) => Err(serde::de::Error::custom(format!(
+                "the id {:?} {why}",
+                crate::names::printable(&s)
+            ))),
+        },
         Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
         // A float, or an integer beyond 64 bits (which JSON parsing has already rounded): two
         // different ids could come out the same, so refuse rather than keep a wrong one.
@@ -171,6 +213,21 @@ mod tests {
             serde_json::from_value(object(json!({"id": "x", "status": "inactive"})).unwrap())
                 .unwrap();
         assert_eq!(k.normalized_status(), "inactive");
+    }
+
+    #[test]
+    fn dot_ids_and_control_characters_are_refused_names_and_users_cleaned() {
+        for bad in [".", "..", "a\u{1b}b"] {
+            let err = parse_list::<RemoteKey>(vec![json!({ "id": bad })]).unwrap_err();
+            assert!(err.contains("item 0") && !err.contains('\u{1b}'), "{err}");
+        }
+        let k: RemoteKey = serde_json::from_value(
+            json!({"id": "...", "name": "a\u{7}b", "username": "\u{1b}[2Ju"}),
+        )
+        .unwrap();
+        assert_eq!(k.id, "...");
+        assert_eq!(k.api_key_name.as_deref(), Some("ab"));
+        assert_eq!(k.user.as_deref(), Some("[2Ju"));
     }
 
     #[test]

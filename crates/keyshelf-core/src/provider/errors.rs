@@ -8,8 +8,10 @@
 //! - seed 004: `{"success":false,"message"}`, and plain `{"message"}`.
 //!
 //! Provider text is untrusted: control characters are dropped, it is cut to a sane length, and
-//! the client removes any secret of the request from it before it reaches a message.
+//! the client removes any secret of the request from it before it reaches a message, with the
+//! one mechanism here ([`scrub`] for error text, [`scrub_value`] for a JSON answer).
 
+use crate::Secret;
 use serde_json::Value;
 use std::fmt;
 
@@ -173,6 +175,51 @@ pub fn from_status(endpoint: &str, status: u16, body: &[u8], management: bool) -
     ProviderError::new(kind, msg)
 }
 
+/// The texts that must not appear in provider text for these secrets: each whole and, when it
+/// has a colon, the part after the first one (the client secret of `client_id:client_secret`,
+/// the secret of an `id:secret` key), which a provider may echo alone. Longest first, so a
+/// whole secret goes before its part; shorter than 4 bytes would redact ordinary words.
+fn redactions<'s>(secrets: &[&'s Secret]) -> Vec<&'s str> {
+    let mut texts: Vec<&str> = secrets
+        .iter()
+        .flat_map(|s| {
+            let whole = s.expose();
+            std::iter::once(whole).chain(whole.split_once(':').map(|(_, part)| part))
+        })
+        .filter(|t| t.len() >= 4)
+        .collect();
+    texts.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    texts
+}
+
+/// Provider text with the request's secrets replaced by `[redacted]`.
+pub fn redact(text: &str, secrets: &[&Secret]) -> String {
+    redactions(secrets)
+        .into_iter()
+        .fold(text.to_owned(), |t, s| t.replace(s, "[redacted]"))
+}
+
+/// Removes the request's secrets from provider text (a provider may echo what it was sent).
+pub fn scrub(mut e: ProviderError, secrets: &[&Secret]) -> ProviderError {
+    e.message = redact(&e.message, secrets);
+    e
+}
+
+/// [`scrub`] for a JSON answer: every string in it, object keys included. (serde_json refuses
+/// nesting deeper than 128 levels, which bounds the recursion.)
+pub fn scrub_value(v: Value, secrets: &[&Secret]) -> Value {
+    match v {
+        Value::String(s) => Value::String(redact(&s, secrets)),
+        Value::Array(a) => Value::Array(a.into_iter().map(|v| scrub_value(v, secrets)).collect()),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, v)| (redact(&k, secrets), scrub_value(v, secrets)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +271,25 @@ mod tests {
         let b = parse_error_body(long.as_bytes());
         let m = b.message.unwrap();
         assert!(m.len() <= 300 && !m.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn provider_text_is_scrubbed_of_the_request_secrets() {
+        let token = Secret::from("fixture-token-not-real");
+        let e = ProviderError::new(Kind::Unauthorized, "bad token fixture-token-not-real");
+        assert_eq!(scrub(e, &[&token]).message, "bad token [redacted]");
+    }
+
+    #[test]
+    fn the_secret_half_of_a_credential_is_scrubbed_alone_and_in_json() {
+        let cred = Secret::from("client-id-fixture:client-secret-fixture");
+        let e = ProviderError::new(Kind::Unauthorized, "secret client-secret-fixture refused");
+        assert_eq!(scrub(e, &[&cred]).message, "secret [redacted] refused");
+        let whole = redact("got client-id-fixture:client-secret-fixture", &[&cred]);
+        assert_eq!(whole, "got [redacted]");
+        let v = serde_json::json!({"a": ["x client-secret-fixture"], "client-secret-fixture": 1, "n": 2});
+        let clean = scrub_value(v, &[&cred]).to_string();
+        assert!(!clean.contains("client-secret-fixture"), "{clean}");
+        assert!(clean.contains("\"n\":2"), "{clean}");
     }
 }

@@ -7,11 +7,13 @@
 //! - [`errors`]: provider failures with stable `provider_*` codes.
 //! - [`client`]: the HTTP client (HTTPS, timeouts, retries, OAuth2, size limits).
 //! - [`ops`]: the user operations, as an `impl Keyshelf` block.
+//! - [`issued`]: the checks a secret the provider issues passes before it is kept.
 //! - [`usage`]: usage logs flagged for seed 004's warning signs.
 
 pub mod client;
 pub mod envelope;
 pub mod errors;
+pub mod issued;
 pub mod link;
 pub mod ops;
 pub mod profile;

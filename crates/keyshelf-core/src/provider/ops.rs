@@ -10,6 +10,7 @@
 use super::client::{token_cache_account, Client, Repeat};
 use super::envelope::{self, RemoteKey};
 use super::errors::{Kind, ProviderError};
+use super::issued::check_issued;
 use super::profile::{self, ProviderProfile};
 use crate::names;
 use crate::shelf::{KeyView, NewKey};
@@ -312,7 +313,20 @@ impl Keyshelf {
                 Repeat::Never,
             )
             .map_err(maybe_created)?;
-        let remote: RemoteKey = envelope::object(value)
+        let object = envelope::object(value);
+        if let Some(why) = object
+            .as_ref()
+            .and_then(envelope::raw_id)
+            .and_then(|id| envelope::check_id(id).err())
+        {
+            // Not "outcome unknown": the key was made, and Keyshelf cannot name it in a request.
+            return Err(ProviderError::new(
+                Kind::BadResponse,
+                format!("{label}: the provider gave the new key an id that {why}; nothing was stored. Delete the key named {:?} in the provider's console.", new.name),
+            )
+            .into());
+        }
+        let remote: RemoteKey = object
             .and_then(|v| serde_json::from_value(v).ok())
             .ok_or_else(|| {
                 maybe_created(
@@ -323,8 +337,10 @@ impl Keyshelf {
                     .into(),
                 )
             })?;
-        let secret = match remote.api_key.as_deref().filter(|v| !v.is_empty()) {
-            Some(v) => Secret::new(v.to_owned()),
+        let secret = match remote.api_key.clone().filter(|v| !v.is_empty()) {
+            // The key exists and its id is known: a refused value is a bad answer, not an
+            // unknown outcome.
+            Some(v) => check_issued(v, &p.name, &remote.id, &label)?,
             None => {
                 return Err(maybe_created(
                     ProviderError::new(

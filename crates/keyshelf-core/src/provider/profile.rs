@@ -218,7 +218,7 @@ fn validate_path(p: &str) -> Result<()> {
 }
 
 /// Whether `host` is a loopback host (plain HTTP is accepted only there).
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

@@ -127,11 +127,15 @@ impl RotationProvider for ProviderApi {
         let k: RemoteKey = envelope::object(v)
             .and_then(|v| serde_json::from_value(v).ok())
             .ok_or_else(|| self.bad(path, "the answer is not a key object with an id"))?;
-        let secret = k
+        let value = k
             .api_key
             .filter(|s| !s.is_empty())
             .ok_or_else(|| self.bad(path, "the answer holds no key value (api_key)"))?;
-        Ok((k.id, Secret::new(secret)))
+        // A value that fails the checks is refused like a bad import; the key it belongs to is
+        // found again by its recorded name and deleted when the rotation resumes or is aborted.
+        let secret =
+            super::issued::check_issued(value, &self.profile.name, &k.id, &format!("POST {path}"))?;
+        Ok((k.id, secret))
     }
 
     fn find_by_name(&self, remote_name: &str) -> Result<Option<String>> {
