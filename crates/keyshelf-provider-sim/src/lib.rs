@@ -11,7 +11,8 @@
 //! [`Faults`] field): a generated value of the test's choosing (`issued_value`), verify answers
 //! that echo the presented key and the management credentials (`verify_echo`), a token route
 //! that echoes the client secret alone (`token_echo`), and an id of the test's choosing for the
-//! newest key (`shown_id`: `..`, control characters).
+//! newest key (`shown_id`: `..`, control characters), a usage route that answers 404 or 501
+//! (`usage_status`: a provider without usage logs).
 //!
 //! Errors use each seed's body: management routes seed 004's `{"success":false,"message"}`,
 //! verify routes seed 001's `{"error":{"code","message","request_id"}}`, the token route seed

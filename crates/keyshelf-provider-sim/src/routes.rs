@@ -297,6 +297,9 @@ async fn usage(State(s): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(r) = authorize(&mut sim, &headers) {
         return r;
     }
+    if sim.faults.usage_status != 0 {
+        return usage_missing(sim.faults.usage_status);
+    }
     let logs: Vec<Value> = sim
         .usage
         .iter()
@@ -312,6 +315,13 @@ async fn usage(State(s): State<Shared>, headers: HeaderMap) -> Response {
         })
         .collect();
     ok(&sim, Value::Array(logs), true)
+}
+
+/// The answer of a provider that keeps no usage logs.
+fn usage_missing(status: u16) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
+    let body = json!({ "success": false, "message": "Usage logs are not available" });
+    (status, Json(body)).into_response()
 }
 
 // --- verify: every presentation scheme ---------------------------------------------------------

@@ -129,6 +129,9 @@ pub struct Faults {
     /// List, get and generate answers show this instead of the newest key's id (e.g. `..`, or
     /// an id with control characters); it stays until the faults are changed.
     pub shown_id: Option<String>,
+    /// When not 0, `GET /api-usage-logs` answers this status (404: a provider without usage
+    /// logs, 501: not implemented); it stays until the faults are changed.
+    pub usage_status: u16,
 }
 
 /// A key the provider holds.
