@@ -50,7 +50,8 @@ impl Keyshelf {
         let me = owner::new_token();
         let r = self.begin(keyref, start, provider.is_some(), &me)?;
         let key = self.resolve(keyref)?;
-        self.run_claimed(&me, &key, r, provider, opts)
+        // The notes of the start (an old key left active) are this run's news too.
+        self.run_claimed(&me, &key, r, provider, opts, 0)
     }
 
     /// Carries the unfinished rotation of `keyref` forward as far as it can go now: until it
@@ -65,7 +66,8 @@ impl Keyshelf {
         let key = self.resolve(keyref)?;
         let me = owner::new_token();
         let r = self.claim(&key, &me)?;
-        self.run_claimed(&me, &key, r, provider, opts)
+        let seen = r.notes.len();
+        self.run_claimed(&me, &key, r, provider, opts, seen)
     }
 
     /// Abandons a rotation before the old key is deactivated: the old secret becomes current
@@ -142,8 +144,8 @@ impl Keyshelf {
         mut r: Rotation,
         provider: Option<&dyn RotationProvider>,
         opts: Options,
+        notes_before: usize,
     ) -> Result<Progress> {
-        let notes_before = r.notes.len();
         let out = self.run_steps(me, key, &mut r, provider, opts);
         self.finish_run(me, &r, out.as_ref().err());
         let waiting_for = out?;
