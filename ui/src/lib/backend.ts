@@ -75,9 +75,13 @@ export const setClipboardClearSecs = (secs: number) => call<void>('set_clipboard
 export const setDueSoonDays = (days: number) => call<void>('set_due_soon_days', { days });
 export const rotationStatus = (keyref: string) => call<Rotation | null>('rotation_status', { keyref });
 /** One step of the guided rotation (start, confirm apps updated, end grace, resume). */
-export const rotateKey = (keyref: string, step: RotateStep, graceDays?: number) =>
-  call<RotationProgress>('rotate_key', { keyref, step, graceDays: graceDays ?? null });
-export const abortRotation = (keyref: string) => call<Rotation>('abort_rotation', { keyref });
+/** `local`: rotate only the local secret of a provider's key (its old key stays active there). */
+export const rotateKey = (keyref: string, step: RotateStep, graceDays?: number, local = false) =>
+  call<RotationProgress>('rotate_key', { keyref, step, graceDays: graceDays ?? null, local });
+/** `force`: delete the new key even though the old one no longer works (the user was told). */
+export const abortRotation = (keyref: string, force = false) => call<Rotation>('abort_rotation', { keyref, force });
+/** Links a key to its key on the provider, by the provider's id. */
+export const linkKey = (keyref: string, remoteId: string) => call<Key>('link_key', { keyref, remoteId });
 
 // --- providers ---
 export const listProviders = () => call<Provider[]>('list_providers');

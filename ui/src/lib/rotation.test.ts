@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { wizardSteps } from './rotation';
+import { outcomeText, wizardSteps } from './rotation';
+import type { Rotation } from './types';
 
 const states = (...args: Parameters<typeof wizardSteps>) => wizardSteps(...args).map((s) => s.state);
 
@@ -29,5 +30,35 @@ describe('The rotation wizard steps', () => {
     const local = wizardSteps(null, null, 7);
     expect(local[0].title).toMatch(/Generate/);
     expect(local[1].detail).toMatch(/test the new secret yourself/);
+  });
+});
+
+describe('What a rotation says it did', () => {
+  const r = (over: Partial<Rotation>): Rotation => ({
+    key: 'acme/prod-api',
+    step: 'done',
+    mode: 'create-new',
+    old_key: 'deleted',
+    notes: [],
+    key_gone: false,
+    remote_name: null,
+    old_key_id: '1',
+    new_key_id: '2',
+    grace_days: 7,
+    started_at: '2026-11-23T12:00:00Z',
+    updated_at: '2026-11-23T12:00:05Z',
+    deactivated_at: null,
+    last_error: null,
+    ...over,
+  });
+
+  it('says the old key is deleted only when it was', () => {
+    expect(outcomeText(r({}))).toMatch(/old key is deleted on acme/);
+    for (const old_key of ['already-gone', 'left-active', 'not-remote'] as const) {
+      expect(outcomeText(r({ old_key }))).not.toMatch(/deleted/);
+    }
+    expect(outcomeText(r({ old_key: 'left-active', mode: 'local' }))).toMatch(/still active on acme/);
+    expect(outcomeText(r({ old_key: 'already-gone' }))).toMatch(/already gone on acme/);
+    expect(outcomeText(r({ step: 'aborted', old_key: 'restored' }))).toMatch(/aborted: the old secret is current again/);
   });
 });

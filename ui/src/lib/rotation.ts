@@ -1,7 +1,7 @@
 // The guided rotation as the wizard shows it: seed 004's five steps over the core's finer
-// state machine (crates/keyshelf-core/src/rotation.rs).
+// state machine (crates/keyshelf-core/src/rotation/), and what a finished rotation did.
 
-import type { RotationStep } from './types';
+import type { Rotation, RotationStep } from './types';
 
 export type StepState = 'done' | 'current' | 'todo';
 
@@ -57,4 +57,24 @@ export function wizardSteps(step: RotationStep | null, provider: string | null, 
     }
     return { title, detail, state };
   });
+}
+
+/**
+ * What a finished (or aborted) rotation did, from what the core recorded: never from the plan,
+ * so a skipped deactivation or deletion is never reported as done.
+ */
+export function outcomeText(r: Rotation): string {
+  const provider = r.key.split('/')[0];
+  const old: Record<Rotation['old_key'], string> = {
+    deleted: `the old key is deleted on ${provider}.`,
+    'already-gone': `the old key was already gone on ${provider} (revoked elsewhere).`,
+    'left-active': `the old key is still active on ${provider}: revoke it there once nothing uses it.`,
+    'not-remote': 'the old secret is discarded.',
+    restored: 'the old secret is current again.',
+    untouched: `the old key is untouched on ${provider}.`,
+    deactivated: `the old key is deactivated on ${provider}.`,
+  };
+  if (r.step === 'aborted') return `Rotation aborted: ${old[r.old_key]}`;
+  if (r.step === 'done') return `Rotation done: the new key is current and ${old[r.old_key]}`;
+  return `Rotation at step “${r.step}”: ${old[r.old_key]}`;
 }

@@ -118,9 +118,33 @@ export type RotationStep =
   | 'aborted';
 
 /** A guided rotation as the core stores it. */
+/** How a rotation goes: a new secret made here, or a new key created through the provider's API. */
+export type RotationMode = 'local' | 'create-new';
+
+/** What became of the old key on its provider. */
+export type OldKeyState =
+  | 'untouched'
+  | 'deactivated'
+  | 'deleted'
+  | 'already-gone'
+  | 'left-active'
+  | 'not-remote'
+  | 'restored';
+
+/** A step skipped or changed, as the user should hear it. */
+export interface RotationNote {
+  step: RotationStep | 'aborted';
+  code: string;
+  message: string;
+}
+
 export interface Rotation {
   key: string;
   step: RotationStep;
+  mode: RotationMode | null;
+  old_key: OldKeyState;
+  notes: RotationNote[];
+  key_gone: boolean;
   remote_name: string | null;
   old_key_id: string | null;
   new_key_id: string | null;

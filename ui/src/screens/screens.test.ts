@@ -6,6 +6,15 @@ import { fakeKey } from '../lib/fixtures';
 import type { Provider, ReminderStatus } from '../lib/types';
 
 const backend = vi.hoisted(() => ({
+  BackendError: class BackendError extends Error {
+    constructor(
+      public code: string,
+      message: string,
+    ) {
+      super(message);
+    }
+  },
+  linkKey: vi.fn(),
   listKeys: vi.fn(),
   keyDetail: vi.fn(),
   revealSecret: vi.fn(),
@@ -355,6 +364,10 @@ describe('The rotation wizard', () => {
   const running = {
     key: 'sim/prod-api-main-2026-01',
     step: 'verified',
+    mode: 'create-new',
+    old_key: 'untouched',
+    notes: [],
+    key_gone: false,
     remote_name: 'prod-api-main-2026-01-20261123120000',
     old_key_id: 'k-old',
     new_key_id: 'k-new',
@@ -372,7 +385,7 @@ describe('The rotation wizard', () => {
     const steps = await waitFor(() => screen.getByTestId('rotate-steps'));
     expect(steps.textContent).toMatch(/created on sim/);
     await fireEvent.click(screen.getByTestId('rotate-start'));
-    expect(backend.rotateKey).toHaveBeenCalledWith(running.key, 'start', 7);
+    expect(backend.rotateKey).toHaveBeenCalledWith(running.key, 'start', 7, false);
     await waitFor(() => expect(screen.getByTestId('rotate-busy').textContent).toMatch(/on sim and verifying/));
     answer({ rotation: running, waiting_for: { what: 'apps-updated' }, warnings: [] });
     const confirm = await waitFor(() => screen.getByTestId('rotate-confirm') as HTMLButtonElement);
@@ -395,7 +408,7 @@ describe('The rotation wizard', () => {
     await waitFor(() => screen.getByTestId('rotate-apps-updated'));
     await fireEvent.click(screen.getByTestId('rotate-apps-updated'));
     await fireEvent.click(screen.getByTestId('rotate-confirm'));
-    await waitFor(() => expect(backend.rotateKey).toHaveBeenLastCalledWith(running.key, 'confirm', 7));
+    await waitFor(() => expect(backend.rotateKey).toHaveBeenLastCalledWith(running.key, 'confirm', 7, false));
     await waitFor(() => expect(screen.getByTestId('rotate-grace').textContent).toMatch(/2026/));
     expect(screen.getByTestId('rotate-warning').textContent).toMatch(/used 2 time/);
     expect(screen.getByTestId('rotate-end-grace')).toBeTruthy();
@@ -403,10 +416,77 @@ describe('The rotation wizard', () => {
   });
 });
 
+describe('What the rotation wizard says it did', () => {
+  const base = {
+    key: 'sim/prod-api',
+    step: 'done',
+    mode: 'create-new',
+    old_key: 'deleted',
+    notes: [],
+    key_gone: false,
+    remote_name: null,
+    old_key_id: 'k-old',
+    new_key_id: 'k-new',
+    grace_days: 7,
+    started_at: '2026-11-23T12:00:00Z',
+    updated_at: '2026-11-23T12:00:05Z',
+    deactivated_at: null,
+    last_error: null,
+  };
+
+  it('follows the outcome: an old key left active is never said to be deleted', async () => {
+    backend.rotateKey.mockResolvedValueOnce({
+      rotation: { ...base, mode: 'local', old_key: 'left-active' },
+      waiting_for: null,
+      warnings: ['only the local secret was rotated (--local): the old key stays active on sim'],
+    });
+    render(RotatePanel, { keyref: base.key, provider: 'sim', onchanged: vi.fn() });
+    await fireEvent.click(await waitFor(() => screen.getByTestId('rotate-start')));
+    const text = await waitFor(() => screen.getByTestId('rotate-finished').textContent ?? '');
+    expect(text).toMatch(/still active on sim/);
+    expect(text).not.toMatch(/deleted/);
+  });
+
+  it('offers a local rotation when the key is not linked to its key on the provider', async () => {
+    backend.rotateKey.mockRejectedValueOnce(new backend.BackendError('key_not_linked', 'sim/prod-api is not linked'));
+    backend.rotateKey.mockResolvedValueOnce({ rotation: { ...base, mode: 'local', old_key: 'left-active' }, waiting_for: null, warnings: [] });
+    render(RotatePanel, { keyref: base.key, provider: 'sim', onchanged: vi.fn() });
+    await fireEvent.click(await waitFor(() => screen.getByTestId('rotate-start')));
+    const offer = await waitFor(() => screen.getByTestId('rotate-not-linked'));
+    expect(offer.textContent).toMatch(/stays active on sim/);
+    await fireEvent.click(screen.getByTestId('rotate-local'));
+    await waitFor(() => expect(backend.rotateKey).toHaveBeenLastCalledWith(base.key, 'start', 7, true));
+  });
+
+  it('asks before forcing an abort that would leave no working key', async () => {
+    const running = { ...base, step: 'verified', old_key: 'untouched' };
+    backend.rotationStatus.mockResolvedValue(running);
+    backend.abortRotation.mockRejectedValueOnce(new backend.BackendError('rotation_abort_unsafe', 'the old key no longer works'));
+    backend.abortRotation.mockResolvedValueOnce({
+      ...running,
+      step: 'aborted',
+      old_key: 'restored',
+      notes: [{ step: 'aborted', code: 'abort-forced', message: 'abort forced: the new key was deleted anyway' }],
+    });
+    render(RotatePanel, { keyref: base.key, provider: 'sim', onchanged: vi.fn() });
+    await fireEvent.click(await waitFor(() => screen.getByTestId('rotate-abort-interrupted')));
+    const ask = await waitFor(() => screen.getByTestId('rotate-abort-unsafe'));
+    expect(ask.textContent).toMatch(/no working key/);
+    expect(backend.abortRotation).toHaveBeenCalledWith(base.key, false);
+    await fireEvent.click(screen.getByTestId('rotate-abort-force'));
+    await waitFor(() => expect(backend.abortRotation).toHaveBeenLastCalledWith(base.key, true));
+    await waitFor(() => expect(screen.getByTestId('rotate-warning').textContent).toMatch(/abort forced/));
+  });
+});
+
 describe('An interrupted rotation', () => {
   const stopped = {
     key: 'local/prod-api-main-2026-01',
     step: 'previous-saved',
+    mode: 'local',
+    old_key: 'not-remote',
+    notes: [],
+    key_gone: false,
     remote_name: null,
     old_key_id: null,
     new_key_id: null,
@@ -429,7 +509,7 @@ describe('An interrupted rotation', () => {
     const banner = await waitFor(() => screen.getByTestId('rotate-interrupted'));
     expect(banner.textContent).toMatch(/stopped at\s+“previous-saved”/);
     await fireEvent.click(screen.getByTestId('rotate-resume'));
-    await waitFor(() => expect(backend.rotateKey).toHaveBeenCalledWith(stopped.key, 'resume', 7));
+    await waitFor(() => expect(backend.rotateKey).toHaveBeenCalledWith(stopped.key, 'resume', 7, false));
     await waitFor(() => expect(screen.queryByTestId('rotate-interrupted')).toBeNull());
     expect(screen.getByTestId('rotate-step').textContent).toMatch(/created/);
     expect(onchanged).toHaveBeenCalled();
@@ -437,10 +517,10 @@ describe('An interrupted rotation', () => {
 
   it('is offered to abort, which makes the old secret current again', async () => {
     backend.rotationStatus.mockResolvedValue(stopped);
-    backend.abortRotation.mockResolvedValue({ ...stopped, step: 'aborted' });
+    backend.abortRotation.mockResolvedValue({ ...stopped, step: 'aborted', old_key: 'restored' });
     render(RotatePanel, { keyref: stopped.key, onchanged: vi.fn() });
     await fireEvent.click(await waitFor(() => screen.getByTestId('rotate-abort-interrupted')));
-    await waitFor(() => expect(backend.abortRotation).toHaveBeenCalledWith(stopped.key));
+    await waitFor(() => expect(backend.abortRotation).toHaveBeenCalledWith(stopped.key, false));
     await waitFor(() => expect(screen.getByTestId('rotate-finished').textContent).toMatch(/old secret is current again/));
     expect(screen.queryByTestId('rotate-interrupted')).toBeNull();
   });
