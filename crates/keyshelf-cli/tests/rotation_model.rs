@@ -531,3 +531,234 @@ fn record(w: &mut World, cmd: Cmd, out: &Outcome, target: Option<&str>) -> Resul
         _ => Ok(()),
     }
 }
+
+// --- the invariants ------------------------------------------------------------------------------
+
+/// The current secret is allowed to be a key that does not work: the test revoked it and no
+/// working key was current since (or the user forced an abort), or the user deactivated it.
+fn dead_allowed(w: &World, current: &str) -> bool {
+    let revoked = w.revoked.iter().any(|v| v == current)
+        && (!w.working_since_revoke || w.forced_since_revoke);
+    revoked || w.user_inactive.iter().any(|v| v == current)
+}
+
+/// After every operation: a working secret is in the keychain, `#previous` only during a
+/// rotation that needs it, and no more keys on the provider than a rotation can have at once.
+fn check_between(w: &World) -> Result<(), String> {
+    let unfinished = w.rotations(false);
+    let previous = w.previous();
+    let step = unfinished.first().map(|r| r["step"].as_str().unwrap_or("").to_owned());
+    match step.as_deref() {
+        None if previous.is_some() => {
+            return Err("#previous is in the keychain with no rotation under way".into())
+        }
+        Some("started") | Some("done") | Some("aborted") | None => {}
+        Some(s) if previous.is_none() => {
+            return Err(format!("the rotation is at {s} but #previous is gone"))
+        }
+        Some(_) => {}
+    }
+    let keys = w.sim.keys();
+    if keys.len() > 3 {
+        return Err(format!("{} keys on the provider: {keys:?}", keys.len()));
+    }
+    if w.show().is_none() {
+        return Ok(());
+    }
+    let current = w.current().ok_or("the key exists but has no current secret")?;
+    let works = |v: &str| w.is_active_value(v);
+    if works(&current) || previous.as_deref().is_some_and(works) || dead_allowed(w, &current) {
+        return Ok(());
+    }
+    Err(format!(
+        "neither the current secret nor #previous is a working key on the provider: {keys:?}"
+    ))
+}
+
+/// Carries any unfinished rotation to its end with the faults cleared.
+fn finish_rotation(w: &mut World) -> Result<(), String> {
+    w.clear_faults();
+    if w.show().is_none() {
+        if !w.rotations(false).is_empty() {
+            return Err("the key was deleted while its rotation was unfinished".into());
+        }
+        return Ok(());
+    }
+    let args = [
+        "rotate",
+        &w.keyref,
+        "--resume",
+        "--confirm-updated",
+        "--end-grace",
+        "--verify-timeout",
+        "5",
+        "--json",
+    ]
+    .map(str::to_owned);
+    match finish(spawn(&w.s, &args, None))? {
+        Outcome::Ok(v) => {
+            for p in v.as_array().into_iter().flatten() {
+                w.reported_steps
+                    .extend(p["rotation"]["step"].as_str().map(str::to_owned));
+            }
+        }
+        Outcome::Failed { code, .. } if code == "no_rotation" => {}
+        o => return Err(format!("finishing the rotation failed: {}", brief(&o))),
+    }
+    w.observe();
+    Ok(())
+}
+
+/// After the case's rotation is finished: invariants 1 to 4.
+fn check_final(w: &World) -> Result<(), String> {
+    if !w.rotations(false).is_empty() {
+        return Err("a rotation is still unfinished after finishing it".into());
+    }
+    if w.previous().is_some() {
+        return Err("#previous is left in the keychain after the rotation ended".into());
+    }
+    let keys = w.sim.keys();
+    let Some(id) = w.show().map(|v| v["provider_key_id"].as_str().map(str::to_owned)) else {
+        // Deleted: nothing of it is left anywhere.
+        if !keys.is_empty() || w.current().is_some() {
+            return Err(format!("deleted, yet keys are left: provider {keys:?}"));
+        }
+        return Ok(());
+    };
+    let untracked: Vec<_> = keys
+        .iter()
+        .filter(|k| Some(k.id.to_string()) != id)
+        .collect();
+    if !untracked.is_empty() {
+        return Err(format!("untracked keys on the provider (tracked: {id:?}): {untracked:?}"));
+    }
+    let current = w.current().ok_or("no current secret in the keychain")?;
+    match keys.first() {
+        Some(k) if k.api_key == current && k.status == "active" => Ok(()),
+        Some(k) if k.api_key == current && dead_allowed(w, &current) => Ok(()),
+        None if dead_allowed(w, &current) => Ok(()),
+        _ => Err(format!(
+            "the current secret is not the tracked working key on the provider: {keys:?}"
+        )),
+    }
+}
+
+const STEP_ORDER: [&str; 8] = [
+    "started",
+    "previous-saved",
+    "creating",
+    "created",
+    "verified",
+    "confirmed",
+    "deactivated",
+    "done",
+];
+
+/// Invariant 5: the audit tells each rotation step by step, in order and once each, ending where
+/// the rotation stands; it holds every step an operation reported, and a delete that succeeded.
+fn check_audit(w: &World) -> Result<(), String> {
+    let all = w.s.json(&["audit", "--limit", "1000000"]);
+    let mut events: Vec<&Value> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["key"] == w.keyref.as_str())
+        .collect();
+    events.reverse();
+    if w.deleted && !events.iter().any(|e| e["action"] == "delete") {
+        return Err("the delete is not in the audit".into());
+    }
+    let mut runs: Vec<Vec<&str>> = Vec::new();
+    for e in events.iter().filter(|e| e["action"] == "rotate") {
+        let detail = e["detail"].as_str().unwrap_or("");
+        if detail.starts_with("started") {
+            runs.push(vec!["started"]);
+            continue;
+        }
+        let run = runs.last_mut().ok_or(format!("audit: {detail} before any start"))?;
+        let last = *run.last().unwrap();
+        let at = STEP_ORDER.iter().position(|s| *s == last);
+        let fits = match (detail, at) {
+            ("aborted", Some(i)) => i < 6,
+            (d, Some(i)) => STEP_ORDER.get(i + 1) == Some(&d),
+            _ => false,
+        };
+        if !fits {
+            return Err(format!("audit: {detail} after {last} (runs so far {runs:?})"));
+        }
+        run.push(detail);
+    }
+    let mut rotations = w.rotations(true);
+    rotations.reverse();
+    let ends: Vec<&str> = rotations.iter().map(|r| r["step"].as_str().unwrap()).collect();
+    let audited: Vec<&str> = runs.iter().map(|r| *r.last().unwrap()).collect();
+    if ends != audited {
+        return Err(format!("audit ends {audited:?}, rotations stand at {ends:?}"));
+    }
+    for step in &w.reported_steps {
+        if !runs.iter().flatten().any(|s| s == step) {
+            return Err(format!("reported step {step} is not in the audit"));
+        }
+    }
+    Ok(())
+}
+
+// --- the driver ----------------------------------------------------------------------------------
+
+fn run_case(n: u64, case: &Case) -> Result<(), (String, Vec<String>)> {
+    let mut w = world(n, case.usage_missing);
+    w.log.push(format!("usage logs missing: {}", case.usage_missing));
+    let out = (|| {
+        for (i, op) in case.ops.iter().enumerate() {
+            w.log.push(format!("op {i}: fault {:?}, latency {} ms", op.fault, op.latency_ms));
+            run_op(&mut w, op)?;
+            w.observe();
+            check_between(&w).map_err(|e| format!("after op {i}: {e}"))?;
+        }
+        finish_rotation(&mut w)?;
+        check_final(&w)?;
+        check_audit(&w)
+    })();
+    out.map_err(|e| (e, std::mem::take(&mut w.log)))
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    let Ok(v) = std::env::var(name) else {
+        return default;
+    };
+    let parsed = match v.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => v.parse(),
+    };
+    parsed.unwrap_or_else(|_| panic!("{name}={v} is not a number"))
+}
+
+#[test]
+fn generated_interleavings_keep_the_rotation_invariants() {
+    common::require_test_session();
+    let seed = env_u64("KEYSHELF_MODEL_SEED", DEFAULT_SEED);
+    let cases: Vec<u64> = match std::env::var("KEYSHELF_MODEL_ONLY") {
+        Ok(_) => vec![env_u64("KEYSHELF_MODEL_ONLY", 0)],
+        Err(_) => (0..env_u64("KEYSHELF_MODEL_CASES", DEFAULT_CASES)).collect(),
+    };
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    for &n in &cases {
+        let case = gen_case(seed, n);
+        if let Err((why, log)) = run_case(n, &case) {
+            let text = format!(
+                "case {n} of seed {seed:#x} (replay: KEYSHELF_MODEL_SEED={seed:#x} KEYSHELF_MODEL_ONLY={n}): {why}\n{}",
+                log.join("\n")
+            );
+            eprintln!("{text}\n");
+            failures.push(text);
+        }
+    }
+    eprintln!(
+        "rotation model: {} cases of seed {seed:#x} in {:.0?}, {} failed",
+        cases.len(),
+        started.elapsed(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

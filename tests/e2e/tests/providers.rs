@@ -610,6 +610,13 @@ fn a_provider_key_rotates_through_the_provider_api_in_the_wizard() {
         "the rotation ends",
         "Rotation done",
     );
+    // What it says follows what happened: the old key was deleted there.
+    wait_text(
+        s,
+        r#"[data-testid="rotate-finished"]"#,
+        "the outcome",
+        &format!("old key is deleted on {provider}"),
+    );
     assert_eq!(
         status_of(old.id),
         None,
