@@ -31,7 +31,6 @@ const COMMANDS: &[&str] = &[
     "verify_key",
     "set_key_active",
     "delete_provider_key",
-    "choose_save_path",
     "export_provider_csv",
     "usage_report",
     "reminder_status",

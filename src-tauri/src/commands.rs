@@ -54,7 +54,6 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         verify_key,
         set_key_active,
         delete_provider_key,
-        choose_save_path,
         export_provider_csv,
         usage_report,
         reminder_status,
@@ -628,36 +627,41 @@ pub struct Exported {
     bytes: usize,
 }
 
-/// Shows the native save dialog for `title` on the file name `default_name` (in a child process,
-/// see [`crate::save_dialog`]): the chosen absolute path, or `None` when the user cancelled.
-#[tauri::command]
-pub async fn choose_save_path(title: String, default_name: String) -> CmdResult<Option<String>> {
-    tauri::async_runtime::spawn_blocking(move || crate::save_dialog::choose(&title, &default_name))
-        .await
-        .map_err(|e| CommandError::new("internal", format!("the dialog stopped: {e}")))?
-}
-
-/// Writes the provider's CSV export (no key values, seed 004) to `path`, an absolute path the
-/// user chose in the save dialog. An existing file is not overwritten unless `overwrite` (the UI
-/// sets it because the native dialog has already asked before returning an existing file).
+/// Exports the provider's key list (CSV, no key values, seed 004): shows the native save dialog
+/// for `title` on the file name `default_name` (in a child process, see [`crate::save_dialog`]) and
+/// writes to the path the dialog returned; `None` when the user cancelled (nothing written). The
+/// web view names no path: the only place the shell writes is the one the user chose (issue 13).
+/// The file is replaced when it exists, because the dialog has already asked the user about that.
 #[tauri::command]
 pub async fn export_provider_csv(
     shelf: State<'_, Shelf>,
     provider: String,
-    path: String,
-    overwrite: bool,
-) -> CmdResult<Exported> {
+    title: String,
+    default_name: String,
+) -> CmdResult<Option<Exported>> {
+    let chosen = tauri::async_runtime::spawn_blocking(move || {
+        crate::save_dialog::choose(&title, &default_name)
+    })
+    .await
+    .map_err(|e| CommandError::new("internal", format!("the dialog stopped: {e}")))??;
+    let Some(path) = chosen else {
+        return Ok(None);
+    };
     shelf
-        .run(move |s| {
-            let target = export_target(&path)?;
-            let csv = s.export_keys(&provider)?;
-            write_export(&target, &csv, overwrite)?;
-            Ok(Exported {
-                path: target.display().to_string(),
-                bytes: csv.len(),
-            })
-        })
+        .run(move |s| export_to_chosen(&path, || Ok(s.export_keys(&provider)?)).map(Some))
         .await
+}
+
+/// Writes the CSV that `csv` makes to `chosen`, the path the save dialog returned (it has asked
+/// before returning an existing file, so that one is replaced).
+fn export_to_chosen(chosen: &str, csv: impl FnOnce() -> CmdResult<String>) -> CmdResult<Exported> {
+    let target = export_target(chosen)?;
+    let csv = csv()?;
+    write_export(&target, &csv, true)?;
+    Ok(Exported {
+        path: target.display().to_string(),
+        bytes: csv.len(),
+    })
 }
 
 /// The export path: absolute (surrounding spaces dropped); the dialog gives nothing else.
@@ -707,10 +711,8 @@ mod tests {
     #[test]
     fn an_export_needs_a_full_path_and_overwrites_only_when_asked() {
         assert_eq!(export_target("keys.csv").unwrap_err().code, "invalid_input");
-        let dir = std::env::temp_dir().join(format!("keyshelf-export-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tempdir("rule");
         let path = dir.join("keys.csv");
-        let _ = std::fs::remove_file(&path);
         let target = export_target(&format!(" {} ", path.display())).unwrap();
         write_export(&target, "id,name\n1,a\n", false).unwrap();
         let refused = write_export(&target, "id,name\n", false).unwrap_err();
@@ -719,6 +721,54 @@ mod tests {
         write_export(&target, "id,name\n", true).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "id,name\n");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn tempdir(what: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("keyshelf-export-{what}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn an_export_writes_exactly_where_the_dialog_said_and_replaces_what_it_confirmed() {
+        let dir = tempdir("chosen");
+        let chosen = dir.join("chosen.csv");
+        std::fs::write(&chosen, "old\n").unwrap();
+        let x = export_to_chosen(chosen.to_str().unwrap(), || Ok("id,name\n1,a\n".into())).unwrap();
+        assert_eq!(x.path, chosen.display().to_string());
+        assert_eq!(x.bytes, 12);
+        assert_eq!(std::fs::read_to_string(&chosen).unwrap(), "id,name\n1,a\n");
+        let entries = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(entries, 1, "nothing written beside the chosen file");
+        // A path the dialog cannot give (relative) is refused before the CSV is even made.
+        let refused = export_to_chosen("keys.csv", || panic!("no CSV for a refused path"));
+        assert_eq!(refused.err().map(|e| e.code), Some("invalid_input".into()));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The web view names no path the shell writes to (issue 13, finding 10): no command that
+    /// takes one is registered or allowed. `export_provider_csv`'s arguments are the provider and
+    /// the dialog's title and suggested name; the path comes from the dialog in the same call.
+    #[test]
+    fn no_command_lets_the_web_view_name_a_path_to_write() {
+        let capability = include_str!("../capabilities/main.json");
+        let build = include_str!("../build.rs");
+        let commands = include_str!("commands.rs");
+        for gone in ["choose_save_path", "choose-save-path"] {
+            assert!(!capability.contains(gone), "{gone} is still allowed");
+            assert!(
+                !build.contains(&format!("\"{gone}\"")),
+                "{gone} still has a permission"
+            );
+        }
+        let handler = &commands[commands.find("generate_handler![").unwrap()..];
+        let handler = &handler[..handler.find(']').unwrap()];
+        assert!(!handler.contains("choose_save_path"), "{handler}");
+        let export = &commands[commands.find("pub async fn export_provider_csv(").unwrap()..];
+        let args = &export[..export.find(')').unwrap()];
+        assert!(!args.contains("path"), "the export takes a path: {args}");
     }
 }
 

@@ -201,7 +201,7 @@ fn copy_formats_reach_the_clipboard() {
             &["--format", "header", "--scheme", "x-api-key"],
             format!("X-API-Key: {value}"),
         ),
-        (&["--format", "env"], format!("SHOP_KEY={value}")),
+        (&["--format", "env"], format!("SHOP_KEY='{value}'")),
         (
             &[
                 "--format",

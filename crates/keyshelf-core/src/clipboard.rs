@@ -6,8 +6,9 @@
 //! - [`SecretClipboard`]: one long-lived handle for the desktop app. On X11 the content lives only
 //!   as long as its owner, so the app keeps this handle for its whole life; a timer clears each
 //!   copy after its delay, and dropping the handle (app quit) clears what is still ours.
-//! - [`ServingClipboard`]: for the CLI. It blocks, serving the content, until the delay ends (then
-//!   clears it) or another program takes the clipboard (then leaves it alone).
+//! - [`ServingClipboard`]: for the CLI. It blocks, serving the content, until the delay ends or the
+//!   caller asks it to stop (a signal: then it clears it), or another program takes the clipboard
+//!   (then it leaves it alone).
 //!
 //! Marking: arboard's `exclude_from_history` adds `x-kde-passwordManagerHint` on Linux (honoured by
 //! Klipper and others), and the equivalent conventions on macOS and Windows.
@@ -71,8 +72,10 @@ fn clear_if_holds(board: &mut arboard::Clipboard, ours: &Secret) -> Result<bool>
     }
 }
 
-/// Puts `text` on the clipboard, marked as a secret; `wait` (Linux) blocks while serving it.
-fn set_secret(board: &mut arboard::Clipboard, text: &Secret, wait: Wait) -> Result<()> {
+/// Puts `text` on the clipboard, marked as a secret. It never blocks: arboard serves the content
+/// from its own thread (X11, Wayland) for as long as a handle lives, so the caller stays free to
+/// watch the clock, the owner and a stop request.
+fn set_secret(board: &mut arboard::Clipboard, text: &Secret) -> Result<()> {
     let set = board.set();
     #[cfg(all(
         unix,
@@ -80,12 +83,7 @@ fn set_secret(board: &mut arboard::Clipboard, text: &Secret, wait: Wait) -> Resu
     ))]
     let set = {
         use arboard::SetExtLinux;
-        let set = set.exclude_from_history();
-        match wait {
-            Wait::No => set,
-            Wait::Until(deadline) => set.wait_until(deadline),
-            Wait::Forever => set.wait(),
-        }
+        set.exclude_from_history()
     };
     #[cfg(any(target_os = "macos", target_os = "windows"))]
     let set = {
@@ -93,18 +91,14 @@ fn set_secret(board: &mut arboard::Clipboard, text: &Secret, wait: Wait) -> Resu
         use arboard::SetExtApple as _;
         #[cfg(target_os = "windows")]
         use arboard::SetExtWindows as _;
-        let _ = wait;
         set.exclude_from_history()
     };
     set.text(text.expose().to_owned()).map_err(clip_err)
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Wait {
-    No,
-    Until(Instant),
-    Forever,
-}
+/// How often a served copy looks at the clipboard and at a stop request: short enough that
+/// Ctrl-C clears at once, long enough to cost nothing.
+const POLL: Duration = Duration::from_millis(100);
 
 /// How a served copy ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,29 +134,32 @@ impl ServingClipboard {
 
     /// Puts `text` on the clipboard and serves it until `clear_after` has passed (then clears it
     /// if it is still ours) or another program takes the clipboard. `None` never clears: it serves
-    /// until another program takes the clipboard.
-    pub fn serve(mut self, text: &Secret, clear_after: Option<Duration>) -> Result<Served> {
+    /// until another program takes the clipboard. `stop` is asked between looks (every 100 ms):
+    /// when it says yes (the CLI's signal handler was called), the clipboard is cleared now if it
+    /// is still ours, as at the end of the delay.
+    pub fn serve(
+        mut self,
+        text: &Secret,
+        clear_after: Option<Duration>,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Served> {
         let board = &mut self.board;
         let deadline = clear_after.map(|d| Instant::now() + d);
-        let wait = deadline.map_or(Wait::Forever, Wait::Until);
-        set_secret(board, text, wait)?;
-        // Where `set` does not block (macOS, Windows) poll: the content there outlives us, so
-        // waiting is only about clearing on time.
+        set_secret(board, text)?;
         loop {
             if !holds(board, text) {
                 return Ok(Served::Replaced);
             }
-            match deadline {
-                Some(d) if Instant::now() >= d => {
-                    return Ok(if clear_if_holds(board, text)? {
-                        Served::Cleared
-                    } else {
-                        Served::Replaced
-                    });
-                }
-                Some(d) => std::thread::sleep((d - Instant::now()).min(Duration::from_millis(200))),
-                None => std::thread::sleep(Duration::from_millis(200)),
+            let due = deadline.is_some_and(|d| Instant::now() >= d);
+            if due || stop() {
+                return Ok(if clear_if_holds(board, text)? {
+                    Served::Cleared
+                } else {
+                    Served::Replaced
+                });
             }
+            let nap = deadline.map_or(POLL, |d| d.saturating_duration_since(Instant::now()));
+            std::thread::sleep(nap.min(POLL));
         }
     }
 }
@@ -201,7 +198,7 @@ impl SecretClipboard {
     pub fn copy(&self, text: &Secret, clear_after: Option<Duration>) -> Result<()> {
         let number = {
             let mut st = Self::lock(&self.state);
-            set_secret(&mut st.board, text, Wait::No)?;
+            set_secret(&mut st.board, text)?;
             st.copies += 1;
             let n = st.copies;
             st.ours = Some((n, text.clone()));

@@ -1,5 +1,5 @@
 //! The shapes a key's secret takes on its way into another tool: the raw value, an HTTP header
-//! under the provider's key scheme, a `NAME=value` line, or a ready-to-run `curl` command.
+//! under the provider's key scheme, a `NAME='value'` line, or a ready-to-run `curl` command.
 //!
 //! Every rendering is a [`Secret`]: it contains the value, so it is redacted in Debug output and
 //! never serialized. The scheme and the verify URL are parameters, so these functions work for
@@ -18,7 +18,8 @@ pub enum CopyFormat {
     Raw,
     /// `Header: value` line(s) under the key's scheme.
     Header,
-    /// `NAME=value` with the key's variable name.
+    /// `NAME='value'` with the key's variable name, quoted like `env --format shell` so that
+    /// pasting it into a shell sets the value and runs nothing.
     Env,
     /// A `curl` command calling the provider's verify endpoint with the key.
     Curl,
@@ -121,7 +122,7 @@ pub fn render(format: CopyFormat, secret: &Secret, key: &KeyContext) -> Result<S
         CopyFormat::Env => Ok(Secret::new(format!(
             "{}={}",
             key.variable(),
-            secret.expose()
+            shell_quote(secret.expose())
         ))),
         CopyFormat::Header => header(secret, key),
         CopyFormat::Curl => curl(secret, key),
@@ -291,14 +292,75 @@ mod tests {
     fn env_uses_the_variable_name_or_upper_snake_case() {
         assert_eq!(
             r(CopyFormat::Env, "v1", &ctx(None)),
-            "PROD_SHOP_CHECKOUT_2026_11=v1"
+            "PROD_SHOP_CHECKOUT_2026_11='v1'"
         );
         let mut k = ctx(None);
         k.var_name = Some("STRIPE_API_KEY".into());
-        assert_eq!(r(CopyFormat::Env, "v1", &k), "STRIPE_API_KEY=v1");
+        assert_eq!(r(CopyFormat::Env, "v1", &k), "STRIPE_API_KEY='v1'");
         assert_eq!(upper_snake("2026 key"), "KEY_2026_KEY");
         assert_eq!(upper_snake("--"), "KEY");
         assert_eq!(upper_snake("a.b--c"), "A_B_C");
+    }
+
+    /// Values that run code or split words when pasted unquoted after `NAME=` (issue 13, 7).
+    fn hostile(marker: &str) -> Vec<String> {
+        vec![
+            format!("$(touch {marker})"),
+            format!("`touch {marker}`"),
+            format!("v; touch {marker}"),
+            format!("v && touch {marker} #"),
+            format!("v | touch {marker}"),
+            format!("it's $(touch {marker})"),
+            format!("two words\nthen touch {marker}"),
+            "$HOME \"x\" \\n *".to_owned(),
+            String::new(),
+        ]
+    }
+
+    #[test]
+    fn env_quotes_hostile_values_as_env_shell_does() {
+        let mut k = ctx(None);
+        k.var_name = Some("KEY".into());
+        assert_eq!(
+            r(CopyFormat::Env, "$(touch /tmp/x)", &k),
+            "KEY='$(touch /tmp/x)'"
+        );
+        assert_eq!(r(CopyFormat::Env, "a;b c", &k), "KEY='a;b c'");
+        assert_eq!(r(CopyFormat::Env, "`id`", &k), "KEY='`id`'");
+        assert_eq!(r(CopyFormat::Env, "it's", &k), r"KEY='it'\''s'");
+        // One rule: the copy line is `env --format shell`'s line without `export `.
+        for v in hostile("/nonexistent") {
+            let shell = crate::inject::render_env(
+                &[("KEY".to_owned(), Secret::from(v.as_str()))],
+                crate::inject::EnvFormat::Shell,
+            )
+            .unwrap();
+            let line = r(CopyFormat::Env, &v, &k);
+            assert_eq!(format!("export {line}\n"), shell.expose(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn env_line_pasted_into_sh_sets_exactly_the_value_and_runs_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("ran");
+        let marker = marker.to_str().unwrap();
+        let mut k = ctx(None);
+        k.var_name = Some("KS_PASTED".into());
+        for v in hostile(marker) {
+            let line = r(CopyFormat::Env, &v, &k);
+            let out = std::process::Command::new("sh")
+                .args(["-c", &format!("{line}\nprintf %s \"$KS_PASTED\"")])
+                .env_remove("KS_PASTED")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{v:?}: {out:?}");
+            assert_eq!(String::from_utf8(out.stdout).unwrap(), v);
+            assert!(
+                !std::path::Path::new(marker).exists(),
+                "pasting the env line of {v:?} ran a command"
+            );
+        }
     }
 
     #[test]

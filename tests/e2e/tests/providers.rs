@@ -404,6 +404,49 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
         "declined, so not replaced"
     );
 
+    // The web view names no path to write (issue 13): the old path-taking door is gone, and a
+    // path slipped into the export's arguments is ignored — the shell still shows its dialog and
+    // writes only where the user chooses there (here: nowhere, cancelled).
+    let refused = s
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\n\
+             window.__TAURI_INTERNALS__.invoke('choose_save_path', {title: 'x', defaultName: 'x.csv'})\n\
+               .then(() => done('answered'), (e) => done('refused: ' + String(e)));",
+            json!([]),
+        )
+        .unwrap();
+    assert!(
+        refused.as_str().is_some_and(|r| r.starts_with("refused")),
+        "{refused}"
+    );
+    let named = home.path().join("named-by-the-web-view.csv");
+    s.execute(
+        "window.__ksExport = null;\n\
+         window.__TAURI_INTERNALS__.invoke('export_provider_csv', {provider: arguments[0],\n\
+           title: arguments[1], defaultName: 'x.csv', path: arguments[2], overwrite: true})\n\
+           .then((r) => { window.__ksExport = {answer: r}; }, (e) => { window.__ksExport = {error: String(e)}; });",
+        json!([provider, format!("Export {provider} (a path named)"), named.display().to_string()]),
+    )
+    .unwrap();
+    let chooser = Chooser::wait(&dialog_title, WAIT).expect("the export still shows its dialog");
+    chooser.key(&["Escape"]).unwrap();
+    chooser.wait_closed(WAIT).unwrap();
+    let mut answer = json!(null);
+    s.wait_until("the export answers", WAIT, |s| {
+        answer = s.execute("return window.__ksExport;", json!([])).unwrap();
+        !answer.is_null()
+    })
+    .unwrap();
+    assert_eq!(
+        answer,
+        json!({"answer": null}),
+        "cancelled: nothing written"
+    );
+    assert!(
+        !named.exists(),
+        "the shell wrote to a path the web view named"
+    );
+
     // Delete on the provider: typed name, permanent, then gone everywhere.
     open_detail(&app, &name);
     click(s, r#"[data-testid="delete-remote"]"#);

@@ -102,15 +102,13 @@ export const setKeyActive = (keyref: string, active: boolean) =>
   call<Key>('set_key_active', { keyref, active });
 /** Deletes the key on its provider (permanent), then locally. */
 export const deleteProviderKey = (keyref: string) => call<Deleted>('delete_provider_key', { keyref });
-/** Writes the provider's CSV export (no values) to an absolute path; an existing file only with `overwrite`. */
-export const exportProviderCsv = (provider: string, path: string, overwrite: boolean) =>
-  call<Exported>('export_provider_csv', { provider, path, overwrite });
 /**
- * The native save dialog for a CSV file, opened on `defaultName`: the chosen absolute path, or
- * null when the user cancelled. The dialog itself asks before replacing an existing file.
+ * Exports the provider's key list (CSV, no values): the shell shows the native save dialog titled
+ * `title` on the file name `defaultName` and writes where the user chose — the web view never
+ * names a path. Null when the user cancelled. The dialog asks before replacing an existing file.
  */
-export const chooseCsvPath = (title: string, defaultName: string) =>
-  call<string | null>('choose_save_path', { title, defaultName });
+export const exportProviderCsv = (provider: string, title: string, defaultName: string) =>
+  call<Exported | null>('export_provider_csv', { provider, title, defaultName });
 /** What the last reminder check found, and how often the app checks. */
 export const reminderStatus = () => call<ReminderStatus>('reminder_status');
 export const setRemindInterval = (minutes: number) => call<void>('set_remind_interval', { minutes });

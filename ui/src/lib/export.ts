@@ -13,13 +13,12 @@ export function defaultCsvName(provider: string, today: Date = new Date()): stri
 }
 
 /**
- * Asks where to save `provider`'s CSV, then has the shell fetch and write it. Answers what was
- * written, or null when the dialog was cancelled (nothing written, nothing to say). The file is
- * replaced only when it exists and the dialog has already asked the user to replace it.
+ * Has the shell ask where to save `provider`'s CSV and write it there. Answers what was written,
+ * or null when the dialog was cancelled (nothing written, nothing to say). The file is replaced
+ * only when it exists and the dialog has already asked the user to replace it.
  */
 export async function exportCsv(provider: string): Promise<string | null> {
-  const path = await backend.chooseCsvPath(`Export ${provider}’s keys (CSV)`, defaultCsvName(provider));
-  if (path === null) return null;
-  const x = await backend.exportProviderCsv(provider, path, true);
+  const x = await backend.exportProviderCsv(provider, `Export ${provider}’s keys (CSV)`, defaultCsvName(provider));
+  if (x === null) return null;
   return `Wrote ${provider}’s key list (${x.bytes} bytes, no key values) to ${x.path}.`;
 }

@@ -21,7 +21,6 @@ const backend = vi.hoisted(() => ({
   setKeyActive: vi.fn(),
   deleteProviderKey: vi.fn(),
   exportProviderCsv: vi.fn(),
-  chooseCsvPath: vi.fn(),
   usageReport: vi.fn(),
 }));
 vi.mock('../lib/backend', () => backend);
@@ -149,38 +148,36 @@ describe('Providers', () => {
     await waitFor(() => expect(screen.getByTestId('providers-error').textContent).toMatch(/answered 500 \(request id req_7\)/));
   });
 
-  it('exports through the save dialog to the path chosen there', async () => {
+  it('exports through the save dialog, naming no path itself', async () => {
     backend.listProviders.mockResolvedValue([fakeProvider()]);
-    backend.chooseCsvPath.mockResolvedValue('/home/me/sim.csv');
     backend.exportProviderCsv.mockResolvedValue({ path: '/home/me/sim.csv', bytes: 120 });
     render(Providers);
     await waitFor(() => screen.getByTestId('prov-export'));
     await fireEvent.click(screen.getByTestId('prov-export'));
     await waitFor(() => expect(screen.getByTestId('providers-notice').textContent).toMatch(/120 bytes.*\/home\/me\/sim.csv/));
-    expect(backend.chooseCsvPath).toHaveBeenCalledWith(
+    // The shell shows the dialog and writes where the user chose: the screen gives only the
+    // provider, the dialog's title and the suggested file name (issue 13).
+    expect(backend.exportProviderCsv).toHaveBeenCalledWith(
+      'sim',
       expect.stringContaining('sim'),
       expect.stringMatching(/^sim-keys-\d{4}-\d{2}-\d{2}\.csv$/),
     );
-    // The dialog asked before replacing a file, so the shell may write over one.
-    expect(backend.exportProviderCsv).toHaveBeenCalledWith('sim', '/home/me/sim.csv', true);
   });
 
-  it('exports nothing and says nothing when the dialog is cancelled', async () => {
+  it('says nothing when the dialog is cancelled', async () => {
     backend.listProviders.mockResolvedValue([fakeProvider()]);
-    backend.chooseCsvPath.mockResolvedValue(null);
+    backend.exportProviderCsv.mockResolvedValue(null);
     render(Providers);
     await waitFor(() => screen.getByTestId('prov-export'));
     await fireEvent.click(screen.getByTestId('prov-export'));
-    await waitFor(() => expect(backend.chooseCsvPath).toHaveBeenCalled());
+    await waitFor(() => expect(backend.exportProviderCsv).toHaveBeenCalled());
     await waitFor(() => expect(screen.queryByTestId('providers-busy')).toBeNull());
-    expect(backend.exportProviderCsv).not.toHaveBeenCalled();
     expect(screen.queryByTestId('providers-notice')).toBeNull();
     expect(screen.queryByTestId('providers-error')).toBeNull();
   });
 
   it('shows why the export failed', async () => {
     backend.listProviders.mockResolvedValue([fakeProvider()]);
-    backend.chooseCsvPath.mockResolvedValue('/root/sim.csv');
     backend.exportProviderCsv.mockRejectedValue(new Error('cannot write /root/sim.csv: permission denied'));
     render(Providers);
     await waitFor(() => screen.getByTestId('prov-export'));

@@ -43,7 +43,6 @@ const backend = vi.hoisted(() => ({
   setKeyActive: vi.fn(),
   deleteProviderKey: vi.fn(),
   exportProviderCsv: vi.fn(),
-  chooseCsvPath: vi.fn(),
   usageReport: vi.fn(),
   reminderStatus: vi.fn(),
   setRemindInterval: vi.fn(),
@@ -255,31 +254,29 @@ describe('Settings export', () => {
   const provider = { name: 'sim' } as Provider;
   const other = { name: 'acme' } as Provider;
 
-  it('asks where to save the chosen provider’s CSV and exports there', async () => {
+  it('has the shell ask where to save the chosen provider’s CSV and export there', async () => {
     backend.listProviders.mockResolvedValue([provider, other]);
-    backend.chooseCsvPath.mockResolvedValue('/home/me/acme.csv');
     backend.exportProviderCsv.mockResolvedValue({ path: '/home/me/acme.csv', bytes: 64 });
     render(Settings);
     await waitFor(() => screen.getByTestId('export-provider'));
     await fireEvent.change(screen.getByTestId('export-provider'), { target: { value: 'acme' } });
     await fireEvent.click(screen.getByTestId('settings-export'));
     await waitFor(() => expect(screen.getByTestId('settings-notice').textContent).toMatch(/acme.*64 bytes.*\/home\/me\/acme.csv/));
-    expect(backend.chooseCsvPath).toHaveBeenCalledWith(
+    expect(backend.exportProviderCsv).toHaveBeenCalledWith(
+      'acme',
       expect.any(String),
       expect.stringMatching(/^acme-keys-\d{4}-\d{2}-\d{2}\.csv$/),
     );
-    expect(backend.exportProviderCsv).toHaveBeenCalledWith('acme', '/home/me/acme.csv', true);
   });
 
-  it('exports nothing when the dialog is cancelled', async () => {
+  it('says nothing when the dialog is cancelled', async () => {
     backend.listProviders.mockResolvedValue([provider]);
-    backend.chooseCsvPath.mockResolvedValue(null);
+    backend.exportProviderCsv.mockResolvedValue(null);
     render(Settings);
     await waitFor(() => screen.getByTestId('settings-export'));
     await fireEvent.click(screen.getByTestId('settings-export'));
-    await waitFor(() => expect(backend.chooseCsvPath).toHaveBeenCalled());
+    await waitFor(() => expect(backend.exportProviderCsv).toHaveBeenCalled());
     await tick();
-    expect(backend.exportProviderCsv).not.toHaveBeenCalled();
     expect(screen.queryByTestId('settings-notice')).toBeNull();
     expect(screen.queryByTestId('settings-error')).toBeNull();
   });

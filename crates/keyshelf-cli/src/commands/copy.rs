@@ -12,8 +12,12 @@ use keyshelf_core::inject::{self, Assignment, EnvFormat, Plan};
 use keyshelf_core::provider::KeyScheme;
 use keyshelf_core::shelf::MAX_CLIPBOARD_CLEAR_SECS;
 use keyshelf_core::{Error, Keyshelf, Result};
+use signal_hook::consts::signal::{SIGINT, SIGTERM};
+use signal_hook::{flag, SigId};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 fn check_delay(secs: u32) -> Result<()> {
@@ -76,12 +80,20 @@ pub fn copy(shelf: &mut Keyshelf, a: CopyArgs, json: bool) -> Result<ExitCode> {
             key.full_ref()
         ));
     }
-    let served = board.serve(&text, clear_after)?;
+    // Caught only while serving: Ctrl-C before this point (a slow keychain) acts as usual.
+    let signals = StopSignals::catch()?;
+    let served = board.serve(&text, clear_after, &|| signals.caught().is_some())?;
+    let interrupted = signals.caught();
+    drop(signals);
     match served {
         Served::Cleared => output::note("keyshelf: clipboard cleared."),
         Served::Replaced => {
             output::note("keyshelf: another program took the clipboard; left its content alone.")
         }
+    }
+    if let Some(sig) = interrupted {
+        // The conventional status of a process ended by a signal: 130 for SIGINT (Ctrl-C).
+        return Ok(ExitCode::from(128u8.saturating_add(sig)));
     }
     if json {
         output::json(&serde_json::json!({
@@ -92,6 +104,62 @@ pub fn copy(shelf: &mut Keyshelf, a: CopyArgs, json: bool) -> Result<ExitCode> {
         }))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The signals that end `copy` early, each clearing the clipboard first if it is still ours.
+#[cfg(unix)]
+const STOP_SIGNALS: &[i32] = &[SIGINT, SIGTERM, signal_hook::consts::signal::SIGHUP];
+/// Windows has no SIGHUP; its C runtime reports Ctrl-C as SIGINT.
+#[cfg(not(unix))]
+const STOP_SIGNALS: &[i32] = &[SIGINT, SIGTERM];
+
+/// The stop signals caught while a copy is served: recorded, not obeyed, so that the serving loop
+/// clears the clipboard before the command ends. A second signal acts as if none were caught (in
+/// case clearing is stuck). The handlers are removed when this is dropped.
+struct StopSignals {
+    which: Arc<AtomicUsize>,
+    ids: Vec<SigId>,
+}
+
+impl StopSignals {
+    fn catch() -> Result<Self> {
+        let caught = Arc::new(AtomicBool::new(false));
+        let which = Arc::new(AtomicUsize::new(0));
+        let mut signals = StopSignals {
+            which: Arc::clone(&which),
+            ids: Vec::new(),
+        };
+        for &sig in STOP_SIGNALS {
+            let cannot = |source| Error::Io {
+                what: format!("cannot catch signal {sig}"),
+                source,
+            };
+            // Registered first, so it sees the flag as the previous signal left it.
+            let ids = [
+                flag::register_conditional_default(sig, Arc::clone(&caught)).map_err(cannot)?,
+                flag::register(sig, Arc::clone(&caught)).map_err(cannot)?,
+                flag::register_usize(sig, Arc::clone(&which), sig as usize).map_err(cannot)?,
+            ];
+            signals.ids.extend(ids);
+        }
+        Ok(signals)
+    }
+
+    /// The signal that arrived, if one did.
+    fn caught(&self) -> Option<u8> {
+        match self.which.load(Ordering::SeqCst) {
+            0 => None,
+            sig => Some(u8::try_from(sig).unwrap_or(u8::MAX)),
+        }
+    }
+}
+
+impl Drop for StopSignals {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
 }
 
 fn plan(shelf: &Keyshelf, a: &InjectArgs) -> Result<Plan> {
