@@ -17,7 +17,7 @@ use keyshelf_core::provider::usage::UsageReport;
 use keyshelf_core::provider::{KeyScheme, ManagementAuth, ProviderProfile};
 use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, Start, DEFAULT_GRACE_DAYS};
 use keyshelf_core::shelf::{KeyView, NewKey};
-use keyshelf_core::store::{AuditEvent, KeyFilter};
+use keyshelf_core::store::{AuditEvent, KeyFilter, RemoteState};
 use keyshelf_core::{names, Secret};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -438,7 +438,7 @@ fn provider_view(s: &keyshelf_core::Keyshelf, p: ProviderProfile) -> CmdResult<P
             ..Default::default()
         })?
         .iter()
-        .filter(|k| k.key.remote_state.as_deref() != Some("gone"))
+        .filter(|k| k.key.remote_state != Some(RemoteState::Gone))
         .count();
     Ok(ProviderView {
         warning: p.key_scheme.warning(),

@@ -112,7 +112,7 @@ pub fn key_detail(v: &KeyView) {
         ("status", v.display_status.clone()),
         ("user", opt(&k.user)),
         ("variable", opt(&k.var_name)),
-        ("origin", k.origin.clone()),
+        ("origin", k.origin.as_str().to_owned()),
         ("created", keyshelf_core::store::fmt_time(k.created_at)),
         ("last rotated", time(k.last_rotated_at)),
         (

@@ -343,7 +343,9 @@ fn world(n: u64, usage_missing: bool) -> World {
         TOKEN,
     );
     let name = s.name("k");
-    s.ok(&["create", &name, "--provider", &p, "--user", "api_user_model"]);
+    s.ok(&[
+        "create", &name, "--provider", &p, "--env", "prod", "--user", "api_user_model",
+    ]);
     let w = World {
         keyref: format!("{p}/{name}"),
         s,
@@ -546,6 +548,9 @@ fn dead_allowed(w: &World, current: &str) -> bool {
 /// rotation that needs it, and no more keys on the provider than a rotation can have at once.
 fn check_between(w: &World) -> Result<(), String> {
     let unfinished = w.rotations(false);
+    if unfinished.iter().any(|r| r["key_gone"] == true) {
+        return Err("the key was removed while its rotation was under way".into());
+    }
     let previous = w.previous();
     let step = unfinished.first().map(|r| r["step"].as_str().unwrap_or("").to_owned());
     match step.as_deref() {

@@ -6,7 +6,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use keyshelf_core::generate::{generate, Spec};
 use keyshelf_core::policy::due;
 use keyshelf_core::provider::envelope::{self, RemoteKey};
-use keyshelf_core::store::{KeyFilter, NewKeyRecord, Store};
+use keyshelf_core::store::{KeyFilter, KeyStatus, NewKeyRecord, Origin, RemoteState, Store};
 use std::hint::black_box;
 
 fn record(i: usize) -> NewKeyRecord {
@@ -15,12 +15,12 @@ fn record(i: usize) -> NewKeyRecord {
         provider: "bench".into(),
         provider_key_id: Some(i.to_string()),
         env: "dev".into(),
-        status: "active".into(),
+        status: KeyStatus::Active,
         has_secret: true,
-        remote_state: Some("present".into()),
+        remote_state: Some(RemoteState::Present),
         user: None,
         var_name: None,
-        origin: "provider".into(),
+        origin: Origin::Provider,
         created_at: Utc::now() - Duration::days((i % 90) as i64),
         last_rotated_at: None,
         tags: vec![],

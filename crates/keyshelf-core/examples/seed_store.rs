@@ -10,7 +10,7 @@
 //! No keychain item is written: `list` and `due` never read one.
 
 use chrono::{Duration, Utc};
-use keyshelf_core::store::{NewKeyRecord, Store};
+use keyshelf_core::store::{KeyStatus, NewKeyRecord, Origin, RemoteState, Store};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -67,15 +67,15 @@ fn seed(home: &std::path::Path, n: usize, on_schedule: bool) -> keyshelf_core::R
                 provider_key_id: Some(i.to_string()),
                 env: envs[i % 3].into(),
                 status: if i % 10 == 0 {
-                    "inactive".into()
+                    KeyStatus::Inactive
                 } else {
-                    "active".into()
+                    KeyStatus::Active
                 },
                 has_secret: true,
-                remote_state: Some("present".into()),
+                remote_state: Some(RemoteState::Present),
                 user: Some(format!("user{}", i % 17)),
                 var_name: None,
-                origin: "provider".into(),
+                origin: Origin::Provider,
                 created_at: created,
                 last_rotated_at: rotated.then(|| created + Duration::days(3)),
                 tags: vec!["bench".into()],

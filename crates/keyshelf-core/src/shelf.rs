@@ -8,7 +8,8 @@
 use crate::generate::{self, Spec};
 use crate::names::{self, KeyRef};
 use crate::policy::{self, DueState, Environment, DEFAULT_DUE_SOON_DAYS, MAX_INTERVAL_DAYS};
-use crate::store::{AuditEvent, KeyFilter, KeyRecord, NewKeyRecord, Store};
+use crate::store::{AuditEvent, KeyFilter, KeyRecord, KeyStatus, NewKeyRecord, RemoteState, Store};
+pub use crate::store::Origin;
 use crate::vault::{self, KeyringVault, Vault, LOCAL_PROVIDER};
 use crate::{Error, Result, Secret};
 use chrono::{DateTime, Utc};
@@ -79,34 +80,6 @@ pub struct Imported {
 pub struct GeneratedKey {
     pub key: KeyView,
     pub entropy_bits: f64,
-}
-
-/// Where a key's value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    Generated,
-    Imported,
-    Provider,
-}
-
-impl Origin {
-    /// As stored in the `origin` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Origin::Generated => "generated",
-            Origin::Imported => "imported",
-            Origin::Provider => "provider",
-        }
-    }
-
-    /// The audit action that records it.
-    pub fn action(self) -> &'static str {
-        match self {
-            Origin::Generated => "generate",
-            Origin::Imported => "import",
-            Origin::Provider => "create",
-        }
-    }
 }
 
 /// Keyshelf over one home directory.
@@ -247,12 +220,12 @@ impl Keyshelf {
             provider,
             provider_key_id: None,
             env: new.env.clone(),
-            status: "active".into(),
+            status: KeyStatus::Active,
             has_secret: true,
             remote_state: None,
             user: new.user.clone(),
             var_name: new.var_name.clone(),
-            origin: origin.as_str().into(),
+            origin,
             created_at: new.rotated_at.unwrap_or(now),
             last_rotated_at: new.rotated_at,
             tags: new.tags.clone(),
@@ -598,14 +571,14 @@ fn make_view(
         key.snoozed_until,
         now,
     );
-    let display_status = if key.remote_state.as_deref() == Some("gone") {
+    let display_status = if key.remote_state == Some(RemoteState::Gone) {
         "gone".to_owned()
-    } else if key.status == "pending" {
+    } else if key.status == KeyStatus::Pending {
         "pending".to_owned()
     } else if !key.has_secret {
         "no-local-secret".to_owned()
     } else {
-        key.status.clone()
+        key.status.as_str().to_owned()
     };
     KeyView {
         key,

@@ -24,12 +24,7 @@ fn require_test_session() {
 }
 
 fn assert_store_intact(shelf: &Keyshelf) {
-    let integrity: String = shelf
-        .store_ref()
-        .read()
-        .conn()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity");
+    let integrity = shelf.store_ref().integrity_check().expect("integrity");
     assert_eq!(integrity, "ok");
 }
 

@@ -4,6 +4,7 @@
 //! Writes 1280×800 screenshots of each screen to docs/screenshots/.
 
 use chrono::Utc;
+use keyshelf_core::rotation::Start;
 use keyshelf_e2e::app::App;
 use keyshelf_e2e::seed::{self, import_aged, open};
 use keyshelf_e2e::webdriver::Session;
@@ -436,7 +437,9 @@ fn an_interrupted_rotation_is_offered_and_resumed_in_the_real_window() {
     {
         let mut shelf = open(home.path());
         import_aged(&mut shelf, &name, "prod", None, 10, &old);
-        shelf.start_rotation(&keyref, 7).expect("start a rotation");
+        shelf
+            .start_rotation(&keyref, &Start::default(), false)
+            .expect("start a rotation");
     }
 
     let app = App::start(home.path());

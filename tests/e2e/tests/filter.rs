@@ -15,7 +15,7 @@
 //! - The peer, in the same web view and the same run: plain JavaScript filtering the same 10,000
 //!   search texts with the same query (no sort, no framework, no DOM): the floor of the work.
 
-use keyshelf_core::store::{NewKeyRecord, Store};
+use keyshelf_core::store::{KeyStatus, NewKeyRecord, Origin, RemoteState, Store};
 use keyshelf_e2e::app::App;
 use keyshelf_e2e::require_test_session;
 use serde_json::json;
@@ -92,12 +92,12 @@ fn seed(home: &std::path::Path, keys: &[Seeded]) {
                     provider: k.provider.into(),
                     provider_key_id: Some(i.to_string()),
                     env: k.env.into(),
-                    status: "active".into(),
+                    status: KeyStatus::Active,
                     has_secret: true,
-                    remote_state: Some("present".into()),
+                    remote_state: Some(RemoteState::Present),
                     user: None,
                     var_name: None,
-                    origin: "provider".into(),
+                    origin: Origin::Provider,
                     created_at: created,
                     last_rotated_at: None,
                     tags: vec![],

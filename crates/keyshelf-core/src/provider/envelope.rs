@@ -8,6 +8,7 @@
 //! shows), and control characters are dropped from key and user names, here where every
 //! remote key is parsed, before anything is stored or printed.
 
+use crate::store::KeyStatus;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -83,15 +84,15 @@ pub struct RemoteKey {
 
 impl RemoteKey {
     /// `active` or `inactive` (anything else the provider says that is not active is inactive).
-    pub fn normalized_status(&self) -> &'static str {
+    pub fn normalized_status(&self) -> KeyStatus {
         match self
             .status
             .as_deref()
             .map(str::to_ascii_lowercase)
             .as_deref()
         {
-            None | Some("active") | Some("enabled") => "active",
-            _ => "inactive",
+            None | Some("active") | Some("enabled") => KeyStatus::Active,
+            _ => KeyStatus::Inactive,
         }
     }
 }
@@ -208,11 +209,11 @@ mod tests {
         .unwrap();
         assert_eq!(k.id, "7");
         assert_eq!(k.api_key.as_deref(), Some("v"));
-        assert_eq!(k.normalized_status(), "active");
+        assert_eq!(k.normalized_status(), KeyStatus::Active);
         let k: RemoteKey =
             serde_json::from_value(object(json!({"id": "x", "status": "inactive"})).unwrap())
                 .unwrap();
-        assert_eq!(k.normalized_status(), "inactive");
+        assert_eq!(k.normalized_status(), KeyStatus::Inactive);
     }
 
     #[test]

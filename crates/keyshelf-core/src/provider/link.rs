@@ -10,7 +10,8 @@
 use super::client::{Client, Repeat};
 use super::envelope::{self, RemoteKey};
 use super::errors::{Kind, ProviderError};
-use crate::shelf::{Imported, KeyView, NewKey, Origin};
+use crate::shelf::{Imported, KeyView, NewKey};
+use crate::store::{Origin, RemoteState};
 use crate::store::KeyRecord;
 use crate::vault;
 use crate::{Error, Keyshelf, Result, Secret};
@@ -54,8 +55,8 @@ impl Keyshelf {
         let (secret, warnings) = crate::shelf::clean_imported(raw)?;
         let remote = self.remote_key_by_id(&provider, remote_id)?;
         record.provider_key_id = Some(remote_id.to_owned());
-        record.remote_state = Some("present".into());
-        record.status = remote.normalized_status().into();
+        record.remote_state = Some(RemoteState::Present);
+        record.status = remote.normalized_status();
         let account = vault::key_account(&record.provider, &record.name);
         let vault = self.vault_arc();
         let key = self.store().write(|tx| {

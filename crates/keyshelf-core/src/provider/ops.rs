@@ -14,7 +14,7 @@ use super::issued::check_issued;
 use super::profile::{self, ProviderProfile};
 use crate::names;
 use crate::shelf::{KeyView, NewKey};
-use crate::store::{fmt_time, KeyFilter, KeyRecord, NewKeyRecord};
+use crate::store::{fmt_time, KeyFilter, KeyRecord, KeyStatus, NewKeyRecord, Origin, RemoteState};
 use crate::vault;
 use crate::{Error, Keyshelf, Result, Secret};
 use chrono::{DateTime, Utc};
@@ -271,7 +271,7 @@ impl Keyshelf {
                     ..Default::default()
                 })?
                 .into_iter()
-                .filter(|k| k.remote_state.as_deref() != Some("gone"))
+                .filter(|k| k.remote_state != Some(RemoteState::Gone))
                 .count();
             if held >= limit as usize {
                 return Err(ProviderError::new(
@@ -361,15 +361,15 @@ impl Keyshelf {
             provider_key_id: Some(remote.id.clone()),
             env: new.env.clone(),
             status: if stored.is_ok() {
-                remote.normalized_status().into()
+                remote.normalized_status()
             } else {
-                "pending".into()
+                KeyStatus::Pending
             },
             has_secret: stored.is_ok(),
-            remote_state: Some("present".into()),
+            remote_state: Some(RemoteState::Present),
             user: new.user.clone().or(remote.user.clone()),
             var_name: new.var_name.clone(),
-            origin: "provider".into(),
+            origin: Origin::Provider,
             created_at: Utc::now(),
             last_rotated_at: None,
             tags: new.tags.clone(),
@@ -432,25 +432,21 @@ impl Keyshelf {
         };
         let now = Utc::now();
         self.store().write(|tx| {
-            let conn = tx.conn();
             let by_id: HashMap<&str, &KeyRecord> = local
                 .iter()
                 .filter_map(|k| k.provider_key_id.as_deref().map(|id| (id, k)))
                 .collect();
             let mut taken: HashSet<String> = local.iter().map(|k| k.name.clone()).collect();
             let mut seen: HashSet<&str> = HashSet::new();
-            let mut update = conn.prepare_cached(
-                "UPDATE keys SET status = ?2, remote_state = 'present', user = COALESCE(user, ?3) WHERE id = ?1",
-            )?;
             for r in &remote {
                 seen.insert(r.id.as_str());
                 let status = r.normalized_status();
                 match by_id.get(r.id.as_str()) {
                     Some(k) => {
                         // A pending key keeps its state until its secret is imported.
-                        let new_status = if k.status == "pending" { "pending" } else { status };
-                        if k.status != new_status || k.remote_state.as_deref() != Some("present") {
-                            update.execute(rusqlite::params![k.id, new_status, r.user])?;
+                        let new_status = if k.status == KeyStatus::Pending { KeyStatus::Pending } else { status };
+                        if k.status != new_status || k.remote_state != Some(RemoteState::Present) {
+                            tx.set_synced(k.id, new_status, r.user.as_deref())?;
                             report.updated.push(k.full_ref());
                         } else {
                             report.unchanged += 1;
@@ -471,12 +467,12 @@ impl Keyshelf {
                             provider: p.name.clone(),
                             provider_key_id: Some(r.id.clone()),
                             env: env.clone(),
-                            status: status.into(),
+                            status,
                             has_secret: false,
-                            remote_state: Some("present".into()),
+                            remote_state: Some(RemoteState::Present),
                             user: r.user.clone().filter(|u| !u.is_empty()),
                             var_name: None,
-                            origin: "provider".into(),
+                            origin: Origin::Provider,
                             created_at,
                             last_rotated_at: None,
                             tags: Vec::new(),
@@ -486,11 +482,10 @@ impl Keyshelf {
                     }
                 }
             }
-            let mut gone = conn.prepare_cached("UPDATE keys SET remote_state = 'gone' WHERE id = ?1")?;
             for k in &local {
                 let Some(id) = k.provider_key_id.as_deref() else { continue };
-                if !seen.contains(id) && k.remote_state.as_deref() != Some("gone") {
-                    gone.execute([k.id])?;
+                if !seen.contains(id) && k.remote_state != Some(RemoteState::Gone) {
+                    tx.mark_gone(k.id)?;
                     report.gone.push(k.full_ref());
                 }
             }
@@ -523,11 +518,8 @@ impl Keyshelf {
             Repeat::Idempotent,
         )?;
         self.store().write(|tx| {
-            // A pending key stays pending (no secret yet) whatever its remote status.
-            tx.conn().execute(
-                "UPDATE keys SET status = CASE WHEN status = 'pending' THEN status ELSE ?2 END, remote_state = 'present' WHERE id = ?1",
-                rusqlite::params![key.id, status],
-            )?;
+            let status = if active { KeyStatus::Active } else { KeyStatus::Inactive };
+            tx.set_remote_status(key.id, status)?;
             tx.audit(Some(&key.full_ref()), if active { "activate" } else { "deactivate" }, "")
         })?;
         self.show(&key.full_ref())

@@ -5,6 +5,7 @@ use super::envelope::{self, RemoteKey};
 use super::errors::{Kind, ProviderError};
 use super::profile::ProviderProfile;
 use crate::rotation::{Options, Presence, Progress, Rotation, RotationProvider, Start};
+use crate::store::KeyStatus;
 use crate::vault::Vault;
 use crate::{Error, Keyshelf, Result, Secret};
 use chrono::{DateTime, Utc};
@@ -151,7 +152,7 @@ impl RotationProvider for ProviderApi {
             .remote_keys()?
             .into_iter()
             .find(|k| k.id == id)
-            .map(|k| k.normalized_status() == "active"))
+            .map(|k| k.normalized_status() == KeyStatus::Active))
     }
 
     fn can_verify(&self) -> bool {
@@ -193,7 +194,7 @@ impl RotationProvider for ProviderApi {
                 .management_json(Method::GET, path, None, None, Repeat::Idempotent)?;
         let logs =
             envelope::list(v).ok_or_else(|| self.bad(path, "the answer holds no list of logs"))?;
-        Ok(logs
+        let calls = logs
             .iter()
             .filter(|l| {
                 ["api_key_id", "key_id"]
@@ -211,8 +212,8 @@ impl RotationProvider for ProviderApi {
                     // A log without a readable time counts: better a false "still in use".
                     .is_none_or(|t| t.with_timezone(&Utc) >= since)
             })
-            .count() as u64)
-        .map(Some)
+            .count();
+        Ok(Some(calls as u64))
     }
 }
 

@@ -5,6 +5,7 @@ use super::*;
 use crate::shelf::NewKey;
 use crate::store::fmt_time;
 use crate::vault::{MemoryVault, Vault};
+use crate::store::KeyStatus;
 use crate::{Error, Keyshelf};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashSet};
@@ -133,7 +134,7 @@ fn world() -> World {
     let key = shelf.resolve(KEY).unwrap();
     shelf
         .store()
-        .write(|tx| tx.link_key(key.id, &old_id, "active"))
+        .write(|tx| tx.link_key(key.id, &old_id, KeyStatus::Active))
         .unwrap();
     World {
         _dir: dir,
@@ -706,7 +707,7 @@ fn a_rotation_claimed_by_a_live_run_is_busy_and_nothing_changes() {
         .advance_rotation(KEY, Some(&w.provider), fast())
         .unwrap_err();
     assert_eq!(err.code(), "rotation_busy");
-    assert_eq!(err.to_string().contains("nothing was changed"), true);
+    assert!(err.to_string().contains("nothing was changed"), "{err}");
     assert_eq!(w.provider.keys.borrow().len(), 1, "no key was created");
     assert!(w
         .vault

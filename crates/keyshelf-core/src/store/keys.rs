@@ -4,7 +4,85 @@ use super::{fmt_time, parse_opt_time, parse_time, text_in, Tx};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::Serialize;
+
+/// Text enums stored as their kebab-case names: one definition of each value, read and written
+/// through `ToSql`/`FromSql` so no statement spells them twice.
+macro_rules! text_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// As stored and shown.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                let text = value.as_str()?;
+                $name::parse(text).ok_or_else(|| {
+                    FromSqlError::Other(format!("unknown {} {text:?}", stringify!($name)).into())
+                })
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// A key's stored status; what lists show is derived from it with `has_secret` and
+    /// `remote_state` (`no-local-secret`, `gone`).
+    KeyStatus {
+        Active => "active",
+        Inactive => "inactive",
+        /// Created on the provider, but its secret never reached the keychain.
+        Pending => "pending",
+    }
+}
+
+text_enum! {
+    /// Whether the provider still lists a key (`None` in the row: a local key).
+    RemoteState {
+        Present => "present",
+        Gone => "gone",
+    }
+}
+
+text_enum! {
+    /// Where a key's value came from.
+    Origin {
+        Generated => "generated",
+        Imported => "imported",
+        Provider => "provider",
+    }
+}
+
+impl Origin {
+    /// The audit action that records it.
+    pub fn action(self) -> &'static str {
+        match self {
+            Origin::Generated => "generate",
+            Origin::Imported => "import",
+            Origin::Provider => "create",
+        }
+    }
+}
 
 /// A key's metadata, as stored. Never holds the secret.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -15,14 +93,14 @@ pub struct KeyRecord {
     pub provider: String,
     pub provider_key_id: Option<String>,
     pub env: String,
-    /// The stored status (`active`, `inactive`, `pending`); output shows the derived one.
+    /// The stored status; output shows the derived one.
     #[serde(skip)]
-    pub status: String,
+    pub status: KeyStatus,
     pub has_secret: bool,
-    pub remote_state: Option<String>,
+    pub remote_state: Option<RemoteState>,
     pub user: Option<String>,
     pub var_name: Option<String>,
-    pub origin: String,
+    pub origin: Origin,
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "crate::timestamp::serialize_opt")]
@@ -80,12 +158,12 @@ pub struct NewKeyRecord {
     pub provider: String,
     pub provider_key_id: Option<String>,
     pub env: String,
-    pub status: String,
+    pub status: KeyStatus,
     pub has_secret: bool,
-    pub remote_state: Option<String>,
+    pub remote_state: Option<RemoteState>,
     pub user: Option<String>,
     pub var_name: Option<String>,
-    pub origin: String,
+    pub origin: Origin,
     pub created_at: DateTime<Utc>,
     pub last_rotated_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,
@@ -279,13 +357,42 @@ impl Tx<'_> {
     }
 
     /// Links a key to its key on the provider: its id there and its remote status.
-    pub fn link_key(&self, id: i64, provider_key_id: &str, status: &str) -> Result<()> {
+    pub fn link_key(&self, id: i64, provider_key_id: &str, status: KeyStatus) -> Result<()> {
         self.0.execute(
-            "UPDATE keys SET provider_key_id = ?2, remote_state = 'present',
-                             status = CASE WHEN status = 'pending' THEN status ELSE ?3 END
-             WHERE id = ?1",
-            params![id, provider_key_id, status],
+            "UPDATE keys SET provider_key_id = ?2 WHERE id = ?1",
+            params![id, provider_key_id],
         )?;
+        self.set_remote_status(id, status)
+    }
+
+    /// Records a key's status on its provider, which lists it (a pending key stays pending: it
+    /// has no secret yet, whatever its remote status).
+    pub fn set_remote_status(&self, id: i64, status: KeyStatus) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "UPDATE keys SET status = CASE WHEN status = 'pending' THEN status ELSE ?2 END,
+                                 remote_state = 'present' WHERE id = ?1",
+            )?
+            .execute(params![id, status])?;
+        Ok(())
+    }
+
+    /// What a sync learnt of a key the provider lists: its status, and its user when Keyshelf
+    /// had none.
+    pub fn set_synced(&self, id: i64, status: KeyStatus, user: Option<&str>) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "UPDATE keys SET status = ?2, remote_state = 'present', user = COALESCE(user, ?3) WHERE id = ?1",
+            )?
+            .execute(params![id, status, user])?;
+        Ok(())
+    }
+
+    /// Marks a key the provider no longer lists.
+    pub fn mark_gone(&self, id: i64) -> Result<()> {
+        self.0
+            .prepare_cached("UPDATE keys SET remote_state = 'gone' WHERE id = ?1")?
+            .execute([id])?;
         Ok(())
     }
 

@@ -18,7 +18,7 @@ pub mod rotations;
 pub mod settings;
 
 pub use audit::AuditEvent;
-pub use keys::{KeyFilter, KeyRecord, NewKeyRecord};
+pub use keys::{KeyFilter, KeyRecord, KeyStatus, NewKeyRecord, Origin, RemoteState};
 
 use crate::policy::DEFAULT_ENVIRONMENTS;
 use crate::{Error, Result};
@@ -262,6 +262,13 @@ impl Store {
         Ok(out)
     }
 
+    /// SQLite's own check of the database file: `ok`, or what is wrong.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
     /// Read access outside a write transaction.
     pub fn read(&self) -> Tx<'_> {
         Tx(&self.conn)
@@ -270,13 +277,6 @@ impl Store {
 
 /// Queries and updates, inside a transaction or on the plain connection.
 pub struct Tx<'c>(&'c Connection);
-
-impl Tx<'_> {
-    /// The raw connection, for modules that own tables of their own (providers, rotations).
-    pub fn conn(&self) -> &Connection {
-        self.0
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -288,12 +288,12 @@ mod tests {
             provider: "local".into(),
             provider_key_id: None,
             env: "dev".into(),
-            status: "active".into(),
+            status: KeyStatus::Active,
             has_secret: true,
             remote_state: None,
             user: None,
             var_name: None,
-            origin: "generated".into(),
+            origin: Origin::Generated,
             created_at: Utc::now(),
             last_rotated_at: None,
             tags: vec!["ci".into()],
