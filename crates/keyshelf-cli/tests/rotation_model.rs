@@ -79,9 +79,16 @@ impl Rng {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Cmd {
     /// `rotate KEY`, or with `--confirm-updated --end-grace` all the way.
-    Start { full: bool },
-    Resume { confirm: bool, end_grace: bool },
-    Abort { force: bool },
+    Start {
+        full: bool,
+    },
+    Resume {
+        confirm: bool,
+        end_grace: bool,
+    },
+    Abort {
+        force: bool,
+    },
     Delete,
     Deactivate,
     Activate,
@@ -344,7 +351,14 @@ fn world(n: u64, usage_missing: bool) -> World {
     );
     let name = s.name("k");
     s.ok(&[
-        "create", &name, "--provider", &p, "--env", "prod", "--user", "api_user_model",
+        "create",
+        &name,
+        "--provider",
+        &p,
+        "--env",
+        "prod",
+        "--user",
+        "api_user_model",
     ]);
     let w = World {
         keyref: format!("{p}/{name}"),
@@ -488,8 +502,13 @@ fn run_op(w: &mut World, op: &Op) -> Result<(), String> {
     w.clear_faults();
     for (p, out) in op.procs.iter().zip(outcomes) {
         let out = out.map_err(|e| format!("{} {:?}: {e}", p.who, p.cmd))?;
-        w.log
-            .push(format!("  {} {:?} kill_at={:?} -> {}", p.who, p.cmd, p.kill_at, brief(&out)));
+        w.log.push(format!(
+            "  {} {:?} kill_at={:?} -> {}",
+            p.who,
+            p.cmd,
+            p.kill_at,
+            brief(&out)
+        ));
         record(w, p.cmd, &out, target.as_deref())?;
     }
     Ok(())
@@ -500,7 +519,11 @@ fn brief(o: &Outcome) -> String {
         Outcome::Ok(v) => {
             let steps: Vec<&str> = v
                 .as_array()
-                .map(|a| a.iter().filter_map(|p| p["rotation"]["step"].as_str()).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| p["rotation"]["step"].as_str())
+                        .collect()
+                })
                 .unwrap_or_default();
             format!("ok {steps:?}")
         }
@@ -512,9 +535,9 @@ fn brief(o: &Outcome) -> String {
 /// Checks an outcome against the allowed set and updates the model with what it did.
 fn record(w: &mut World, cmd: Cmd, out: &Outcome, target: Option<&str>) -> Result<(), String> {
     match out {
-        Outcome::Failed { code, message } if !allowed(cmd, code) => {
-            Err(format!("{cmd:?} ended with a code it must not: {code}: {message}"))
-        }
+        Outcome::Failed { code, message } if !allowed(cmd, code) => Err(format!(
+            "{cmd:?} ended with a code it must not: {code}: {message}"
+        )),
         Outcome::Ok(v) => {
             for p in v.as_array().into_iter().flatten() {
                 if let Some(step) = p["rotation"]["step"].as_str() {
@@ -552,7 +575,9 @@ fn check_between(w: &World) -> Result<(), String> {
         return Err("the key was removed while its rotation was under way".into());
     }
     let previous = w.previous();
-    let step = unfinished.first().map(|r| r["step"].as_str().unwrap_or("").to_owned());
+    let step = unfinished
+        .first()
+        .map(|r| r["step"].as_str().unwrap_or("").to_owned());
     match step.as_deref() {
         None if previous.is_some() => {
             return Err("#previous is in the keychain with no rotation under way".into())
@@ -570,7 +595,9 @@ fn check_between(w: &World) -> Result<(), String> {
     if w.show().is_none() {
         return Ok(());
     }
-    let current = w.current().ok_or("the key exists but has no current secret")?;
+    let current = w
+        .current()
+        .ok_or("the key exists but has no current secret")?;
     let works = |v: &str| w.is_active_value(v);
     if works(&current) || previous.as_deref().is_some_and(works) || dead_allowed(w, &current) {
         return Ok(());
@@ -623,7 +650,10 @@ fn check_final(w: &World) -> Result<(), String> {
         return Err("#previous is left in the keychain after the rotation ended".into());
     }
     let keys = w.sim.keys();
-    let Some(id) = w.show().map(|v| v["provider_key_id"].as_str().map(str::to_owned)) else {
+    let Some(id) = w
+        .show()
+        .map(|v| v["provider_key_id"].as_str().map(str::to_owned))
+    else {
         // Deleted: nothing of it is left anywhere.
         if !keys.is_empty() || w.current().is_some() {
             return Err(format!("deleted, yet keys are left: provider {keys:?}"));
@@ -635,7 +665,9 @@ fn check_final(w: &World) -> Result<(), String> {
         .filter(|k| Some(k.id.to_string()) != id)
         .collect();
     if !untracked.is_empty() {
-        return Err(format!("untracked keys on the provider (tracked: {id:?}): {untracked:?}"));
+        return Err(format!(
+            "untracked keys on the provider (tracked: {id:?}): {untracked:?}"
+        ));
     }
     let current = w.current().ok_or("no current secret in the keychain")?;
     match keys.first() {
@@ -680,7 +712,9 @@ fn check_audit(w: &World) -> Result<(), String> {
             runs.push(vec!["started"]);
             continue;
         }
-        let run = runs.last_mut().ok_or(format!("audit: {detail} before any start"))?;
+        let run = runs
+            .last_mut()
+            .ok_or(format!("audit: {detail} before any start"))?;
         let last = *run.last().unwrap();
         let at = STEP_ORDER.iter().position(|s| *s == last);
         let fits = match (detail, at) {
@@ -689,16 +723,23 @@ fn check_audit(w: &World) -> Result<(), String> {
             _ => false,
         };
         if !fits {
-            return Err(format!("audit: {detail} after {last} (runs so far {runs:?})"));
+            return Err(format!(
+                "audit: {detail} after {last} (runs so far {runs:?})"
+            ));
         }
         run.push(detail);
     }
     let mut rotations = w.rotations(true);
     rotations.reverse();
-    let ends: Vec<&str> = rotations.iter().map(|r| r["step"].as_str().unwrap()).collect();
+    let ends: Vec<&str> = rotations
+        .iter()
+        .map(|r| r["step"].as_str().unwrap())
+        .collect();
     let audited: Vec<&str> = runs.iter().map(|r| *r.last().unwrap()).collect();
     if ends != audited {
-        return Err(format!("audit ends {audited:?}, rotations stand at {ends:?}"));
+        return Err(format!(
+            "audit ends {audited:?}, rotations stand at {ends:?}"
+        ));
     }
     for step in &w.reported_steps {
         if !runs.iter().flatten().any(|s| s == step) {
@@ -712,10 +753,14 @@ fn check_audit(w: &World) -> Result<(), String> {
 
 fn run_case(n: u64, case: &Case) -> Result<(), (String, Vec<String>)> {
     let mut w = world(n, case.usage_missing);
-    w.log.push(format!("usage logs missing: {}", case.usage_missing));
+    w.log
+        .push(format!("usage logs missing: {}", case.usage_missing));
     let out = (|| {
         for (i, op) in case.ops.iter().enumerate() {
-            w.log.push(format!("op {i}: fault {:?}, latency {} ms", op.fault, op.latency_ms));
+            w.log.push(format!(
+                "op {i}: fault {:?}, latency {} ms",
+                op.fault, op.latency_ms
+            ));
             run_op(&mut w, op)?;
             w.observe();
             check_between(&w).map_err(|e| format!("after op {i}: {e}"))?;

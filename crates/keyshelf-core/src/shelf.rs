@@ -8,8 +8,8 @@
 use crate::generate::{self, Spec};
 use crate::names::{self, KeyRef};
 use crate::policy::{self, DueState, Environment, DEFAULT_DUE_SOON_DAYS, MAX_INTERVAL_DAYS};
-use crate::store::{AuditEvent, KeyFilter, KeyRecord, KeyStatus, NewKeyRecord, RemoteState, Store};
 pub use crate::store::Origin;
+use crate::store::{AuditEvent, KeyFilter, KeyRecord, KeyStatus, NewKeyRecord, RemoteState, Store};
 use crate::vault::{self, KeyringVault, Vault, LOCAL_PROVIDER};
 use crate::{Error, Result, Secret};
 use chrono::{DateTime, Utc};

@@ -26,6 +26,8 @@ enum Answer {
     Drip,
     /// A 302 to this location.
     Redirect(String),
+    /// A JSON list page (status 200) whose `Link` header names this next page.
+    Page(String, String),
 }
 
 struct Server {
@@ -82,6 +84,11 @@ fn respond(s: &mut TcpStream, answer: &Answer, written: &AtomicU64) -> std::io::
         Answer::Json(status, body) => write!(
             s,
             "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+        Answer::Page(body, next) => write!(
+            s,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLink: <{next}>; rel=\"next\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         ),
         Answer::Redirect(to) => write!(
@@ -331,4 +338,34 @@ fn a_redirect_to_another_host_is_not_followed() {
         "the redirect was followed"
     );
     assert!(srv.requests.load(Ordering::SeqCst) >= 2);
+}
+
+#[test]
+fn a_next_page_on_another_server_is_refused_and_never_contacted() {
+    // The other host: 127.0.0.2, which must never see the management token.
+    let other = serve_on("127.0.0.2:0", Answer::Json(200, "[]".into()));
+    let page = r#"[{"id":"1","api_key_name":"a"}]"#.to_owned();
+    let server = serve(Answer::Page(
+        page,
+        format!("http://{}/api-keys?page=2", other.addr),
+    ));
+    let mut t = setup(server.addr);
+    let msg = assert_refused(&mut t, "provider_bad_response");
+    assert!(msg.contains("another server"), "{msg}");
+    assert_eq!(other.requests.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn pages_that_never_end_are_refused() {
+    // Every page links to page 2: the second answer names a page already read.
+    let page = r#"[{"id":"1","api_key_name":"a"}]"#.to_owned();
+    let server = serve(Answer::Page(page, "/api-keys?page=2".into()));
+    let mut t = setup(server.addr);
+    let msg = assert_refused(&mut t, "provider_bad_response");
+    assert!(msg.contains("do not end"), "{msg}");
+    assert_eq!(
+        server.requests.load(Ordering::SeqCst),
+        2 + 1,
+        "two pages, then create's one POST"
+    );
 }

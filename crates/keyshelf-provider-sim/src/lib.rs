@@ -12,7 +12,8 @@
 //! that echo the presented key and the management credentials (`verify_echo`), a token route
 //! that echoes the client secret alone (`token_echo`), and an id of the test's choosing for the
 //! newest key (`shown_id`: `..`, control characters), a usage route that answers 404 or 501
-//! (`usage_status`: a provider without usage logs).
+//! (`usage_status`: a provider without usage logs), and a key list in pages linked by RFC 8288
+//! `Link` headers (`page_size`).
 //!
 //! Errors use each seed's body: management routes seed 004's `{"success":false,"message"}`,
 //! verify routes seed 001's `{"error":{"code","message","request_id"}}`, the token route seed

@@ -145,13 +145,49 @@ fn parse_id(raw: &str) -> Option<u64> {
 
 // --- seed 004 ---------------------------------------------------------------------------------
 
-async fn list_keys(State(s): State<Shared>, headers: HeaderMap) -> Response {
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<usize>,
+}
+
+async fn list_keys(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let mut sim = lock(&s);
     if let Err(r) = authorize(&mut sim, &headers) {
         return r;
     }
-    let list: Vec<Value> = sim.keys.iter().map(|k| key_json(&sim, k, false)).collect();
-    ok(&sim, Value::Array(list), true)
+    let size = sim.faults.page_size;
+    if size == 0 {
+        let list: Vec<Value> = sim.keys.iter().map(|k| key_json(&sim, k, false)).collect();
+        return ok(&sim, Value::Array(list), true);
+    }
+    paged_list(&sim, &headers, q.page.unwrap_or(1).max(1), size)
+}
+
+/// One page of the key list, with a `Link` header to the next one while more follow.
+fn paged_list(sim: &Sim, headers: &HeaderMap, page: usize, size: usize) -> Response {
+    let list: Vec<Value> = sim
+        .keys
+        .iter()
+        .skip((page - 1).saturating_mul(size))
+        .take(size)
+        .map(|k| key_json(sim, k, false))
+        .collect();
+    let mut resp = ok(sim, Value::Array(list), true);
+    if page.saturating_mul(size) < sim.keys.len() {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        let link = format!("<http://{host}/api-keys?page={}>; rel=\"next\"", page + 1);
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            resp.headers_mut().insert(header::LINK, v);
+        }
+    }
+    resp
 }
 
 async fn get_key(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {

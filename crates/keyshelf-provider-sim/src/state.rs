@@ -132,6 +132,10 @@ pub struct Faults {
     /// When not 0, `GET /api-usage-logs` answers this status (404: a provider without usage
     /// logs, 501: not implemented); it stays until the faults are changed.
     pub usage_status: u16,
+    /// When not 0, `GET /api-keys` answers pages of this many keys (`?page=N`, from 1) with an
+    /// RFC 8288 `Link: <…?page=N+1>; rel="next"` header while more follow; it stays until the
+    /// faults are changed.
+    pub page_size: usize,
 }
 
 /// A key the provider holds.

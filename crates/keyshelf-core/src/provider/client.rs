@@ -63,6 +63,8 @@ pub struct Reply {
     pub status: u16,
     pub body: Vec<u8>,
     pub content_type: String,
+    /// The `rel="next"` target of an RFC 8288 `Link` header, as sent (a paginated list).
+    pub link_next: Option<String>,
 }
 
 /// The keychain account of a provider's cached OAuth2 access token.
@@ -106,6 +108,11 @@ impl<'a> Client<'a> {
         })
     }
 
+    /// The provider this client calls.
+    pub fn profile(&self) -> &ProviderProfile {
+        self.profile
+    }
+
     // --- management ---------------------------------------------------------------------------
 
     /// Calls a management route with the provider's credential; non-2xx answers become errors.
@@ -121,6 +128,18 @@ impl<'a> Client<'a> {
             check_path_id(id)?;
         }
         let url = self.profile.url(path, id)?;
+        self.management_at(method, url, body, repeat)
+    }
+
+    /// [`Client::management`] at a full URL: a next page the provider named, which the caller
+    /// has checked is on the provider's own origin.
+    pub fn management_at(
+        &self,
+        method: Method,
+        url: reqwest::Url,
+        body: Option<&Value>,
+        repeat: Repeat,
+    ) -> Result<Reply> {
         let label = format!("{method} {}", url.path());
         let (mut bearer, mut fresh) = self.bearer(false)?;
         loop {
@@ -418,11 +437,18 @@ impl<'a> Client<'a> {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_owned();
+            let link_next = resp
+                .headers()
+                .get_all(reqwest::header::LINK)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find_map(super::pagination::next_link);
             let body = read_body(label, resp, limit, deadline)?;
             return Ok(Reply {
                 status,
                 body,
                 content_type,
+                link_next,
             });
         }
     }

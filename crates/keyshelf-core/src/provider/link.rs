@@ -7,15 +7,14 @@
 //! `sync` made for a remote key it had no secret of (`no-local-secret`) is a placeholder: the key
 //! that links to its id takes its place.
 
-use super::client::{Client, Repeat};
-use super::envelope::{self, RemoteKey};
+use super::client::Client;
+use super::envelope::RemoteKey;
 use super::errors::{Kind, ProviderError};
 use crate::shelf::{Imported, KeyView, NewKey};
-use crate::store::{Origin, RemoteState};
 use crate::store::KeyRecord;
+use crate::store::{Origin, RemoteState};
 use crate::vault;
 use crate::{Error, Keyshelf, Result, Secret};
-use reqwest::Method;
 
 impl Keyshelf {
     /// Links `keyref` to the provider's key `remote_id`.
@@ -82,20 +81,8 @@ impl Keyshelf {
     /// The provider's key `remote_id`, looked up in its list (every key it lists).
     fn remote_key_by_id(&self, provider: &str, remote_id: &str) -> Result<RemoteKey> {
         let p = self.provider(provider)?;
-        let path = &p.paths.list;
-        let v = Client::new(&p, self.vault_arc())?.management_json(
-            Method::GET,
-            path,
-            None,
-            None,
-            Repeat::Idempotent,
-        )?;
-        let bad = |what: String| -> Error {
-            ProviderError::new(Kind::BadResponse, format!("GET {path}: {what}")).into()
-        };
-        let items =
-            envelope::list(v).ok_or_else(|| bad("the answer holds no list of keys".into()))?;
-        let keys: Vec<RemoteKey> = envelope::parse_list(items).map_err(bad)?;
+        let keys =
+            super::pagination::remote_keys(&Client::new(&p, self.vault_arc())?, &p.paths.list)?;
         keys.into_iter()
             .find(|k| k.id == remote_id)
             .ok_or_else(|| {

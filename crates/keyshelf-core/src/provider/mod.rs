@@ -16,6 +16,7 @@ pub mod errors;
 pub mod issued;
 pub mod link;
 pub mod ops;
+pub mod pagination;
 pub mod profile;
 pub mod rotation_api;
 pub mod scheme;

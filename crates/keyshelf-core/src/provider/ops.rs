@@ -224,22 +224,7 @@ impl Keyshelf {
     }
 
     fn remote_keys(&self, p: &ProviderProfile) -> Result<Vec<RemoteKey>> {
-        let label = format!("GET {}", p.paths.list);
-        let v = self.client(p)?.management_json(
-            Method::GET,
-            &p.paths.list,
-            None,
-            None,
-            Repeat::Idempotent,
-        )?;
-        let items = envelope::list(v).ok_or_else(|| {
-            ProviderError::new(
-                Kind::BadResponse,
-                format!("{label}: the answer holds no list of keys"),
-            )
-        })?;
-        envelope::parse_list(items)
-            .map_err(|e| ProviderError::new(Kind::BadResponse, format!("{label}: {e}")).into())
+        super::pagination::remote_keys(&self.client(p)?, &p.paths.list)
     }
 
     // --- keys ---------------------------------------------------------------------------------
@@ -444,7 +429,11 @@ impl Keyshelf {
                 match by_id.get(r.id.as_str()) {
                     Some(k) => {
                         // A pending key keeps its state until its secret is imported.
-                        let new_status = if k.status == KeyStatus::Pending { KeyStatus::Pending } else { status };
+                        let new_status = if k.status == KeyStatus::Pending {
+                            KeyStatus::Pending
+                        } else {
+                            status
+                        };
                         if k.status != new_status || k.remote_state != Some(RemoteState::Present) {
                             tx.set_synced(k.id, new_status, r.user.as_deref())?;
                             report.updated.push(k.full_ref());
@@ -483,7 +472,9 @@ impl Keyshelf {
                 }
             }
             for k in &local {
-                let Some(id) = k.provider_key_id.as_deref() else { continue };
+                let Some(id) = k.provider_key_id.as_deref() else {
+                    continue;
+                };
                 if !seen.contains(id) && k.remote_state != Some(RemoteState::Gone) {
                     tx.mark_gone(k.id)?;
                     report.gone.push(k.full_ref());
@@ -518,9 +509,17 @@ impl Keyshelf {
             Repeat::Idempotent,
         )?;
         self.store().write(|tx| {
-            let status = if active { KeyStatus::Active } else { KeyStatus::Inactive };
+            let status = if active {
+                KeyStatus::Active
+            } else {
+                KeyStatus::Inactive
+            };
             tx.set_remote_status(key.id, status)?;
-            tx.audit(Some(&key.full_ref()), if active { "activate" } else { "deactivate" }, "")
+            tx.audit(
+                Some(&key.full_ref()),
+                if active { "activate" } else { "deactivate" },
+                "",
+            )
         })?;
         self.show(&key.full_ref())
     }

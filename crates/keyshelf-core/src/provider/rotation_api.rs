@@ -24,15 +24,9 @@ impl ProviderApi {
         Client::new(&self.profile, Arc::clone(&self.vault))
     }
 
-    /// Every key the provider lists.
+    /// Every key the provider lists, all pages read.
     fn remote_keys(&self) -> Result<Vec<RemoteKey>> {
-        let path = &self.profile.paths.list;
-        let v =
-            self.client()?
-                .management_json(Method::GET, path, None, None, Repeat::Idempotent)?;
-        let items =
-            envelope::list(v).ok_or_else(|| self.bad(path, "the answer holds no list of keys"))?;
-        envelope::parse_list(items).map_err(|e| self.bad(path, &e))
+        super::pagination::remote_keys(&self.client()?, &self.profile.paths.list)
     }
 
     fn bad(&self, path: &str, what: &str) -> Error {

@@ -4,8 +4,8 @@
 use super::*;
 use crate::shelf::NewKey;
 use crate::store::fmt_time;
-use crate::vault::{MemoryVault, Vault};
 use crate::store::KeyStatus;
+use crate::vault::{MemoryVault, Vault};
 use crate::{Error, Keyshelf};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashSet};

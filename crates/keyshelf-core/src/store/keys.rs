@@ -3,8 +3,8 @@
 use super::{fmt_time, parse_opt_time, parse_time, text_in, Tx};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 /// Text enums stored as their kebab-case names: one definition of each value, read and written
