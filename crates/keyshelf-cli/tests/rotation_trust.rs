@@ -204,7 +204,7 @@ fn import_with_a_remote_id_adopts_the_key_that_sync_listed() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|k| k["provider_key_id"] == remote.id.to_string())
+        .find(|k| k["provider_key_id"].as_str() == Some(remote.id.to_string().as_str()))
         .expect("sync lists the remote key");
     assert_eq!(placeholder["has_secret"], false);
 
