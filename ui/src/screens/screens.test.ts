@@ -170,6 +170,26 @@ describe('KeyDetail', () => {
     expect(document.body.textContent).not.toMatch(/fixture-value/);
   });
 
+  it('offers to link a provider key that is not linked to its key there', async () => {
+    const unlinked = { ...detail, key: fakeKey({ name: 'imported', provider: 'sim', env: 'prod' }) };
+    backend.keyDetail.mockResolvedValueOnce(unlinked);
+    backend.keyDetail.mockResolvedValue({ ...unlinked, key: { ...unlinked.key, provider_key_id: '42' } });
+    backend.listProviders.mockResolvedValue([{ name: 'sim' }]);
+    backend.linkKey.mockResolvedValue(unlinked.key);
+    const onchanged = vi.fn();
+    render(KeyDetail, { ...props, keyref: 'sim/imported', onchanged });
+    const form = await waitFor(() => screen.getByTestId('link-form'));
+    expect(form.textContent).toMatch(/cannot deactivate, delete or rotate/);
+    const button = screen.getByTestId('link') as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId('link-remote-id'), { target: { value: ' 42 ' } });
+    await fireEvent.click(button);
+    await waitFor(() => expect(backend.linkKey).toHaveBeenCalledWith('sim/imported', '42'));
+    await waitFor(() => expect(screen.getByTestId('detail-notice').textContent).toMatch(/Linked to its key 42 on sim/));
+    await waitFor(() => expect(onchanged).toHaveBeenCalled());
+    expect(screen.queryByTestId('link-form')).toBeNull();
+  });
+
   it('deletes only after the name is typed', async () => {
     backend.keyDetail.mockResolvedValue(detail);
     backend.removeKey.mockResolvedValue(undefined);
