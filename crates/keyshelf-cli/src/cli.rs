@@ -95,7 +95,8 @@ pub struct ProviderAddArgs {
     /// The management API's base URL (https://, or http:// on loopback only).
     #[arg(long)]
     pub base_url: String,
-    /// bearer (seed 004) or oauth2 client credentials (seed 002).
+    /// How Keyshelf authenticates to the management API: bearer (a static token) or oauth2
+    /// (client credentials, exchanged for short-lived tokens).
     #[arg(long, default_value = "bearer")]
     pub auth: String,
     /// How keys are presented: apikey, basic, basic-url, query, bearer, x-api-key, x-api-key-username.
@@ -132,7 +133,7 @@ pub struct CreateArgs {
     pub provider: String,
     #[arg(long)]
     pub env: String,
-    /// The key's user (sent to the provider; X-Username for seed 004's scheme).
+    /// The key's user (sent to the provider; the X-Username header under x-api-key-username).
     #[arg(long)]
     pub user: Option<String>,
     #[arg(long = "var")]

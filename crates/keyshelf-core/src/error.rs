@@ -190,9 +190,120 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// Declares the catalogue from one list of `pattern => [examples]`: [`catalogue`] returns the
+/// examples, and `listed` matches on exactly the listed patterns with no wildcard arm. Inside this
+/// crate `#[non_exhaustive]` does not apply, so a variant added to [`Error`] and not to the list
+/// makes `listed`'s match non-exhaustive: a compile error, not a test that someone must remember
+/// to update. `catalogue` calls `listed` on every example, and the unit test below checks that
+/// each example is of its own pattern (so an example cannot stand in for another variant).
+macro_rules! catalogue {
+    ($($pattern:pat => [$($example:expr),+ $(,)?]),+ $(,)?) => {
+        /// One value of every variant, with placeholder fields (the provider variant once per
+        /// advice the core gives), so tests can check every message a user can see.
+        #[doc(hidden)]
+        pub fn catalogue() -> Vec<Error> {
+            let all = vec![$($($example),+),+];
+            all.iter().for_each(listed);
+            all
+        }
+
+        /// Compiles only while the list above names every variant (see the macro's comment).
+        fn listed(e: &Error) {
+            match e {
+                $($pattern => {}),+
+            }
+        }
+
+        /// Whether every example is of the pattern it is listed under.
+        #[cfg(test)]
+        fn examples_match_their_patterns() -> bool {
+            true $($(&& matches!($example, $pattern))+)+
+        }
+    };
+}
+
+/// Placeholder text for the catalogue's fields.
+const SAMPLE: &str = "placeholder";
+
+/// The provider's error for `status` and an error body with `code` and `message`, as the client
+/// builds it (the advice for that status and code included).
+fn provider_sample(status: u16, code: &str, message: &str, management: bool) -> Error {
+    let body =
+        format!(r#"{{"error":{{"code":"{code}","message":"{message}","request_id":"req_1"}}}}"#);
+    crate::provider::errors::from_status("GET /placeholder", status, body.as_bytes(), management)
+        .into()
+}
+
+catalogue! {
+    Error::InvalidInput { .. } => [Error::invalid("what", SAMPLE)],
+    Error::InvalidName { .. } => [Error::InvalidName { name: SAMPLE.into(), why: SAMPLE.into() }],
+    Error::KeyNotFound(_) => [Error::KeyNotFound(SAMPLE.into())],
+    Error::AmbiguousKey { .. } => [Error::AmbiguousKey { name: SAMPLE.into(), candidates: SAMPLE.into() }],
+    Error::KeyExists(_) => [Error::KeyExists(SAMPLE.into())],
+    Error::UnknownEnvironment(_) => [Error::UnknownEnvironment(SAMPLE.into())],
+    Error::KeychainUnavailable { .. } => [Error::KeychainUnavailable { detail: SAMPLE.into() }],
+    Error::KeychainLocked { .. } => [Error::KeychainLocked { detail: SAMPLE.into() }],
+    Error::KeychainTimeout { .. } => [Error::KeychainTimeout { service: SAMPLE.into(), secs: 1 }],
+    Error::Keychain { .. } => [Error::Keychain { detail: SAMPLE.into() }],
+    Error::SecretMissing(_) => [Error::SecretMissing(SAMPLE.into())],
+    Error::ProviderNotFound(_) => [Error::ProviderNotFound(SAMPLE.into())],
+    Error::ProviderExists(_) => [Error::ProviderExists(SAMPLE.into())],
+    Error::Provider(_) => [
+        provider_sample(401, SAMPLE, SAMPLE, true),
+        provider_sample(401, SAMPLE, SAMPLE, false),
+        provider_sample(401, "missing_api_key", SAMPLE, false),
+        provider_sample(401, "invalid_api_key", SAMPLE, false),
+        provider_sample(401, "expired_api_key", SAMPLE, false),
+        provider_sample(401, "invalid_client", SAMPLE, true),
+        provider_sample(403, SAMPLE, SAMPLE, true),
+        provider_sample(403, SAMPLE, "key limit reached", true),
+        provider_sample(404, SAMPLE, SAMPLE, true),
+        provider_sample(429, SAMPLE, SAMPLE, true),
+        provider_sample(500, SAMPLE, SAMPLE, true),
+        provider_sample(501, SAMPLE, SAMPLE, true),
+        provider_sample(418, SAMPLE, SAMPLE, true),
+    ],
+    Error::KeyNotStored { .. } => [Error::KeyNotStored {
+        key: SAMPLE.into(),
+        detail: SAMPLE.into(),
+        secret: crate::Secret::from(SAMPLE),
+    }],
+    Error::RotationInProgress(_) => [Error::RotationInProgress(SAMPLE.into())],
+    Error::RotationBusy(_) => [Error::RotationBusy(SAMPLE.into())],
+    Error::KeyNotLinked(_) => [Error::KeyNotLinked(SAMPLE.into())],
+    Error::RotationAbortUnsafe { .. } => [Error::RotationAbortUnsafe { key: SAMPLE.into(), why: SAMPLE.into() }],
+    Error::NoRotation(_) => [Error::NoRotation(SAMPLE.into())],
+    Error::RotationVerifyFailed { .. } => [Error::RotationVerifyFailed { key: SAMPLE.into(), secs: 1, why: SAMPLE.into() }],
+    Error::Clipboard { .. } => [Error::Clipboard { detail: SAMPLE.into() }],
+    Error::Store(_) => [Error::Store(SAMPLE.into())],
+    Error::Io { .. } => [Error::Io { what: SAMPLE.into(), source: std::io::Error::other(SAMPLE) }],
+    Error::NotificationUnavailable { .. } => [Error::NotificationUnavailable { detail: SAMPLE.into() }],
+    Error::Notification { .. } => [Error::Notification { detail: SAMPLE.into() }],
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalogue_holds_every_variant_under_its_own_pattern() {
+        // That every variant is listed is the compiler's check (`listed`); here: no example is
+        // listed under another variant's pattern, and the provider's advice is all there.
+        assert!(examples_match_their_patterns());
+        let codes: std::collections::BTreeSet<&str> = catalogue().iter().map(Error::code).collect();
+        for code in [
+            "provider_unauthorized",
+            "provider_forbidden",
+            "provider_plan_limit",
+            "provider_not_found_remote",
+            "provider_rate_limited",
+            "provider_server_error",
+            "provider_not_implemented",
+            "provider_rejected",
+        ] {
+            assert!(codes.contains(code), "{code} missing from {codes:?}");
+        }
+    }
 
     #[test]
     fn codes_are_snake_case_and_messages_say_what_to_do() {

@@ -122,7 +122,7 @@ pub fn validate(spec: &Spec) -> Result<()> {
     if spec.length < MIN_LENGTH && !spec.allow_short {
         return Err(Error::invalid(
             "length",
-            format!("{} is shorter than {MIN_LENGTH}; 64 or more is recommended (seed 003). Pass --allow-short if the provider demands it", spec.length),
+            format!("{} is shorter than {MIN_LENGTH}; 64 characters or more is recommended. Pass --allow-short if the provider demands it", spec.length),
         ));
     }
     let random = spec.length.saturating_sub(spec.prefix.len());

@@ -625,7 +625,7 @@ pub fn clean_imported(raw: Secret) -> Result<(Secret, Vec<String>)> {
     let mut warnings = Vec::new();
     if trimmed.trim() != trimmed {
         warnings.push(
-            "the key has leading or trailing whitespace, kept as given; seed 004 lists stray spaces as a common reason a key does not work".to_owned(),
+            "the key has leading or trailing whitespace, kept as given; stray spaces are a common reason a key does not work".to_owned(),
         );
     }
     Ok((Secret::new(trimmed.to_owned()), warnings))

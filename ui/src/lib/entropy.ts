@@ -14,7 +14,7 @@ export function estimateBits(length: number, alphabet: Alphabet, prefix: string,
 /** Leading or trailing whitespace in a pasted key: a common reason a key "does not work". */
 export function whitespaceWarning(value: string): string {
   const v = value.replace(/\r?\n$/, '');
-  if (v !== v.trim()) return 'The key has leading or trailing whitespace; it will be kept as given. Stray spaces are a common reason a key does not work (seed 004).';
+  if (v !== v.trim()) return 'The key has leading or trailing whitespace; it will be kept as given. Stray spaces are a common reason a key does not work.';
   if (/[\r\n]/.test(v)) return 'The key spans several lines; paste one key.';
   return '';
 }

@@ -113,7 +113,7 @@ describe('Providers', () => {
     await waitFor(() => screen.getByTestId('add-provider'));
     await fireEvent.click(screen.getByTestId('add-provider'));
     await fireEvent.change(screen.getByTestId('prov-scheme'), { target: { value: 'basic-url' } });
-    expect(screen.getByTestId('scheme-warning').textContent).toMatch(/not recommended.*seed 000/);
+    expect(screen.getByTestId('scheme-warning').textContent).toMatch(/not recommended.*proxies and tools may log/);
     await fireEvent.change(screen.getByTestId('prov-scheme'), { target: { value: 'query' } });
     expect(screen.getByTestId('scheme-warning').textContent).toMatch(/insecure/);
     const submit = screen.getByTestId('prov-submit') as HTMLButtonElement;

@@ -133,7 +133,7 @@ fn advice(kind: Kind, code: Option<&str>, management: bool) -> &'static str {
         (_, Some("invalid_client")) => "The OAuth2 client id or secret is wrong: remove the provider and add it again with the right `client_id:client_secret`.",
         (Kind::Unauthorized, _) if management => "The provider's management token is missing, wrong or revoked: test the connection (Test on the Providers screen, `keyshelf provider test`) and give the provider a valid token (Edit, or add it again).",
         (Kind::Unauthorized, _) => "The provider did not accept the key.",
-        (Kind::Forbidden, _) => "The account lacks the permission, or its subscription is not active (seed 004).",
+        (Kind::Forbidden, _) => "The account lacks the permission, or its subscription is not active.",
         (Kind::PlanLimit, _) => "The plan's key limit is reached: delete a key on the provider (Delete on provider in the key's detail, `keyshelf delete`) or upgrade the plan.",
         (Kind::NotFoundRemote, _) => "The provider has no such key or route: a sync (Sync on the Providers screen, `keyshelf sync`) brings the local list up to date.",
         (Kind::RateLimited, _) => "The provider's rate limit is reached: wait and try again.",

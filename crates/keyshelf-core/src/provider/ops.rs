@@ -245,7 +245,7 @@ impl Keyshelf {
         if p.key_scheme == super::KeyScheme::XApiKeyUsername
             && new.user.as_deref().unwrap_or("").is_empty()
         {
-            return Err(Error::invalid("user", "this provider presents keys with X-Username (seed 004); give the key's user with --user"));
+            return Err(Error::invalid("user", "this provider presents keys with X-Username beside the key; give the key's user with --user"));
         }
         if let Some(limit) = p.key_limit {
             let held = self

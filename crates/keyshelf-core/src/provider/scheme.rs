@@ -58,10 +58,10 @@ impl KeyScheme {
     pub fn warning(self) -> Option<&'static str> {
         match self {
             KeyScheme::BasicUrl => Some(
-                "Basic authorization in the URL is not recommended (seed 000): the key is part of the URL, which proxies and tools may log. Use it only when a header cannot be sent.",
+                "Basic authorization in the URL is not recommended: the key is part of the URL, which proxies and tools may log. Use it only when a header cannot be sent.",
             ),
             KeyScheme::Query => Some(
-                "The key in the query string is insecure (seeds 000 and 001): URLs end up in server logs, browser history and referrer headers.",
+                "The key in the query string is insecure: URLs end up in server logs, browser history and referrer headers.",
             ),
             _ => None,
         }
@@ -85,7 +85,7 @@ impl KeyScheme {
             KeyScheme::XApiKey => p.headers.push(("X-API-Key".into(), key.clone())),
             KeyScheme::XApiKeyUsername => {
                 let user = user.filter(|u| !u.is_empty()).ok_or_else(|| {
-                    Error::invalid("user", "this provider's scheme (x-api-key-username, seed 004) needs the key's user; set it with --user")
+                    Error::invalid("user", "this provider's scheme (x-api-key-username) sends the key's user as X-Username beside the key; set it with --user")
                 })?;
                 p.headers.push(("X-API-Key".into(), key.clone()));
                 p.headers
@@ -115,7 +115,7 @@ fn split_pair(value: &str) -> Result<[&str; 2]> {
         Some((id, secret)) if !id.is_empty() && !secret.is_empty() => Ok([id, secret]),
         _ => Err(Error::invalid(
             "key",
-            "the Basic schemes need an `id:secret` key (seed 000); this key has no `:`",
+            "the Basic schemes need an `id:secret` key (the id is the user name, the secret the password); this key has no `:`",
         )),
     }
 }
