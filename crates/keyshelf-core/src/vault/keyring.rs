@@ -70,7 +70,10 @@ pub fn timeout() -> Duration {
     match value.trim().parse::<u64>() {
         Ok(secs) if secs > 0 => Duration::from_secs(secs),
         _ => {
-            tracing::warn!("{TIMEOUT_ENV}={value:?} is not a positive whole number of seconds; using {} s", DEFAULT_TIMEOUT.as_secs());
+            tracing::warn!(
+                "{TIMEOUT_ENV}={value:?} is not a positive whole number of seconds; using {} s",
+                DEFAULT_TIMEOUT.as_secs()
+            );
             DEFAULT_TIMEOUT
         }
     }
