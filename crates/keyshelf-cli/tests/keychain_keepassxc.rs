@@ -134,19 +134,36 @@ fn display() -> String {
         .expect("DISPLAY: run through scripts/with-keyring.sh, which starts Xvfb")
 }
 
-/// Answers KeePassXC's "Unlock Database" dialog as its user would, typing the password.
-/// Fails the test if the dialog does not show within 10 s.
+/// The ids of the visible windows whose title matches `pattern`.
+fn visible_windows(pattern: &str) -> Vec<String> {
+    let found = Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", pattern])
+        .env("DISPLAY", display())
+        .output()
+        .expect("xdotool is installed by scripts/setup.sh");
+    String::from_utf8_lossy(&found.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn xdotool(args: &[&str]) {
+    let status = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display())
+        .status()
+        .expect("xdotool");
+    assert!(status.success(), "xdotool {args:?}");
+}
+
+/// Answers KeePassXC's "Unlock Database" dialog as its user would, typing the password, and
+/// waits until the dialog is gone. Fails the test if it does not show, or stay, within 10 s.
 fn unlock_in_the_dialog() {
+    const DIALOG: &str = "^Unlock Database";
     let until = Instant::now() + Duration::from_secs(10);
     let window = loop {
-        let found = Command::new("xdotool")
-            .args(["search", "--name", "^Unlock Database"])
-            .env("DISPLAY", display())
-            .output()
-            .expect("xdotool is installed by scripts/setup.sh");
-        let ids = String::from_utf8_lossy(&found.stdout).into_owned();
-        if let Some(id) = ids.split_whitespace().next() {
-            break id.to_owned();
+        if let Some(id) = visible_windows(DIALOG).into_iter().next() {
+            break id;
         }
         assert!(
             Instant::now() < until,
@@ -154,17 +171,17 @@ fn unlock_in_the_dialog() {
         );
         std::thread::sleep(Duration::from_millis(100));
     };
-    for args in [
-        vec!["windowfocus", "--sync", window.as_str()],
-        vec!["type", "--delay", "10", DB_PASSWORD],
-        vec!["key", "Return"],
-    ] {
-        let status = Command::new("xdotool")
-            .args(&args)
-            .env("DISPLAY", display())
-            .status()
-            .expect("xdotool");
-        assert!(status.success(), "xdotool {args:?}");
+    // The dialog is mapped before its password field takes keys.
+    std::thread::sleep(Duration::from_millis(500));
+    xdotool(&["windowfocus", "--sync", &window]);
+    xdotool(&["type", "--delay", "20", DB_PASSWORD]);
+    xdotool(&["key", "Return"]);
+    while !visible_windows(DIALOG).is_empty() {
+        assert!(
+            Instant::now() < until,
+            "KeePassXC's Unlock Database dialog stayed open"
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
