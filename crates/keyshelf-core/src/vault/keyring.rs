@@ -5,7 +5,7 @@
 //! process that owns the Secret Service's bus name when it can be learned quickly; see
 //! [`super::Deadline`] for what a caller can and cannot rely on after a timeout.
 
-use super::{within, Deadline, Vault, SERVICE};
+use super::{Deadline, Vault, SERVICE};
 use crate::{Error, Result, Secret};
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,7 +88,7 @@ fn keychain_name() -> String {
     #[cfg(windows)]
     return "the Windows Credential Manager".to_owned();
     #[cfg(all(unix, not(target_os = "macos")))]
-    within(OWNER_LOOKUP_LIMIT, secret_service_owner)
+    super::within(OWNER_LOOKUP_LIMIT, secret_service_owner)
         .flatten()
         .unwrap_or_else(|| "the Secret Service".to_owned())
 }
