@@ -18,6 +18,8 @@ apt_packages=(
   webkit2gtk-driver xvfb x11-utils xclip xdotool
   # A real Secret Service for tests and the demo; secret-tool for interop checks
   gnome-keyring libsecret-tools dbus-x11 dbus-daemon
+  # A second Secret Service implementation for the keychain tests (KeePassXC's FdoSecrets)
+  keepassxc
   # Desktop notifications under test (a real notification daemon on the private bus)
   dunst
   # Screenshots of the real window under Xvfb
@@ -40,6 +42,11 @@ fi
 if ! python3 -c 'import keyring, secretstorage' 2>/dev/null; then
   say "installing Python keyring"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'keyring>=25' 'secretstorage>=3.3'
+fi
+# pykeepass writes the KeePassXC database the keychain tests serve the Secret Service from.
+if ! python3 -c 'import pykeepass' 2>/dev/null; then
+  say "installing pykeepass"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'pykeepass==4.2.0'
 fi
 
 # --- The web front end -----------------------------------------------------------------------

@@ -2,7 +2,8 @@
 //!
 //! The pieces, each in its own module:
 //! - [`secret`]: the [`Secret`] type every key value travels in (redacted Debug, no Serialize, zeroized).
-//! - [`vault`]: the OS keychain behind a small trait, the only place secrets are stored.
+//! - [`vault`]: the OS keychain behind a small trait, the only place secrets are stored; every
+//!   keychain call has a deadline (`KEYSHELF_KEYCHAIN_TIMEOUT`).
 //! - [`store`]: the SQLite metadata store (keys, environments, providers, audit; never values).
 //! - [`generate`]: strong local key generation.
 //! - [`policy`]: environments, rotation intervals and due states.

@@ -127,3 +127,181 @@ pub fn secret_tool_lookup(account: &str) -> Option<String> {
         .success()
         .then(|| String::from_utf8(out.stdout).expect("utf-8"))
 }
+
+/// A D-Bus session bus of a test's own, with its own HOME and XDG_RUNTIME_DIR, so a Secret
+/// Service started on it never meets the test session's gnome-keyring. Its configuration has no
+/// service directories: nothing is activated on demand, only what the test starts owns a name.
+pub struct PrivateBus {
+    daemon: std::process::Child,
+    pub address: String,
+    dir: tempfile::TempDir,
+}
+
+impl PrivateBus {
+    pub fn start() -> Self {
+        use std::io::BufRead;
+        use std::os::unix::fs::DirBuilderExt;
+        let dir = tempfile::tempdir().expect("a bus dir");
+        let run = dir.path().join("run");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .recursive(true)
+            .create(&run)
+            .expect("a runtime dir");
+        for sub in ["home/.config", "home/.local/share", "tmp"] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("home dirs");
+        }
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:dir={}</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>"#,
+                run.display()
+            ),
+        )
+        .expect("bus config");
+        let mut daemon = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon is installed by scripts/setup.sh");
+        let mut address = String::new();
+        std::io::BufReader::new(daemon.stdout.take().expect("stdout"))
+            .read_line(&mut address)
+            .expect("the bus address");
+        let address = address.trim().to_owned();
+        assert!(
+            address.starts_with("unix:"),
+            "dbus-daemon printed {address:?}"
+        );
+        PrivateBus {
+            daemon,
+            address,
+            dir,
+        }
+    }
+
+    /// This bus's scratch directory (its HOME is `home/` in it).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Points `cmd` at this bus and its HOME, XDG directories and TMPDIR.
+    pub fn env<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
+        let home = self.dir.path().join("home");
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("TMPDIR", self.dir.path().join("tmp"))
+            .env("HOME", home)
+    }
+
+    /// The pid of the process that owns `name` on this bus, if any.
+    pub fn owner_pid(&self, name: &str) -> Option<u32> {
+        let conn = zbus::blocking::connection::Builder::address(self.address.as_str())
+            .ok()?
+            .build()
+            .ok()?;
+        let bus = zbus::blocking::fdo::DBusProxy::new(&conn).ok()?;
+        let name = zbus::names::BusName::try_from(name).ok()?;
+        bus.get_connection_unix_process_id(name).ok()
+    }
+
+    /// Waits up to `limit` for `name` to be owned; its owner's pid.
+    pub fn wait_for_owner(&self, name: &str, limit: std::time::Duration) -> Option<u32> {
+        let until = std::time::Instant::now() + limit;
+        loop {
+            if let Some(pid) = self.owner_pid(name) {
+                return Some(pid);
+            }
+            if std::time::Instant::now() > until {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// `secret-tool lookup service keyshelf username ACCOUNT` on this bus, `None` when absent.
+    pub fn secret_tool_lookup(&self, account: &str) -> Option<String> {
+        let mut cmd = Command::new("timeout");
+        cmd.args([
+            "10",
+            "secret-tool",
+            "lookup",
+            "service",
+            "keyshelf",
+            "username",
+            account,
+        ]);
+        let out = self.env(&mut cmd).output().expect("secret-tool");
+        out.status
+            .success()
+            .then(|| String::from_utf8(out.stdout).expect("utf-8"))
+    }
+}
+
+impl Drop for PrivateBus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+/// A child process killed when the test ends, passing or failing.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs a prepared command with `stdin` piped in; kills it if it is still running after `limit`.
+/// Returns its output, how long it ran, and whether it had to be killed.
+pub fn run_within(
+    mut cmd: Command,
+    stdin: &str,
+    limit: std::time::Duration,
+) -> (Output, std::time::Duration, bool) {
+    let started = std::time::Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    let mut killed = false;
+    while child.try_wait().expect("try_wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            killed = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("wait");
+    (out, started.elapsed(), killed)
+}
+
+/// The `{"error":{code,message}}` a `--json` command printed last on stderr: (code, message).
+pub fn json_error(out: &Output) -> (String, String) {
+    let err = stderr(out);
+    let last = err
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(last)
+        .unwrap_or_else(|e| panic!("stderr is not one JSON error ({e}): {err}"));
+    let field = |k: &str| v["error"][k].as_str().unwrap_or_default().to_owned();
+    (field("code"), field("message"))
+}

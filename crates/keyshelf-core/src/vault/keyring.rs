@@ -1,0 +1,203 @@
+//! The OS keychain through the `keyring` crate, every call under a deadline.
+//!
+//! The deadline is [`DEFAULT_TIMEOUT`], or the whole number of seconds in the environment
+//! variable [`TIMEOUT_ENV`]. On expiry a call fails with [`Error::KeychainTimeout`], naming the
+//! process that owns the Secret Service's bus name when it can be learned quickly; see
+//! [`super::Deadline`] for what a caller can and cannot rely on after a timeout.
+
+use super::{Deadline, Vault, SERVICE};
+use crate::{Error, Result, Secret};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a keychain call may take when [`TIMEOUT_ENV`] does not say otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The environment variable that sets the deadline of keychain calls, in whole seconds.
+pub const TIMEOUT_ENV: &str = "KEYSHELF_KEYCHAIN_TIMEOUT";
+
+/// The bus name every Secret Service implementation owns.
+#[cfg(all(unix, not(target_os = "macos")))]
+const SECRET_SERVICE_BUS_NAME: &str = "org.freedesktop.secrets";
+
+/// How long to spend learning who owns the Secret Service's name, after a call timed out.
+#[cfg(all(unix, not(target_os = "macos")))]
+const OWNER_LOOKUP_LIMIT: Duration = Duration::from_secs(1);
+
+/// The OS keychain through the `keyring` crate.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyringVault;
+
+impl KeyringVault {
+    /// Starts connecting to the keychain on a background thread, so a command that will read a
+    /// secret overlaps the D-Bus handshake (most of a lookup's cost) with its store work.
+    ///
+    /// Nothing waits for this thread: a keychain that does not answer keeps only it. The first
+    /// real call waits for the same connection, under its deadline like every call.
+    pub fn connect_in_background() {
+        std::thread::spawn(|| {
+            // The result is kept by `keyring` and reported by the first real call.
+            let _ = ::keyring::Entry::store_status();
+        });
+    }
+
+    /// The keyring with the deadline of this process's environment.
+    fn deadlined() -> Deadline<Keyring> {
+        Deadline::new(Arc::new(Keyring), timeout(), keychain_name)
+    }
+}
+
+impl Vault for KeyringVault {
+    fn set(&self, account: &str, secret: &Secret) -> Result<()> {
+        Self::deadlined().set(account, secret)
+    }
+
+    fn get(&self, account: &str) -> Result<Option<Secret>> {
+        Self::deadlined().get(account)
+    }
+
+    fn delete(&self, account: &str) -> Result<bool> {
+        Self::deadlined().delete(account)
+    }
+}
+
+/// The deadline of keychain calls: [`TIMEOUT_ENV`] when it holds a positive whole number of
+/// seconds, [`DEFAULT_TIMEOUT`] otherwise.
+pub fn timeout() -> Duration {
+    let Ok(value) = std::env::var(TIMEOUT_ENV) else {
+        return DEFAULT_TIMEOUT;
+    };
+    match value.trim().parse::<u64>() {
+        Ok(secs) if secs > 0 => Duration::from_secs(secs),
+        _ => {
+            tracing::warn!(
+                "{TIMEOUT_ENV}={value:?} is not a positive whole number of seconds; using {} s",
+                DEFAULT_TIMEOUT.as_secs()
+            );
+            DEFAULT_TIMEOUT
+        }
+    }
+}
+
+/// The keychain's name for an error message: on Linux the process that owns the Secret
+/// Service's bus name (`keepassxc`, `gnome-keyring-d`…), or "the Secret Service" when that cannot
+/// be learned within a second.
+fn keychain_name() -> String {
+    #[cfg(target_os = "macos")]
+    return "the macOS Keychain".to_owned();
+    #[cfg(windows)]
+    return "the Windows Credential Manager".to_owned();
+    #[cfg(all(unix, not(target_os = "macos")))]
+    super::within(OWNER_LOOKUP_LIMIT, secret_service_owner)
+        .flatten()
+        .unwrap_or_else(|| "the Secret Service".to_owned())
+}
+
+/// Asks the session bus which process owns the Secret Service's name, and reads its name.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn secret_service_owner() -> Option<String> {
+    let conn = zbus::blocking::connection::Builder::session()
+        .ok()?
+        .method_timeout(OWNER_LOOKUP_LIMIT)
+        .build()
+        .ok()?;
+    let bus = zbus::blocking::fdo::DBusProxy::new(&conn).ok()?;
+    let name = zbus::names::BusName::try_from(SECRET_SERVICE_BUS_NAME).ok()?;
+    let pid = bus.get_connection_unix_process_id(name).ok()?;
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(comm.trim().to_owned()).filter(|c| !c.is_empty())
+}
+
+/// The `keyring` crate itself, with no deadline: only ever called through [`Deadline`].
+struct Keyring;
+
+impl Keyring {
+    fn entry(account: &str) -> Result<::keyring::Entry> {
+        // Inside the deadline too: the first `Entry::new` connects to the Secret Service.
+        ::keyring::Entry::new(SERVICE, account).map_err(keychain_error)
+    }
+}
+
+impl Vault for Keyring {
+    fn set(&self, account: &str, secret: &Secret) -> Result<()> {
+        Self::entry(account)?
+            .set_password(secret.expose())
+            .map_err(keychain_error)
+    }
+
+    fn get(&self, account: &str) -> Result<Option<Secret>> {
+        match Self::entry(account)?.get_password() {
+            Ok(value) => Ok(Some(Secret::new(value))),
+            Err(::keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keychain_error(e)),
+        }
+    }
+
+    fn delete(&self, account: &str) -> Result<bool> {
+        match Self::entry(account)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(::keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(keychain_error(e)),
+        }
+    }
+}
+
+/// Turns a `keyring` error into one that says what is missing and how to fix it.
+///
+/// Only the errors' `Display` text is used: some variants carry the raw bytes of a value in their
+/// fields, which must never reach a message.
+fn keychain_error(e: ::keyring::Error) -> Error {
+    match e {
+        ::keyring::Error::NoDefaultStore => {
+            let detail = match ::keyring::Entry::store_status() {
+                Err(init) => init.to_string(),
+                Ok(()) => "no credential store is configured".to_owned(),
+            };
+            Error::KeychainUnavailable { detail }
+        }
+        ::keyring::Error::NoStorageAccess(inner) => Error::KeychainLocked {
+            detail: inner.to_string(),
+        },
+        ::keyring::Error::BadEncoding(_) => Error::Keychain {
+            detail: "the stored value is not UTF-8 text".to_owned(),
+        },
+        ::keyring::Error::BadDataFormat(..) => Error::Keychain {
+            detail: "the stored value is malformed".to_owned(),
+        },
+        other => {
+            let detail = other.to_string();
+            // A Secret Service that cannot be activated looks like a platform failure; say what it is.
+            if detail.contains("ServiceUnknown") || detail.contains("org.freedesktop.secrets") {
+                Error::KeychainUnavailable { detail }
+            } else {
+                Error::Keychain { detail }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deadline_comes_from_the_environment_or_falls_back() {
+        // One test touches the variable, so parallel tests do not race on it.
+        for (value, want) in [
+            (Some("3"), 3),
+            (Some(" 7 "), 7),
+            (Some("0"), 10),
+            (Some("-2"), 10),
+            (Some("1.5"), 10),
+            (Some("soon"), 10),
+            (None, 10),
+        ] {
+            match value {
+                Some(v) => std::env::set_var(TIMEOUT_ENV, v),
+                None => std::env::remove_var(TIMEOUT_ENV),
+            }
+            assert_eq!(timeout(), Duration::from_secs(want), "{value:?}");
+        }
+        std::env::remove_var(TIMEOUT_ENV);
+    }
+}
