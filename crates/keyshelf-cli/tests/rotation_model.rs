@@ -23,7 +23,13 @@
 //!   KEYSHELF_MODEL_CASES=2000 …   the longer run (about ten times the default's wall time)
 //!   KEYSHELF_MODEL_SEED=123 …     another seed (decimal or 0x-hex)
 //!   KEYSHELF_MODEL_ONLY=57 …      replay one case of the seed
-//! The default run: 200 cases, WALL_TIME_NOTE.
+//! The default run: 200 cases in about 165 s of wall time on the 2-core build machine (measured
+//! with other builds running; 3 to 6 operations a case, ~30% of them two processes at once).
+//! Known failures when this landed (seed 0x6b65797368656c66): cases 4, 84, 89, 94, 98, 140, 157
+//! (a `delete` run at the same moment as `rotate` succeeds and removes the key under its
+//! rotation), 102, 194 (the same race leaves the new key live and untracked on the provider),
+//! 57, 111 (two rotations started in the same second get the same remote name, and the second
+//! one's orphan clean-up, then its abort, delete the current working key).
 
 mod common;
 use common::{secret_tool_lookup, Shelf};
@@ -160,7 +166,7 @@ fn gen_fault(rng: &mut Rng) -> Fault {
         0..=59 => Fault::None,
         60..=77 => Fault::Fail500(rng.pick(&prefixes), 1 + rng.below(4) as u32),
         78..=85 => Fault::FailAfterCreate,
-        86..=88 => Fault::Timeout,
+        86..=87 => Fault::Timeout,
         _ => Fault::RevokeOld,
     }
 }
@@ -179,7 +185,7 @@ fn gen_case(seed: u64, n: u64) -> Case {
             }
             Op {
                 fault: gen_fault(&mut rng),
-                latency_ms: if both { 100 + rng.below(200) } else { 0 },
+                latency_ms: if both { 40 + rng.below(110) } else { 0 },
                 procs,
             }
         })
@@ -436,8 +442,8 @@ impl World {
     }
 
     /// Notes whether a working key is current now (the model's "dead current is allowed" clock).
-    fn observe(&mut self) {
-        if self.current().is_some_and(|c| self.is_active_value(&c)) {
+    fn observe(&mut self, current: Option<&str>) {
+        if current.is_some_and(|c| self.is_active_value(c)) {
             self.working_since_revoke = true;
             self.forced_since_revoke = false;
         }
@@ -446,7 +452,7 @@ impl World {
 
 // --- one operation -------------------------------------------------------------------------------
 
-/// Applies the operation's fault; returns the value of the key a `deactivate` would target.
+/// Sets the operation's faults on the simulator (a revocation happens right here).
 fn apply_fault(w: &mut World, op: &Op) {
     let mut f = Faults {
         usage_status: if w.usage_missing { 404 } else { 0 },
@@ -488,7 +494,14 @@ fn revoke_old(w: &mut World) {
 }
 
 fn run_op(w: &mut World, op: &Op) -> Result<(), String> {
-    let target = w.provider_key_id().and_then(|id| w.value_of(&id));
+    // Only (de)activate needs to know which key it changes (a process less per operation).
+    let toggles = op
+        .procs
+        .iter()
+        .any(|p| matches!(p.cmd, Cmd::Deactivate | Cmd::Activate));
+    let target = toggles
+        .then(|| w.provider_key_id().and_then(|id| w.value_of(&id)))
+        .flatten();
     apply_fault(w, op);
     let args: Vec<Vec<String>> = op.procs.iter().map(|p| args_of(p.cmd, &w.keyref)).collect();
     // Both processes are started before either is waited for: they run at the same moment.
@@ -569,7 +582,7 @@ fn dead_allowed(w: &World, current: &str) -> bool {
 
 /// After every operation: a working secret is in the keychain, `#previous` only during a
 /// rotation that needs it, and no more keys on the provider than a rotation can have at once.
-fn check_between(w: &World) -> Result<(), String> {
+fn check_between(w: &World, current: Option<String>) -> Result<(), String> {
     let unfinished = w.rotations(false);
     if unfinished.iter().any(|r| r["key_gone"] == true) {
         return Err("the key was removed while its rotation was under way".into());
@@ -595,9 +608,7 @@ fn check_between(w: &World) -> Result<(), String> {
     if w.show().is_none() {
         return Ok(());
     }
-    let current = w
-        .current()
-        .ok_or("the key exists but has no current secret")?;
+    let current = current.ok_or("the key exists but has no current secret")?;
     let works = |v: &str| w.is_active_value(v);
     if works(&current) || previous.as_deref().is_some_and(works) || dead_allowed(w, &current) {
         return Ok(());
@@ -637,7 +648,8 @@ fn finish_rotation(w: &mut World) -> Result<(), String> {
         Outcome::Failed { code, .. } if code == "no_rotation" => {}
         o => return Err(format!("finishing the rotation failed: {}", brief(&o))),
     }
-    w.observe();
+    let current = w.current();
+    w.observe(current.as_deref());
     Ok(())
 }
 
@@ -762,8 +774,9 @@ fn run_case(n: u64, case: &Case) -> Result<(), (String, Vec<String>)> {
                 op.fault, op.latency_ms
             ));
             run_op(&mut w, op)?;
-            w.observe();
-            check_between(&w).map_err(|e| format!("after op {i}: {e}"))?;
+            let current = w.current();
+            w.observe(current.as_deref());
+            check_between(&w, current).map_err(|e| format!("after op {i}: {e}"))?;
         }
         finish_rotation(&mut w)?;
         check_final(&w)?;
