@@ -78,7 +78,11 @@ fn a_second_rotation_of_the_same_key_is_refused() {
         stderr(&first)
     );
     let second = s.run(&["rotate", &name]);
-    assert_eq!(second.status.code(), Some(4), "a rotation under way: exit 4");
+    assert_eq!(
+        second.status.code(),
+        Some(4),
+        "a rotation under way: exit 4"
+    );
     assert!(stderr(&second).contains("already being rotated"));
     let status = s.json(&["rotate", "--status"]);
     assert_eq!(status[0]["step"], "verified");

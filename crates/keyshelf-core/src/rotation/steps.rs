@@ -48,7 +48,8 @@ pub(super) fn remote_name(ctx: &Ctx<'_>, mode: Mode) -> Option<String> {
 ///
 /// For a provider, any key left by an earlier attempt under the recorded name is deleted first
 /// (its secret never reached us). When the keychain refuses the new secret, the new key is
-/// deleted again, so no unusable key stays on the provider; the old one is untouched.
+/// deleted again, so no unusable key stays on the provider; the old one is untouched. When the
+/// keychain does not answer in time, the new key stays until the rotation resumes or aborts.
 pub(super) fn create(
     ctx: &Ctx<'_>,
     r: &Rotation,
@@ -76,7 +77,11 @@ pub(super) fn create(
     // The riskiest moment: the provider has the key, and its secret exists only here.
     super::fault_point("rotation:posted");
     if let Err(e) = ctx.vault.set(&ctx.current, &secret) {
-        let _ = p.delete(&id);
+        // A write that timed out may still land later: its key must then be alive, so the
+        // current secret is never a deleted key. Resume or abort finds it by its recorded name.
+        if !matches!(e, Error::KeychainTimeout { .. }) {
+            let _ = p.delete(&id);
+        }
         return Err(e);
     }
     Ok(Some(id))

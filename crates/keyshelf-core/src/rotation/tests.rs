@@ -809,3 +809,41 @@ fn the_outcome_of_a_full_rotation_says_the_old_key_was_deleted() {
     assert!(p.rotation.notes.is_empty(), "{:?}", p.rotation.notes);
     let _ = fmt_time(p.rotation.updated_at);
 }
+
+// Finding 9's consequence for the rotation: a keychain write that timed out may still land, so
+// the new key it belongs to must not be deleted (the current secret would be a dead key).
+#[test]
+fn a_keychain_timeout_on_the_new_secret_keeps_the_new_key_until_resume() {
+    use crate::vault::Deadline;
+    let mut w = world();
+    start(&mut w);
+    // Run to `creating`, as in the crash test.
+    w.provider.failing.borrow_mut().insert("create");
+    let _ = w.shelf.advance_rotation(KEY, Some(&w.provider), fast());
+    w.provider.failing.borrow_mut().clear();
+    // The same keychain behind a short deadline, hanging from now on.
+    let slow = Arc::new(Deadline::new(
+        w.vault.clone(),
+        std::time::Duration::from_millis(300),
+        || "a test keychain".into(),
+    ));
+    let mut behind = Keyshelf::open(w._dir.path(), slow).unwrap();
+    w.vault.hang(true);
+    let err = behind
+        .advance_rotation(KEY, Some(&w.provider), fast())
+        .unwrap_err();
+    assert_eq!(err.code(), "keychain_timeout");
+    assert_eq!(w.provider.keys.borrow().len(), 2, "the new key is kept");
+    // The write lands late: the current secret is the new key, which works.
+    w.vault.hang(false);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert_consistent(&w);
+    // Resume replaces it with a fresh key (found by its recorded name), no duplicate left.
+    let p = w
+        .shelf
+        .advance_rotation(KEY, Some(&w.provider), all_steps())
+        .unwrap();
+    assert_eq!(p.rotation.step, Step::Done);
+    assert_eq!(w.provider.keys.borrow().len(), 1);
+    assert_consistent(&w);
+}
