@@ -36,7 +36,8 @@ pub fn for_error(e: &Error) -> u8 {
         | "provider_not_found"
         | "no_rotation"
         | "rotation_in_progress"
-        | "rotation_busy" => NOT_FOUND,
+        | "rotation_busy"
+        | "key_busy" => NOT_FOUND,
         "keychain_unavailable"
         | "keychain_locked"
         | "keychain_timeout"

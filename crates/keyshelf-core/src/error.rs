@@ -95,6 +95,10 @@ pub enum Error {
     #[error("{0} is not linked to its key on the provider, so Keyshelf could not deactivate or delete the old key there. Link it first: `keyshelf link {0} --remote-id ID` (`keyshelf sync --provider {provider}` lists the provider's keys and their ids), or rotate only the local secret with `keyshelf rotate {0} --local` (the old key then stays active on the provider)", provider = .0.split('/').next().unwrap_or_default())]
     KeyNotLinked(String),
 
+    /// Another process is changing the key on its provider right now.
+    #[error("another Keyshelf process (the desktop app or another `keyshelf`) is {action} {key} right now; nothing was changed here. Try again when it is done")]
+    KeyBusy { key: String, action: String },
+
     /// Aborting would delete the new key although the old one no longer works.
     #[error("the rotation of {key} was not aborted: {why}, so the new key is the only one that works. Finish the rotation instead (`keyshelf rotate {key} --resume`, or Resume). To delete the new key anyway and keep the old, no longer working one, run `keyshelf rotate {key} --abort --force`")]
     RotationAbortUnsafe { key: String, why: String },
@@ -157,6 +161,7 @@ impl Error {
             Error::KeyNotStored { .. } => "key_not_stored",
             Error::RotationInProgress(_) => "rotation_in_progress",
             Error::RotationBusy(_) => "rotation_busy",
+            Error::KeyBusy { .. } => "key_busy",
             Error::KeyNotLinked(_) => "key_not_linked",
             Error::RotationAbortUnsafe { .. } => "rotation_abort_unsafe",
             Error::NoRotation(_) => "no_rotation",
@@ -270,6 +275,7 @@ catalogue! {
     }],
     Error::RotationInProgress(_) => [Error::RotationInProgress(SAMPLE.into())],
     Error::RotationBusy(_) => [Error::RotationBusy(SAMPLE.into())],
+    Error::KeyBusy { .. } => [Error::KeyBusy { key: SAMPLE.into(), action: SAMPLE.into() }],
     Error::KeyNotLinked(_) => [Error::KeyNotLinked(SAMPLE.into())],
     Error::RotationAbortUnsafe { .. } => [Error::RotationAbortUnsafe { key: SAMPLE.into(), why: SAMPLE.into() }],
     Error::NoRotation(_) => [Error::NoRotation(SAMPLE.into())],

@@ -371,7 +371,18 @@ impl Keyshelf {
         // Check the keychain is usable before committing to anything.
         let account = vault::key_account(&key.provider, &key.name);
         self.vault.get(&account)?;
+        let me = crate::rotation::owner::new_token();
         self.store.write(|tx| {
+            // Checked again in the transaction that deletes: a rotation cannot start in between.
+            if tx.active_rotation(key.id)?.is_some() {
+                return Err(Error::RotationInProgress(key.full_ref()));
+            }
+            tx.refuse_claimed(
+                key.id,
+                &key.full_ref(),
+                &me,
+                crate::rotation::owner::is_alive,
+            )?;
             tx.delete_key(key.id)?;
             tx.audit(Some(&key.full_ref()), "remove", "")
         })?;
@@ -379,6 +390,26 @@ impl Keyshelf {
             detail: format!("{} was removed from Keyshelf, but its keychain item {account:?} could not be deleted ({e}); delete it with `secret-tool clear service keyshelf username {account}`", key.full_ref()),
         })?;
         Ok(key)
+    }
+
+    /// Runs `f` (a change of `key` on its provider) holding the key: refused with
+    /// [`Error::RotationInProgress`] while it is being rotated and [`Error::KeyBusy`] while
+    /// another process changes it, and no rotation can start until `f` is done.
+    pub(crate) fn holding_key<T>(
+        &mut self,
+        key: &KeyRecord,
+        action: &str,
+        f: impl FnOnce(&mut Self, &str) -> Result<T>,
+    ) -> Result<T> {
+        let me = crate::rotation::owner::new_token();
+        let full = key.full_ref();
+        self.store.write(|tx| {
+            tx.claim_key(key.id, &full, &me, action, crate::rotation::owner::is_alive)
+        })?;
+        let out = f(self, &me);
+        // Best effort: a claim left behind belongs to this process, which ends.
+        let _ = self.store.write(|tx| tx.release_key(key.id, &me));
+        out
     }
 
     /// Refuses a change to a key that is being rotated ([`Error::RotationInProgress`]): removing,

@@ -499,27 +499,27 @@ impl Keyshelf {
     /// Activates (`true`) or deactivates a key on its provider, then locally.
     pub fn set_key_active(&mut self, keyref: &str, active: bool) -> Result<KeyView> {
         let (key, p, id) = self.remote_key(keyref)?;
-        self.refuse_during_rotation(&key)?;
-        let status = if active { "active" } else { "inactive" };
-        self.client(&p)?.management(
-            Method::PUT,
-            &p.paths.status,
-            Some(&id),
-            Some(&json!({ "status": status })),
-            Repeat::Idempotent,
-        )?;
-        self.store().write(|tx| {
-            let status = if active {
-                KeyStatus::Active
-            } else {
-                KeyStatus::Inactive
-            };
-            tx.set_remote_status(key.id, status)?;
-            tx.audit(
-                Some(&key.full_ref()),
-                if active { "activate" } else { "deactivate" },
-                "",
-            )
+        let (status, doing) = if active {
+            (KeyStatus::Active, "activating")
+        } else {
+            (KeyStatus::Inactive, "deactivating")
+        };
+        self.holding_key(&key, doing, |shelf, _| {
+            shelf.client(&p)?.management(
+                Method::PUT,
+                &p.paths.status,
+                Some(&id),
+                Some(&json!({ "status": status.as_str() })),
+                Repeat::Idempotent,
+            )?;
+            shelf.store().write(|tx| {
+                tx.set_remote_status(key.id, status)?;
+                tx.audit(
+                    Some(&key.full_ref()),
+                    if active { "activate" } else { "deactivate" },
+                    "",
+                )
+            })
         })?;
         self.show(&key.full_ref())
     }
@@ -528,34 +528,37 @@ impl Keyshelf {
     /// Returns the key and whether the provider had already lost it (404).
     pub fn delete_key(&mut self, keyref: &str) -> Result<(KeyRecord, bool)> {
         let (key, p, id) = self.remote_key(keyref)?;
-        self.refuse_during_rotation(&key)?;
-        let already_gone = match self.client(&p)?.management(
-            Method::DELETE,
-            &p.paths.delete,
-            Some(&id),
-            None,
-            Repeat::Idempotent,
-        ) {
-            Ok(_) => false,
-            Err(Error::Provider(e)) if e.kind == Kind::NotFoundRemote => true,
-            Err(e) => return Err(e),
-        };
-        let vault = self.vault_arc();
-        let full = key.full_ref();
-        self.store().write(|tx| {
-            tx.delete_key(key.id)?;
-            vault.delete(&vault::key_account(&key.provider, &key.name))?;
-            tx.audit(
-                Some(&full),
-                "delete",
-                if already_gone {
-                    "already gone on the provider"
-                } else {
-                    "deleted on the provider"
-                },
-            )
-        })?;
-        Ok((key, already_gone))
+        self.holding_key(&key, "deleting", |shelf, me| {
+            let already_gone = match shelf.client(&p)?.management(
+                Method::DELETE,
+                &p.paths.delete,
+                Some(&id),
+                None,
+                Repeat::Idempotent,
+            ) {
+                Ok(_) => false,
+                Err(Error::Provider(e)) if e.kind == Kind::NotFoundRemote => true,
+                Err(e) => return Err(e),
+            };
+            let vault = shelf.vault_arc();
+            let full = key.full_ref();
+            shelf.store().write(|tx| {
+                tx.delete_key(key.id)?;
+                tx.release_key(key.id, me)?;
+                vault.delete(&vault::key_account(&key.provider, &key.name))?;
+                tx.audit(
+                    Some(&full),
+                    "delete",
+                    if already_gone {
+                        "already gone on the provider"
+                    } else {
+                        "deleted on the provider"
+                    },
+                )
+            })?;
+            Ok(already_gone)
+        })
+        .map(|gone| (key, gone))
     }
 
     /// Presents a key under its provider's scheme on the verify route.

@@ -116,6 +116,11 @@ impl Keyshelf {
             notes,
         };
         let id = self.store().write(|tx| {
+            // In the transaction that inserts: the key is still there, and no process is
+            // deleting or switching it on the provider right now.
+            tx.key_by_id(key.id)
+                .map_err(|_| Error::KeyNotFound(key.full_ref()))?;
+            tx.refuse_claimed(key.id, &new.key_ref, me, owner::is_alive)?;
             let id = tx.insert_rotation(&new, me)?;
             tx.audit(
                 Some(&new.key_ref),
@@ -208,7 +213,7 @@ impl Keyshelf {
                     self.record_step(me, r, Step::PreviousSaved)?;
                 }
                 Step::PreviousSaved => {
-                    r.remote_name = steps::remote_name(&ctx, mode);
+                    r.remote_name = steps::remote_name(&ctx, r, mode);
                     self.record_step(me, r, Step::Creating)?;
                 }
                 Step::Creating => {
@@ -287,9 +292,9 @@ impl Keyshelf {
             previous: previous_account(&key.provider, &key.name),
         };
         // A new key may exist from `creating` on: find it before anything changes.
-        let new_id = match (ctx.provider, &r.new_key_id, &r.remote_name) {
-            (Some(_), Some(id), _) => Some(id.clone()),
-            (Some(p), None, Some(name)) if r.step >= Step::Creating => p.find_by_name(name)?,
+        let new_id = match (ctx.provider, &r.new_key_id) {
+            (Some(_), Some(id)) => Some(id.clone()),
+            (Some(_), None) if r.step >= Step::Creating => steps::leftover(&ctx, r)?,
             _ => None,
         };
         if new_id.is_some() {

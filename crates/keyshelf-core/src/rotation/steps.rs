@@ -38,10 +38,31 @@ impl Ctx<'_> {
     }
 }
 
-/// The name the new key gets on the provider, recorded before it is created.
-pub(super) fn remote_name(ctx: &Ctx<'_>, mode: Mode) -> Option<String> {
-    (mode == Mode::CreateNew)
-        .then(|| format!("{}-{}", ctx.key.name, Utc::now().format("%Y%m%d%H%M%S")))
+/// The name the new key gets on the provider, recorded before it is created. The rotation's id
+/// makes it unique: a key found under it was made by this rotation and no other (two rotations
+/// of one key in the same second once shared a name, and the second took the first one's new,
+/// current key for a leftover and deleted it).
+pub(super) fn remote_name(ctx: &Ctx<'_>, r: &Rotation, mode: Mode) -> Option<String> {
+    (mode == Mode::CreateNew).then(|| {
+        format!(
+            "{}-{}-r{}",
+            ctx.key.name,
+            Utc::now().format("%Y%m%d%H%M%S"),
+            r.id
+        )
+    })
+}
+
+/// The provider's key made by this rotation whose secret never reached us, if any: found by the
+/// recorded name, never the key's current or old key (whatever their names).
+pub(super) fn leftover(ctx: &Ctx<'_>, r: &Rotation) -> Result<Option<String>> {
+    let (Some(p), Some(name)) = (ctx.provider, r.remote_name.as_deref()) else {
+        return Ok(None);
+    };
+    Ok(p.find_by_name(name)?.filter(|id| {
+        Some(id.as_str()) != r.old_key_id.as_deref()
+            && Some(id.as_str()) != ctx.key.provider_key_id.as_deref()
+    }))
 }
 
 /// Step 1 proper: the new secret, made current. Returns the new key's id on the provider.
@@ -70,7 +91,7 @@ pub(super) fn create(
         .remote_name
         .as_deref()
         .ok_or_else(|| Error::invalid("rotation", "no remote name recorded"))?;
-    if let Some(orphan) = p.find_by_name(remote_name)? {
+    if let Some(orphan) = leftover(ctx, r)? {
         p.delete(&orphan)?;
     }
     let (id, secret) = p.create(remote_name, ctx.key.user.as_deref())?;

@@ -847,3 +847,95 @@ fn a_keychain_timeout_on_the_new_secret_keeps_the_new_key_until_resume() {
     assert_eq!(w.provider.keys.borrow().len(), 1);
     assert_consistent(&w);
 }
+
+// Found by the model-based test (seed 0x6b65797368656c66, cases 57 and 111): a second rotation
+// started in the same second as the first gave its new key the same name, took the first one's
+// new (now current) key for a leftover of its own and deleted it.
+#[test]
+fn a_second_rotation_in_the_same_second_never_takes_the_current_key_for_a_leftover() {
+    let mut w = world();
+    let p = w
+        .shelf
+        .rotate(KEY, &Start::default(), Some(&w.provider), all_steps())
+        .unwrap();
+    assert_eq!(p.rotation.step, Step::Done);
+    w.provider.failing.borrow_mut().insert("create");
+    let err = w
+        .shelf
+        .rotate(KEY, &Start::default(), Some(&w.provider), fast())
+        .unwrap_err();
+    assert!(err.to_string().contains("create failed"), "{err}");
+    assert_consistent(&w);
+    w.provider.failing.borrow_mut().clear();
+    let r = w
+        .shelf
+        .abort_rotation(KEY, Some(&w.provider), false)
+        .unwrap();
+    assert_eq!(r.step, Step::Aborted);
+    assert_consistent(&w);
+    assert_eq!(w.provider.keys.borrow().len(), 1);
+}
+
+// Found by the model-based test (cases 4, 84, 102…): `delete` checked for a rotation, then
+// called the provider; a rotation starting in between was orphaned or left its new key live.
+#[test]
+fn a_rotation_cannot_start_while_another_process_changes_the_key_on_its_provider() {
+    let mut w = world();
+    let key = w.shelf.resolve(KEY).unwrap();
+    let other = format!("{}:0:deleting", std::process::id());
+    w.shelf
+        .store()
+        .write(|tx| tx.claim_key(key.id, KEY, &other, "deleting", owner::is_alive))
+        .unwrap();
+    let err = w
+        .shelf
+        .rotate(KEY, &Start::default(), Some(&w.provider), fast())
+        .unwrap_err();
+    assert_eq!(err.code(), "key_busy");
+    assert!(err.to_string().contains("deleting"), "{err}");
+    assert!(
+        w.shelf.rotations(true).unwrap().is_empty(),
+        "nothing started"
+    );
+    // Once the claim is gone (or its process died), the rotation starts.
+    w.shelf
+        .store()
+        .write(|tx| {
+            tx.release_key(key.id, &other)?;
+            tx.claim_key(key.id, KEY, "1:999999999:dead", "deleting", owner::is_alive)
+        })
+        .unwrap();
+    assert_eq!(
+        w.shelf
+            .rotate(KEY, &Start::default(), Some(&w.provider), fast())
+            .unwrap()
+            .rotation
+            .step,
+        Step::Verified
+    );
+    // And a claim cannot be taken while the rotation runs.
+    let err = w
+        .shelf
+        .store()
+        .write(|tx| tx.claim_key(key.id, KEY, &other, "deleting", owner::is_alive))
+        .unwrap_err();
+    assert_eq!(err.code(), "rotation_in_progress");
+}
+
+#[test]
+fn a_rotation_of_a_key_removed_under_it_does_not_start() {
+    let mut w = world();
+    let key = w.shelf.resolve(KEY).unwrap();
+    let me = owner::new_token();
+    w.shelf.store().write(|tx| tx.delete_key(key.id)).unwrap();
+    // As `begin` would after resolving the key just before the row went.
+    let err = w
+        .shelf
+        .store()
+        .write(|tx| {
+            tx.key_by_id(key.id)?;
+            tx.refuse_claimed(key.id, KEY, &me, owner::is_alive)
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), "store_error");
+}

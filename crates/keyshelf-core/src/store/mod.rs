@@ -8,9 +8,11 @@
 //!
 //! This file opens the store and runs transactions; the statements live beside the tables they
 //! touch: [`keys`], [`settings`] (environments and settings), [`audit`], [`rotations`] (the
-//! guided rotation's compare-and-set steps), [`providers`] and [`reminders`].
+//! guided rotation's compare-and-set steps), [`claims`] (a key held by a process acting on it on
+//! its provider), [`providers`] and [`reminders`].
 
 pub mod audit;
+pub mod claims;
 pub mod keys;
 pub mod providers;
 pub mod reminders;
@@ -114,6 +116,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE rotations ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE rotations ADD COLUMN owner TEXT;
     ALTER TABLE rotations ADD COLUMN claimed_at TEXT;
+    "#,
+    // 5: claims of keys by a process acting on them on the provider (delete, activate,
+    // deactivate), so a rotation cannot start under them (see store/claims.rs).
+    r#"
+    CREATE TABLE key_claims (
+        key_id     INTEGER PRIMARY KEY,
+        owner      TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        claimed_at TEXT NOT NULL
+    );
     "#,
 ];
 
