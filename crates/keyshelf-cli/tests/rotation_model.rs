@@ -303,7 +303,8 @@ fn allowed(cmd: Cmd, code: &str) -> bool {
         "provider_timeout",
         "provider_outcome_unknown",
     ];
-    let common = ["rotation_busy", "key_not_found"];
+    // `key_busy`: another process is deleting, activating or deactivating the key right now.
+    let common = ["rotation_busy", "key_busy", "key_not_found"];
     let own: &[&str] = match cmd {
         Cmd::Start { .. } => &["rotation_in_progress", "rotation_verify_failed"],
         Cmd::Resume { .. } => &["no_rotation", "rotation_verify_failed"],
