@@ -20,28 +20,12 @@ fn sim() -> SimHandle {
     keyshelf_provider_sim::spawn(Config::default(), 0).expect("simulator")
 }
 
-fn err_json(out: &Output) -> Value {
-    let text = stderr(out);
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no JSON error in {text}"));
-    serde_json::from_str(line).expect("error JSON")
-}
-
 fn code(out: &Output) -> String {
-    err_json(out)["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    common::json_error(out).0
 }
 
 fn message(out: &Output) -> String {
-    err_json(out)["error"]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    common::json_error(out).1
 }
 
 /// Adds the simulator as a Bearer provider with a verify route; returns its name.

@@ -76,17 +76,9 @@ impl Setup {
     }
 }
 
-/// The `{"error":{"code"}}` of a failed `--json` run, and its exit code.
+/// The exit code and the error code of a failed `--json` run.
 fn failure(out: &Output) -> (i32, String) {
-    let body: Value = serde_json::from_slice(&out.stderr)
-        .unwrap_or_else(|_| panic!("not a JSON error: {}", stderr(out)));
-    (
-        out.status.code().unwrap_or(-1),
-        body["error"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
+    (out.status.code().unwrap_or(-1), common::json_error(out).0)
 }
 
 fn run_json(s: &Shelf, args: &[&str]) -> Output {

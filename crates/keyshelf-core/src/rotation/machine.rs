@@ -297,10 +297,12 @@ impl Keyshelf {
             (Some(_), None) if r.step >= Step::Creating => steps::leftover(&ctx, r)?,
             _ => None,
         };
+        let mut old_works = true;
         if new_id.is_some() {
             match steps::check_old_key_works(&ctx, r) {
                 Ok(()) => {}
                 Err(e @ Error::RotationAbortUnsafe { .. }) if force => {
+                    old_works = false;
                     r.notes.push(Note {
                         step: Step::Aborted,
                         code: NoteCode::AbortForced,
@@ -310,12 +312,23 @@ impl Keyshelf {
                 Err(e) => return Err(e),
             }
         }
-        // Old secret back first: from here on the old key is current, whatever fails next.
+        let delete_new = |p: Option<&dyn RotationProvider>| -> Result<()> {
+            if let (Some(p), Some(id)) = (p, new_id.as_deref()) {
+                p.delete(id)?;
+            }
+            Ok(())
+        };
+        // The working key stays current until nothing is left to fail: the old one, put back
+        // first, when it works; the new one, deleted first, when the old one does not (a forced
+        // abort whose delete fails then still has the new, working key in the keychain).
+        if !old_works {
+            delete_new(ctx.provider)?;
+        }
         if let Some(old) = ctx.vault.get(&ctx.previous)? {
             ctx.vault.set(&ctx.current, &old)?;
         }
-        if let (Some(p), Some(id)) = (ctx.provider, new_id) {
-            p.delete(&id)?;
+        if old_works {
+            delete_new(ctx.provider)?;
         }
         let (old_id, old_rotated) = (r.old_key_id.clone(), r.old_last_rotated_at);
         self.store()

@@ -939,3 +939,32 @@ fn a_rotation_of_a_key_removed_under_it_does_not_start() {
         .unwrap_err();
     assert_eq!(err.code(), "store_error");
 }
+
+// Found by the model-based test (seed 0x3039, case 133): a forced abort put the dead old secret
+// back first; when deleting the new key then failed, the only working secret was gone from the
+// keychain although its key was still live.
+#[test]
+fn a_forced_abort_whose_delete_fails_keeps_the_working_key_current() {
+    let mut w = world();
+    start(&mut w);
+    w.shelf
+        .advance_rotation(KEY, Some(&w.provider), fast())
+        .unwrap();
+    let new_secret = current(&w);
+    w.provider.keys.borrow_mut().remove("1");
+    w.provider.failing.borrow_mut().insert("delete");
+    let err = w
+        .shelf
+        .abort_rotation(KEY, Some(&w.provider), true)
+        .unwrap_err();
+    assert!(err.to_string().contains("delete failed"), "{err}");
+    assert_eq!(current(&w), new_secret, "the working key is still current");
+    assert_consistent(&w);
+    w.provider.failing.borrow_mut().clear();
+    let r = w
+        .shelf
+        .abort_rotation(KEY, Some(&w.provider), true)
+        .unwrap();
+    assert_eq!(r.step, Step::Aborted);
+    assert!(w.provider.keys.borrow().is_empty());
+}
