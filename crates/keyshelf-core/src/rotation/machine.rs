@@ -33,7 +33,7 @@ impl Keyshelf {
         has_api: bool,
     ) -> Result<Rotation> {
         let me = owner::new_token();
-        let r = self.begin(keyref, start, has_api, &me)?;
+        let (_, r) = self.begin(keyref, start, has_api, &me)?;
         self.store().write(|tx| tx.release_rotation(r.id, &me))?;
         self.store_ref().read().rotation(r.id)
     }
@@ -48,8 +48,7 @@ impl Keyshelf {
         opts: Options,
     ) -> Result<Progress> {
         let me = owner::new_token();
-        let r = self.begin(keyref, start, provider.is_some(), &me)?;
-        let key = self.resolve(keyref)?;
+        let (key, r) = self.begin(keyref, start, provider.is_some(), &me)?;
         // The notes of the start (an old key left active) are this run's news too.
         self.run_claimed(&me, &key, r, provider, opts, 0)
     }
@@ -95,8 +94,14 @@ impl Keyshelf {
 
     // --- the run ---------------------------------------------------------------------------
 
-    /// Inserts the rotation row, claimed by `me`.
-    fn begin(&mut self, keyref: &str, start: &Start, has_api: bool, me: &str) -> Result<Rotation> {
+    /// Inserts the rotation row, claimed by `me`; returns the key and its rotation.
+    fn begin(
+        &mut self,
+        keyref: &str,
+        start: &Start,
+        has_api: bool,
+        me: &str,
+    ) -> Result<(KeyRecord, Rotation)> {
         if start.grace_days > 365 {
             return Err(Error::invalid("grace", "at most 365 days"));
         }
@@ -129,7 +134,7 @@ impl Keyshelf {
             )?;
             Ok(id)
         })?;
-        self.store_ref().read().rotation(id)
+        Ok((key, self.store_ref().read().rotation(id)?))
     }
 
     /// Claims the unfinished rotation of `key` for `me`.
