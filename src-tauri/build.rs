@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "rotate_key",
     "abort_rotation",
     "link_key",
+    "import_listed_secret",
     "list_providers",
     "add_provider",
     "update_provider",

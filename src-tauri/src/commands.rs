@@ -44,6 +44,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         rotate_key,
         abort_rotation,
         link_key,
+        import_listed_secret,
         list_providers,
         add_provider,
         update_provider,
@@ -403,6 +404,25 @@ pub async fn abort_rotation(
 ) -> CmdResult<Rotation> {
     shelf
         .run(move |s| Ok(s.abort_rotation_via_provider(&keyref, force.unwrap_or(false))?))
+        .await
+}
+
+/// Imports the secret of a key a sync listed without one (as `keyshelf import --remote-id`).
+#[tauri::command]
+pub async fn import_listed_secret(
+    shelf: State<'_, Shelf>,
+    keyref: String,
+    secret: String,
+) -> CmdResult<Imported> {
+    let secret = Secret::new(secret);
+    shelf
+        .run(move |s| {
+            let i = s.import_listed_secret(&keyref, secret)?;
+            Ok(Imported {
+                key: i.key,
+                warnings: i.warnings,
+            })
+        })
         .await
 }
 

@@ -101,3 +101,34 @@ fn sync_of_ten_thousand_keys_is_quick_and_idempotent() {
     );
     assert_eq!(shelf.list(&KeyFilter::default()).unwrap().len(), 10_000);
 }
+
+#[test]
+fn a_key_listed_by_sync_takes_its_secret_and_is_then_linked_and_rotatable() {
+    let (_d, mut shelf, vault, sim) = setup(Config::default());
+    let remote = sim.with(|s| s.create("console-made", "u")).unwrap();
+    shelf.sync(Some("sim")).unwrap();
+    let listed = shelf.resolve("sim/console-made").unwrap();
+    assert!(!listed.has_secret);
+    let imported = shelf
+        .import_listed_secret("sim/console-made", Secret::from(remote.api_key.as_str()))
+        .unwrap();
+    assert!(imported.key.key.has_secret);
+    assert_eq!(
+        imported.key.key.provider_key_id.as_deref(),
+        Some(remote.id.to_string().as_str())
+    );
+    assert_eq!(
+        vault.get("sim/console-made").unwrap().unwrap().expose(),
+        remote.api_key
+    );
+    assert_eq!(
+        shelf.list(&KeyFilter::default()).unwrap().len(),
+        1,
+        "the placeholder became the key"
+    );
+    // A second time: it has its secret now.
+    let err = shelf
+        .import_listed_secret("sim/console-made", Secret::from("x"))
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+}

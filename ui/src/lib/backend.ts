@@ -80,6 +80,9 @@ export const rotateKey = (keyref: string, step: RotateStep, graceDays?: number, 
   call<RotationProgress>('rotate_key', { keyref, step, graceDays: graceDays ?? null, local });
 /** `force`: delete the new key even though the old one no longer works (the user was told). */
 export const abortRotation = (keyref: string, force = false) => call<Rotation>('abort_rotation', { keyref, force });
+/** Imports the secret of a key a sync listed without one; the secret is sent once, to the keychain. */
+export const importListedSecret = (keyref: string, secret: string) =>
+  call<Imported>('import_listed_secret', { keyref, secret });
 /** Links a key to its key on the provider, by the provider's id. */
 export const linkKey = (keyref: string, remoteId: string) => call<Key>('link_key', { keyref, remoteId });
 

@@ -15,6 +15,7 @@ const backend = vi.hoisted(() => ({
     }
   },
   linkKey: vi.fn(),
+  importListedSecret: vi.fn(),
   listKeys: vi.fn(),
   keyDetail: vi.fn(),
   revealSecret: vi.fn(),
@@ -188,6 +189,23 @@ describe('KeyDetail', () => {
     await waitFor(() => expect(screen.getByTestId('detail-notice').textContent).toMatch(/Linked to its key 42 on sim/));
     await waitFor(() => expect(onchanged).toHaveBeenCalled());
     expect(screen.queryByTestId('link-form')).toBeNull();
+  });
+
+  it('imports the secret of a key a sync listed without one', async () => {
+    const listed = { ...detail, key: fakeKey({ name: 'synced', provider: 'sim', provider_key_id: '7', has_secret: false }) };
+    backend.keyDetail.mockResolvedValueOnce(listed);
+    backend.keyDetail.mockResolvedValue({ ...listed, key: { ...listed.key, has_secret: true } });
+    backend.listProviders.mockResolvedValue([{ name: 'sim' }]);
+    backend.importListedSecret.mockResolvedValue({ key: listed.key, warnings: [] });
+    render(KeyDetail, { ...props, keyref: 'sim/synced' });
+    await waitFor(() => screen.getByTestId('adopt-form'));
+    const secret = screen.getByTestId('adopt-secret') as HTMLInputElement;
+    expect(secret.type).toBe('password');
+    await fireEvent.input(secret, { target: { value: 'fixture-not-a-real-secret' } });
+    await fireEvent.click(screen.getByTestId('adopt'));
+    await waitFor(() => expect(backend.importListedSecret).toHaveBeenCalledWith('sim/synced', 'fixture-not-a-real-secret'));
+    await waitFor(() => expect(screen.queryByTestId('adopt-form')).toBeNull());
+    expect(document.body.textContent).not.toMatch(/fixture-not-a-real-secret/);
   });
 
   it('deletes only after the name is typed', async () => {

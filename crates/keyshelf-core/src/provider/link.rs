@@ -78,6 +78,32 @@ impl Keyshelf {
         })
     }
 
+    /// Imports the secret of a key that `sync` listed without one (its row holds the provider's
+    /// id): the same as `import NAME --provider P --remote-id ID` under the row's own name.
+    pub fn import_listed_secret(&mut self, keyref: &str, raw: Secret) -> Result<Imported> {
+        let key = self.resolve(keyref)?;
+        let remote_id = match (&key.provider_key_id, key.has_secret) {
+            (Some(id), false) => id.clone(),
+            _ => {
+                return Err(Error::invalid(
+                    key.full_ref(),
+                    "only a key listed by a sync without its secret takes one this way; import it again under a new name instead",
+                ))
+            }
+        };
+        let new = NewKey {
+            name: key.name.clone(),
+            env: key.env.clone(),
+            provider: Some(key.provider.clone()),
+            user: key.user.clone(),
+            var_name: key.var_name.clone(),
+            tags: key.tags.clone(),
+            notes: key.notes.clone(),
+            rotated_at: None,
+        };
+        self.adopt_key(new, &remote_id, raw)
+    }
+
     /// The provider's key `remote_id`, looked up in its list (every key it lists).
     fn remote_key_by_id(&self, provider: &str, remote_id: &str) -> Result<RemoteKey> {
         let p = self.provider(provider)?;
