@@ -9,7 +9,8 @@ use crate::reminders::{self, Reminders, Status};
 use crate::state::Shelf;
 use crate::tray::Tray;
 use chrono::Utc;
-use keyshelf_core::format::{self, CopyFormat, KeyContext};
+use keyshelf_core::copy::CopyOverrides;
+use keyshelf_core::format::CopyFormat;
 use keyshelf_core::generate::{Alphabet, Spec};
 use keyshelf_core::policy::Environment;
 use keyshelf_core::provider::ops::{NewProvider, ProviderCheck, SyncReport, VerifyReport};
@@ -120,19 +121,10 @@ pub async fn copy_secret(
     shelf
         .run(move |s| {
             let format: CopyFormat = format.as_deref().unwrap_or("raw").parse()?;
-            let key = s.resolve(&keyref)?;
-            let ctx = KeyContext {
-                name: key.name.clone(),
-                var_name: key.var_name.clone(),
-                user: key.user.clone(),
-                scheme: None,
-                verify_url: None,
-            };
             let secs = s.clipboard_clear_secs()?;
             // Open the clipboard before reading the secret: no audit event for a copy that fails.
             let board = clipboard.handle()?;
-            let secret = s.secret_with_detail(&key, "copy", &format!("format {format}"))?;
-            let text = format::render(format, &secret, &ctx)?;
+            let text = copy_text(s, &keyref, format)?;
             board.copy(&text, (secs > 0).then(|| Duration::from_secs(secs.into())))?;
             Ok(Copied {
                 format,
@@ -724,9 +716,49 @@ pub async fn usage_report(shelf: State<'_, Shelf>, provider: String) -> CmdResul
         .await
 }
 
+/// The text a copy of `keyref` in `format` puts on the clipboard (the core's copy action, with
+/// the provider's scheme, as `keyshelf copy`).
+fn copy_text(
+    s: &mut keyshelf_core::Keyshelf,
+    keyref: &str,
+    format: CopyFormat,
+) -> CmdResult<keyshelf_core::Secret> {
+    Ok(s.copy_text(keyref, format, &CopyOverrides::default())?.text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Issue 16: a copy in "header" format from the desktop used Bearer even for a provider
+    // that takes its keys in X-API-Key.
+    #[test]
+    fn a_header_copy_uses_the_key_providers_scheme() {
+        use keyshelf_core::provider::ops::NewProvider;
+        use keyshelf_core::provider::{KeyScheme, ProviderProfile};
+        use keyshelf_core::vault::MemoryVault;
+        let dir = tempdir("copy-scheme");
+        let mut s =
+            keyshelf_core::Keyshelf::open(&dir, std::sync::Arc::new(MemoryVault::new())).unwrap();
+        let mut profile = ProviderProfile::new("acme", "https://api.example.com");
+        profile.key_scheme = KeyScheme::XApiKey;
+        s.add_provider(NewProvider {
+            profile,
+            credential: Secret::from("acme-management-token-not-real"),
+        })
+        .unwrap();
+        let key = NewKey {
+            name: "prod-api".into(),
+            env: "prod".into(),
+            provider: Some("acme".into()),
+            ..Default::default()
+        };
+        s.import(key, Secret::from("fixture-value-not-real"))
+            .unwrap();
+        let text = copy_text(&mut s, "acme/prod-api", CopyFormat::Header).unwrap();
+        assert_eq!(text.expose(), "X-API-Key: fixture-value-not-real");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn an_export_needs_a_full_path_and_overwrites_only_when_asked() {

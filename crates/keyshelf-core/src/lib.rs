@@ -8,8 +8,8 @@
 //! - [`generate`]: strong local key generation.
 //! - [`policy`]: environments, rotation intervals and due states.
 //! - [`provider`]: how keys are presented to providers (the seeds' schemes) and their management API.
-//! - [`format`], [`inject`], [`clipboard`]: keys into tools (copy formats, `exec`/`env`, a
-//!   clipboard that clears itself).
+//! - [`format`], [`copy`], [`inject`], [`clipboard`]: keys into tools (copy formats and the
+//!   copy action, `exec`/`env`, a clipboard that clears itself).
 //! - [`reminders`]: grouped rotation reminders and the rule that keeps them from nagging.
 //! - [`names`]: key-name validation, references (`KEYREF`) and the naming convention.
 //! - [`rotation`]: the crash-safe guided rotation, a state machine persisted in the store.
@@ -18,6 +18,7 @@
 //! - [`timestamp`]: timestamps in JSON output, written fast.
 
 pub mod clipboard;
+pub mod copy;
 pub mod error;
 pub mod format;
 pub mod generate;

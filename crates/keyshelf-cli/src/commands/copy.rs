@@ -7,7 +7,8 @@
 use crate::cli::{ClearAfterArgs, CopyArgs, EnvArgs, ExecArgs, InjectArgs};
 use crate::output;
 use keyshelf_core::clipboard::{Served, ServingClipboard};
-use keyshelf_core::format::{self, CopyFormat, KeyContext};
+use keyshelf_core::copy::{CopyOverrides, CopyText};
+use keyshelf_core::format::CopyFormat;
 use keyshelf_core::inject::{self, Assignment, EnvFormat, Plan};
 use keyshelf_core::provider::KeyScheme;
 use keyshelf_core::shelf::MAX_CLIPBOARD_CLEAR_SECS;
@@ -44,40 +45,30 @@ pub fn copy(shelf: &mut Keyshelf, a: CopyArgs, json: bool) -> Result<ExitCode> {
         }
         None => shelf.clipboard_clear_secs()?,
     };
-    let key = shelf.resolve(&a.keyref)?;
-    // The key's provider gives the scheme and verify URL; --scheme and --url override them.
-    let mut ctx = KeyContext::of(shelf, &key)?;
-    if scheme.is_some() {
-        ctx.scheme = scheme;
-    }
-    if a.url.is_some() {
-        ctx.verify_url = a.url.clone();
-    }
-    // Refuse what cannot work before touching the keychain or the clipboard.
-    if format == CopyFormat::Curl && ctx.verify_url.as_deref().is_none_or(str::is_empty) {
-        return Err(Error::invalid(
-            "format",
-            format!("curl needs the provider's verify URL and {} has none; give one with --url URL, or use --format header", key.full_ref()),
-        ));
-    }
-    if matches!(format, CopyFormat::Header | CopyFormat::Curl) {
-        if let Some(w) = ctx.scheme.and_then(KeyScheme::warning) {
-            output::note(&format!("keyshelf: warning: {w}"));
-        }
-    }
+    let overrides = CopyOverrides {
+        scheme,
+        url: a.url.clone(),
+    };
     let board = ServingClipboard::open()?;
-    let secret = shelf.secret_with_detail(&key, "copy", &format!("format {format}"))?;
-    let text = format::render(format, &secret, &ctx)?;
+    let CopyText {
+        key,
+        text,
+        warnings,
+        ..
+    } = shelf.copy_text(&a.keyref, format, &overrides)?;
+    for w in &warnings {
+        output::note(&format!("keyshelf: warning: {w}"));
+    }
     let clear_after = (secs > 0).then(|| Duration::from_secs(secs.into()));
     if secs > 0 {
         output::note(&format!(
             "Copied {} ({format}) to the clipboard, marked as secret for clipboard managers. Clearing it in {secs} s unless something else is copied first; keep this running (Ctrl-C clears it now).",
-            key.full_ref()
+            key
         ));
     } else {
         output::note(&format!(
             "Copied {} ({format}) to the clipboard, marked as secret for clipboard managers. It will not be cleared; keyshelf keeps serving it until another program takes the clipboard (on X11 the content goes away when keyshelf exits).",
-            key.full_ref()
+            key
         ));
     }
     // Caught only while serving: Ctrl-C before this point (a slow keychain) acts as usual.
@@ -97,7 +88,7 @@ pub fn copy(shelf: &mut Keyshelf, a: CopyArgs, json: bool) -> Result<ExitCode> {
     }
     if json {
         output::json(&serde_json::json!({
-            "key": key.full_ref(),
+            "key": key,
             "format": format,
             "clear_after_secs": secs,
             "outcome": served.as_str(),
