@@ -28,6 +28,8 @@ timeout --kill-after=30 2400 \
 echo "== cargo test done after ${SECONDS}s" >&2
 
 if [[ -f ui/package.json ]]; then
+  echo "== ui/package-lock.json installs with npm ci on every platform" >&2
+  node scripts/check-npm-lock.mjs
   echo "== vitest (UI)" >&2
   (cd ui && npm run --silent test)
 fi
