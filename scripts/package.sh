@@ -4,7 +4,7 @@
 # the debug build `make test` already made: nothing is compiled twice. Then lintian checks the
 # .deb (errors fail, warnings are printed).
 #
-#   scripts/package.sh        prints the two package paths on stdout
+#   scripts/package.sh        prints the two package paths (target/package/*.deb, *.rpm) on stdout
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -14,8 +14,19 @@ target=$(cargo metadata --format-version 1 --no-deps --locked |
 # The same command as `make build` and scripts/test.sh: after either, only "Finished".
 scripts/build.sh
 
-app=$target/debug/keyshelf-desktop
-cli=$target/debug/keyshelf
+# The bundler packs `<target>/debug/keyshelf-desktop` and patches it in place: it gets a
+# staging target directory of its own holding stripped copies (lintian: a package ships no debug
+# symbols; the build keeps them for the tests' backtraces), and the build stays untouched.
+stage=$target/package
+rm -rf "$stage"
+mkdir -p "$stage/debug"
+for bin in keyshelf-desktop keyshelf; do
+  strip --strip-unneeded --remove-section=.comment --remove-section=.note \
+    -o "$stage/debug/$bin" "$target/debug/$bin"
+done
+app=$stage/debug/keyshelf-desktop
+cli=$stage/debug/keyshelf
+gzip -9n <packaging/changelog >"$stage/changelog.gz"
 
 # What the binaries really link, as Debian names it (dpkg-shlibdeps reads their ELF needs and the
 # installed libraries' shlibs files). libayatana-appindicator is loaded at run time (the tray), so
@@ -35,23 +46,25 @@ config=$(python3 - "$cli" "$depends_json" <<'PY'
 import json, sys
 cli, depends = sys.argv[1], json.loads(sys.argv[2])
 print(json.dumps({"bundle": {"linux": {
-    "deb": {"depends": depends, "files": {"/usr/bin/keyshelf": cli}},
+    "deb": {"depends": depends, "files": {
+        "/usr/bin/keyshelf": cli,
+        "/usr/share/doc/keyshelf/changelog.gz": cli.rsplit("/", 2)[0] + "/changelog.gz",
+    }},
     "rpm": {"files": {"/usr/bin/keyshelf": cli}},
 }}}))
 PY
 )
 # `--config` is a JSON merge patch over tauri.conf.json: these `files` join the ones there.
-rm -rf "$target/debug/bundle/deb" "$target/debug/bundle/rpm"
 echo "package: tauri bundle --debug --bundles deb,rpm" >&2
-ui/node_modules/.bin/tauri bundle --debug --bundles deb,rpm --ci --config "$config" >&2
+CARGO_TARGET_DIR=$stage ui/node_modules/.bin/tauri bundle --debug --bundles deb,rpm --ci --config "$config" >&2
 
-deb=$(ls "$target"/debug/bundle/deb/*.deb)
-rpm=$(ls "$target"/debug/bundle/rpm/*.rpm)
+# Where README.md says they are: <target>/package/.
+cp "$stage"/debug/bundle/deb/*.deb "$stage"/debug/bundle/rpm/*.rpm "$stage/"
+deb=$(ls "$stage"/*.deb)
+rpm=$(ls "$stage"/*.rpm)
 
 echo "package: lintian $(basename "$deb")" >&2
-# A debug build keeps its symbols (the package is built from the test build on purpose):
-# lintian's unstripped-binary-or-object warnings are expected.
-lintian --fail-on error --no-tag-display-limit "$deb" >&2 || {
+lintian --fail-on error --tag-display-limit 0 "$deb" >&2 || {
   echo "package: lintian found errors in $deb" >&2
   exit 1
 }
