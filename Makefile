@@ -8,8 +8,14 @@ export CARGO_TERM_COLOR ?= never
 setup:
 	@scripts/setup.sh
 
-ui: setup
-	@if [[ -f ui/package.json ]]; then cd ui && npm run --silent build; fi
+## ui/dist, rebuilt only when a source changed: the app embeds it, so a rebuild that rewrites
+## the same files would make cargo recompile the app on every `make run`.
+ui: setup ui/dist/index.html
+
+UI_SOURCES := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts \
+	ui/svelte.config.js ui/tsconfig.json -type f 2>/dev/null)
+ui/dist/index.html: $(UI_SOURCES)
+	@cd ui && npm run --silent build
 
 ## The CLI, the app and the simulator, built as `make test` builds them (scripts/build.sh).
 build: setup ui
