@@ -22,9 +22,10 @@ if [[ -z "${KEYSHELF_IN_TEST_SESSION:-}" ]]; then
   exec scripts/with-keyring.sh "$0" "$@"
 fi
 
-cli=$root/target/debug/keyshelf
-app=$root/target/debug/keyshelf-desktop
-sim=$root/target/debug/keyshelf-provider-sim
+target=${CARGO_TARGET_DIR:-$root/target}
+cli=$target/debug/keyshelf
+app=$target/debug/keyshelf-desktop
+sim=$target/debug/keyshelf-provider-sim
 for b in "$cli" "$app" "$sim"; do
   [[ -x $b ]] || { echo "run-demo: $b is missing; run \`make run\` (it builds first)" >&2; exit 1; }
 done

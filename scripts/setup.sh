@@ -26,6 +26,8 @@ apt_packages=(
   imagemagick
   # Peers for `make bench`
   hyperfine sqlite3 curl
+  # `make package`: checks of the built .deb (lintian) and of its AppStream metainfo
+  lintian appstream
 )
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -54,10 +56,10 @@ if [[ -f ui/package-lock.json ]]; then
   stamp=ui/node_modules/.keyshelf-lock
   if [[ ! -f $stamp ]] || ! cmp -s ui/package-lock.json "$stamp"; then
     say "installing the UI's npm packages"
-    # `npm install` rather than `npm ci`: it installs the locked versions all the same, but this
-    # machine's npm (omit-lockfile-registry-resolved, a registry proxy) writes locks that list only
-    # this platform's optional binaries (rollup), which `npm ci`'s strict check rejects.
-    (cd ui && npm install --no-audit --no-fund --loglevel=error)
+    # `npm ci`: exactly the committed lock, never rewritten. The lock lists every platform's
+    # optional binaries (rollup, esbuild, the Tauri CLI); scripts/check-npm-lock.mjs (run by
+    # `make test`) fails when it drifts from package.json or misses one of them.
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error)
     cp ui/package-lock.json "$stamp"
   fi
 fi

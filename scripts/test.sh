@@ -10,8 +10,9 @@ filter() { grep -v -E 'xdg-desktop-portal|dbus-daemon\[[0-9]+\]|Failed to set fd
 
 if [[ -f src-tauri/Cargo.toml ]]; then
   # The end-to-end tests drive the built app binary (ui/dist embedded; `make test` builds the UI).
-  echo "== cargo build -p keyshelf-desktop (the app the end-to-end tests drive)" >&2
-  cargo build -p keyshelf-desktop --locked
+  # scripts/build.sh is `make build`'s and `make package`'s build too: they reuse it.
+  echo "== scripts/build.sh (the CLI, the app the end-to-end tests drive, the simulator)" >&2
+  scripts/build.sh
 fi
 
 echo "== cargo test (core, CLI, simulator, desktop shell, end to end)" >&2
@@ -27,7 +28,17 @@ timeout --kill-after=30 2400 \
 }
 echo "== cargo test done after ${SECONDS}s" >&2
 
+if [[ -f src-tauri/tauri.conf.json ]]; then
+  # Bundles the build above (no compiling), runs lintian, installs the .deb into a throwaway root.
+  echo "== make test-package (.deb and .rpm, lintian, the installed CLI and app)" >&2
+  package_start=$SECONDS
+  scripts/test-package.sh 2> >(filter >&2)
+  echo "== test-package done in $((SECONDS - package_start))s" >&2
+fi
+
 if [[ -f ui/package.json ]]; then
+  echo "== ui/package-lock.json installs with npm ci on every platform" >&2
+  node scripts/check-npm-lock.mjs
   echo "== vitest (UI)" >&2
   (cd ui && npm run --silent test)
 fi

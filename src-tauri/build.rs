@@ -42,7 +42,11 @@ const COMMANDS: &[&str] = &[
     "set_autostart",
 ];
 
+// The commit for the About line in Settings (shared with the CLI's build script).
+include!("../crates/keyshelf-cli/git_commit.rs");
+
 fn main() {
+    emit_git_commit();
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

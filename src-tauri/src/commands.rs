@@ -269,12 +269,14 @@ pub fn suggest_name(env: String, app: String, purpose: String) -> String {
     names::suggest_name(&env, &app, &purpose, Utc::now().date_naive())
 }
 
-/// Environments and the due-soon window.
+/// Environments and the due-soon window, and the app's version and commit (the About line).
 #[derive(Serialize)]
 pub struct Settings {
     environments: Vec<Environment>,
     due_soon_days: u32,
     clipboard_clear_secs: u32,
+    version: &'static str,
+    commit: &'static str,
 }
 
 #[tauri::command]
@@ -285,6 +287,9 @@ pub async fn settings(shelf: State<'_, Shelf>) -> CmdResult<Settings> {
                 environments: s.environments()?,
                 due_soon_days: s.due_soon_days()?,
                 clipboard_clear_secs: s.clipboard_clear_secs()?,
+                version: env!("CARGO_PKG_VERSION"),
+                // Set by build.rs from `git rev-parse --short HEAD` ("unknown" outside git).
+                commit: env!("KEYSHELF_COMMIT"),
             })
         })
         .await

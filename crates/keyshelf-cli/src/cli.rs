@@ -4,7 +4,13 @@ use clap::{Args, Parser, Subcommand};
 
 /// API keys in the OS keychain: generate, import, rotate on schedule, copy into tools.
 #[derive(Debug, Parser)]
-#[command(name = "keyshelf", version, about, propagate_version = true)]
+// The version names the commit (crates/keyshelf-cli/build.rs): "keyshelf 0.1.0 (abc1234)".
+#[command(
+    name = "keyshelf",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KEYSHELF_COMMIT"), ")"),
+    about,
+    propagate_version = true
+)]
 pub struct Cli {
     /// Machine-readable JSON on stdout (and errors as JSON on stderr).
     #[arg(long, global = true)]

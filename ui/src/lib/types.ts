@@ -49,6 +49,9 @@ export interface Settings {
   environments: Environment[];
   due_soon_days: number;
   clipboard_clear_secs: number;
+  /** The app's version and the commit it was built from (the About line). */
+  version: string;
+  commit: string;
 }
 
 /** What the app's last reminder check found (src-tauri/src/reminders.rs). */

@@ -76,6 +76,8 @@ beforeEach(() => {
     ],
     due_soon_days: 7,
     clipboard_clear_secs: 30,
+    version: '0.1.0',
+    commit: 'abc1234',
   });
   backend.reminderStatus.mockResolvedValue(status());
   backend.takePendingView.mockResolvedValue(null);
@@ -265,6 +267,12 @@ describe('Settings', () => {
     const row = screen.getByLabelText('prod interval in days').closest('tr')!;
     await fireEvent.click(row.querySelector('button')!);
     await waitFor(() => expect(backend.setEnvironment).toHaveBeenCalledWith('prod', 45));
+  });
+
+  it('shows the version and the commit in About', async () => {
+    render(Settings);
+    await waitFor(() => screen.getByTestId('about'));
+    expect(screen.getByTestId('about').textContent).toBe('Keyshelf 0.1.0 (commit abc1234)');
   });
 
   it('saves the clipboard clear delay', async () => {
