@@ -5,7 +5,7 @@
 //! through the provider's API. Checked after each step against the simulator's own state and
 //! `secret-tool`.
 //!
-//! Writes providers.png, provider-form.png, new-key-provider.png, key-detail-provider.png,
+//! Writes providers.png, provider-form.png, new-key-provider.png, key-detail-provider.png, link.png,
 //! usage.png, delete-on-provider.png, rotation.png, settings-export.png, and of the whole screen
 //! export-dialog.png and export-replace.png (the GTK save dialog over the app) to docs/screenshots/.
 
@@ -710,4 +710,79 @@ fn a_provider_key_rotates_through_the_provider_api_in_the_wizard() {
     let mut shelf = open(home.path());
     shelf.remove(&keyref).unwrap();
     shelf.remove_provider(&provider).unwrap();
+}
+
+/// A key imported for a provider has no id there: the wizard refuses to rotate it through the
+/// provider (offering a local rotation instead), and the key's detail links it by its id.
+#[test]
+fn an_unlinked_provider_key_is_linked_from_its_detail() {
+    require_test_session();
+    let sim = keyshelf_provider_sim::spawn(Config::default(), 0)
+        .expect("the simulator starts on loopback");
+    let home = tempfile::tempdir().expect("temp home");
+    let t = format!("{:x}", std::process::id());
+    let provider = format!("link-{t}");
+    let name = format!("prod-mail-sender-{}-{t}", Utc::now().format("%Y-%m"));
+    let keyref = format!("{provider}/{name}");
+    let remote = sim
+        .with(|s| s.create("made-in-the-console", "api_user_link"))
+        .expect("a key made outside Keyshelf");
+    {
+        let mut shelf = open(home.path());
+        let mut p = keyshelf_core::provider::ProviderProfile::new(&provider, &sim.url);
+        p.verify_path = Some("/api-routes-data".into());
+        shelf
+            .add_provider(keyshelf_core::provider::ops::NewProvider {
+                profile: p,
+                credential: keyshelf_core::Secret::from(Config::default().token.as_str()),
+            })
+            .expect("add the simulator as a provider");
+        shelf
+            .import(
+                keyshelf_core::shelf::NewKey {
+                    name: name.clone(),
+                    env: "prod".into(),
+                    provider: Some(provider.clone()),
+                    ..Default::default()
+                },
+                keyshelf_core::Secret::from(remote.api_key.as_str()),
+            )
+            .expect("import the key without its id on the provider");
+    }
+
+    let app = App::start(home.path());
+    let s = app.s();
+    app.wait_ready();
+    open_detail(&app, &name);
+    click(s, r#"[data-testid="rotate-start"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="rotate-not-linked"]"#,
+        "the offer of a local rotation",
+        "stays active on",
+    );
+    assert_eq!(sim.keys().len(), 1, "nothing was created on the provider");
+    type_in(
+        s,
+        r#"[data-testid="link-remote-id"]"#,
+        &remote.id.to_string(),
+    );
+    shot(s, "link");
+    click(s, r#"[data-testid="link"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="detail-notice"]"#,
+        "the link",
+        &format!("Linked to its key {}", remote.id),
+    );
+    assert!(
+        s.find(r#"[data-testid="link-form"]"#).is_err(),
+        "the form is gone once linked"
+    );
+    drop(app);
+    let shelf = open(home.path());
+    assert_eq!(
+        shelf.resolve(&keyref).unwrap().provider_key_id,
+        Some(remote.id.to_string())
+    );
 }

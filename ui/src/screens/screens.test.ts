@@ -491,12 +491,16 @@ describe('What the rotation wizard says it did', () => {
   });
 
   it('offers a local rotation when the key is not linked to its key on the provider', async () => {
-    backend.rotateKey.mockRejectedValueOnce(new backend.BackendError('key_not_linked', 'sim/prod-api is not linked'));
+    backend.rotateKey.mockRejectedValueOnce(
+      new backend.BackendError('key_not_linked', 'sim/prod-api is not linked to its key on the provider, so Keyshelf could not deactivate or delete the old key there. Link it first: `keyshelf link sim/prod-api --remote-id ID`'),
+    );
     backend.rotateKey.mockResolvedValueOnce({ rotation: { ...base, mode: 'local', old_key: 'left-active' }, waiting_for: null, warnings: [] });
     render(RotatePanel, { keyref: base.key, provider: 'sim', onchanged: vi.fn() });
     await fireEvent.click(await waitFor(() => screen.getByTestId('rotate-start')));
     const offer = await waitFor(() => screen.getByTestId('rotate-not-linked'));
     expect(offer.textContent).toMatch(/stays active on sim/);
+    // In this window's words: no CLI command shown.
+    expect(document.body.textContent).not.toMatch(/keyshelf link|is not linked to its key on the provider, so/);
     await fireEvent.click(screen.getByTestId('rotate-local'));
     await waitFor(() => expect(backend.rotateKey).toHaveBeenLastCalledWith(base.key, 'start', 7, true));
   });
