@@ -39,7 +39,6 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const TOKEN: &str = "sim-management-token-not-real";
 const DEFAULT_SEED: u64 = 0x6b65_7973_6865_6c66;
 const DEFAULT_CASES: u64 = 200;
 const PROCESS_TIMEOUT: Duration = Duration::from_secs(30);
@@ -341,21 +340,7 @@ fn world(n: u64, usage_missing: bool) -> World {
     let s = Shelf::new(&format!("m{n}"));
     let sim = keyshelf_provider_sim::spawn(Config::default(), 0).expect("simulator");
     let p = s.name("p");
-    s.ok_in(
-        &[
-            "provider",
-            "add",
-            &p,
-            "--base-url",
-            &sim.url,
-            "--verify-path",
-            "/api-routes-data",
-            "--timeout",
-            PROVIDER_TIMEOUT_SECS,
-            "--token-stdin",
-        ],
-        TOKEN,
-    );
+    common::add_sim_provider(&s, &sim.url, &p, &["--timeout", PROVIDER_TIMEOUT_SECS]);
     let name = s.name("k");
     s.ok(&[
         "create",

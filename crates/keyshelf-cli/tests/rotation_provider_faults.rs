@@ -7,8 +7,6 @@ mod common;
 use common::{secret_tool_lookup, stderr, Shelf};
 use keyshelf_provider_sim::{Config, Faults, SimHandle};
 
-const TOKEN: &str = "sim-management-token-not-real";
-
 struct Setup {
     s: Shelf,
     sim: SimHandle,
@@ -19,19 +17,7 @@ fn setup(test: &str) -> Setup {
     let s = Shelf::new(test);
     let sim = keyshelf_provider_sim::spawn(Config::default(), 0).expect("simulator");
     let p = s.name("prov");
-    s.ok_in(
-        &[
-            "provider",
-            "add",
-            &p,
-            "--base-url",
-            &sim.url,
-            "--verify-path",
-            "/api-routes-data",
-            "--token-stdin",
-        ],
-        TOKEN,
-    );
+    common::add_sim_provider(&s, &sim.url, &p, &[]);
     let name = s.name("k");
     s.ok(&[
         "create",

@@ -8,8 +8,6 @@ use keyshelf_provider_sim::{Config, Faults, SimHandle, SimKey};
 use serde_json::Value;
 use std::process::Output;
 
-const TOKEN: &str = "sim-management-token-not-real";
-
 struct Setup {
     s: Shelf,
     sim: SimHandle,
@@ -20,19 +18,7 @@ fn setup(test: &str) -> Setup {
     let s = Shelf::new(test);
     let sim = keyshelf_provider_sim::spawn(Config::default(), 0).expect("simulator");
     let provider = s.name("prov");
-    s.ok_in(
-        &[
-            "provider",
-            "add",
-            &provider,
-            "--base-url",
-            &sim.url,
-            "--verify-path",
-            "/api-routes-data",
-            "--token-stdin",
-        ],
-        TOKEN,
-    );
+    common::add_sim_provider(&s, &sim.url, &provider, &[]);
     Setup { s, sim, provider }
 }
 

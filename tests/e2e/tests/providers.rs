@@ -81,6 +81,19 @@ fn parent_of(pid: u32) -> Option<u32> {
     stat.rsplit_once(") ")?.1.split(' ').nth(1)?.parse().ok()
 }
 
+/// Adds the simulator at `url` as provider `name`, with its verify route (the set-up the provider
+/// screens test does through the window, here through the core).
+fn add_sim_provider(shelf: &mut Keyshelf, name: &str, url: &str) {
+    let mut p = keyshelf_core::provider::ProviderProfile::new(name, url);
+    p.verify_path = Some("/api-routes-data".into());
+    shelf
+        .add_provider(keyshelf_core::provider::ops::NewProvider {
+            profile: p,
+            credential: keyshelf_core::Secret::from(Config::default().token.as_str()),
+        })
+        .expect("add the simulator as a provider");
+}
+
 /// Opens the detail of the key named `name` from the Keys screen.
 fn open_detail(app: &App, name: &str) {
     let s = app.s();
@@ -538,14 +551,7 @@ fn a_provider_key_rotates_through_the_provider_api_in_the_wizard() {
     {
         // The set-up the provider screens test does through the window, here through the core.
         let mut shelf = open(home.path());
-        let mut p = keyshelf_core::provider::ProviderProfile::new(&provider, &sim.url);
-        p.verify_path = Some("/api-routes-data".into());
-        shelf
-            .add_provider(keyshelf_core::provider::ops::NewProvider {
-                profile: p,
-                credential: keyshelf_core::Secret::from(Config::default().token.as_str()),
-            })
-            .expect("add the simulator as a provider");
+        add_sim_provider(&mut shelf, &provider, &sim.url);
         shelf
             .create_key(keyshelf_core::shelf::NewKey {
                 name: name.clone(),
@@ -729,14 +735,7 @@ fn an_unlinked_provider_key_is_linked_from_its_detail() {
         .expect("a key made outside Keyshelf");
     {
         let mut shelf = open(home.path());
-        let mut p = keyshelf_core::provider::ProviderProfile::new(&provider, &sim.url);
-        p.verify_path = Some("/api-routes-data".into());
-        shelf
-            .add_provider(keyshelf_core::provider::ops::NewProvider {
-                profile: p,
-                credential: keyshelf_core::Secret::from(Config::default().token.as_str()),
-            })
-            .expect("add the simulator as a provider");
+        add_sim_provider(&mut shelf, &provider, &sim.url);
         shelf
             .import(
                 keyshelf_core::shelf::NewKey {

@@ -305,3 +305,23 @@ pub fn json_error(out: &Output) -> (String, String) {
     let field = |k: &str| v["error"][k].as_str().unwrap_or_default().to_owned();
     (field("code"), field("message"))
 }
+
+/// The simulator's management token (not a real secret).
+pub const SIM_TOKEN: &str = "sim-management-token-not-real";
+
+/// Adds the simulator at `url` as provider `name` of this shelf, with its verify route, and any
+/// `extra` arguments of `provider add` (e.g. `--timeout 1`).
+pub fn add_sim_provider(s: &Shelf, url: &str, name: &str, extra: &[&str]) {
+    let mut args = vec![
+        "provider",
+        "add",
+        name,
+        "--base-url",
+        url,
+        "--verify-path",
+        "/api-routes-data",
+    ];
+    args.extend_from_slice(extra);
+    args.push("--token-stdin");
+    s.ok_in(&args, SIM_TOKEN);
+}
