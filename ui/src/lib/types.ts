@@ -118,7 +118,9 @@ export type RotationStep =
   | 'confirmed'
   | 'deactivated'
   | 'done'
-  | 'aborted';
+  | 'aborted'
+  /** An abort stopped half-way: Resume or Abort finishes it. */
+  | 'aborting';
 
 /** A guided rotation as the core stores it. */
 /** How a rotation goes: a new secret made here, or a new key created through the provider's API. */

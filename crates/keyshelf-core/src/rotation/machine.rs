@@ -269,6 +269,8 @@ impl Keyshelf {
                     ctx.vault.delete(&ctx.previous)?;
                     self.record_step(me, r, Step::Done)?;
                 }
+                // An abort that stopped half-way is finished, whatever this run was asked.
+                Step::Aborting => self.finish_abort(me, key, r, provider)?,
                 Step::Done | Step::Aborted => return Ok(None),
             }
         }
@@ -282,6 +284,9 @@ impl Keyshelf {
         provider: Option<&dyn RotationProvider>,
         force: bool,
     ) -> Result<()> {
+        if r.step == Step::Aborting {
+            return self.finish_abort(me, key, r, provider);
+        }
         if r.step >= Step::Deactivated {
             return Err(Error::invalid(
                 "abort",
@@ -289,13 +294,7 @@ impl Keyshelf {
             ));
         }
         let vault = self.vault_arc();
-        let ctx = Ctx {
-            key,
-            vault: vault.as_ref(),
-            provider: provider.filter(|_| r.mode != Some(Mode::Local)),
-            current: key_account(&key.provider, &key.name),
-            previous: previous_account(&key.provider, &key.name),
-        };
+        let ctx = abort_ctx(key, vault.as_ref(), r, provider);
         // A new key may exist from `creating` on: find it before anything changes.
         let new_id = match (ctx.provider, &r.new_key_id) {
             (Some(_), Some(id)) => Some(id.clone()),
@@ -317,23 +316,42 @@ impl Keyshelf {
                 Err(e) => return Err(e),
             }
         }
-        let delete_new = |p: Option<&dyn RotationProvider>| -> Result<()> {
-            if let (Some(p), Some(id)) = (p, new_id.as_deref()) {
-                p.delete(id)?;
+        // The working key stays current until nothing is left to fail, and the store says which
+        // one it is before the other goes: the old one, put back first, when it works; the new
+        // one, deleted first, when the old one does not (a forced abort whose delete fails still
+        // has the new, working key). `aborting` is recorded in between, so a failure after it is
+        // finished by the next abort or resume, never taken for a rotation going forward.
+        if old_works {
+            if let Some(old) = ctx.vault.get(&ctx.previous)? {
+                ctx.vault.set(&ctx.current, &old)?;
             }
-            Ok(())
-        };
-        // The working key stays current until nothing is left to fail: the old one, put back
-        // first, when it works; the new one, deleted first, when the old one does not (a forced
-        // abort whose delete fails then still has the new, working key in the keychain).
-        if !old_works {
-            delete_new(ctx.provider)?;
+            let (old_id, old_rotated) = (r.old_key_id.clone(), r.old_last_rotated_at);
+            self.store()
+                .write(|tx| tx.restore_rotated(key.id, old_id.as_deref(), old_rotated))?;
+        } else if let (Some(p), Some(id)) = (ctx.provider, new_id.as_deref()) {
+            p.delete(id)?;
         }
+        r.new_key_id = new_id;
+        self.record_step(me, r, Step::Aborting)?;
+        self.finish_abort(me, key, r, provider)
+    }
+
+    /// The second half of an abort, safe to repeat: the old secret current, the new key deleted
+    /// on the provider (already gone is fine), the key's record put back, `#previous` removed.
+    fn finish_abort(
+        &mut self,
+        me: &str,
+        key: &KeyRecord,
+        r: &mut Rotation,
+        provider: Option<&dyn RotationProvider>,
+    ) -> Result<()> {
+        let vault = self.vault_arc();
+        let ctx = abort_ctx(key, vault.as_ref(), r, provider);
         if let Some(old) = ctx.vault.get(&ctx.previous)? {
             ctx.vault.set(&ctx.current, &old)?;
         }
-        if old_works {
-            delete_new(ctx.provider)?;
+        if let (Some(p), Some(id)) = (ctx.provider, r.new_key_id.as_deref()) {
+            p.delete(id)?;
         }
         let (old_id, old_rotated) = (r.old_key_id.clone(), r.old_last_rotated_at);
         self.store()
@@ -402,5 +420,21 @@ impl Keyshelf {
     fn save_notes(&mut self, me: &str, r: &Rotation) -> Result<()> {
         self.store()
             .write(|tx| tx.save_rotation_step(r, r.step, me))
+    }
+}
+
+/// What an abort acts on: the provider only for a rotation that went through it.
+fn abort_ctx<'a>(
+    key: &'a KeyRecord,
+    vault: &'a dyn crate::vault::Vault,
+    r: &Rotation,
+    provider: Option<&'a dyn RotationProvider>,
+) -> Ctx<'a> {
+    Ctx {
+        key,
+        vault,
+        provider: provider.filter(|_| r.mode != Some(Mode::Local)),
+        current: key_account(&key.provider, &key.name),
+        previous: previous_account(&key.provider, &key.name),
     }
 }

@@ -12,6 +12,8 @@
 //! | `deactivated`    | the old key is inactive on the provider (or was already gone)           |
 //! | `done`           | the old key and `#previous` are deleted                                 |
 //! | `aborted`        | the old key is current again; the new one is deleted                    |
+//! | `aborting`       | an abort is under way: the working secret is current and recorded so;   |
+//! |                  | the new key is still to be deleted (resume or abort finishes it)         |
 //!
 //! The guarantees, each tested in `tests.rs` and by the model-based test of the CLI:
 //! - **A working secret is always in the keychain.** The old one stays in `#previous` until the
@@ -188,9 +190,12 @@ pub enum Step {
     Deactivated,
     Done,
     Aborted,
+    /// Between the two halves of an abort (declared last: it comes after any step it can
+    /// interrupt, and only an abort or a resume carries it on, to `aborted`).
+    Aborting,
 }
 
-const STEPS: [Step; 9] = [
+const STEPS: [Step; 10] = [
     Step::Started,
     Step::PreviousSaved,
     Step::Creating,
@@ -200,6 +205,7 @@ const STEPS: [Step; 9] = [
     Step::Deactivated,
     Step::Done,
     Step::Aborted,
+    Step::Aborting,
 ];
 
 impl Step {
@@ -215,6 +221,7 @@ impl Step {
             Step::Deactivated => "deactivated",
             Step::Done => "done",
             Step::Aborted => "aborted",
+            Step::Aborting => "aborting",
         }
     }
 

@@ -968,3 +968,50 @@ fn a_forced_abort_whose_delete_fails_keeps_the_working_key_current() {
     assert_eq!(r.step, Step::Aborted);
     assert!(w.provider.keys.borrow().is_empty());
 }
+
+// Found by the model-based test (seed 0x1352952, case 492): an abort put the old secret back,
+// then failed to delete the new key; a resume then carried the rotation forward from its
+// step, deactivating and deleting the old key whose secret was current.
+#[test]
+fn an_abort_that_failed_half_way_is_finished_by_resume_not_reversed() {
+    let mut w = world();
+    start(&mut w);
+    w.shelf
+        .advance_rotation(KEY, Some(&w.provider), fast())
+        .unwrap();
+    w.provider.failing.borrow_mut().insert("delete");
+    let err = w
+        .shelf
+        .abort_rotation(KEY, Some(&w.provider), false)
+        .unwrap_err();
+    assert!(err.to_string().contains("delete failed"), "{err}");
+    assert_eq!(current(&w), "old-secret");
+    let stored = w
+        .shelf
+        .active_rotation(w.shelf.resolve(KEY).unwrap().id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.step.as_str(), "aborting");
+    assert_consistent(&w);
+    w.provider.failing.borrow_mut().clear();
+    let p = w
+        .shelf
+        .advance_rotation(KEY, Some(&w.provider), all_steps())
+        .unwrap();
+    assert_eq!(
+        p.rotation.step,
+        Step::Aborted,
+        "the abort is finished, not reversed"
+    );
+    assert_eq!(current(&w), "old-secret");
+    assert_eq!(w.provider.active_secrets(), vec!["old-secret".to_string()]);
+    assert_eq!(
+        w.shelf.resolve(KEY).unwrap().provider_key_id.as_deref(),
+        Some("1")
+    );
+    assert!(w
+        .vault
+        .get("acme/prod-api-main#previous")
+        .unwrap()
+        .is_none());
+}
