@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Starts APP under tauri-driver (W3C WebDriver, Debian's WebKitWebDriver) and waits until its
-window shows the key list, ready, with the row of KEYREF. Exits non-zero with the reason
+window shows its start page (the Overview), then the key list, ready, with the row of KEYREF. Exits non-zero with the reason
 otherwise. Used by scripts/test-package.sh on the app installed from the .deb.
 
     package-window-check.py APP KEYREF
@@ -73,6 +73,11 @@ def main():
     try:
         sid = new_session(base, app)
         try:
+            # The start page is the Overview; the key list is one click away.
+            wait_for(base, sid, '[data-testid="overview"]')
+            nav = wait_for(base, sid, '[data-testid="nav-keys"]')
+            element = next(iter(nav.values()))
+            call(base, "POST", f"/session/{sid}/element/{element}/click", {})
             wait_for(base, sid, '[data-testid="key-list"][data-ready="true"]')
             wait_for(base, sid, f'[data-testid="key-row"][data-keyref="{keyref}"]')
             # The row's name cell as laid out in the window: its text and a size on screen.

@@ -7,33 +7,29 @@ use serde::Serialize;
 pub struct CommandError {
     pub code: String,
     pub message: String,
-    /// The provider's request id, when its answer carried one (also in `message`).
+    /// The provider's request id, when its answer carried one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 
 impl CommandError {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        let message = message.into();
         CommandError {
             code: code.into(),
-            request_id: request_id(&message),
-            message,
+            message: message.into(),
+            request_id: None,
         }
     }
 }
 
 impl From<keyshelf_core::Error> for CommandError {
     fn from(e: keyshelf_core::Error) -> Self {
-        CommandError::new(e.code(), e.to_string())
+        CommandError {
+            code: e.code().to_owned(),
+            request_id: e.request_id().map(str::to_owned),
+            message: e.to_string(),
+        }
     }
-}
-
-/// The request id the core puts in provider messages as `(request id ID)`.
-fn request_id(message: &str) -> Option<String> {
-    let start = message.find("(request id ")? + "(request id ".len();
-    let len = message[start..].find(')')?;
-    Some(message[start..start + len].to_owned()).filter(|id| !id.is_empty())
 }
 
 /// What every command returns.
@@ -42,14 +38,17 @@ pub type CmdResult<T> = Result<T, CommandError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keyshelf_core::provider::errors::from_status;
 
     #[test]
-    fn the_request_id_is_taken_from_provider_messages() {
-        let e = CommandError::new(
-            "provider_unauthorized",
-            "GET /api-routes-data answered 401: The key has been deactivated (request id req_42)",
-        );
+    fn the_request_id_travels_as_a_field_of_the_error() {
+        let body = br#"{"error":{"code":"expired_api_key","message":"The key has been deactivated","request_id":"req_42"}}"#;
+        let e: CommandError =
+            keyshelf_core::Error::from(from_status("GET /api-routes-data", 401, body, false))
+                .into();
+        assert_eq!(e.code, "provider_unauthorized");
         assert_eq!(e.request_id.as_deref(), Some("req_42"));
+        assert!(!e.message.contains("req_42"), "{}", e.message);
         assert_eq!(CommandError::new("io_error", "disk full").request_id, None);
     }
 }

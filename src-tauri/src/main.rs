@@ -9,8 +9,8 @@
 mod clipboard;
 mod commands;
 mod error;
+mod file_dialog;
 mod reminders;
-mod save_dialog;
 mod state;
 mod tray;
 
@@ -21,11 +21,17 @@ use tauri::Manager;
 const HIDDEN_ARG: &str = "--hidden";
 
 fn main() {
-    // A save-dialog child (see save_dialog): nothing of the app starts in it.
+    // A file-dialog child (see file_dialog): nothing of the app starts in it.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if args.get(1).is_some_and(|a| a == save_dialog::CHILD_ARG) {
-        let text = |i: usize| args.get(i).and_then(|a| a.to_str()).unwrap_or_default();
-        save_dialog::run_child(text(2), text(3));
+    let text = |i: usize| args.get(i).and_then(|a| a.to_str()).unwrap_or_default();
+    if args.get(1).is_some_and(|a| a == file_dialog::CHILD_ARG) {
+        file_dialog::run_child(file_dialog::Purpose::SaveCsv, text(2), text(3));
+    }
+    if args
+        .get(1)
+        .is_some_and(|a| a == file_dialog::OPEN_CHILD_ARG)
+    {
+        file_dialog::run_child(file_dialog::Purpose::OpenEnv, text(2), "");
     }
     let shelf = match Keyshelf::open_default() {
         Ok(s) => s,
@@ -57,6 +63,7 @@ fn main() {
         .manage(reminders.clone())
         .manage(tray.clone())
         .manage(clipboard.clone())
+        .manage(commands::overview::ChosenEnvFile::default())
         .setup({
             let tray = tray.clone();
             move |app| {

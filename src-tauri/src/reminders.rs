@@ -3,7 +3,6 @@
 //! ([`keyshelf_core::reminders`]); this module only schedules checks, delivers the reminder as a
 //! notification ([`crate::notify`]) and remembers what the last check found for the UI and tray.
 
-use crate::error::{CmdResult, CommandError};
 use crate::state::Shelf;
 use chrono::{DateTime, Utc};
 use keyshelf_core::notify;
@@ -13,11 +12,6 @@ use serde::Serialize;
 use std::collections::HashSet;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
-
-/// The setting (in the store's settings table) holding the check interval in minutes.
-pub const INTERVAL_SETTING: &str = "desktop.remind_interval_minutes";
-pub const DEFAULT_INTERVAL_MINUTES: u32 = 60;
-pub const MAX_INTERVAL_MINUTES: u32 = 24 * 60;
 
 /// What the last check found.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -169,29 +163,7 @@ impl Reminders {
     }
 }
 
-/// The check interval in minutes, from the settings (the default when unset or unreadable).
+/// The check interval in minutes (the core's preference).
 pub fn interval_minutes(shelf: &Keyshelf) -> u32 {
-    shelf
-        .store_ref()
-        .read()
-        .setting(INTERVAL_SETTING)
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse().ok())
-        .filter(|m| (1..=MAX_INTERVAL_MINUTES).contains(m))
-        .unwrap_or(DEFAULT_INTERVAL_MINUTES)
-}
-
-/// Sets the check interval in minutes (1 to 1440).
-pub fn set_interval_minutes(shelf: &mut Keyshelf, minutes: u32) -> CmdResult<()> {
-    if !(1..=MAX_INTERVAL_MINUTES).contains(&minutes) {
-        return Err(CommandError::new(
-            "invalid_input",
-            format!("the reminder interval must be 1 to {MAX_INTERVAL_MINUTES} minutes"),
-        ));
-    }
-    shelf
-        .store()
-        .write(|tx| tx.set_setting(INTERVAL_SETTING, &minutes.to_string()))?;
-    Ok(())
+    shelf.remind_interval_minutes()
 }

@@ -26,6 +26,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Import an existing key; the secret is read from stdin or a prompt.
     Import(ImportArgs),
+    /// Import a .env file: each VAR=value becomes a key of ENV with its variable name kept, so
+    /// `keyshelf exec --env ENV -- CMD` replaces the file. The file itself is never changed.
+    ImportEnv(ImportEnvArgs),
     /// Link a key to its key on the provider (by the provider's id), so Keyshelf can deactivate,
     /// delete and rotate it there.
     Link(LinkArgs),
@@ -164,6 +167,24 @@ pub struct ExportArgs {
     /// Write to this file instead of stdout.
     #[arg(long)]
     pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportEnvArgs {
+    /// The .env file (VAR=value lines, `export ` prefixes, quotes and comments as dotenv reads
+    /// them).
+    pub file: std::path::PathBuf,
+    /// The environment the keys belong to; key names are ENV-var-name (STRIPE_KEY in dev:
+    /// dev-stripe-key).
+    #[arg(long)]
+    pub env: String,
+    /// Show what would be imported, skipped or clash, and store nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import only this variable, even one that looks like a setting (PORT=3000); repeat for
+    /// several. By default every variable that looks like a secret is imported.
+    #[arg(long = "only", value_name = "VAR")]
+    pub only: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -32,11 +32,18 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> keyshelf_core::Result<()> {
     }
 }
 
-/// Prints an error on stderr: `keyshelf: message`, or `{"error":{code,message}}` with `--json`.
+/// Prints an error on stderr: `keyshelf: message (request id ID)`, or
+/// `{"error":{code,message,request_id}}` with `--json` (`request_id` only when the provider gave one).
 pub fn error(e: &Error, as_json: bool) {
+    let id = e.request_id();
     if as_json {
-        let body = serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
-        eprintln!("{body}");
+        let mut error = serde_json::json!({ "code": e.code(), "message": e.to_string() });
+        if let Some(id) = id {
+            error["request_id"] = id.into();
+        }
+        eprintln!("{}", serde_json::json!({ "error": error }));
+    } else if let Some(id) = id {
+        eprintln!("keyshelf: {e} (request id {id})");
     } else {
         eprintln!("keyshelf: {e}");
     }

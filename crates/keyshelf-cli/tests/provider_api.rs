@@ -254,10 +254,10 @@ fn status_export_usage_delete_and_sync_follow_the_provider() {
     let e = err_json(&out);
     assert_eq!(e["error"]["code"], "provider_unauthorized");
     let msg = e["error"]["message"].as_str().unwrap_or_default();
-    assert!(
-        msg.contains("expired_api_key") && msg.contains("request id req_"),
-        "{msg}"
-    );
+    assert!(msg.contains("expired_api_key"), "{msg}");
+    // The provider's request id is a field of the error, not part of its message.
+    let id = e["error"]["request_id"].as_str().unwrap_or_default();
+    assert!(id.starts_with("req_") && !msg.contains(id), "{e}");
     assert!(!msg.contains(&sim.keys()[0].api_key));
     s.json(&["activate", &a_ref]);
     assert_eq!(sim.keys()[0].status, "active");
@@ -637,14 +637,23 @@ fn error_bodies_of_every_seed_become_actionable_messages() {
     create(&s, &p4, &k);
     sim.with(|st| st.keys[0].api_key = "changed-on-the-provider-fixture".into());
     let out = s.run(&["verify", &format!("{p4}/{k}"), "--json"]);
-    let msg = err_json(&out)["error"]["message"]
+    let e = err_json(&out);
+    let msg = e["error"]["message"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
+    assert!(msg.contains("invalid_api_key"), "{msg}");
     assert!(
-        msg.contains("invalid_api_key") && msg.contains("request id req_"),
-        "{msg}"
+        e["error"]["request_id"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("req_"),
+        "{e}"
     );
+    // Without --json, the id follows the message.
+    let out = s.run(&["verify", &format!("{p4}/{k}")]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("(request id req_"), "{text}");
     // Not JSON, and too large: named, refused.
     sim.set_faults(Faults {
         malformed_json: 1,

@@ -70,3 +70,41 @@ impl Keyshelf {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::format::CopyFormat;
+    use crate::provider::ops::NewProvider;
+    use crate::provider::{KeyScheme, ProviderProfile};
+    use crate::shelf::NewKey;
+    use crate::vault::MemoryVault;
+    use crate::{Keyshelf, Secret};
+    use std::sync::Arc;
+
+    // Issue 16: a copy in "header" format from the desktop used Bearer even for a provider
+    // that takes its keys in X-API-Key. Both front ends now copy through this one action.
+    #[test]
+    fn a_header_copy_uses_the_key_providers_scheme() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Keyshelf::open(dir.path(), Arc::new(MemoryVault::new())).unwrap();
+        let mut profile = ProviderProfile::new("acme", "https://api.example.com");
+        profile.key_scheme = KeyScheme::XApiKey;
+        s.add_provider(NewProvider {
+            profile,
+            credential: Secret::from("acme-management-token-not-real"),
+        })
+        .unwrap();
+        let key = NewKey {
+            name: "prod-api".into(),
+            env: "prod".into(),
+            provider: Some("acme".into()),
+            ..Default::default()
+        };
+        s.import(key, Secret::from("fixture-value-not-real"))
+            .unwrap();
+        let copied = s
+            .copy_text("acme/prod-api", CopyFormat::Header, &Default::default())
+            .unwrap();
+        assert_eq!(copied.text.expose(), "X-API-Key: fixture-value-not-real");
+    }
+}

@@ -174,6 +174,14 @@ impl Error {
         }
     }
 
+    /// The provider's request id, when the error is a provider's answer that carried one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Provider(p) => p.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Shorthand for [`Error::InvalidInput`].
     pub fn invalid(what: impl Into<String>, why: impl Into<String>) -> Self {
         Error::InvalidInput {

@@ -68,10 +68,13 @@ pub struct Spec {
     /// Total length including the prefix (ignored for the pair form, which is 16 + 1 + 32).
     pub length: usize,
     pub alphabet: Alphabet,
+    #[serde(default)]
     pub prefix: String,
     /// Seed 000's `id:secret` form.
+    #[serde(default)]
     pub pair: bool,
     /// Accept lengths below [`MIN_LENGTH`].
+    #[serde(default)]
     pub allow_short: bool,
 }
 

@@ -192,7 +192,18 @@ fn body(keys: &[DueKey], due_total: usize) -> String {
     lines.join("\n")
 }
 
+/// The setting holding when reminders were last checked (by the app or `keyshelf remind`).
+pub const LAST_CHECK_SETTING: &str = "reminders.last_check_at";
+
 impl Keyshelf {
+    /// When reminders were last checked, if ever.
+    pub fn last_reminder_check(&self) -> Result<Option<DateTime<Utc>>> {
+        let text = self.store_ref().read().setting(LAST_CHECK_SETTING)?;
+        Ok(text
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc)))
+    }
+
     /// What a check at `now` would announce, recording nothing (`keyshelf remind --dry-run`).
     pub fn reminder_preview(&self, now: DateTime<Utc>, mode: Mode) -> Result<Check> {
         let due = self.due_as_of(None, now)?;
@@ -216,6 +227,7 @@ impl Keyshelf {
         self.store().write(|tx| {
             let announced = tx.announcements()?;
             let check = plan(&due, &announced, now, mode);
+            tx.set_setting(LAST_CHECK_SETTING, &crate::store::fmt_time(now))?;
             // Keys no longer due are forgotten, so their next due state is news.
             let due_ids: HashSet<i64> = due.iter().map(|v| v.key.id).collect();
             for id in announced.keys().filter(|id| !due_ids.contains(id)) {

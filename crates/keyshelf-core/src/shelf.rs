@@ -69,14 +69,14 @@ pub struct NewKey {
 }
 
 /// The result of an import: the key and what looked wrong about the value.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct Imported {
     pub key: KeyView,
     pub warnings: Vec<String>,
 }
 
 /// The result of a generation.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct GeneratedKey {
     pub key: KeyView,
     pub entropy_bits: f64,
@@ -264,6 +264,11 @@ impl Keyshelf {
 
     /// Keys matching a filter, with their schedules.
     pub fn list(&self, filter: &KeyFilter) -> Result<Vec<KeyView>> {
+        self.list_as_of(filter, Utc::now())
+    }
+
+    /// [`Keyshelf::list`] with the schedules as they stand at `now`.
+    pub fn list_as_of(&self, filter: &KeyFilter, now: DateTime<Utc>) -> Result<Vec<KeyView>> {
         let envs = self.environment_intervals()?;
         // A misspelt environment would otherwise look like an empty one.
         if let Some(env) = &filter.env {
@@ -272,7 +277,6 @@ impl Keyshelf {
             }
         }
         let soon = self.due_soon_days()?;
-        let now = Utc::now();
         let keys = self.store.read().keys(filter)?;
         Ok(keys
             .into_iter()

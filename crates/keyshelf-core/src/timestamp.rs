@@ -52,6 +52,22 @@ fn whole_seconds(t: &DateTime<Utc>) -> Option<[u8; 20]> {
     Some(out)
 }
 
+/// Reads a date a person typed: `YYYY-MM-DD` (midnight UTC) or a full RFC 3339 time. `what`
+/// names the field in the error (`rotated-at`, `until`).
+pub fn parse_date(what: &str, text: &str) -> crate::Result<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| {
+            crate::Error::invalid(what, format!("{text:?} is not a date; use YYYY-MM-DD"))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,14 +106,21 @@ impl App {
             .find(|&pid| descends(pid))
     }
 
-    /// Waits until the key list has loaded and is ready for input.
+    /// Waits until the window shows its start page (the Overview), then opens the key list
+    /// and waits until it has loaded and is ready for input.
     pub fn wait_ready(&self) {
-        self.s()
-            .wait_for(
-                r#"[data-testid="key-list"][data-ready="true"]"#,
-                Duration::from_secs(30),
-            )
-            .expect("the key list loads");
+        let s = self.s();
+        let nav = s
+            .wait_for(r#"[data-testid="nav-keys"]"#, Duration::from_secs(30))
+            .expect("the window shows its screens");
+        if s.find(r#"[data-testid="key-list"]"#).is_err() {
+            s.click(&nav).expect("the Keys screen opens");
+        }
+        s.wait_for(
+            r#"[data-testid="key-list"][data-ready="true"]"#,
+            Duration::from_secs(30),
+        )
+        .expect("the key list loads");
     }
 }
 

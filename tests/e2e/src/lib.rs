@@ -6,6 +6,7 @@
 //! outside it they refuse to run rather than touch the developer's own keychain.
 
 pub mod app;
+pub mod axe;
 pub mod file_chooser;
 pub mod notifications;
 pub mod seed;

@@ -325,7 +325,7 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
     // opens that file to guess its type and closes it; inside the app's process that dropped
     // SQLite's POSIX locks, the next connection of another process to close deleted the WAL
     // under the app, and the app's later writes were lost. The dialog runs in a child process
-    // since (src-tauri/src/save_dialog.rs); the provider edit further down, checked through a
+    // since (src-tauri/src/file_dialog.rs); the provider edit further down, checked through a
     // connection of this process after others were opened and closed, proves nothing is lost.
     let csv_path = home.path().join("export.csv");
     click(s, r#"[data-testid="nav-settings"]"#);

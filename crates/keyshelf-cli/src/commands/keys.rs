@@ -37,7 +37,7 @@ pub fn generate(shelf: &mut Keyshelf, a: GenerateArgs, json: bool) -> Result<Exi
     };
     let g = shelf.generate(new_key(a.key, None), &spec)?;
     if json {
-        output::json(&serde_json::json!({ "key": g.key, "entropy_bits": g.entropy_bits }))?;
+        output::json(&g)?;
     } else {
         output::note(&format!(
             "Generated {} ({:.0} bits of entropy), stored in the keychain as keyshelf {}. `keyshelf get {}` prints it.",
@@ -69,7 +69,7 @@ pub fn import(shelf: &mut Keyshelf, a: ImportArgs, json: bool) -> Result<ExitCod
         output::note(&format!("keyshelf: warning: {w}"));
     }
     if json {
-        output::json(&serde_json::json!({ "key": imported.key, "warnings": imported.warnings }))?;
+        output::json(&imported)?;
     } else {
         output::note(&format!(
             "Imported {} into the keychain.",

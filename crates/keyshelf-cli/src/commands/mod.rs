@@ -2,6 +2,7 @@
 //! code or a core error.
 
 mod copy;
+mod env_import;
 mod keys;
 mod policy;
 mod provider;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Generate(a) => keys::generate(&mut open()?, a, json),
         Command::Import(a) => keys::import(&mut open()?, a, json),
+        Command::ImportEnv(a) => env_import::run(&mut open()?, a, json),
         Command::Link(a) => keys::link(&mut open()?, a, json),
         Command::List(a) => keys::list(&open()?, a, json),
         Command::Show(a) => keys::show(&open()?, &a.keyref, json),
@@ -53,17 +55,5 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Parses a `YYYY-MM-DD` date (or a full RFC 3339 time) given on the command line.
-pub fn parse_date(what: &str, text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    use chrono::{DateTime, NaiveDate, Utc};
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| {
-            keyshelf_core::Error::invalid(what, format!("{text:?} is not a date; use YYYY-MM-DD"))
-        })
-}
+/// Dates typed on the command line: the core's one rule (`YYYY-MM-DD` or RFC 3339).
+pub use keyshelf_core::timestamp::parse_date;

@@ -16,14 +16,15 @@ pub fn run(shelf: &mut Keyshelf, cmd: PolicyCommand, json: bool) -> Result<ExitC
         PolicyCommand::Remove { env } => shelf.remove_environment(&env)?,
         PolicyCommand::DueSoon { days } => shelf.set_due_soon_days(days)?,
     }
-    let envs = shelf.environments()?;
-    let soon = shelf.due_soon_days()?;
+    // The settings the desktop's Settings screen shows, in the same shape.
+    let settings = shelf.settings()?;
+    let soon = settings.due_soon_days;
     if json {
-        output::json(&serde_json::json!({ "environments": envs, "due_soon_days": soon }))?;
+        output::json(&settings)?;
     } else {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "ENV                 INTERVAL");
-        for e in &envs {
+        for e in &settings.environments {
             let _ = writeln!(out, "{:<20}{} days", e.name, e.interval_days);
         }
         output::note(&format!(

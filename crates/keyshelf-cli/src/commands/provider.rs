@@ -214,20 +214,18 @@ pub fn delete(shelf: &mut Keyshelf, a: RemoveArgs, json: bool) -> Result<ExitCod
             ),
         )?;
     }
-    let (key, already_gone) = shelf.delete_key(&key.full_ref())?;
+    let done = shelf.delete_on_provider(&key.full_ref())?;
     if json {
-        output::json(
-            &serde_json::json!({ "deleted": key.full_ref(), "already_gone": already_gone }),
-        )?;
-    } else if already_gone {
+        output::json(&done)?;
+    } else if done.already_gone {
         output::note(&format!(
             "{} was already gone on the provider; removed it locally.",
-            key.full_ref()
+            done.deleted
         ));
     } else {
         output::note(&format!(
             "Deleted {} on the provider and from the keychain.",
-            key.full_ref()
+            done.deleted
         ));
     }
     Ok(ExitCode::SUCCESS)
@@ -247,24 +245,26 @@ pub fn verify(shelf: &mut Keyshelf, keyref: &str, json: bool) -> Result<ExitCode
 }
 
 pub fn export(shelf: &Keyshelf, a: ExportArgs, json: bool) -> Result<ExitCode> {
-    let csv = shelf.export_keys(&a.provider)?;
     match &a.output {
         Some(path) => {
-            std::fs::write(path, &csv).map_err(|source| Error::Io {
-                what: format!("cannot write {}", path.display()),
+            // A relative path is the user's, from where they stand; the core wants it whole.
+            let path = std::path::absolute(path).map_err(|source| Error::Io {
+                what: format!("cannot resolve {}", path.display()),
                 source,
             })?;
+            let done = shelf.export_keys_to(&a.provider, &path)?;
             if json {
-                output::json(&serde_json::json!({ "written": path, "bytes": csv.len() }))?;
+                output::json(&done)?;
             } else {
                 output::note(&format!(
                     "Wrote the export of {} to {}.",
                     a.provider,
-                    path.display()
+                    done.written.display()
                 ));
             }
         }
         None => {
+            let csv = shelf.export_keys(&a.provider)?;
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(csv.as_bytes());
             if out.is_terminal() && !csv.ends_with('\n') {

@@ -63,6 +63,9 @@ impl Kind {
 pub struct ProviderError {
     pub kind: Kind,
     pub message: String,
+    /// The id the provider gave its answer, for its support: a field of its own, so a front end
+    /// shows it where it belongs (the CLI after the message, `request_id` in JSON and to the UI).
+    pub request_id: Option<String>,
 }
 
 impl ProviderError {
@@ -70,6 +73,7 @@ impl ProviderError {
         ProviderError {
             kind,
             message: message.into(),
+            request_id: None,
         }
     }
 }
@@ -163,16 +167,19 @@ pub fn from_status(endpoint: &str, status: u16, body: &[u8], management: bool) -
     if !said.is_empty() {
         msg.push_str(&format!(": {said}"));
     }
-    if let Some(id) = &parsed.request_id {
-        msg.push_str(&format!(" (request id {id})"));
-    }
     msg.push('.');
     let advice = advice(kind, parsed.code.as_deref(), management);
     if !advice.is_empty() {
         msg.push(' ');
         msg.push_str(advice);
     }
-    ProviderError::new(kind, msg)
+    ProviderError {
+        request_id: parsed
+            .request_id
+            .map(|id| clean(&id))
+            .filter(|id| !id.is_empty()),
+        ..ProviderError::new(kind, msg)
+    }
 }
 
 /// The texts that must not appear in provider text for these secrets: each whole and, when it
@@ -202,6 +209,7 @@ pub fn redact(text: &str, secrets: &[&Secret]) -> String {
 /// Removes the request's secrets from provider text (a provider may echo what it was sent).
 pub fn scrub(mut e: ProviderError, secrets: &[&Secret]) -> ProviderError {
     e.message = redact(&e.message, secrets);
+    e.request_id = e.request_id.map(|id| redact(&id, secrets));
     e
 }
 
@@ -230,8 +238,10 @@ mod tests {
         let e = from_status("GET /api-routes-data", 401, body, false);
         assert_eq!(e.kind.code(), "provider_unauthorized");
         assert!(e.message.contains("expired_api_key"), "{}", e.message);
-        assert!(e.message.contains("req_42"));
         assert!(e.message.contains("activate"));
+        // Issue 16: the request id is a field of the error, not part of its message.
+        assert_eq!(e.request_id.as_deref(), Some("req_42"));
+        assert!(!e.message.contains("req_42"), "{}", e.message);
     }
 
     #[test]

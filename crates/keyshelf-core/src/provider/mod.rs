@@ -9,6 +9,7 @@
 //! - [`ops`]: the user operations, as an `impl Keyshelf` block.
 //! - [`issued`]: the checks a secret the provider issues passes before it is kept.
 //! - [`usage`]: usage logs flagged for seed 004's warning signs.
+//! - [`usage_chart`]: the usage chart's data (calls per hour or day per key, rotation times).
 
 pub mod client;
 pub mod envelope;
@@ -21,6 +22,7 @@ pub mod profile;
 pub mod rotation_api;
 pub mod scheme;
 pub mod usage;
+pub mod usage_chart;
 
 pub use errors::{Kind, ProviderError};
 pub use profile::{ManagementAuth, ProviderProfile};

@@ -389,8 +389,19 @@ impl Keyshelf {
         };
         let mut reports = Vec::new();
         for p in profiles {
-            let remote = self.remote_keys(&p)?;
-            reports.push(self.apply_sync(&p, remote)?);
+            let result = self
+                .remote_keys(&p)
+                .and_then(|remote| self.apply_sync(&p, remote));
+            // Recorded either way, for the overview's "failed their last sync".
+            let failure = result.as_ref().err().map(|e| (e.code(), e.to_string()));
+            self.store().write(|tx| {
+                tx.record_sync(
+                    &p.name,
+                    Utc::now(),
+                    failure.as_ref().map(|(c, m)| (*c, m.as_str())),
+                )
+            })?;
+            reports.push(result?);
         }
         Ok(reports)
     }

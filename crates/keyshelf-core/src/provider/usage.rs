@@ -11,6 +11,8 @@
 //!   [`SPIKE_FACTOR`] times the median of its other busy hours (any hour with that many calls when
 //!   it has no other hour).
 
+use super::usage_chart::{self, KnownId, RotationMark, UsageChart};
+use crate::rotation::Step;
 use crate::{Keyshelf, Result};
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc, Weekday};
 use serde::Serialize;
@@ -60,6 +62,8 @@ pub struct UsageReport {
     pub new_ip: usize,
     pub off_hours: usize,
     pub spike: usize,
+    /// Calls per hour or day per key, for the chart.
+    pub chart: UsageChart,
 }
 
 fn text(v: &Value, names: &[&str]) -> Option<String> {
@@ -176,23 +180,19 @@ impl Keyshelf {
     pub fn usage_report(&self, provider: &str, offset: FixedOffset) -> Result<UsageReport> {
         let p = self.provider(provider)?;
         let logs = self.usage_logs(&p.name)?;
-        let names: HashMap<String, String> = self
-            .store_ref()
-            .read()
-            .keys(&crate::store::KeyFilter {
-                provider: Some(p.name.clone()),
-                ..Default::default()
-            })?
-            .into_iter()
-            .filter_map(|k| {
-                let full = k.full_ref();
-                k.provider_key_id.map(|id| (id, full))
-            })
+        let keys = self.store_ref().read().keys(&crate::store::KeyFilter {
+            provider: Some(p.name.clone()),
+            ..Default::default()
+        })?;
+        let names: HashMap<String, String> = keys
+            .iter()
+            .filter_map(|k| k.provider_key_id.clone().map(|id| (id, k.full_ref())))
             .collect();
         let mut rows = flag_logs(&logs, offset);
         for r in &mut rows {
             r.key = r.key_id.as_ref().and_then(|id| names.get(id).cloned());
         }
+        let chart = self.usage_chart(&rows, &keys)?;
         let count = |f: Flag| rows.iter().filter(|r| r.flags.contains(&f)).count();
         Ok(UsageReport {
             provider: p.name,
@@ -201,7 +201,65 @@ impl Keyshelf {
             off_hours: count(Flag::OffHours),
             spike: count(Flag::Spike),
             rows,
+            chart,
         })
+    }
+
+    /// The chart of `rows`: the provider ids of `keys` (their ids from before a rotation too)
+    /// and the times they were rotated.
+    fn usage_chart(
+        &self,
+        rows: &[UsageRow],
+        keys: &[crate::store::KeyRecord],
+    ) -> Result<UsageChart> {
+        let mut ids: HashMap<String, KnownId> = HashMap::new();
+        let mut marks = Vec::new();
+        let refs: HashSet<String> = keys.iter().map(|k| k.full_ref()).collect();
+        for r in self.store_ref().read().rotations(true)? {
+            if !refs.contains(&r.key) || r.step == Step::Aborted {
+                continue;
+            }
+            if let Some(old) = r
+                .old_key_id
+                .clone()
+                .filter(|old| r.new_key_id.as_ref() != Some(old))
+            {
+                ids.entry(old).or_insert(KnownId {
+                    key: r.key.clone(),
+                    old: true,
+                });
+            }
+            marks.push(RotationMark {
+                key: r.key.clone(),
+                at: r.started_at.timestamp(),
+            });
+        }
+        for k in keys {
+            if let Some(id) = &k.provider_key_id {
+                ids.insert(
+                    id.clone(),
+                    KnownId {
+                        key: k.full_ref(),
+                        old: false,
+                    },
+                );
+            }
+            // A rotation done before Keyshelf knew the key (an import's date) has no row.
+            if let Some(at) = k.last_rotated_at {
+                let key = k.full_ref();
+                if !marks
+                    .iter()
+                    .any(|m| m.key == key && (m.at - at.timestamp()).abs() < 3600)
+                {
+                    marks.push(RotationMark {
+                        key,
+                        at: at.timestamp(),
+                    });
+                }
+            }
+        }
+        marks.sort_by_key(|m| m.at);
+        Ok(usage_chart::build(rows, &ids, marks))
     }
 }
 

@@ -127,6 +127,13 @@ const MIGRATIONS: &[&str] = &[
         claimed_at TEXT NOT NULL
     );
     "#,
+    // 6: how each provider's last sync went, for the overview (see store/providers.rs): when,
+    // and the error's code and message when it failed (both NULL when it worked).
+    r#"
+    ALTER TABLE providers ADD COLUMN last_sync_at TEXT;
+    ALTER TABLE providers ADD COLUMN last_sync_code TEXT;
+    ALTER TABLE providers ADD COLUMN last_sync_message TEXT;
+    "#,
 ];
 
 /// Formats a timestamp the way the store keeps it (RFC 3339, UTC, seconds; sorts as text).

@@ -66,6 +66,44 @@ impl Tx<'_> {
         Ok(out)
     }
 
+    /// Records how a sync of provider `name` went at `at`: `failure` is the error's code and
+    /// message, `None` when it worked.
+    pub fn record_sync(
+        &self,
+        name: &str,
+        at: DateTime<Utc>,
+        failure: Option<(&str, &str)>,
+    ) -> Result<()> {
+        self.0.execute(
+            "UPDATE providers SET last_sync_at = ?2, last_sync_code = ?3, last_sync_message = ?4
+             WHERE name = ?1",
+            rusqlite::params![
+                name,
+                fmt_time(at),
+                failure.map(|f| f.0),
+                failure.map(|f| f.1)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The providers whose last sync failed, by name.
+    pub fn failed_syncs(&self) -> Result<Vec<SyncFailure>> {
+        let mut stmt = self.0.prepare(
+            "SELECT name, last_sync_at, last_sync_code, last_sync_message FROM providers
+             WHERE last_sync_code IS NOT NULL ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SyncFailure {
+                provider: r.get(0)?,
+                at: super::parse_time(&r.get::<_, String>(1)?, 1)?,
+                code: r.get(2)?,
+                message: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Deletes a profile row.
     pub fn delete_provider(&self, name: &str) -> Result<bool> {
         Ok(self
@@ -73,6 +111,16 @@ impl Tx<'_> {
             .execute("DELETE FROM providers WHERE name = ?1", [name])?
             > 0)
     }
+}
+
+/// A provider whose last sync failed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SyncFailure {
+    pub provider: String,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub at: DateTime<Utc>,
+    pub code: String,
+    pub message: String,
 }
 
 fn from_row(name: String, config: String, created: String) -> Result<ProviderProfile> {

@@ -13,7 +13,8 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 #[derive(Default)]
 pub struct MemoryVault {
     items: Mutex<HashMap<String, String>>,
-    fail_writes: Mutex<bool>,
+    /// How many more writes succeed; `None`: all of them.
+    writes_left: Mutex<Option<usize>>,
     hanging: Mutex<bool>,
     released: Condvar,
 }
@@ -26,7 +27,12 @@ impl MemoryVault {
 
     /// Makes every later `set` fail as a locked keychain would.
     pub fn fail_writes(&self, fail: bool) {
-        *relock(self.fail_writes.lock()) = fail;
+        *relock(self.writes_left.lock()) = fail.then_some(0);
+    }
+
+    /// Lets `n` more writes succeed, then fails every later one (a keychain locked half-way).
+    pub fn fail_writes_after(&self, n: usize) {
+        *relock(self.writes_left.lock()) = Some(n);
     }
 
     /// While `true`, every call blocks, as a keychain that does not answer; `hang(false)` lets
@@ -62,11 +68,16 @@ fn relock<G>(r: std::result::Result<G, std::sync::PoisonError<G>>) -> G {
 impl Vault for MemoryVault {
     fn set(&self, account: &str, secret: &Secret) -> Result<()> {
         self.wait_while_hanging();
-        if *relock(self.fail_writes.lock()) {
-            return Err(Error::KeychainLocked {
-                detail: "write refused (test vault)".into(),
-            });
+        let mut left = relock(self.writes_left.lock());
+        if let Some(n) = left.as_mut() {
+            if *n == 0 {
+                return Err(Error::KeychainLocked {
+                    detail: "write refused (test vault)".into(),
+                });
+            }
+            *n -= 1;
         }
+        drop(left);
         self.items()
             .insert(account.to_owned(), secret.expose().to_owned());
         Ok(())

@@ -1,0 +1,148 @@
+//! Providers as both front ends list them, a delete's result, and an export written to a file.
+
+use crate::provider::{KeyScheme, ManagementAuth, ProviderProfile};
+use crate::store::{KeyFilter, RemoteState};
+use crate::{Error, Keyshelf, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A provider: its profile (never its credential), the warning its key scheme deserves, and how
+/// many of its plan's keys Keyshelf knows of.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderSummary {
+    #[serde(flatten)]
+    pub profile: ProviderProfile,
+    pub warning: Option<&'static str>,
+    /// Keys of this provider Keyshelf holds, not counting those gone from the provider.
+    pub keys_used: usize,
+}
+
+/// A provider's settings as a form gives them (the credential travels apart, once).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderInput {
+    pub name: String,
+    pub base_url: String,
+    pub auth: ManagementAuth,
+    pub key_scheme: KeyScheme,
+    #[serde(default)]
+    pub verify_path: Option<String>,
+    #[serde(default)]
+    pub key_limit: Option<u32>,
+    pub default_env: String,
+    #[serde(default)]
+    pub insecure_accepted: bool,
+}
+
+impl ProviderInput {
+    /// The profile: `base` (the existing one when editing, so paths and timeout are kept) with
+    /// these settings, spaces around text dropped.
+    pub fn apply(self, base: Option<ProviderProfile>) -> ProviderProfile {
+        let mut p = base.unwrap_or_else(|| ProviderProfile::new(&self.name, &self.base_url));
+        p.name = self.name.trim().to_owned();
+        p.base_url = self.base_url.trim().to_owned();
+        p.auth = self.auth;
+        p.key_scheme = self.key_scheme;
+        p.verify_path = self
+            .verify_path
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        p.key_limit = self.key_limit;
+        p.default_env = self.default_env;
+        p.insecure_accepted = self.insecure_accepted;
+        p
+    }
+}
+
+/// What a delete on the provider did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Deleted {
+    /// The key, `provider/name`.
+    pub deleted: String,
+    /// The provider no longer had it (404); it was removed locally.
+    pub already_gone: bool,
+}
+
+/// Where an export was written, and its size.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exported {
+    pub written: PathBuf,
+    pub bytes: usize,
+}
+
+impl Keyshelf {
+    /// Every provider with its key count.
+    pub fn provider_summaries(&self) -> Result<Vec<ProviderSummary>> {
+        self.providers()?
+            .into_iter()
+            .map(|p| self.provider_summary(p))
+            .collect()
+    }
+
+    /// One provider with its key count.
+    pub fn provider_summary(&self, p: ProviderProfile) -> Result<ProviderSummary> {
+        let keys_used = self
+            .store_ref()
+            .read()
+            .keys(&KeyFilter {
+                provider: Some(p.name.clone()),
+                ..Default::default()
+            })?
+            .iter()
+            .filter(|k| k.remote_state != Some(RemoteState::Gone))
+            .count();
+        Ok(ProviderSummary {
+            warning: p.key_scheme.warning(),
+            profile: p,
+            keys_used,
+        })
+    }
+
+    /// Deletes a key on its provider (permanent), then its keychain entry and metadata.
+    pub fn delete_on_provider(&mut self, keyref: &str) -> Result<Deleted> {
+        let (key, already_gone) = self.delete_key(keyref)?;
+        Ok(Deleted {
+            deleted: key.full_ref(),
+            already_gone,
+        })
+    }
+
+    /// Writes the provider's CSV export (no key values) to `path`, which must be a full path.
+    /// An existing file is replaced: both front ends have asked first (the save dialog, or the
+    /// user naming the file on the command line, as any Unix tool's `--output`).
+    pub fn export_keys_to(&self, provider: &str, path: &Path) -> Result<Exported> {
+        if !path.is_absolute() {
+            return Err(Error::invalid(
+                "export path",
+                "give a full path, e.g. /home/you/keys.csv",
+            ));
+        }
+        let csv = self.export_keys(provider)?;
+        std::fs::write(path, &csv).map_err(|source| Error::Io {
+            what: format!("cannot write {}", path.display()),
+            source,
+        })?;
+        Ok(Exported {
+            written: path.to_owned(),
+            bytes: csv.len(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::MemoryVault;
+    use std::sync::Arc;
+
+    #[test]
+    fn an_export_needs_a_full_path_and_asks_nothing_of_the_provider_without_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let shelf = Keyshelf::open(dir.path(), Arc::new(MemoryVault::new())).unwrap();
+        // No such provider either: the path is refused first, so nothing is asked of it.
+        let e = shelf
+            .export_keys_to("acme", Path::new("keys.csv"))
+            .unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(e.to_string().contains("full path"), "{e}");
+    }
+}

@@ -1,0 +1,198 @@
+//! The start page's figures, in one call: per environment how many keys are ok, due soon and
+//! overdue; every key due within the next [`HORIZON_DAYS`] (overdue ones included) for the
+//! timeline; when reminders were last checked; and the providers whose last sync failed.
+
+use crate::policy::DueState;
+use crate::store::providers::SyncFailure;
+use crate::store::KeyFilter;
+use crate::{Keyshelf, Result};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How far ahead the timeline looks, in days.
+pub const HORIZON_DAYS: u32 = 90;
+
+/// How many keys of one environment are in each due state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EnvCounts {
+    pub env: String,
+    pub ok: usize,
+    pub due_soon: usize,
+    pub overdue: usize,
+}
+
+/// One key on the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineMark {
+    /// `provider/name`.
+    pub key: String,
+    pub env: String,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
+    pub due_at: DateTime<Utc>,
+    pub state: DueState,
+    pub days_left: i64,
+}
+
+/// Rotation health at a glance.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    pub total: usize,
+    pub providers: usize,
+    pub horizon_days: u32,
+    /// Every configured environment (in the store's order), then any other a key uses.
+    pub environments: Vec<EnvCounts>,
+    /// Keys due before the horizon, soonest first.
+    pub timeline: Vec<TimelineMark>,
+    #[serde(serialize_with = "crate::timestamp::serialize_opt")]
+    pub last_reminder_check: Option<DateTime<Utc>>,
+    pub failed_providers: Vec<SyncFailure>,
+}
+
+impl Keyshelf {
+    /// The overview as it stands now.
+    pub fn overview(&self) -> Result<Overview> {
+        self.overview_as_of(Utc::now())
+    }
+
+    /// [`Keyshelf::overview`] at `now` (tests pass their own clock).
+    pub fn overview_as_of(&self, now: DateTime<Utc>) -> Result<Overview> {
+        let keys = self.list_as_of(&KeyFilter::default(), now)?;
+        let mut environments: Vec<EnvCounts> = self
+            .environments()?
+            .into_iter()
+            .map(|e| EnvCounts {
+                env: e.name,
+                ..EnvCounts::default()
+            })
+            .collect();
+        let mut index: BTreeMap<String, usize> = environments
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.env.clone(), i))
+            .collect();
+        let horizon = now + Duration::days(i64::from(HORIZON_DAYS));
+        let mut timeline = Vec::new();
+        for view in &keys {
+            let env = &view.key.env;
+            let i = *index.entry(env.clone()).or_insert_with(|| {
+                environments.push(EnvCounts {
+                    env: env.clone(),
+                    ..EnvCounts::default()
+                });
+                environments.len() - 1
+            });
+            let counts = &mut environments[i];
+            match view.state {
+                DueState::Ok => counts.ok += 1,
+                DueState::DueSoon => counts.due_soon += 1,
+                DueState::Overdue => counts.overdue += 1,
+            }
+            if view.due_at < horizon {
+                timeline.push(TimelineMark {
+                    key: view.key.full_ref(),
+                    env: env.clone(),
+                    due_at: view.due_at,
+                    state: view.state,
+                    days_left: view.days_left,
+                });
+            }
+        }
+        timeline.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.key.cmp(&b.key)));
+        Ok(Overview {
+            total: keys.len(),
+            providers: self.store_ref().read().providers()?.len(),
+            horizon_days: HORIZON_DAYS,
+            environments,
+            timeline,
+            last_reminder_check: self.last_reminder_check()?,
+            failed_providers: self.store_ref().read().failed_syncs()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shelf::NewKey;
+    use crate::vault::MemoryVault;
+    use std::sync::Arc;
+
+    fn shelf() -> (tempfile::TempDir, Keyshelf) {
+        let dir = tempfile::tempdir().unwrap();
+        let shelf = Keyshelf::open(dir.path(), Arc::new(MemoryVault::default())).unwrap();
+        (dir, shelf)
+    }
+
+    fn add(shelf: &mut Keyshelf, name: &str, env: &str, rotated_days_ago: i64, now: DateTime<Utc>) {
+        let new = NewKey {
+            name: name.into(),
+            env: env.into(),
+            rotated_at: Some(now - Duration::days(rotated_days_ago)),
+            ..NewKey::default()
+        };
+        shelf.import(new, "a-test-value-123".into()).unwrap();
+    }
+
+    #[test]
+    fn counts_each_environment_and_lists_what_falls_due_within_ninety_days() {
+        let (_dir, mut shelf) = shelf();
+        let now = Utc::now();
+        // prod: 90-day interval, due soon within 14 days by default.
+        add(&mut shelf, "fresh", "prod", 1, now); // due in 89 days: on the timeline
+        add(&mut shelf, "soon", "prod", 85, now); // due in 5 days
+        add(&mut shelf, "late", "prod", 100, now); // 10 days overdue
+        add(&mut shelf, "dev-new", "dev", 0, now); // dev: 30 days, due in 30
+        let o = shelf.overview_as_of(now).unwrap();
+        assert_eq!(o.total, 4);
+        let prod = o.environments.iter().find(|e| e.env == "prod").unwrap();
+        assert_eq!((prod.ok, prod.due_soon, prod.overdue), (1, 1, 1));
+        let dev = o.environments.iter().find(|e| e.env == "dev").unwrap();
+        assert_eq!((dev.ok, dev.due_soon, dev.overdue), (1, 0, 0));
+        let staging = o.environments.iter().find(|e| e.env == "staging").unwrap();
+        assert_eq!((staging.ok, staging.due_soon, staging.overdue), (0, 0, 0));
+        let order: Vec<&str> = o.timeline.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(
+            order,
+            ["local/late", "local/soon", "local/dev-new", "local/fresh"]
+        );
+        assert_eq!(o.timeline[0].state, DueState::Overdue);
+        // A key due past the horizon is counted but not on the timeline.
+        let later = shelf.overview_as_of(now - Duration::days(2)).unwrap();
+        assert!(!later.timeline.iter().any(|m| m.key == "local/fresh"));
+        assert_eq!(later.total, 4);
+    }
+
+    #[test]
+    fn remembers_the_last_reminder_check_and_failed_syncs() {
+        let (_dir, mut shelf) = shelf();
+        assert_eq!(shelf.overview().unwrap().last_reminder_check, None);
+        let now = Utc::now();
+        shelf
+            .remind(now, crate::reminders::Mode::New, |_| Ok(()))
+            .unwrap();
+        let checked = shelf.overview().unwrap().last_reminder_check.unwrap();
+        assert_eq!(checked.timestamp(), now.timestamp());
+
+        let profile = crate::provider::profile::ProviderProfile::new("acme", "http://127.0.0.1:9");
+        shelf
+            .store()
+            .write(|tx| tx.insert_provider(&profile))
+            .unwrap();
+        shelf
+            .store()
+            .write(|tx| tx.record_sync("acme", now, Some(("provider_unreachable", "no answer"))))
+            .unwrap();
+        let failed = shelf.overview().unwrap().failed_providers;
+        assert_eq!(failed.len(), 1);
+        assert_eq!(
+            (failed[0].provider.as_str(), failed[0].code.as_str()),
+            ("acme", "provider_unreachable")
+        );
+        shelf
+            .store()
+            .write(|tx| tx.record_sync("acme", now, None))
+            .unwrap();
+        assert!(shelf.overview().unwrap().failed_providers.is_empty());
+    }
+}
