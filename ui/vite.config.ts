@@ -16,6 +16,8 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     setupFiles: ['src/test-setup.ts'],
+    // theme.test.ts reads the stylesheet's colours (`app.css?raw`); other CSS stays out of tests.
+    css: { include: [/app\.css/] },
   },
   resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
 });

@@ -11,3 +11,7 @@ class FakeResizeObserver {
   disconnect() {}
 }
 globalThis.ResizeObserver ??= FakeResizeObserver as unknown as typeof ResizeObserver;
+
+// jsdom has no canvas: answer "no 2D context" quietly (its stub logs an error), as a web view
+// without canvas support would; the usage chart then shows only its summary.
+HTMLCanvasElement.prototype.getContext = (() => null) as typeof HTMLCanvasElement.prototype.getContext;

@@ -17,7 +17,11 @@ import type {
   Settings,
   SpecInput,
   Deleted,
+  EnvImported,
+  EnvImportPlan,
   Exported,
+  Overview,
+  Theme,
   Provider,
   ProviderCheck,
   ProviderInput,
@@ -125,3 +129,23 @@ export const autostartEnabled = () => call<boolean>('autostart_enabled');
 export const setAutostart = (enabled: boolean) => call<boolean>('set_autostart', { enabled });
 export const usageReport = (provider: string) => call<UsageReport>('usage_report', { provider });
 
+
+// --- overview ---
+/** The start page's figures: counts per environment, the 90-day timeline, failed syncs. */
+export const overview = () => call<Overview>('overview');
+
+// --- importing a .env file ---
+/**
+ * Opens the native file dialog (titled `title`) and previews importing the chosen file into
+ * `env`. Null when the user cancelled. The shell remembers the file; the web view never names it.
+ */
+export const chooseEnvFile = (title: string, env: string) =>
+  call<EnvImportPlan | null>('choose_env_file', { title, env });
+/** The preview of the chosen file again, for another environment. */
+export const previewEnvFile = (env: string) => call<EnvImportPlan>('preview_env_file', { env });
+/** Imports the chosen file's variables (`only`: just these; null: every one the preview imports). */
+export const importEnvFile = (env: string, only: string[] | null) =>
+  call<EnvImported>('import_env_file', { env, only });
+
+/** The window's colours: system (default), light or dark. */
+export const setTheme = (theme: Theme) => call<void>('set_theme', { theme });

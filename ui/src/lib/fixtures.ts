@@ -1,5 +1,5 @@
 // Test data for the UI's unit tests: obviously fake keys, never a real-looking secret.
-import type { Key } from './types';
+import type { Key, Overview, TimelineMark } from './types';
 
 export function fakeKey(over: Partial<Key> = {}): Key {
   return {
@@ -24,6 +24,37 @@ export function fakeKey(over: Partial<Key> = {}): Key {
     due_at: '2026-01-31T00:00:00Z',
     state: 'ok',
     days_left: 10,
+    ...over,
+  };
+}
+
+/** A timeline mark: `provider/name`, due in `days_left` days. */
+export function fakeMark(key: string, days_left: number, over: Partial<TimelineMark> = {}): TimelineMark {
+  const state = days_left < 0 ? 'overdue' : days_left <= 7 ? 'due-soon' : 'ok';
+  return {
+    key,
+    env: 'dev',
+    due_at: new Date(Date.now() + days_left * 86_400_000).toISOString(),
+    state,
+    days_left,
+    ...over,
+  };
+}
+
+/** An Overview: no key unless told otherwise. */
+export function fakeOverview(over: Partial<Overview> = {}): Overview {
+  return {
+    total: 0,
+    providers: 0,
+    horizon_days: 90,
+    environments: [
+      { env: 'dev', ok: 0, due_soon: 0, overdue: 0 },
+      { env: 'staging', ok: 0, due_soon: 0, overdue: 0 },
+      { env: 'prod', ok: 0, due_soon: 0, overdue: 0 },
+    ],
+    timeline: [],
+    last_reminder_check: null,
+    failed_providers: [],
     ...over,
   };
 }

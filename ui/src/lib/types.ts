@@ -52,6 +52,7 @@ export interface Settings {
   /** The app's version and the commit it was built from (the About line). */
   version: string;
   commit: string;
+  theme: Theme;
 }
 
 /** What the app's last reminder check found (src-tauri/src/reminders.rs). */
@@ -258,4 +259,115 @@ export interface UsageReport {
   new_ip: number;
   off_hours: number;
   spike: number;
+  chart: UsageChart;
 }
+
+// --- overview (keyshelf-core's overview.rs) ---
+
+/** How many keys of one environment are ok, due soon and overdue. */
+export interface EnvCounts {
+  env: string;
+  ok: number;
+  due_soon: number;
+  overdue: number;
+}
+
+/** One key on the timeline of upcoming due dates (overdue keys included, at their due date). */
+export interface TimelineMark {
+  /** The key's reference, `provider/name`. */
+  key: string;
+  env: string;
+  due_at: string;
+  state: DueState;
+  days_left: number;
+}
+
+/** A provider whose last sync failed, and why. */
+export interface ProviderFailure {
+  provider: string;
+  at: string;
+  code: string;
+  message: string;
+}
+
+/** The start page: rotation health at a glance. */
+export interface Overview {
+  /** Keys Keyshelf holds (all environments). */
+  total: number;
+  providers: number;
+  /** The timeline's span from today, in days (90). */
+  horizon_days: number;
+  environments: EnvCounts[];
+  /** Keys due before the horizon, soonest first. */
+  timeline: TimelineMark[];
+  /** When reminders were last checked (by the app or `keyshelf remind`), if ever. */
+  last_reminder_check: string | null;
+  failed_providers: ProviderFailure[];
+}
+
+// --- importing a .env file (keyshelf-core's dotenv.rs) ---
+
+/** What the import does with one variable of the file. */
+export type EnvLineAction = 'import' | 'skip' | 'clash';
+
+export interface EnvImportLine {
+  /** The line the variable starts on (1-based). */
+  line: number;
+  var: string;
+  /** The key name it becomes. */
+  name: string;
+  action: EnvLineAction;
+  /** Why it is skipped or clashes (a person's words), null when imported. */
+  reason: string | null;
+}
+
+/** A preview of importing a .env file: nothing is stored until the user confirms. */
+export interface EnvImportPlan {
+  /** The file's name (not its path). */
+  file: string;
+  env: string;
+  lines: EnvImportLine[];
+  to_import: number;
+  skipped: number;
+  clashes: number;
+  /** The command that replaces the file: `keyshelf exec --env ENV -- CMD`. */
+  exec_line: string;
+}
+
+export interface EnvImported {
+  plan: EnvImportPlan;
+  imported: Key[];
+}
+
+// --- the usage chart (keyshelf-core's provider/usage.rs) ---
+
+/** One key's calls per bucket, aligned with `UsageChart.times`. */
+export interface UsageSeries {
+  /** `provider/name` when Keyshelf knows the key, else null. */
+  key: string | null;
+  key_id: string | null;
+  /** What the legend shows. */
+  label: string;
+  calls: number[];
+  failed_auth: number[];
+  /** Calls with any flag (failed auth, new IP, off hours, spike). */
+  flagged: number[];
+}
+
+export interface RotationMark {
+  key: string;
+  /** Unix seconds. */
+  at: number;
+}
+
+export interface UsageChart {
+  bucket: 'hour' | 'day';
+  /** Bucket starts, unix seconds, ascending. */
+  times: number[];
+  series: UsageSeries[];
+  /** When the keys in the chart were rotated (vertical rules). */
+  rotations: RotationMark[];
+}
+
+/** The window's colours: follow the system, or always light or dark (a setting). */
+export type Theme = 'system' | 'light' | 'dark';

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { tick } from 'svelte';
-import { fakeKey } from '../lib/fixtures';
+import { fakeKey, fakeOverview } from '../lib/fixtures';
 import type { Provider, ReminderStatus } from '../lib/types';
 
 const backend = vi.hoisted(() => ({
@@ -51,6 +51,11 @@ const backend = vi.hoisted(() => ({
   takePendingView: vi.fn(),
   autostartEnabled: vi.fn(),
   setAutostart: vi.fn(),
+  overview: vi.fn(),
+  chooseEnvFile: vi.fn(),
+  previewEnvFile: vi.fn(),
+  importEnvFile: vi.fn(),
+  setTheme: vi.fn(),
 }));
 vi.mock('../lib/backend', () => backend);
 
@@ -78,7 +83,9 @@ beforeEach(() => {
     clipboard_clear_secs: 30,
     version: '0.1.0',
     commit: 'abc1234',
+    theme: 'system',
   });
+  backend.overview.mockResolvedValue(fakeOverview());
   backend.reminderStatus.mockResolvedValue(status());
   backend.takePendingView.mockResolvedValue(null);
   backend.autostartEnabled.mockResolvedValue(false);

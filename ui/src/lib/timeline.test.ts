@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { fakeMark } from './fixtures';
+import { OVERDUE, barWidths, columnOf, dayLabel, drawnMarks, firstWithKeys, nextWithKeys, splitRef, timelineDays } from './timeline';
+
+describe('the timeline columns', () => {
+  it('puts overdue keys in the first column by their state, the others on their day', () => {
+    const days = timelineDays(
+      [fakeMark('a/late', -30), fakeMark('a/today', 0), fakeMark('a/soon', 3), fakeMark('a/far', 95), fakeMark('a/odd', -1, { state: 'due-soon' })],
+      90,
+    );
+    expect(days).toHaveLength(92);
+    expect(days[0].day).toBe(OVERDUE);
+    expect(days[0].marks.map((m) => m.key)).toEqual(['a/late']);
+    expect(days[1].marks.map((m) => m.key)).toEqual(['a/today', 'a/odd']);
+    expect(days[4].marks.map((m) => m.key)).toEqual(['a/soon']);
+    expect(days[4].dueSoon).toBe(1);
+    // Past the horizon: the last column.
+    expect(days[91].marks.map((m) => m.key)).toEqual(['a/far']);
+    expect(columnOf({ state: 'overdue', days_left: 5 }, 90)).toBe(OVERDUE);
+  });
+
+  it('draws all the marks that fit, else the soonest and a count of the rest', () => {
+    const [, day] = timelineDays(Array.from({ length: 30 }, (_, i) => fakeMark(`a/k${i}`, 0)), 90);
+    const drawn = drawnMarks(day, 12);
+    expect(drawn.marks.map((m) => m.key)).toEqual(Array.from({ length: 11 }, (_, i) => `a/k${i}`));
+    expect(drawn.more).toBe(19);
+    expect(drawnMarks({ ...day, marks: day.marks.slice(0, 12) }, 12)).toEqual({ marks: day.marks.slice(0, 12), more: 0 });
+  });
+
+  it('moves between the days that have keys', () => {
+    const days = timelineDays([fakeMark('a/x', -2), fakeMark('a/y', 10), fakeMark('a/z', 40)], 90);
+    expect(firstWithKeys(days)).toBe(0);
+    expect(nextWithKeys(days, 0, 1)).toBe(11);
+    expect(nextWithKeys(days, 11, 1)).toBe(41);
+    expect(nextWithKeys(days, 41, 1)).toBe(41);
+    expect(nextWithKeys(days, 41, -1)).toBe(11);
+    expect(nextWithKeys(days, 0, -1)).toBe(0);
+    expect(firstWithKeys(timelineDays([], 90))).toBe(1);
+  });
+
+  it('names a day in words', () => {
+    const now = Date.parse('2026-11-23T12:00:00Z');
+    const days = timelineDays([fakeMark('a/x', -2), fakeMark('a/y', 0), fakeMark('a/z', 5, { state: 'ok' }), fakeMark('a/w', 5)], 90);
+    expect(dayLabel(days[0], now)).toBe('Overdue: 1 key');
+    expect(dayLabel(days[1], now)).toMatch(/^Today, .*: 1 key \(1 due soon\)$/);
+    expect(dayLabel(days[6], now)).toMatch(/in 5 days: 2 keys \(1 due soon\)$/);
+    expect(dayLabel(days[2], now)).toMatch(/^Tomorrow, .*: no key due$/);
+  });
+});
+
+describe('the environment bars', () => {
+  it('scale to the largest environment', () => {
+    expect(barWidths({ env: 'prod', ok: 2, due_soon: 1, overdue: 1 }, 8)).toEqual({ ok: 25, dueSoon: 12.5, overdue: 12.5 });
+    expect(barWidths({ env: 'dev', ok: 0, due_soon: 0, overdue: 0 }, 0)).toEqual({ ok: 0, dueSoon: 0, overdue: 0 });
+  });
+});
+
+it('splits a key reference into provider and name', () => {
+  expect(splitRef('sim/prod-a/b')).toEqual({ provider: 'sim', name: 'prod-a/b' });
+  expect(splitRef('plain')).toEqual({ provider: '', name: 'plain' });
+});

@@ -1,0 +1,103 @@
+// The Overview's timeline of due dates: marks grouped into one column per day (overdue keys in a
+// column of their own at the left), so 10,000 keys draw as at most a few marks per column.
+import type { EnvCounts, TimelineMark } from './types';
+
+const DAY = 86_400_000;
+
+/** The column of the overdue keys. */
+export const OVERDUE = -1;
+
+export interface TimelineDay {
+  /** `OVERDUE`, or days from today (0 = today). */
+  day: number;
+  /** The keys due that day, soonest first. */
+  marks: TimelineMark[];
+  ok: number;
+  dueSoon: number;
+  overdue: number;
+}
+
+/** The column a mark falls in: overdue keys by their state, the others by their days left. */
+export function columnOf(m: Pick<TimelineMark, 'state' | 'days_left'>, horizon: number): number {
+  if (m.state === 'overdue') return OVERDUE;
+  return Math.min(horizon, Math.max(0, Math.floor(m.days_left)));
+}
+
+/** One entry per column: the overdue keys first, then today to `horizon` days from today. */
+export function timelineDays(marks: readonly TimelineMark[], horizon: number): TimelineDay[] {
+  const days: TimelineDay[] = [];
+  for (let day = OVERDUE; day <= horizon; day++) days.push({ day, marks: [], ok: 0, dueSoon: 0, overdue: 0 });
+  for (const m of marks) {
+    const d = days[columnOf(m, horizon) + 1];
+    d.marks.push(m);
+    if (m.state === 'overdue') d.overdue++;
+    else if (m.state === 'due-soon') d.dueSoon++;
+    else d.ok++;
+  }
+  return days;
+}
+
+/**
+ * The marks a column draws when it has room for `cap`: all of them when they fit, else the
+ * soonest `cap - 1` and a count of the rest (drawn as one more block).
+ */
+export function drawnMarks(day: TimelineDay, cap: number): { marks: TimelineMark[]; more: number } {
+  if (day.marks.length <= cap) return { marks: day.marks, more: 0 };
+  const shown = Math.max(0, cap - 1);
+  return { marks: day.marks.slice(0, shown), more: day.marks.length - shown };
+}
+
+/** The next column with keys from `from` in `step`'s direction, or `from` when there is none. */
+export function nextWithKeys(days: readonly TimelineDay[], from: number, step: 1 | -1): number {
+  for (let i = from + step; i >= 0 && i < days.length; i += step) if (days[i].marks.length) return i;
+  return from;
+}
+
+/** The first column with keys, or today's when there is none. */
+export function firstWithKeys(days: readonly TimelineDay[]): number {
+  const i = days.findIndex((d) => d.marks.length > 0);
+  return i < 0 ? Math.min(1, days.length - 1) : i;
+}
+
+export function dayDate(day: number, now: number): string {
+  return new Date(now + day * DAY).toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
+}
+
+/** When a column is, in words: "Overdue", "Today, Mon, Nov 23", "Sat, Nov 28, in 5 days". */
+export function dayName(day: number, now: number): string {
+  if (day === OVERDUE) return 'Overdue';
+  if (day === 0) return `Today, ${dayDate(0, now)}`;
+  if (day === 1) return `Tomorrow, ${dayDate(1, now)}`;
+  return `${dayDate(day, now)}, in ${day} days`;
+}
+
+/** A column as a screen reader says it and the caption shows it. */
+export function dayLabel(d: TimelineDay, now: number): string {
+  const n = d.marks.length;
+  const what = n === 0 ? 'no key due' : plural(n, 'key');
+  const soon = d.day !== OVERDUE && d.dueSoon > 0 ? ` (${d.dueSoon.toLocaleString()} due soon)` : '';
+  return `${dayName(d.day, now)}: ${what}${soon}`;
+}
+
+/** `provider/name` → its name and provider. */
+export function splitRef(ref: string): { provider: string; name: string } {
+  const at = ref.indexOf('/');
+  return at < 0 ? { provider: '', name: ref } : { provider: ref.slice(0, at), name: ref.slice(at + 1) };
+}
+
+export function envTotal(e: EnvCounts): number {
+  return e.ok + e.due_soon + e.overdue;
+}
+
+/**
+ * The widths of an environment's bar segments in percent of the track: the bar's length is
+ * its share of the largest environment, so bars compare across environments.
+ */
+export function barWidths(e: EnvCounts, largest: number): { ok: number; dueSoon: number; overdue: number } {
+  const scale = largest > 0 ? 100 / largest : 0;
+  return { ok: e.ok * scale, dueSoon: e.due_soon * scale, overdue: e.overdue * scale };
+}
