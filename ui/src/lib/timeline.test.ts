@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeMark } from './fixtures';
-import { OVERDUE, barWidths, columnOf, dayLabel, drawnMarks, firstWithKeys, nextWithKeys, splitRef, timelineDays } from './timeline';
+import { OVERDUE, worstState, barWidths, columnOf, dayLabel, drawnMarks, firstWithKeys, nextWithKeys, splitRef, timelineDays } from './timeline';
 
 describe('the timeline columns', () => {
   it('puts overdue keys in the first column by their state, the others on their day', () => {
@@ -42,9 +42,14 @@ describe('the timeline columns', () => {
     const now = Date.parse('2026-11-23T12:00:00Z');
     const days = timelineDays([fakeMark('a/x', -2), fakeMark('a/y', 0), fakeMark('a/z', 5, { state: 'ok' }), fakeMark('a/w', 5)], 90);
     expect(dayLabel(days[0], now)).toBe('Overdue: 1 key');
-    expect(dayLabel(days[1], now)).toMatch(/^Today, .*: 1 key \(1 due soon\)$/);
+    expect(dayLabel(days[1], now)).toMatch(/^Today, .*: 1 key, due soon$/);
     expect(dayLabel(days[6], now)).toMatch(/in 5 days: 2 keys \(1 due soon\)$/);
     expect(dayLabel(days[2], now)).toMatch(/^Tomorrow, .*: no key due$/);
+    const allSoon = timelineDays([fakeMark('a/p', 4), fakeMark('a/q', 4)], 90);
+    expect(dayLabel(allSoon[5], now)).toMatch(/in 4 days: 2 keys, all due soon$/);
+    expect(worstState(days[6])).toBe('due-soon');
+    expect(worstState(days[0])).toBe('overdue');
+    expect(worstState(days[3])).toBeNull();
   });
 });
 

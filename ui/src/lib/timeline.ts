@@ -53,14 +53,26 @@ export function nextWithKeys(days: readonly TimelineDay[], from: number, step: 1
   return from;
 }
 
+/** The state that matters most in a column: overdue, else due soon, else ok. */
+export function worstState(d: TimelineDay): 'ok' | 'due-soon' | 'overdue' | null {
+  if (d.overdue) return 'overdue';
+  if (d.dueSoon) return 'due-soon';
+  return d.ok ? 'ok' : null;
+}
+
 /** The first column with keys, or today's when there is none. */
 export function firstWithKeys(days: readonly TimelineDay[]): number {
   const i = days.findIndex((d) => d.marks.length > 0);
   return i < 0 ? Math.min(1, days.length - 1) : i;
 }
 
+// One formatter for every column: toLocaleDateString builds a new one on each call, which costs
+// more than the rest of the timeline put together.
+let dateFormat: Intl.DateTimeFormat | undefined;
+
 export function dayDate(day: number, now: number): string {
-  return new Date(now + day * DAY).toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
+  dateFormat ??= new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
+  return dateFormat.format(new Date(now + day * DAY));
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {
@@ -79,7 +91,8 @@ export function dayName(day: number, now: number): string {
 export function dayLabel(d: TimelineDay, now: number): string {
   const n = d.marks.length;
   const what = n === 0 ? 'no key due' : plural(n, 'key');
-  const soon = d.day !== OVERDUE && d.dueSoon > 0 ? ` (${d.dueSoon.toLocaleString()} due soon)` : '';
+  let soon = '';
+  if (d.day !== OVERDUE && d.dueSoon > 0) soon = d.dueSoon === n ? (n === 1 ? ', due soon' : ', all due soon') : ` (${d.dueSoon.toLocaleString()} due soon)`;
   return `${dayName(d.day, now)}: ${what}${soon}`;
 }
 

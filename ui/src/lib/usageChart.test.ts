@@ -94,6 +94,8 @@ describe('the rotation rules', () => {
       fillText: vi.fn(),
       setLineDash: vi.fn(),
       measureText: () => ({ width: 50 }),
+      // As uPlot's axes leave it.
+      textAlign: 'right',
     };
     // x: T0 at 100 px, T0 + 10800 at 400 px.
     const plot: Plot = {
@@ -111,6 +113,8 @@ describe('the rotation rules', () => {
     expect(ctx.moveTo).toHaveBeenCalledWith(250, 10);
     expect(ctx.lineTo).toHaveBeenCalledWith(250, 210);
     expect(ctx.fillText).toHaveBeenCalledWith('rotated prod-a', 254, expect.any(Number));
+    // Its own alignment, not what uPlot's axes left on the context.
+    expect((ctx as unknown as { textAlign: string }).textAlign).toBe('left');
     expect(ctx.restore).toHaveBeenCalled();
   });
 

@@ -124,6 +124,8 @@ export function rotationRules(rotations: readonly RotationMark[], color: string,
     ctx.lineWidth = Math.max(1, pxRatio);
     ctx.setLineDash([4 * pxRatio, 3 * pxRatio]);
     ctx.font = `${11 * pxRatio}px system-ui, sans-serif`;
+    // uPlot leaves its own alignment behind (its axes draw right-aligned and centred text).
+    ctx.textAlign = 'left';
     ctx.textBaseline = 'top';
     let drawn = 0;
     for (const r of rotations) {

@@ -206,6 +206,8 @@ describe('Overview', () => {
     // 92 columns of at most 11 marks and a "more" block each.
     expect(marks.length).toBeLessThanOrEqual(92 * 11);
     expect(screen.getAllByTestId('timeline-more').length).toBeGreaterThan(80);
+    // A strip above counts each day, scaled to the busiest.
+    expect(screen.getByTestId('timeline-density').children).toHaveLength(92);
     expect(screen.getByTestId('timeline-count').textContent).toMatch(/10,000 keys, 900 of them overdue/);
     // The first column holds the overdue keys and says how many.
     expect(screen.getByTestId('timeline').querySelector('[data-col]')!.getAttribute('aria-label')).toBe('Overdue: 900 keys');
