@@ -154,7 +154,6 @@ fn the_overview_shows_each_environment_and_the_timeline_opens_a_key_in_both_them
             "{n} not on the timeline: {marks:?}"
         );
     }
-    shot(s, "overview");
 
     // A mark opens its key.
     let first = format!("local/{}", names[0]);

@@ -314,6 +314,30 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
         "usage summary",
         "1 failed auth",
     );
+    // The chart: drawn on its canvas (uPlot, in the real web view), with a text summary beside
+    // it for those who do not see it, counting the same two calls and the failed one.
+    s.wait_for(
+        r#"[data-testid="usage-chart"][data-drawn="true"] canvas"#,
+        WAIT,
+    )
+    .expect("the usage chart is drawn");
+    let size = s
+        .execute(
+            "const c = document.querySelector('[data-testid=\"usage-chart\"] canvas');\n\
+             return [c.width, c.height];",
+            json!([]),
+        )
+        .unwrap();
+    assert!(
+        size[0].as_u64() > Some(100) && size[1].as_u64() > Some(50),
+        "{size}"
+    );
+    let summary = text_of(s, r#"[data-testid="usage-chart-summary"]"#);
+    assert!(
+        summary.contains(&format!("{name}: 2 calls"))
+            && summary.contains("1 failed authentication"),
+        "{summary}"
+    );
     shot(s, "usage");
 
     // Export the CSV through the native save dialog (GTK's file chooser, driven by keystrokes

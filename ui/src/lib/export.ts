@@ -20,5 +20,5 @@ export function defaultCsvName(provider: string, today: Date = new Date()): stri
 export async function exportCsv(provider: string): Promise<string | null> {
   const x = await backend.exportProviderCsv(provider, `Export ${provider}’s keys (CSV)`, defaultCsvName(provider));
   if (x === null) return null;
-  return `Wrote ${provider}’s key list (${x.bytes} bytes, no key values) to ${x.path}.`;
+  return `Wrote ${provider}’s key list (${x.bytes} bytes, no key values) to ${x.written}.`;
 }

@@ -230,13 +230,16 @@ export interface VerifyReport {
   ok: boolean;
 }
 
+/** What a delete on the provider did (the same object as `keyshelf delete --json`). */
 export interface Deleted {
-  key: string;
+  /** The key, `provider/name`. */
+  deleted: string;
   already_gone: boolean;
 }
 
+/** Where an export was written (the same object as `keyshelf export --output F --json`). */
 export interface Exported {
-  path: string;
+  written: string;
   bytes: number;
 }
 

@@ -150,7 +150,7 @@ describe('Providers', () => {
 
   it('exports through the save dialog, naming no path itself', async () => {
     backend.listProviders.mockResolvedValue([fakeProvider()]);
-    backend.exportProviderCsv.mockResolvedValue({ path: '/home/me/sim.csv', bytes: 120 });
+    backend.exportProviderCsv.mockResolvedValue({ written: '/home/me/sim.csv', bytes: 120 });
     render(Providers);
     await waitFor(() => screen.getByTestId('prov-export'));
     await fireEvent.click(screen.getByTestId('prov-export'));

@@ -309,7 +309,7 @@ describe('Settings export', () => {
 
   it('has the shell ask where to save the chosen provider’s CSV and export there', async () => {
     backend.listProviders.mockResolvedValue([provider, other]);
-    backend.exportProviderCsv.mockResolvedValue({ path: '/home/me/acme.csv', bytes: 64 });
+    backend.exportProviderCsv.mockResolvedValue({ written: '/home/me/acme.csv', bytes: 64 });
     render(Settings);
     await waitFor(() => screen.getByTestId('export-provider'));
     await fireEvent.change(screen.getByTestId('export-provider'), { target: { value: 'acme' } });
