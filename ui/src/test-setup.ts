@@ -15,3 +15,18 @@ globalThis.ResizeObserver ??= FakeResizeObserver as unknown as typeof ResizeObse
 // jsdom has no canvas: answer "no 2D context" quietly (its stub logs an error), as a web view
 // without canvas support would; the usage chart then shows only its summary.
 HTMLCanvasElement.prototype.getContext = (() => null) as typeof HTMLCanvasElement.prototype.getContext;
+
+// jsdom has no matchMedia; uPlot asks it for the pixel ratio when its module loads.
+if (typeof window !== 'undefined' && !window.matchMedia) {
+  window.matchMedia = (query: string) =>
+    ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addEventListener: () => {},
+      removeEventListener: () => {},
+      addListener: () => {},
+      removeListener: () => {},
+      dispatchEvent: () => false,
+    }) as MediaQueryList;
+}

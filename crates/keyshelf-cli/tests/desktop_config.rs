@@ -147,7 +147,7 @@ fn capabilities_allow_exactly_the_commands_the_ui_calls_and_no_wildcard() {
     assert_eq!(files, 1, "one capability file is expected");
     assert_eq!(allowed, ui, "capabilities vs the UI's calls");
     // The shell registers the same commands, and the UI calls invoke only through backend.ts.
-    let handler = read("src-tauri/src/commands.rs");
+    let handler = read("src-tauri/src/commands/mod.rs");
     let start = handler.find("generate_handler![").expect("handler");
     let end = start + handler[start..].find(']').expect("end of handler");
     let registered: BTreeSet<String> = handler[start + "generate_handler![".len()..end]

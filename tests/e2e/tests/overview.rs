@@ -102,6 +102,8 @@ fn a_first_run_imports_a_dotenv_file_from_the_empty_overview() {
         .unwrap()
         .is_empty());
     shot(s, "env-import");
+    let found = serious_violations(s, "the .env import preview");
+    assert!(found.is_empty(), "axe found:\n{}", found.join("\n"));
 
     click(s, r#"[data-testid="env-import-confirm"]"#);
     let done = s
@@ -165,9 +167,12 @@ fn the_overview_shows_each_environment_and_the_timeline_opens_a_key_in_both_them
     s.click(&mark).unwrap();
     s.wait_for(r#"[data-testid="key-detail"]"#, WAIT)
         .expect("the key's detail opens");
+    let mut found: Vec<String> = serious_violations(s, "key detail")
+        .into_iter()
+        .map(|v| format!("key detail: {v}"))
+        .collect();
 
     // Every screen in both themes: axe finds nothing serious, and a screenshot of each theme.
-    let mut found = Vec::new();
     for theme in ["light", "dark"] {
         click(s, r#"[data-testid="nav-settings"]"#);
         choose(s, r#"[data-testid="theme-select"]"#, theme);

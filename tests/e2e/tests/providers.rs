@@ -291,6 +291,12 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
     );
     assert!(err.contains("401"), "{err}");
     shot(s, "key-detail-provider");
+    let found = keyshelf_e2e::axe::serious_violations(s, "a provider key's detail");
+    assert!(
+        found.is_empty(),
+        "axe found on the key detail:\n{}",
+        found.join("\n")
+    );
 
     // Usage: the refused call is flagged as a failed authentication attempt.
     click(s, r#"[data-testid="nav-usage"]"#);
@@ -316,11 +322,18 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
     );
     // The chart: drawn on its canvas (uPlot, in the real web view), with a text summary beside
     // it for those who do not see it, counting the same two calls and the failed one.
-    s.wait_for(
+    if let Err(e) = s.wait_for(
         r#"[data-testid="usage-chart"][data-drawn="true"] canvas"#,
         WAIT,
-    )
-    .expect("the usage chart is drawn");
+    ) {
+        let chart = s
+            .execute(
+                "return document.querySelector('[data-testid=\"usage-chart\"]')?.outerHTML ?? 'no chart'",
+                json!([]),
+            )
+            .unwrap_or_default();
+        panic!("the usage chart is not drawn ({e}): {chart}");
+    }
     let size = s
         .execute(
             "const c = document.querySelector('[data-testid=\"usage-chart\"] canvas');\n\
@@ -339,6 +352,13 @@ fn provider_add_sync_create_verify_deactivate_usage_export_delete_in_the_real_wi
         "{summary}"
     );
     shot(s, "usage");
+    // The chart, the flags and the table pass axe (the other screens: tests/overview.rs).
+    let found = keyshelf_e2e::axe::serious_violations(s, "usage with a chart");
+    assert!(
+        found.is_empty(),
+        "axe found on Usage:\n{}",
+        found.join("\n")
+    );
 
     // Export the CSV through the native save dialog (GTK's file chooser, driven by keystrokes
     // under Xvfb). From Settings first, cancelled: the dialog offers `<provider>-keys-<date>.csv`,

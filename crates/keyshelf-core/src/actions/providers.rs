@@ -80,21 +80,25 @@ impl Keyshelf {
 
     /// One provider with its key count.
     pub fn provider_summary(&self, p: ProviderProfile) -> Result<ProviderSummary> {
-        let keys_used = self
-            .store_ref()
-            .read()
-            .keys(&KeyFilter {
-                provider: Some(p.name.clone()),
-                ..Default::default()
-            })?
-            .iter()
-            .filter(|k| k.remote_state != Some(RemoteState::Gone))
-            .count();
+        let keys_used = self.keys_held(&p.name)?;
         Ok(ProviderSummary {
             warning: p.key_scheme.warning(),
             profile: p,
             keys_used,
         })
+    }
+
+    /// How many keys of `provider` Keyshelf holds, not counting those gone from the provider:
+    /// what its plan's key limit is checked against.
+    pub fn keys_held(&self, provider: &str) -> Result<usize> {
+        let keys = self.store_ref().read().keys(&KeyFilter {
+            provider: Some(provider.to_owned()),
+            ..Default::default()
+        })?;
+        Ok(keys
+            .iter()
+            .filter(|k| k.remote_state != Some(RemoteState::Gone))
+            .count())
     }
 
     /// Deletes a key on its provider (permanent), then its keychain entry and metadata.

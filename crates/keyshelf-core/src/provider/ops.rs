@@ -248,16 +248,7 @@ impl Keyshelf {
             return Err(Error::invalid("user", "this provider presents keys with X-Username beside the key; give the key's user with --user"));
         }
         if let Some(limit) = p.key_limit {
-            let held = self
-                .store_ref()
-                .read()
-                .keys(&KeyFilter {
-                    provider: Some(p.name.clone()),
-                    ..Default::default()
-                })?
-                .into_iter()
-                .filter(|k| k.remote_state != Some(RemoteState::Gone))
-                .count();
+            let held = self.keys_held(&p.name)?;
             if held >= limit as usize {
                 return Err(ProviderError::new(
                     Kind::PlanLimit,

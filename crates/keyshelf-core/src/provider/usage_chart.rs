@@ -107,8 +107,10 @@ pub fn build(
         Bucket::Day
     };
     let size = bucket.seconds();
-    let end = last.div_euclid(size) * size;
-    let start = (first.div_euclid(size) * size).max(end - (MAX_BUCKETS as i64 - 1) * size);
+    // One empty bucket on each side: a burst in a single hour reads as a peak, not a dot on a
+    // scale the chart library stretched over years.
+    let end = last.div_euclid(size) * size + size;
+    let start = (first.div_euclid(size) * size - size).max(end - (MAX_BUCKETS as i64 - 1) * size);
     let times: Vec<i64> = (start..=end).step_by(size as usize).collect();
 
     // Per provider id: total calls (to pick the busiest) and the counts per bucket.
@@ -246,14 +248,14 @@ mod tests {
         }; // 10:00
         let chart = build(&rows, &ids(), vec![rotated.clone()]);
         assert_eq!(chart.bucket, Bucket::Hour);
-        // 08:00 to 12:00: five hours, the empty ones included.
-        assert_eq!(chart.times.len(), 5);
+        // 08:00 to 12:00, the empty hours included, and an empty hour on each side.
+        assert_eq!(chart.times.len(), 7);
         assert_eq!(chart.times[1] - chart.times[0], 3600);
         let labels: Vec<&str> = chart.series.iter().map(|s| s.label.as_str()).collect();
         assert_eq!(labels, ["mail", "mail (before rotation)"]);
-        assert_eq!(chart.series[0].calls, [0, 0, 2, 0, 1]);
-        assert_eq!(chart.series[0].failed_auth, [0, 0, 1, 0, 0]);
-        assert_eq!(chart.series[1].flagged, [1, 0, 0, 0, 0]);
+        assert_eq!(chart.series[0].calls, [0, 0, 0, 2, 0, 1, 0]);
+        assert_eq!(chart.series[0].failed_auth, [0, 0, 0, 1, 0, 0, 0]);
+        assert_eq!(chart.series[1].flagged, [0, 1, 0, 0, 0, 0, 0]);
         assert_eq!(chart.rotations, [rotated]);
     }
 
@@ -268,7 +270,8 @@ mod tests {
         rows.push(row("id0", "2026-11-18T10:00:00Z", &[]));
         let chart = build(&rows, &HashMap::new(), Vec::new());
         assert_eq!(chart.bucket, Bucket::Day);
-        assert_eq!(chart.times.len(), 18);
+        // Nov 1 to Nov 18, and a day on each side.
+        assert_eq!(chart.times.len(), 20);
         assert_eq!(chart.series.len(), MAX_SERIES);
         assert_eq!(chart.series[0].label, "key id id11");
         let other = chart.series.last().unwrap();
