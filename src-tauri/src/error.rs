@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// An error as the UI receives it. Never carries a secret: core messages never hold values.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct CommandError {
     pub code: String,
     pub message: String,

@@ -6,6 +6,9 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+// The generated TypeScript bindings and the test that keeps them current.
+#[cfg(test)]
+mod bindings;
 mod clipboard;
 mod commands;
 mod error;
@@ -96,7 +99,7 @@ fn main() {
                 }
             }
         })
-        .invoke_handler(commands::handler())
+        .invoke_handler(commands::builder().invoke_handler())
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,

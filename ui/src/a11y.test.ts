@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import axe from 'axe-core';
 import type { Component } from 'svelte';
-import { fakeKey, fakeMark, fakeOverview } from './lib/fixtures';
+import { defaultPaths, fakeKey, fakeMark, fakeOverview } from './lib/fixtures';
 import type { EnvImportPlan, Provider, UsageReport } from './lib/types';
 
 const backend = vi.hoisted(() => {
@@ -43,6 +43,7 @@ const provider: Provider = {
   key_limit: 10,
   default_env: 'prod',
   insecure_accepted: false,
+  paths: defaultPaths,
   timeout_secs: 30,
   created_at: '2026-01-01T00:00:00Z',
   warning: 'a warning about the scheme',

@@ -23,6 +23,7 @@ use std::path::Path;
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// What the import does with one variable.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
@@ -32,6 +33,7 @@ pub enum Action {
 }
 
 /// One variable of the file and its fate (never its value).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanLine {
     /// The line the variable starts on, from 1.
@@ -45,6 +47,7 @@ pub struct PlanLine {
 }
 
 /// The preview of an import.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     /// The file's name, without its directory.
@@ -59,8 +62,9 @@ pub struct Plan {
 }
 
 /// What an import did.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
-pub struct Imported {
+pub struct EnvImported {
     pub plan: Plan,
     pub imported: Vec<KeyView>,
 }
@@ -147,7 +151,12 @@ impl Keyshelf {
 
     /// Imports `path` into `env` as previewed by [`Keyshelf::preview_env_import`]: all the
     /// variables planned for import, or none.
-    pub fn import_env_file(&mut self, path: &Path, env: &str, only: &[String]) -> Result<Imported> {
+    pub fn import_env_file(
+        &mut self,
+        path: &Path,
+        env: &str,
+        only: &[String],
+    ) -> Result<EnvImported> {
         let (file, entries) = read_env_file(path)?;
         let plan = self.plan_env_import(file, &entries, env, only)?;
         let values: HashMap<usize, &Secret> = entries.iter().map(|e| (e.line, &e.value)).collect();
@@ -197,7 +206,7 @@ impl Keyshelf {
             .into_iter()
             .map(|k| self.show(&k.full_ref()))
             .collect::<Result<_>>()?;
-        Ok(Imported { plan, imported })
+        Ok(EnvImported { plan, imported })
     }
 
     fn plan_env_import(

@@ -11,6 +11,7 @@ use serde::Serialize;
 use std::str::FromStr;
 
 /// How `copy` renders a key.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CopyFormat {

@@ -18,6 +18,7 @@ pub const MIN_LENGTH: usize = 32;
 pub const MAX_LENGTH: usize = 4096;
 
 /// The characters a generated key is made of.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Alphabet {
@@ -63,6 +64,7 @@ impl FromStr for Alphabet {
 }
 
 /// What to generate.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Spec {
     /// Total length including the prefix (ignored for the pair form, which is 16 + 1 + 32).

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 pub const HORIZON_DAYS: u32 = 90;
 
 /// How many keys of one environment are in each due state.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EnvCounts {
     pub env: String,
@@ -23,11 +24,13 @@ pub struct EnvCounts {
 }
 
 /// One key on the timeline.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineMark {
     /// `provider/name`.
     pub key: String,
     pub env: String,
+    #[cfg_attr(feature = "specta", specta(type = String))]
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub due_at: DateTime<Utc>,
     pub state: DueState,
@@ -35,6 +38,7 @@ pub struct TimelineMark {
 }
 
 /// Rotation health at a glance.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Overview {
     pub total: usize,
@@ -44,6 +48,7 @@ pub struct Overview {
     pub environments: Vec<EnvCounts>,
     /// Keys due before the horizon, soonest first.
     pub timeline: Vec<TimelineMark>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     #[serde(serialize_with = "crate::timestamp::serialize_opt")]
     pub last_reminder_check: Option<DateTime<Utc>>,
     pub failed_providers: Vec<SyncFailure>,

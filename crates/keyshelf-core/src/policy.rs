@@ -18,6 +18,7 @@ pub const DEFAULT_DUE_SOON_DAYS: u32 = 7;
 pub const MAX_INTERVAL_DAYS: u32 = 3650;
 
 /// An environment and its rotation interval.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Environment {
     pub name: String,
@@ -25,6 +26,7 @@ pub struct Environment {
 }
 
 /// Where a key stands against its rotation schedule.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DueState {

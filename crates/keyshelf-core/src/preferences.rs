@@ -12,6 +12,7 @@ pub const MAX_REMIND_INTERVAL_MINUTES: u32 = 24 * 60;
 pub const THEME_SETTING: &str = "desktop.theme";
 
 /// The window's colours: the system's choice, or always light or dark.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Theme {

@@ -37,6 +37,7 @@ pub const MAX_CLIPBOARD_CLEAR_SECS: u32 = 86_400;
 pub const HOME_ENV: &str = "KEYSHELF_HOME";
 
 /// A key with its rotation schedule computed, as the CLI and UI show it. Never holds the secret.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyView {
     #[serde(flatten)]
@@ -47,6 +48,7 @@ pub struct KeyView {
     /// The interval in force (the key's override, else its environment's).
     #[serde(rename = "interval_days")]
     pub effective_interval_days: u32,
+    #[cfg_attr(feature = "specta", specta(type = String))]
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub due_at: DateTime<Utc>,
     pub state: DueState,
@@ -69,6 +71,7 @@ pub struct NewKey {
 }
 
 /// The result of an import: the key and what looked wrong about the value.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Serialize)]
 pub struct Imported {
     pub key: KeyView,
@@ -76,6 +79,7 @@ pub struct Imported {
 }
 
 /// The result of a generation.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Serialize)]
 pub struct GeneratedKey {
     pub key: KeyView,

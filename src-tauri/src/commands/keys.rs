@@ -18,12 +18,14 @@ use tauri::State;
 
 /// Every key with its schedule. Never a secret.
 #[tauri::command]
+#[specta::specta]
 pub async fn list_keys(shelf: State<'_, Shelf>) -> CmdResult<Vec<KeyView>> {
     shelf.run(|s| Ok(s.list(&KeyFilter::default())?)).await
 }
 
 /// A key and its audit history (actions only, never values).
 #[tauri::command]
+#[specta::specta]
 pub async fn key_detail(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<KeyDetail> {
     shelf.run(move |s| Ok(s.key_detail(&keyref)?)).await
 }
@@ -31,6 +33,7 @@ pub async fn key_detail(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<Ke
 /// The one command that sends a secret to the web view, on the user's explicit reveal. The UI
 /// hides it again after 10 s. Recorded in the audit log as `reveal`.
 #[tauri::command]
+#[specta::specta]
 pub async fn reveal_secret(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<String> {
     shelf
         .run(move |s| Ok(s.secret(&keyref, "reveal")?.expose().to_owned()))
@@ -38,7 +41,7 @@ pub async fn reveal_secret(shelf: State<'_, Shelf>, keyref: String) -> CmdResult
 }
 
 /// What a copy did.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct Copied {
     format: CopyFormat,
     /// Seconds until the clipboard is cleared (0: not cleared).
@@ -49,6 +52,7 @@ pub struct Copied {
 /// `format` (`raw`, `header`, `env`; default raw) by the core's copy action, as `keyshelf copy`
 /// does, and cleared after the configured delay.
 #[tauri::command]
+#[specta::specta]
 pub async fn copy_secret(
     shelf: State<'_, Shelf>,
     clipboard: State<'_, Clipboard>,
@@ -76,6 +80,7 @@ pub async fn copy_secret(
 
 /// Removes a key from Keyshelf (keychain entry and metadata).
 #[tauri::command]
+#[specta::specta]
 pub async fn remove_key(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<()> {
     shelf
         .run(move |s| s.remove(&keyref).map(drop).map_err(Into::into))
@@ -84,6 +89,7 @@ pub async fn remove_key(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<()
 
 /// Sets (or with `None` clears) a key's own rotation interval.
 #[tauri::command]
+#[specta::specta]
 pub async fn set_key_interval(
     shelf: State<'_, Shelf>,
     keyref: String,
@@ -95,7 +101,7 @@ pub async fn set_key_interval(
 }
 
 /// The fields of a new key the UI sends.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 pub struct NewKeyInput {
     name: String,
     env: String,
@@ -130,6 +136,7 @@ impl NewKeyInput {
 
 /// Generates a key locally; the secret goes straight into the keychain.
 #[tauri::command]
+#[specta::specta]
 pub async fn generate_key(
     shelf: State<'_, Shelf>,
     key: NewKeyInput,
@@ -143,6 +150,7 @@ pub async fn generate_key(
 /// Imports a pasted secret. The value comes from the web view (where the user pasted it) and
 /// goes to the keychain; it is never sent back.
 #[tauri::command]
+#[specta::specta]
 pub async fn import_key(
     shelf: State<'_, Shelf>,
     key: NewKeyInput,
@@ -156,12 +164,14 @@ pub async fn import_key(
 
 /// A name after the naming convention `<env>-<app>-<purpose>-<YYYY-MM>`.
 #[tauri::command]
+#[specta::specta]
 pub fn suggest_name(env: String, app: String, purpose: String) -> String {
     names::suggest_name(&env, &app, &purpose, Utc::now().date_naive())
 }
 
 /// Imports the secret of a key a sync listed without one (as `keyshelf import --remote-id`).
 #[tauri::command]
+#[specta::specta]
 pub async fn import_listed_secret(
     shelf: State<'_, Shelf>,
     keyref: String,
@@ -175,6 +185,7 @@ pub async fn import_listed_secret(
 
 /// Links a key to its key on the provider (by the provider's id).
 #[tauri::command]
+#[specta::specta]
 pub async fn link_key(
     shelf: State<'_, Shelf>,
     keyref: String,

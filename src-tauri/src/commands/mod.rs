@@ -19,10 +19,12 @@ pub mod reminders;
 pub mod rotation;
 pub mod settings;
 
-/// The handler with every command; build.rs lists the same names to generate permissions.
-pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+/// Every command, for Tauri's invoke handler and for the generated TypeScript bindings
+/// (`ui/src/lib/bindings.ts`, see [`crate::bindings`]); build.rs lists the same names to
+/// generate permissions.
+pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
     use self::{keys::*, overview::*, providers::*, reminders::*, rotation::*, settings::*};
-    tauri::generate_handler![
+    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         list_keys,
         key_detail,
         reveal_secret,
@@ -65,5 +67,5 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         set_remind_interval,
         check_reminders_now,
         take_pending_view,
-    ]
+    ])
 }

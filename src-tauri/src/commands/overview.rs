@@ -5,7 +5,7 @@
 use crate::error::{CmdResult, CommandError};
 use crate::file_dialog::{self, Purpose};
 use crate::state::Shelf;
-use keyshelf_core::env_import::{Imported, Plan};
+use keyshelf_core::env_import::{EnvImported, Plan};
 use keyshelf_core::overview::Overview;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -13,6 +13,7 @@ use tauri::State;
 
 /// The counts per environment, the 90-day timeline, the last reminder check, failed syncs.
 #[tauri::command]
+#[specta::specta]
 pub async fn overview(shelf: State<'_, Shelf>) -> CmdResult<Overview> {
     shelf.run(|s| Ok(s.overview()?)).await
 }
@@ -39,6 +40,7 @@ impl ChosenEnvFile {
 /// Shows the open dialog titled `title`, remembers the chosen file and previews importing it
 /// into `env` (nothing stored). `None` when the user cancelled.
 #[tauri::command]
+#[specta::specta]
 pub async fn choose_env_file(
     shelf: State<'_, Shelf>,
     chosen: State<'_, ChosenEnvFile>,
@@ -61,6 +63,7 @@ pub async fn choose_env_file(
 
 /// The preview of the chosen file again (another environment; nothing stored).
 #[tauri::command]
+#[specta::specta]
 pub async fn preview_env_file(
     shelf: State<'_, Shelf>,
     chosen: State<'_, ChosenEnvFile>,
@@ -75,12 +78,13 @@ pub async fn preview_env_file(
 /// Imports the chosen file into `env`: the variables in `only`, or (`None`) every one the
 /// preview marks for import. All or nothing.
 #[tauri::command]
+#[specta::specta]
 pub async fn import_env_file(
     shelf: State<'_, Shelf>,
     chosen: State<'_, ChosenEnvFile>,
     env: String,
     only: Option<Vec<String>>,
-) -> CmdResult<Imported> {
+) -> CmdResult<EnvImported> {
     let file = chosen.get()?;
     let only = only.unwrap_or_default();
     shelf

@@ -13,6 +13,7 @@ use keyshelf_core::Secret;
 use tauri::State;
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_providers(shelf: State<'_, Shelf>) -> CmdResult<Vec<ProviderSummary>> {
     shelf.run(|s| Ok(s.provider_summaries()?)).await
 }
@@ -20,6 +21,7 @@ pub async fn list_providers(shelf: State<'_, Shelf>) -> CmdResult<Vec<ProviderSu
 /// Adds a provider. The credential (a token, or `client_id:client_secret`) arrives once from the
 /// form's password field and goes to the keychain; it is never sent back.
 #[tauri::command]
+#[specta::specta]
 pub async fn add_provider(
     shelf: State<'_, Shelf>,
     provider: ProviderInput,
@@ -39,6 +41,7 @@ pub async fn add_provider(
 
 /// Changes a provider's settings; a new credential only when one is given.
 #[tauri::command]
+#[specta::specta]
 pub async fn update_provider(
     shelf: State<'_, Shelf>,
     provider: ProviderInput,
@@ -56,6 +59,7 @@ pub async fn update_provider(
 
 /// Removes a provider and its credential (refused while Keyshelf holds keys of it).
 #[tauri::command]
+#[specta::specta]
 pub async fn remove_provider(shelf: State<'_, Shelf>, name: String) -> CmdResult<()> {
     shelf
         .run(move |s| s.remove_provider(&name).map(drop).map_err(Into::into))
@@ -64,12 +68,14 @@ pub async fn remove_provider(shelf: State<'_, Shelf>, name: String) -> CmdResult
 
 /// Calls the provider's key list with the stored credential.
 #[tauri::command]
+#[specta::specta]
 pub async fn test_provider(shelf: State<'_, Shelf>, name: String) -> CmdResult<ProviderCheck> {
     shelf.run(move |s| Ok(s.test_provider(&name)?)).await
 }
 
 /// Brings the local list in step with the provider's (every provider when `name` is `None`).
 #[tauri::command]
+#[specta::specta]
 pub async fn sync_provider(
     shelf: State<'_, Shelf>,
     name: Option<String>,
@@ -81,6 +87,7 @@ pub async fn sync_provider(
 /// to the web view. When the keychain refuses it, the key is recorded `pending` and the error
 /// says so in the app's words (the value is dropped: the provider still holds the key).
 #[tauri::command]
+#[specta::specta]
 pub async fn create_provider_key(
     shelf: State<'_, Shelf>,
     key: NewKeyInput,
@@ -105,12 +112,14 @@ pub async fn create_provider_key(
 
 /// Presents the key under its provider's scheme on the verify route.
 #[tauri::command]
+#[specta::specta]
 pub async fn verify_key(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<VerifyReport> {
     shelf.run(move |s| Ok(s.verify_key(&keyref)?)).await
 }
 
 /// Activates or deactivates a key on its provider.
 #[tauri::command]
+#[specta::specta]
 pub async fn set_key_active(
     shelf: State<'_, Shelf>,
     keyref: String,
@@ -123,6 +132,7 @@ pub async fn set_key_active(
 
 /// Deletes a key on its provider (permanent), then its keychain entry and metadata.
 #[tauri::command]
+#[specta::specta]
 pub async fn delete_provider_key(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<Deleted> {
     shelf.run(move |s| Ok(s.delete_on_provider(&keyref)?)).await
 }
@@ -133,6 +143,7 @@ pub async fn delete_provider_key(shelf: State<'_, Shelf>, keyref: String) -> Cmd
 /// web view names no path: the only place the shell writes is the one the user chose. The file
 /// is replaced when it exists, because the dialog has already asked the user about that.
 #[tauri::command]
+#[specta::specta]
 pub async fn export_provider_csv(
     shelf: State<'_, Shelf>,
     provider: String,
@@ -155,6 +166,7 @@ pub async fn export_provider_csv(
 /// The provider's usage logs with the warning signs flagged and the chart's series, in the
 /// machine's local time.
 #[tauri::command]
+#[specta::specta]
 pub async fn usage_report(shelf: State<'_, Shelf>, provider: String) -> CmdResult<UsageReport> {
     let offset = *chrono::Local::now().offset();
     shelf
@@ -180,7 +192,7 @@ mod tests {
                 "{gone} still has a permission"
             );
         }
-        let handler = &handler[handler.find("generate_handler![").unwrap()..];
+        let handler = &handler[handler.find("collect_commands![").unwrap()..];
         let handler = &handler[..handler.find(']').unwrap()];
         assert!(!handler.contains("choose_save_path"), "{handler}");
         for (file, command) in [

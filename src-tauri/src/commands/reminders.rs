@@ -8,6 +8,7 @@ use tauri::State;
 
 /// What the last reminder check found, and the check interval.
 #[tauri::command]
+#[specta::specta]
 pub async fn reminder_status(
     shelf: State<'_, Shelf>,
     reminders: State<'_, Reminders>,
@@ -19,6 +20,7 @@ pub async fn reminder_status(
 
 /// Sets how often the app checks for due keys (minutes); the next check follows the new interval.
 #[tauri::command]
+#[specta::specta]
 pub async fn set_remind_interval(
     shelf: State<'_, Shelf>,
     reminders: State<'_, Reminders>,
@@ -33,6 +35,7 @@ pub async fn set_remind_interval(
 
 /// Runs a reminder check now (the same as the scheduled one: nothing is announced twice).
 #[tauri::command]
+#[specta::specta]
 pub async fn check_reminders_now(
     shelf: State<'_, Shelf>,
     reminders: State<'_, Reminders>,
@@ -46,6 +49,7 @@ pub async fn check_reminders_now(
 
 /// The view the window should open, once (set by a click on a reminder notification).
 #[tauri::command]
+#[specta::specta]
 pub fn take_pending_view(reminders: State<'_, Reminders>) -> Option<String> {
     reminders.take_pending_view()
 }

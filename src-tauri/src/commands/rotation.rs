@@ -9,6 +9,7 @@ use tauri::State;
 
 /// The unfinished rotation of a key, if any.
 #[tauri::command]
+#[specta::specta]
 pub async fn rotation_status(
     shelf: State<'_, Shelf>,
     keyref: String,
@@ -23,7 +24,7 @@ pub async fn rotation_status(
 
 /// What the user asks the guided rotation to do (the wizard's buttons; the CLI's `rotate`,
 /// `--confirm-updated`, `--end-grace` and `--resume`).
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(rename_all = "kebab-case")]
 pub enum RotateStep {
     /// Start a rotation and carry it as far as it goes (to the "update your apps" step).
@@ -40,6 +41,7 @@ pub enum RotateStep {
 /// of a configured provider rotates through its management API, as `keyshelf rotate` does; any
 /// other key to a new locally generated secret.
 #[tauri::command]
+#[specta::specta]
 pub async fn rotate_key(
     shelf: State<'_, Shelf>,
     keyref: String,
@@ -72,6 +74,7 @@ pub async fn rotate_key(
 /// for a provider's key, the new key is deleted there. `force`: even when the old key no longer
 /// works (the user was told what is lost).
 #[tauri::command]
+#[specta::specta]
 pub async fn abort_rotation(
     shelf: State<'_, Shelf>,
     keyref: String,

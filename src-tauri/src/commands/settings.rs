@@ -10,7 +10,7 @@ use serde::Serialize;
 use tauri::State;
 
 /// The core's settings and the app's version and commit (the About line).
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct AppSettings {
     #[serde(flatten)]
     settings: Settings,
@@ -19,6 +19,7 @@ pub struct AppSettings {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn settings(shelf: State<'_, Shelf>) -> CmdResult<AppSettings> {
     shelf
         .run(|s| {
@@ -34,6 +35,7 @@ pub async fn settings(shelf: State<'_, Shelf>) -> CmdResult<AppSettings> {
 
 /// Creates an environment or changes its rotation interval.
 #[tauri::command]
+#[specta::specta]
 pub async fn set_environment(
     shelf: State<'_, Shelf>,
     name: String,
@@ -46,18 +48,21 @@ pub async fn set_environment(
 
 /// Removes an environment no key uses.
 #[tauri::command]
+#[specta::specta]
 pub async fn remove_environment(shelf: State<'_, Shelf>, name: String) -> CmdResult<()> {
     shelf.run(move |s| Ok(s.remove_environment(&name)?)).await
 }
 
 /// Sets the due-soon window.
 #[tauri::command]
+#[specta::specta]
 pub async fn set_due_soon_days(shelf: State<'_, Shelf>, days: u32) -> CmdResult<()> {
     shelf.run(move |s| Ok(s.set_due_soon_days(days)?)).await
 }
 
 /// Sets the clipboard clear delay in seconds (0 = never clear).
 #[tauri::command]
+#[specta::specta]
 pub async fn set_clipboard_clear_secs(shelf: State<'_, Shelf>, secs: u32) -> CmdResult<()> {
     shelf
         .run(move |s| Ok(s.set_clipboard_clear_secs(secs)?))
@@ -66,12 +71,14 @@ pub async fn set_clipboard_clear_secs(shelf: State<'_, Shelf>, secs: u32) -> Cmd
 
 /// The window's colours: the system's, or always light or dark.
 #[tauri::command]
+#[specta::specta]
 pub async fn set_theme(shelf: State<'_, Shelf>, theme: Theme) -> CmdResult<()> {
     shelf.run(move |s| Ok(s.set_theme(theme)?)).await
 }
 
 /// Whether the app starts at login.
 #[tauri::command]
+#[specta::specta]
 pub fn autostart_enabled(app: tauri::AppHandle) -> CmdResult<bool> {
     use tauri_plugin_autostart::ManagerExt;
     app.autolaunch().is_enabled().map_err(autostart_error)
@@ -79,6 +86,7 @@ pub fn autostart_enabled(app: tauri::AppHandle) -> CmdResult<bool> {
 
 /// Turns starting at login on (an XDG autostart entry on Linux) or off.
 #[tauri::command]
+#[specta::specta]
 pub fn set_autostart(app: tauri::AppHandle, enabled: bool) -> CmdResult<bool> {
     use tauri_plugin_autostart::ManagerExt;
     let launch = app.autolaunch();

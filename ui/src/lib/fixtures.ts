@@ -1,5 +1,18 @@
 // Test data for the UI's unit tests: obviously fake keys, never a real-looking secret.
 import type { Key, Overview, TimelineMark } from './types';
+import type { Paths_Serialize } from './bindings';
+
+/** A provider's management paths as the core's defaults give them. */
+export const defaultPaths: Paths_Serialize = {
+  list: '/api-keys',
+  get: '/api-keys/{id}',
+  generate: '/api-keys/generate',
+  status: '/api-keys/{id}/status',
+  delete: '/api-keys/{id}',
+  export: '/api-keys/export',
+  usage: '/api-usage-logs',
+  token: '/oauth/token',
+};
 
 export function fakeKey(over: Partial<Key> = {}): Key {
   return {

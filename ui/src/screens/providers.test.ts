@@ -1,7 +1,7 @@
 // The provider screens and actions, with the backend module replaced by a fake (no Tauri shell).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import { fakeKey } from '../lib/fixtures';
+import { defaultPaths, fakeKey } from '../lib/fixtures';
 import type { Provider } from '../lib/types';
 
 const backend = vi.hoisted(() => ({
@@ -42,6 +42,7 @@ function fakeProvider(over: Partial<Provider> = {}): Provider {
     key_limit: 2,
     default_env: 'prod',
     insecure_accepted: false,
+    paths: defaultPaths,
     timeout_secs: 30,
     created_at: '2026-01-01T00:00:00Z',
     warning: null,

@@ -9,6 +9,7 @@ use serde::Serialize;
 pub const DETAIL_AUDIT_EVENTS: usize = 200;
 
 /// A key and its audit history (actions only, never values).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyDetail {
     pub key: KeyView,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// A provider: its profile (never its credential), the warning its key scheme deserves, and how
 /// many of its plan's keys Keyshelf knows of.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ProviderSummary {
     #[serde(flatten)]
@@ -18,6 +19,7 @@ pub struct ProviderSummary {
 }
 
 /// A provider's settings as a form gives them (the credential travels apart, once).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Deserialize)]
 pub struct ProviderInput {
     pub name: String,
@@ -54,6 +56,7 @@ impl ProviderInput {
 }
 
 /// What a delete on the provider did.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Deleted {
     /// The key, `provider/name`.
@@ -63,6 +66,7 @@ pub struct Deleted {
 }
 
 /// Where an export was written, and its size.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Exported {
     pub written: PathBuf,

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// Environments and their intervals, the due-soon window, the clipboard delay and the app's
 /// preferences.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
     pub environments: Vec<Environment>,

@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 
 /// What `provider test` found.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ProviderCheck {
     pub provider: String,
@@ -32,6 +33,7 @@ pub struct ProviderCheck {
 }
 
 /// What a sync changed for one provider.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SyncReport {
     pub provider: String,
@@ -46,6 +48,7 @@ pub struct SyncReport {
 }
 
 /// The result of a verify call.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
     pub key: String,

@@ -10,6 +10,7 @@ use reqwest::Url;
 use serde::{Deserialize, Serialize};
 
 /// How Keyshelf authenticates to the management API.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ManagementAuth {
@@ -34,6 +35,7 @@ impl std::str::FromStr for ManagementAuth {
 }
 
 /// The management paths, seed 004's by default. `{id}` stands for the provider's key id.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Paths {
@@ -92,6 +94,7 @@ impl Paths {
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
 
 /// A configured provider. Holds no secret.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderProfile {
     #[serde(skip_deserializing)]

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 /// How a provider takes a key.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyScheme {

@@ -29,6 +29,7 @@ pub const WORK_START_HOUR: u32 = 7;
 pub const WORK_END_HOUR: u32 = 20;
 
 /// What a usage row is flagged for.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Flag {
@@ -39,6 +40,7 @@ pub enum Flag {
 }
 
 /// One call from the provider's logs, with its flags.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct UsageRow {
     /// The time as the provider gave it.
@@ -54,6 +56,7 @@ pub struct UsageRow {
 }
 
 /// A provider's usage logs, newest first, with how many rows carry each flag.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct UsageReport {
     pub provider: String,

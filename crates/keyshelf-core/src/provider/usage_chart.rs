@@ -17,6 +17,7 @@ pub const MAX_SERIES: usize = 8;
 pub const MAX_BUCKETS: usize = 400;
 
 /// The bucket size.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Bucket {
@@ -34,6 +35,7 @@ impl Bucket {
 }
 
 /// One key's counts per bucket, aligned with [`UsageChart::times`].
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UsageSeries {
     /// `provider/name` when Keyshelf knows the key.
@@ -47,6 +49,7 @@ pub struct UsageSeries {
 }
 
 /// A rotation of a key in the chart.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RotationMark {
     pub key: String,
@@ -55,6 +58,7 @@ pub struct RotationMark {
 }
 
 /// The chart of a usage report.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UsageChart {
     pub bucket: Bucket,

@@ -76,6 +76,7 @@ pub trait RotationProvider {
 }
 
 /// How a rotation goes, decided when it starts.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
@@ -101,6 +102,7 @@ impl Mode {
 }
 
 /// What became of the old key on its provider.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OldKey {
@@ -150,6 +152,7 @@ impl OldKey {
 }
 
 /// Why a note was written.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NoteCode {
@@ -170,6 +173,7 @@ pub enum NoteCode {
 }
 
 /// A step that was skipped or did something other than planned, as the user should hear it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
     pub step: Step,
@@ -178,6 +182,7 @@ pub struct Note {
 }
 
 /// Where a rotation stands.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
@@ -236,6 +241,7 @@ impl Step {
 }
 
 /// A rotation as stored.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Rotation {
     #[serde(skip)]
@@ -341,6 +347,7 @@ impl Default for Options {
 
 /// What a rotation waits for before it can go on. Each front end words it its own way (the CLI
 /// names its flags, the desktop its buttons).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "what", rename_all = "kebab-case")]
 pub enum Waiting {
@@ -351,6 +358,7 @@ pub enum Waiting {
 }
 
 /// What a run of the rotation ended with.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Serialize)]
 pub struct Progress {
     pub rotation: Rotation,

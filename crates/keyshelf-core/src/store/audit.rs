@@ -7,6 +7,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 /// One audit event. Never holds a value.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
     pub at: DateTime<Utc>,

@@ -12,6 +12,7 @@ use serde::Serialize;
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
@@ -85,6 +86,7 @@ impl Origin {
 }
 
 /// A key's metadata, as stored. Never holds the secret.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KeyRecord {
     #[serde(skip)]
@@ -101,15 +103,19 @@ pub struct KeyRecord {
     pub user: Option<String>,
     pub var_name: Option<String>,
     pub origin: Origin,
+    #[cfg_attr(feature = "specta", specta(type = String))]
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     #[serde(serialize_with = "crate::timestamp::serialize_opt")]
     pub last_rotated_at: Option<DateTime<Utc>>,
     /// The key's own interval, overriding its environment's.
     #[serde(rename = "interval_override_days")]
     pub interval_days: Option<u32>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     #[serde(serialize_with = "crate::timestamp::serialize_opt")]
     pub snoozed_until: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     #[serde(serialize_with = "crate::timestamp::serialize_opt")]
     pub last_copied_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,

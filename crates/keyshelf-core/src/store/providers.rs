@@ -114,9 +114,11 @@ impl Tx<'_> {
 }
 
 /// A provider whose last sync failed.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SyncFailure {
     pub provider: String,
+    #[cfg_attr(feature = "specta", specta(type = String))]
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub at: DateTime<Utc>,
     pub code: String,
