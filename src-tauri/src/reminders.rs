@@ -91,7 +91,7 @@ impl Reminders {
 
     /// Runs one check on `shelf` now: sends the grouped notification when there is news.
     pub fn check(&self, shelf: &mut Keyshelf) -> Status {
-        let interval = interval_minutes(shelf);
+        let interval = shelf.remind_interval_minutes();
         let bus = self.inner().bus.clone();
         let mut sent_id = None;
         let outcome = shelf.remind(Utc::now(), Mode::New, |r| {
@@ -161,9 +161,4 @@ impl Reminders {
             eprintln!("keyshelf-desktop: cannot schedule reminder checks: {e}");
         }
     }
-}
-
-/// The check interval in minutes (the core's preference).
-pub fn interval_minutes(shelf: &Keyshelf) -> u32 {
-    shelf.remind_interval_minutes()
 }

@@ -204,7 +204,7 @@ impl Keyshelf {
         };
         let imported = keys
             .into_iter()
-            .map(|k| self.show(&k.full_ref()))
+            .map(|k| self.view(k))
             .collect::<Result<_>>()?;
         Ok(EnvImported { plan, imported })
     }

@@ -504,7 +504,7 @@ impl Keyshelf {
         self.store.read().audit_events(full.as_deref(), limit)
     }
 
-    fn view(&self, key: KeyRecord) -> Result<KeyView> {
+    pub(crate) fn view(&self, key: KeyRecord) -> Result<KeyView> {
         Ok(make_view(
             key,
             &self.environment_intervals()?,
