@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup build ui run test test-package package test-core test-ui test-e2e bench bench-smoke fmt lint clean
+.PHONY: setup build ui run test test-package package test-core test-ui test-e2e bench bench-smoke bench-soak fmt lint clean
 
 setup:
 	@scripts/setup.sh
@@ -43,6 +43,11 @@ bench: setup ui
 
 bench-smoke: setup ui
 	@BENCH_SMOKE=1 scripts/bench.sh
+
+## Desktop memory over an hour of idle use, on the release app; writes .bench/soak.md. Not part
+## of `make test` or `make bench` (it takes an hour; KEYSHELF_SOAK_SECS shortens it).
+bench-soak: setup ui
+	@scripts/bench/soak.sh
 
 fmt:
 	$(CARGO) fmt --all

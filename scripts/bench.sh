@@ -22,7 +22,7 @@ if [[ -n "${BENCH_SMOKE:-}" ]]; then
 else
   echo "== release build" >&2
   cargo build --release --locked -q -p keyshelf-cli -p keyshelf-core -p keyshelf-provider-sim \
-    --example seed_store --bin keyshelf --bin keyshelf-provider-sim
+    --example seed_store --example bare_lookup --bin keyshelf --bin keyshelf-provider-sim
 fi
 
 if [[ -z "${BENCH_SMOKE:-}" && -f src-tauri/Cargo.toml ]]; then

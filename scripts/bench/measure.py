@@ -14,6 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 REL = os.path.join(ROOT, "target", os.environ.get("BENCH_PROFILE_DIR", "release"))
 KEYSHELF = os.path.join(REL, "keyshelf")
 SEED = os.path.join(REL, "examples", "seed_store")
+BARE_LOOKUP = os.path.join(REL, "examples", "bare_lookup")
 SIM = os.path.join(REL, "keyshelf-provider-sim")
 SIM_TOKEN = "sim-management-token-not-real"  # the simulator's default, a fixture, not a secret
 SMOKE = bool(os.environ.get("BENCH_SMOKE"))
@@ -59,21 +60,35 @@ def verdict(ok):
 
 
 def bench_lookup():
+    """`keyshelf get` beside secret-tool, a bare lookup through the keyring crate (the floor of
+    a Rust process reading the same item) and Python keyring; then `exec` and `env` reading five
+    keys beside one `get`: one Secret Service session serves all the reads of one command."""
     home = tempfile.mkdtemp(prefix="ks-bench-")
     env = home_env(home)
     name = "bench-lookup-key"
     subprocess.run([KEYSHELF, "generate", name, "--env", "dev"], env=env, check=True, stderr=subprocess.DEVNULL)
+    for i in range(5):  # the five keys `exec` and `env` inject
+        subprocess.run([KEYSHELF, "generate", f"bench-inject-{i}", "--env", "staging", "--var", f"BENCH_KEY_{i}"],
+                       env=env, check=True, stderr=subprocess.DEVNULL)
     account = f"local/{name}"
     py = [sys.executable, "-c", "import sys,keyring; sys.stdout.write(keyring.get_password('keyshelf', sys.argv[1]))", account]
     m = interleaved({
         "keyshelf": [KEYSHELF, "get", name],
         "secret-tool": ["secret-tool", "lookup", "service", "keyshelf", "username", account],
+        "bare": [BARE_LOOKUP, account],
         "python": py,
+        "exec": [KEYSHELF, "exec", "--env", "staging", "--", "true"],
+        "env": [KEYSHELF, "env", "--env", "staging"],
     }, env=env)
-    r_st = m["keyshelf"] / m["secret-tool"]
-    r_py = m["python"] / m["keyshelf"]
-    rows.append(("lookup", "`keyshelf get`", f"{m['keyshelf']:.1f} ms", f"secret-tool {m['secret-tool']:.1f} ms", f"{r_st:.2f}×", "≤ 1.0× secret-tool", verdict(r_st <= 1.0)))
-    rows.append(("lookup", "`keyshelf get`", f"{m['keyshelf']:.1f} ms", f"Python keyring {m['python']:.1f} ms", f"{r_py:.1f}× faster", "≥ 10× faster", verdict(r_py >= 10)))
+    get = m["keyshelf"]
+    r_st, r_bare, r_py = get / m["secret-tool"], get / m["bare"], m["python"] / get
+    rows.append(("lookup", "`keyshelf get`", f"{get:.1f} ms", f"secret-tool {m['secret-tool']:.1f} ms", f"{r_st:.2f}×", "≤ 0.5× secret-tool", verdict(r_st <= 0.5)))
+    rows.append(("lookup", "`keyshelf get`", f"{get:.1f} ms", f"bare keyring-crate lookup {m['bare']:.1f} ms", f"{r_bare:.2f}×", "≤ 1.2×", verdict(r_bare <= 1.2)))
+    rows.append(("lookup", "`keyshelf get`", f"{get:.1f} ms", f"Python keyring {m['python']:.1f} ms", f"{r_py:.1f}× faster", "≥ 10× faster", verdict(r_py >= 10)))
+    for cmd in ("exec", "env"):
+        r = m[cmd] / get
+        figure = "`exec --env staging -- true`, 5 keys" if cmd == "exec" else "`env --env staging`, 5 keys"
+        rows.append(("lookup", figure, f"{m[cmd]:.1f} ms", f"one `keyshelf get` {get:.1f} ms", f"{r:.2f}×", "≤ 1.5× one get", verdict(r <= 1.5)))
 
 
 def seeded_home(n, ages="spread"):
@@ -115,9 +130,10 @@ def bench_listing():
                          f"< {dt} ms" if dt else "-", verdict(m[name] < dt) if dt else "-"))
 
 
-def start_sim(n):
+def start_sim(n, envelope="success", page_size=0):
     """The provider simulator on loopback with N keys; returns (process, URL)."""
-    p = subprocess.Popen([SIM, "--port", "0", "--seed-keys", str(n)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    p = subprocess.Popen([SIM, "--port", "0", "--seed-keys", str(n), "--envelope", envelope, "--page-size", str(page_size)],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     url = p.stdout.readline().strip()
     if not url.startswith("http://"):
         p.kill()
@@ -125,70 +141,102 @@ def start_sim(n):
     return p, url
 
 
+# Where each envelope the client accepts puts the list, for the sqlite3 peer's json_each.
+ENVELOPE_PATH = {"bare": "$", "data": "$.data", "success": "$.data", "items": "$.items", "api_keys": "$.api_keys"}
+ENVELOPE_SHAPE = {"bare": "bare array", "data": "`{data}`", "success": "`{success, data}`", "items": "`{items}`",
+                  "api_keys": "`{api_keys}`"}
+
+
 def bench_sync():
     """`keyshelf sync` of N keys from the simulator into a fresh store, beside two peers that fetch
-    the same list over loopback and write the same rows into a copy of the same store."""
-    sizes = [1_000] if SMOKE else [1_000, 10_000, 100_000]
+    the same list over loopback and write the same rows into a copy of the same store: first the
+    simulator's default envelope at three sizes, then 10,000 keys in every envelope the client
+    accepts and over 100 pages."""
+    cases = [(1_000, "success", 0)] if SMOKE else (
+        [(1_000, "success", 0), (10_000, "success", 0), (100_000, "success", 0)]
+        + [(10_000, e, 0) for e in ("bare", "data", "items", "api_keys")] + [(10_000, "success", 100)])
+    if SMOKE:
+        cases.append((1_000, "bare", 100))
     points = []
-    for n in sizes:
-        sim, url = start_sim(n)
-        try:
-            template = tempfile.mkdtemp(prefix=f"ks-bench-sync-{n}-")
-            env = home_env(template)
-            subprocess.run([KEYSHELF, "provider", "add", "sim", "--base-url", url, "--token-stdin"],
-                           input=SIM_TOKEN.encode(), env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            cols = "provider, name, provider_key_id, env, status, has_secret, remote_state, user, origin, created_at"
-            sql = (f"INSERT INTO keys ({cols}) SELECT 'sim', json_extract(value, '$.api_key_name'), "
-                   "CAST(json_extract(value, '$.id') AS TEXT), 'prod', json_extract(value, '$.status'), 0, 'present', "
-                   "json_extract(value, '$.user'), 'provider', json_extract(value, '$.created_at') "
-                   "FROM json_each(readfile('list.json'), '$.data') WHERE true "
-                   "ON CONFLICT (provider, name) DO UPDATE SET status = excluded.status, remote_state = 'present';")
-
-            def fresh():
-                home = tempfile.mkdtemp(prefix="ks-bench-sync-run-")
-                for f in os.listdir(template):
-                    src = os.path.join(template, f)
-                    if os.path.isfile(src):
-                        shutil.copy(src, home)
-                return home
-
-            cmds = {
-                "keyshelf": lambda h: ([KEYSHELF, "sync", "--provider", "sim"], home_env(h)),
-                "python": lambda h: ([sys.executable, os.path.join(ROOT, "scripts", "bench", "sync_peer.py"), url, SIM_TOKEN,
-                                      os.path.join(h, "keyshelf.db"), "sim", "prod"], None),
-                "curl": lambda h: (["sh", "-c", f'cd "$3" && curl -sf -o list.json -H "Authorization: Bearer $1" "$2/api-keys" && sqlite3 -bail -cmd "PRAGMA synchronous=NORMAL" keyshelf.db "$4"',
-                                    "sh", SIM_TOKEN, url, h, sql], None),
-            }
-            runs = max(3, RUNS // (3 if n <= 10_000 else 6))
-            times = {k: [] for k in cmds}
-            for i in range(runs + 1):  # the first round is a warm-up
-                for name, make in cmds.items():
-                    home = fresh()
-                    cmd, e = make(home)
-                    dt = run_once(cmd, e)
-                    if i == 0:
-                        check_synced(home, n, name)
-                    else:
-                        times[name].append(dt)
-                    shutil.rmtree(home, ignore_errors=True)
-            m = {k: statistics.median(v) for k, v in times.items()}
-        finally:
-            sim.kill()
-            sim.wait()
-        points.append((n, m["keyshelf"]))
-        target = "< 1 s" if n == 10_000 else "-"
-        ok = verdict(m["keyshelf"] < 1000) if n == 10_000 else "-"
-        rows.append(("sync", f"`sync`, {n:,} keys", f"{m['keyshelf']:.0f} ms", f"curl + sqlite3 json_each {m['curl']:.0f} ms",
-                     f"{m['keyshelf']/m['curl']:.2f}×", target, ok))
-        rows.append(("sync", f"`sync`, {n:,} keys", f"{m['keyshelf']:.0f} ms", f"Python urllib+sqlite3 {m['python']:.0f} ms",
-                     (f"{m['python']/m['keyshelf']:.1f}× faster" if m["python"] >= m["keyshelf"] else f"{m['keyshelf']/m['python']:.2f}× slower"), "-", "-"))
-    if len(points) > 1:
+    for n, envelope, page_size in cases:
+        m = sync_case(n, envelope, page_size)
+        shape = ENVELOPE_SHAPE[envelope] + (f", {n // page_size} pages of {page_size}" if page_size else "")
+        if envelope == "success" and not page_size:
+            points.append((n, m["keyshelf"]))
+        label = f"`sync`, {n:,} keys, {shape}"
+        ratio = m["keyshelf"] / m["curl"]
+        peer = "one curl per page + sqlite3 json_each" if page_size else "curl + sqlite3 json_each"
+        rows.append(("sync", label, f"{m['keyshelf']:.0f} ms", f"{peer} {m['curl']:.0f} ms", f"{ratio:.2f}×", "≤ 1.0×", verdict(ratio <= 1.0)))
+        rows.append(("sync", label, f"{m['keyshelf']:.0f} ms", f"Python urllib+sqlite3 {m['python']:.0f} ms",
+                     (f"{m['python']/m['keyshelf']:.1f}× faster" if m["python"] >= m["keyshelf"] else f"{m['keyshelf']/m['python']:.2f}× slower"),
+                     "faster", verdict(m["python"] >= m["keyshelf"])))
+        if n == 10_000 and page_size:
+            rows.append(("sync", f"`sync`, {n:,} keys over {n // page_size} pages", f"{m['keyshelf']:.0f} ms", "-", "-", "< 1 s", verdict(m["keyshelf"] < 1000)))
+    if len(points) > 2:
         # Per-key cost from the largest step, and how far the growth is from linear.
         (n0, t0), (n1, t1) = points[-2], points[-1]
         per_key = (t1 - t0) / (n1 - n0) * 1000
         per_key_small = (points[1][1] - points[0][1]) / (points[1][0] - points[0][0]) * 1000
         rows.append(("sync", "per-key cost (slope)", f"{per_key_small:.1f} µs (1k→10k), {per_key:.1f} µs (10k→100k)", "-",
                      f"{per_key/per_key_small:.2f} (1.0 = linear)", "linear", verdict(per_key / per_key_small < 1.5)))
+
+
+def sync_case(n, envelope, page_size):
+    """Median milliseconds of the three syncs of one simulator set-up, interleaved."""
+    sim, url = start_sim(n, envelope, page_size)
+    try:
+        template = tempfile.mkdtemp(prefix=f"ks-bench-sync-{n}-")
+        env = home_env(template)
+        subprocess.run([KEYSHELF, "provider", "add", "sim", "--base-url", url, "--token-stdin"],
+                       input=SIM_TOKEN.encode(), env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cols = "provider, name, provider_key_id, env, status, has_secret, remote_state, user, origin, created_at"
+        select = (f"INSERT INTO keys ({cols}) SELECT 'sim', json_extract(value, '$.api_key_name'), "
+                  "CAST(json_extract(value, '$.id') AS TEXT), 'prod', json_extract(value, '$.status'), 0, 'present', "
+                  "json_extract(value, '$.user'), 'provider', json_extract(value, '$.created_at') ")
+        upsert = " WHERE true ON CONFLICT (provider, name) DO UPDATE SET status = excluded.status, remote_state = 'present';"
+        path = ENVELOPE_PATH[envelope]
+        if page_size:
+            # curl's URL globbing fetches every page over one connection; the CLI's fsdir() reads them all.
+            pages = (n + page_size - 1) // page_size
+            fetch = f'curl -sf --create-dirs -o "pages/#1.json" -H "Authorization: Bearer $1" "$2/api-keys?page=[1-{pages}]"'
+            sql = select + f"FROM fsdir('pages') AS f, json_each(f.data, '{path}') WHERE f.name LIKE '%.json'" + upsert.replace(" WHERE true", "")
+        else:
+            fetch = 'curl -sf -o list.json -H "Authorization: Bearer $1" "$2/api-keys"'
+            sql = select + f"FROM json_each(readfile('list.json'), '{path}')" + upsert
+
+        def fresh():
+            home = tempfile.mkdtemp(prefix="ks-bench-sync-run-")
+            for f in os.listdir(template):
+                src = os.path.join(template, f)
+                if os.path.isfile(src):
+                    shutil.copy(src, home)
+            return home
+
+        cmds = {
+            "keyshelf": lambda h: ([KEYSHELF, "sync", "--provider", "sim"], home_env(h)),
+            "python": lambda h: ([sys.executable, os.path.join(ROOT, "scripts", "bench", "sync_peer.py"), url, SIM_TOKEN,
+                                  os.path.join(h, "keyshelf.db"), "sim", "prod"], None),
+            "curl": lambda h: (["sh", "-c", f'cd "$3" && {fetch} && sqlite3 -bail -cmd "PRAGMA synchronous=NORMAL" keyshelf.db "$4"',
+                                "sh", SIM_TOKEN, url, h, sql], None),
+        }
+        runs = max(3, RUNS // (3 if n <= 10_000 else 6))
+        times = {k: [] for k in cmds}
+        names = list(cmds)
+        for i in range(runs + 1):  # the first round is a warm-up
+            for name in names[i % len(names):] + names[:i % len(names)]:
+                home = fresh()
+                cmd, e = cmds[name](home)
+                dt = run_once(cmd, e)
+                if i == 0:
+                    check_synced(home, n, name)
+                else:
+                    times[name].append(dt)
+                shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(template, ignore_errors=True)
+        return {k: statistics.median(v) for k, v in times.items()}
+    finally:
+        sim.kill()
+        sim.wait()
 
 
 def check_synced(home, n, who):

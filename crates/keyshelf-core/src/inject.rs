@@ -107,17 +107,20 @@ pub fn resolve(
     purpose: &str,
     detail: &str,
 ) -> Result<Vec<(String, Secret)>> {
-    let mut out = Vec::with_capacity(plan.vars.len());
-    for (var, key) in &plan.vars {
-        let d = if detail.is_empty() {
-            format!("as {var}")
-        } else {
-            format!("as {var}, {detail}")
-        };
-        let secret = shelf.secret_with_detail(key, purpose, &d)?;
-        out.push((var.clone(), secret));
-    }
-    Ok(out)
+    let reads: Vec<(&KeyRecord, String)> = plan
+        .vars
+        .iter()
+        .map(|(var, key)| {
+            let d = if detail.is_empty() {
+                format!("as {var}")
+            } else {
+                format!("as {var}, {detail}")
+            };
+            (key, d)
+        })
+        .collect();
+    let secrets = shelf.secrets_with_details(&reads, purpose)?;
+    Ok(plan.vars.keys().cloned().zip(secrets).collect())
 }
 
 /// How `keyshelf env` prints the mapping.

@@ -342,6 +342,39 @@ impl Keyshelf {
         self.read_secret(key, purpose, detail, true)
     }
 
+    /// Reads the secrets of several resolved keys (`exec`, `env`), each handed out as its
+    /// `detail` says: one keychain call for all of them and one transaction recording them.
+    /// A missing secret fails the whole call; the reads before it are recorded, as they would
+    /// be one by one.
+    pub fn secrets_with_details(
+        &mut self,
+        reads: &[(&KeyRecord, String)],
+        purpose: &str,
+    ) -> Result<Vec<Secret>> {
+        let accounts: Vec<String> = reads
+            .iter()
+            .map(|(key, _)| vault::key_account(&key.provider, &key.name))
+            .collect();
+        let found = self.vault.get_many(&accounts)?;
+        let read = found
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or(found.len());
+        let now = Utc::now();
+        self.store.record(|tx| {
+            for (key, detail) in &reads[..read] {
+                tx.touch_copied(key.id, now)?;
+                tx.audit(Some(&key.full_ref()), purpose, detail)?;
+            }
+            Ok(())
+        })?;
+        reads
+            .iter()
+            .zip(found)
+            .map(|((key, _), secret)| secret.ok_or_else(|| Error::SecretMissing(key.full_ref())))
+            .collect()
+    }
+
     /// Reads the secret of a resolved key for Keyshelf's own use (verifying it against the
     /// provider): audited, but not a hand-out, so "last copied" stays as it was.
     pub fn secret_for_own_use(&mut self, key: &KeyRecord, purpose: &str) -> Result<Secret> {

@@ -56,6 +56,10 @@ struct Args {
     /// Faults: the first N responses are cut in half.
     #[arg(long, default_value_t = 0)]
     truncated: u32,
+    /// List N keys per page, with a `Link: <…?page=N+1>; rel="next"` header while more follow
+    /// (0: the whole list in one answer).
+    #[arg(long, default_value_t = 0)]
+    page_size: usize,
 }
 
 fn main() -> std::process::ExitCode {
@@ -83,6 +87,7 @@ fn main() -> std::process::ExitCode {
         retry_after_secs: 1,
         malformed_json: a.malformed_json,
         truncated: a.truncated,
+        page_size: a.page_size,
         ..Faults::default()
     };
     let sim = match keyshelf_provider_sim::spawn(config, a.port) {

@@ -25,8 +25,12 @@ impl App {
     /// Starts tauri-driver and the app on `home` (`KEYSHELF_HOME`). A driver that does not
     /// answer (its WebKitWebDriver lost a race for its port) is stopped and started again.
     pub fn start(home: &Path) -> App {
+        Self::start_binary(home, &app_binary())
+    }
+
+    /// [`App::start`] with another Tauri binary (the start benchmark's empty-window peer).
+    pub fn start_binary(home: &Path, binary: &Path) -> App {
         let one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
-        let binary = app_binary();
         assert!(
             binary.exists(),
             "{} is missing: build it first (`cargo build -p keyshelf-desktop`; scripts/test.sh does)",

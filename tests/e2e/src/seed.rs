@@ -54,3 +54,51 @@ pub fn due_mix(shelf: &mut Keyshelf, suffix: &str) -> Vec<String> {
     })
     .collect()
 }
+
+/// Writes `count` keys to the store of `home` only — no keychain item, as the key list and the
+/// Overview read none — in one transaction: names of the suggested convention
+/// (`prod-billing-webhook-2026-03-…`) over three environments and four providers, rotated 0–199
+/// days ago. For benchmarks that need thousands of keys (the keychain takes ~40 ms an item).
+pub fn store_only(home: &Path, count: usize) {
+    use keyshelf_core::store::{KeyStatus, NewKeyRecord, Origin, RemoteState, Store};
+    let mut store = Store::open(&home.join("keyshelf.db")).expect("store opens");
+    let now = Utc::now();
+    let envs = ["dev", "staging", "prod"];
+    let services = [
+        "billing-webhook",
+        "mail-sender",
+        "search-api",
+        "web-frontend",
+        "ci-deploy",
+    ];
+    let providers = ["acme", "globex", "initech", "local"];
+    store
+        .write(|tx| {
+            for i in 0..count {
+                let created = now - Days::days((i % 200) as i64);
+                tx.insert_key(&NewKeyRecord {
+                    name: format!(
+                        "{}-{}-{}-{i:06}",
+                        envs[i % 3],
+                        services[i % services.len()],
+                        created.format("%Y-%m")
+                    ),
+                    provider: providers[i % 4].into(),
+                    provider_key_id: Some(i.to_string()),
+                    env: envs[i % 3].into(),
+                    status: KeyStatus::Active,
+                    has_secret: true,
+                    remote_state: Some(RemoteState::Present),
+                    user: None,
+                    var_name: None,
+                    origin: Origin::Provider,
+                    created_at: created,
+                    last_rotated_at: None,
+                    tags: vec![],
+                    notes: String::new(),
+                })?;
+            }
+            Ok(())
+        })
+        .expect("seeding the store");
+}

@@ -18,6 +18,9 @@ use std::process::ExitCode;
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let json = cli.json;
     let open = Keyshelf::open_default;
+    if reads_the_keychain(&cli.command) {
+        KeyringVault::connect_in_background();
+    }
     match cli.command {
         Command::Generate(a) => keys::generate(&mut open()?, a, json),
         Command::Import(a) => keys::import(&mut open()?, a, json),
@@ -25,10 +28,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Link(a) => keys::link(&mut open()?, a, json),
         Command::List(a) => keys::list(&open()?, a, json),
         Command::Show(a) => keys::show(&open()?, &a.keyref, json),
-        Command::Get(a) => {
-            KeyringVault::connect_in_background();
-            keys::get(&mut open()?, &a.keyref)
-        }
+        Command::Get(a) => keys::get(&mut open()?, &a.keyref),
         Command::Remove(a) => keys::remove(&mut open()?, a, json),
         Command::Edit(a) => keys::edit(&mut open()?, a, json),
         Command::Snooze(a) => keys::snooze(&mut open()?, a, json),
@@ -53,6 +53,29 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         // Needs no store.
         Command::SuggestName(a) => keys::suggest_name(&a, json),
     }
+}
+
+/// Whether the command reads a secret or a provider's credential from the keychain whatever
+/// its arguments. Those start connecting at once ([`KeyringVault::connect_in_background`]): the
+/// Secret Service session's key exchange then overlaps opening the store and resolving names,
+/// instead of following them.
+fn reads_the_keychain(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Get(_)
+            | Command::Copy(_)
+            | Command::Exec(_)
+            | Command::Env(_)
+            | Command::Sync(_)
+            | Command::Create(_)
+            | Command::Activate(_)
+            | Command::Deactivate(_)
+            | Command::Delete(_)
+            | Command::Verify(_)
+            | Command::Export(_)
+            | Command::Usage(_)
+            | Command::Rotate(_)
+    )
 }
 
 /// Dates typed on the command line: the core's one rule (`YYYY-MM-DD` or RFC 3339).

@@ -77,6 +77,9 @@ pub struct Client<'a> {
     profile: &'a ProviderProfile,
     vault: Arc<dyn Vault>,
     http: reqwest::blocking::Client,
+    /// The Bearer credential once read: one client serves one operation (a sync of 100 pages
+    /// is 100 requests), and a keychain read per request cost more than the request.
+    bearer: std::sync::Mutex<Option<Secret>>,
 }
 
 impl<'a> Client<'a> {
@@ -105,6 +108,7 @@ impl<'a> Client<'a> {
             profile,
             vault,
             http,
+            bearer: std::sync::Mutex::new(None),
         })
     }
 
@@ -191,6 +195,17 @@ impl<'a> Client<'a> {
     /// The Bearer credential: the stored token, or an OAuth2 access token. The flag says whether
     /// it was fetched just now (a fresh token is not refreshed again on 401).
     fn bearer(&self, force_refresh: bool) -> Result<(Secret, bool)> {
+        let mut held = self.bearer.lock().unwrap_or_else(|p| p.into_inner());
+        if let (Some(bearer), false) = (held.as_ref(), force_refresh) {
+            return Ok((bearer.clone(), false));
+        }
+        let (bearer, fresh) = self.read_bearer(force_refresh)?;
+        *held = Some(bearer.clone());
+        Ok((bearer, fresh))
+    }
+
+    /// [`Client::bearer`] from the keychain (and the token endpoint, for OAuth2).
+    fn read_bearer(&self, force_refresh: bool) -> Result<(Secret, bool)> {
         let name = &self.profile.name;
         let stored = self.vault.get(&vault::provider_account(name))?.ok_or_else(|| {
             ProviderError::new(
@@ -547,7 +562,8 @@ fn read_body(label: &str, mut resp: Response, limit: u64, deadline: Instant) -> 
     if resp.content_length().is_some_and(|n| n > limit) {
         return Err(too_large().into());
     }
-    let mut body = Vec::new();
+    // Sized once when the provider says how long the answer is (a 10,000-key list is ~1.6 MB).
+    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
     let mut chunk = [0u8; 64 * 1024];
     loop {
         if Instant::now() > deadline {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 /// The wrappers a list may come in, tried in order (nested once: `{"data":{"items":[…]}}`).
-const LIST_KEYS: [&str; 6] = ["data", "items", "api_keys", "keys", "results", "logs"];
+pub(crate) const LIST_KEYS: [&str; 6] = ["data", "items", "api_keys", "keys", "results", "logs"];
 
 /// The array inside a list response, `None` when there is none.
 pub fn list(v: Value) -> Option<Vec<Value>> {
@@ -133,7 +133,14 @@ pub fn raw_id(v: &Value) -> Option<&str> {
 /// Optional provider text without its control characters.
 fn printable_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let text = Option::<String>::deserialize(d)?;
-    Ok(text.map(|t| t.chars().filter(|c| !c.is_control()).collect()))
+    // Copied only when there is something to drop: a sync reads 10,000 names.
+    Ok(text.map(|t| {
+        if t.chars().any(char::is_control) {
+            t.chars().filter(|c| !c.is_control()).collect()
+        } else {
+            t
+        }
+    }))
 }
 
 fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {

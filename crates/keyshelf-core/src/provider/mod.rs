@@ -16,6 +16,7 @@ pub mod envelope;
 pub mod errors;
 pub mod issued;
 pub mod link;
+pub mod list_page;
 pub mod ops;
 pub mod pagination;
 pub mod profile;

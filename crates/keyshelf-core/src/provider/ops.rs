@@ -386,15 +386,13 @@ impl Keyshelf {
             let result = self
                 .remote_keys(&p)
                 .and_then(|remote| self.apply_sync(&p, remote));
-            // Recorded either way, for the overview's "failed their last sync".
-            let failure = result.as_ref().err().map(|e| (e.code(), e.to_string()));
-            self.store().write(|tx| {
-                tx.record_sync(
-                    &p.name,
-                    Utc::now(),
-                    failure.as_ref().map(|(c, m)| (*c, m.as_str())),
-                )
-            })?;
+            // Recorded either way, for the overview's "failed their last sync": a success in
+            // the transaction that applied it, a failure here.
+            if let Err(e) = &result {
+                let (code, message) = (e.code(), e.to_string());
+                self.store()
+                    .write(|tx| tx.record_sync(&p.name, Utc::now(), Some((code, &message))))?;
+            }
             reports.push(result?);
         }
         Ok(reports)
@@ -428,6 +426,7 @@ impl Keyshelf {
                 .collect();
             let mut taken: HashSet<String> = local.iter().map(|k| k.name.clone()).collect();
             let mut seen: HashSet<&str> = HashSet::new();
+            let mut inserter = tx.key_inserter()?;
             for r in &remote {
                 seen.insert(r.id.as_str());
                 let status = r.normalized_status();
@@ -456,7 +455,7 @@ impl Keyshelf {
                             .map(|t| t.with_timezone(&Utc))
                             .filter(|t| *t <= now)
                             .unwrap_or(now);
-                        tx.insert_key_row(&NewKeyRecord {
+                        inserter.insert(&NewKeyRecord {
                             name: name.clone(),
                             provider: p.name.clone(),
                             provider_key_id: Some(r.id.clone()),
@@ -485,6 +484,7 @@ impl Keyshelf {
                     report.gone.push(k.full_ref());
                 }
             }
+            tx.record_sync(&p.name, now, None)?;
             tx.audit(
                 None,
                 "sync",

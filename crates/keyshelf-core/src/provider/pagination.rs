@@ -10,6 +10,7 @@
 use super::client::{parse_json, Client, Repeat};
 use super::envelope::{self, RemoteKey};
 use super::errors::{Kind, ProviderError};
+use super::list_page;
 use crate::{Error, Result};
 use reqwest::Method;
 use serde_json::Value;
@@ -19,34 +20,29 @@ use std::collections::HashSet;
 pub const MAX_PAGES: usize = 10_000;
 
 /// Every key the provider lists at `path`, all pages read.
+///
+/// Each page is read in one pass into its keys ([`list_page`]); a page that does not read that
+/// way goes through the `Value` path ([`envelope::list`], [`envelope::parse_list`]), which says
+/// what is wrong with it.
 pub fn remote_keys(client: &Client<'_>, path: &str) -> Result<Vec<RemoteKey>> {
-    let label = format!("GET {path}");
-    let items = all_items(client, path, "keys")?;
-    envelope::parse_list(items)
-        .map_err(|e| ProviderError::new(Kind::BadResponse, format!("{label}: {e}")).into())
-}
-
-/// The items of every page of the list at `path` (`what` names them in errors).
-pub fn all_items(client: &Client<'_>, path: &str, what: &str) -> Result<Vec<Value>> {
     let first = client.profile().url(path, None)?;
     let mut url = first.clone();
     let mut seen = HashSet::new();
-    let mut items = Vec::new();
+    let mut keys = Vec::new();
+    // A key that does not parse is reported against the list's path, whatever the page.
+    let list_label = format!("GET {path}");
     loop {
         let label = format!("GET {}", url.path());
         let reply = client.management_at(Method::GET, url.clone(), None, Repeat::Idempotent)?;
-        let value = parse_json(&label, &reply.body)?;
-        let body_next = body_next(&value);
-        let page = envelope::list(value)
-            .ok_or_else(|| bad(&label, &format!("the answer holds no list of {what}")))?;
-        // One page's items are moved, not copied: the common single-page list costs nothing more.
-        if items.is_empty() {
-            items = page;
+        let (page, body_next) = read_page(&label, &list_label, &reply.body)?;
+        // One page's keys are moved, not copied: the common single-page list costs nothing more.
+        if keys.is_empty() {
+            keys = page;
         } else {
-            items.extend(page);
+            keys.extend(page);
         }
         let Some(next) = reply.link_next.or(body_next) else {
-            return Ok(items);
+            return Ok(keys);
         };
         let next = url
             .join(&next)
@@ -66,6 +62,27 @@ pub fn all_items(client: &Client<'_>, path: &str, what: &str) -> Result<Vec<Valu
         }
         url = next;
     }
+}
+
+/// One page's keys and the next page the body names (`list_label` names the list in an error
+/// about one of its keys, `label` the page in any other).
+fn read_page(
+    label: &str,
+    list_label: &str,
+    body: &[u8],
+) -> Result<(Vec<RemoteKey>, Option<String>)> {
+    if let Ok(page) = list_page::parse::<RemoteKey>(body) {
+        let keys = page
+            .items
+            .ok_or_else(|| bad(label, "the answer holds no list of keys"))?;
+        return Ok((keys, page.next));
+    }
+    let value = parse_json(label, body)?;
+    let next = body_next(&value);
+    let items =
+        envelope::list(value).ok_or_else(|| bad(label, "the answer holds no list of keys"))?;
+    let keys = envelope::parse_list(items).map_err(|e| bad(list_label, &e))?;
+    Ok((keys, next))
 }
 
 /// The `rel="next"` target of one `Link` header value, as sent.

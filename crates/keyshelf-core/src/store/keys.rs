@@ -194,41 +194,18 @@ impl Tx<'_> {
         self.key_by_id(id)
     }
 
-    /// Inserts a key and returns only its row id: for bulk inserts (`sync` of 100,000 keys),
-    /// where reading each row back would double the work. The statement is cached, so it is
-    /// compiled once per connection, not once per key.
+    /// Inserts a key and returns only its row id (see [`KeyInserter`] for many keys).
     pub fn insert_key_row(&self, k: &NewKeyRecord) -> Result<i64> {
-        let tags = serde_json::to_string(&k.tags).map_err(|e| Error::Store(e.to_string()))?;
-        let res = self.0.prepare_cached(
+        self.key_inserter()?.insert(k)
+    }
+
+    /// An insert statement compiled once for many keys (`sync` of 100,000 keys), which returns
+    /// only each row's id: reading each row back would double the work.
+    pub fn key_inserter(&self) -> Result<KeyInserter<'_>> {
+        Ok(KeyInserter(self.0.prepare_cached(
             "INSERT INTO keys (provider, name, provider_key_id, env, status, has_secret, remote_state, user, var_name, origin, created_at, last_rotated_at, tags, notes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?.execute(
-            params![
-                k.provider,
-                k.name,
-                k.provider_key_id,
-                k.env,
-                k.status,
-                k.has_secret,
-                k.remote_state,
-                k.user,
-                k.var_name,
-                k.origin,
-                fmt_time(k.created_at),
-                k.last_rotated_at.map(fmt_time),
-                tags,
-                k.notes
-            ],
-        );
-        match res {
-            Ok(_) => Ok(self.0.last_insert_rowid()),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(Error::KeyExists(format!("{}/{}", k.provider, k.name)))
-            }
-            Err(e) => Err(e.into()),
-        }
+        )?))
     }
 
     /// One key by row id.
@@ -422,5 +399,47 @@ impl Tx<'_> {
         Ok(self
             .0
             .query_row("SELECT count(*) FROM keys", [], |r| r.get(0))?)
+    }
+}
+
+/// Inserts keys with one compiled statement, for the life of a transaction ([`Tx::key_inserter`]).
+pub struct KeyInserter<'t>(rusqlite::CachedStatement<'t>);
+
+impl KeyInserter<'_> {
+    /// Inserts a key and returns its row id; [`Error::KeyExists`] when its name is taken.
+    pub fn insert(&mut self, k: &NewKeyRecord) -> Result<i64> {
+        // Most keys have no tags: no JSON encoder for an empty list.
+        let tags = if k.tags.is_empty() {
+            std::borrow::Cow::Borrowed("[]")
+        } else {
+            std::borrow::Cow::Owned(
+                serde_json::to_string(&k.tags).map_err(|e| Error::Store(e.to_string()))?,
+            )
+        };
+        let res = self.0.insert(params![
+            k.provider,
+            k.name,
+            k.provider_key_id,
+            k.env,
+            k.status,
+            k.has_secret,
+            k.remote_state,
+            k.user,
+            k.var_name,
+            k.origin,
+            fmt_time(k.created_at),
+            k.last_rotated_at.map(fmt_time),
+            tags,
+            k.notes
+        ]);
+        match res {
+            Ok(id) => Ok(id),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(Error::KeyExists(format!("{}/{}", k.provider, k.name)))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }

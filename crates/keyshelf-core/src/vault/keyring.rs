@@ -59,6 +59,10 @@ impl Vault for KeyringVault {
     fn delete(&self, account: &str) -> Result<bool> {
         Self::deadlined().delete(account)
     }
+
+    fn get_many(&self, accounts: &[String]) -> Result<Vec<Option<Secret>>> {
+        Self::deadlined().get_many(accounts)
+    }
 }
 
 /// The deadline of keychain calls: [`TIMEOUT_ENV`] when it holds a positive whole number of

@@ -51,6 +51,12 @@ pub trait Vault: Send + Sync {
     fn get(&self, account: &str) -> Result<Option<Secret>>;
     /// Deletes the secret under `account`; `Ok(false)` when there was none.
     fn delete(&self, account: &str) -> Result<bool>;
+    /// Reads the secrets under several accounts, in order: what `exec` and `env` need. A
+    /// keychain that can do better than one call after the other (one thread under one deadline,
+    /// see [`Deadline`]) says so here.
+    fn get_many(&self, accounts: &[String]) -> Result<Vec<Option<Secret>>> {
+        accounts.iter().map(|a| self.get(a)).collect()
+    }
 }
 
 /// A vault whose every call gives up after `limit` with [`Error::KeychainTimeout`].
@@ -115,6 +121,13 @@ impl<V: Vault + 'static> Vault for Deadline<V> {
         let account = account.to_owned();
         self.run(move |v| v.delete(&account))
     }
+
+    /// Every read on one thread under one deadline: a thread per read would cost more than the
+    /// reads themselves once the Secret Service session is open.
+    fn get_many(&self, accounts: &[String]) -> Result<Vec<Option<Secret>>> {
+        let accounts = accounts.to_vec();
+        self.run(move |v| v.get_many(&accounts))
+    }
 }
 
 /// Runs `f` on a thread of its own and returns its result if it comes within `limit`, `None`
@@ -173,6 +186,10 @@ mod tests {
         for err in [
             vault.get("a").map(drop).unwrap_err(),
             vault.delete("a").map(drop).unwrap_err(),
+            vault
+                .get_many(&["a".into(), "b".into()])
+                .map(drop)
+                .unwrap_err(),
         ] {
             assert_eq!(err.code(), "keychain_timeout");
         }
@@ -201,6 +218,15 @@ mod tests {
         let vault = Deadline::new(Arc::clone(&memory), Duration::from_secs(5), test_service);
         vault.set("a", &Secret::from("x")).unwrap();
         assert_eq!(vault.get("a").unwrap().unwrap().expose(), "x");
+        vault.set("b", &Secret::from("y")).unwrap();
+        let many = vault
+            .get_many(&["b".into(), "none".into(), "a".into()])
+            .unwrap();
+        let many: Vec<_> = many
+            .iter()
+            .map(|s| s.as_ref().map(Secret::expose))
+            .collect();
+        assert_eq!(many, [Some("y"), None, Some("x")]);
         assert!(vault.delete("a").unwrap());
         assert!(!vault.delete("a").unwrap());
         memory.fail_writes(true);
