@@ -13,7 +13,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p .bench
-app=target/release/keyshelf-desktop
+# SOAK_APP runs another build of the app (a debug one, say) and skips the release build.
+app=${SOAK_APP:-target/release/keyshelf-desktop}
 
 # The same Tauri CLI invocation as desktop.sh (the peer included): the same features and
 # embedded configuration, so this is the binary `make bench` measures and neither run makes the
@@ -23,7 +24,9 @@ build_app() {
     --config '{"bundle":{"active":true}}' -- --locked -p keyshelf-desktop -p keyshelf-empty-window >&2)
 }
 
-if [[ ! -x $app || -n "${SOAK_BUILD:-}" ]]; then
+if [[ -n "${SOAK_APP:-}" ]]; then
+  echo "== soak: the app at $app (SOAK_APP)" >&2
+elif [[ ! -x $app || -n "${SOAK_BUILD:-}" ]]; then
   echo "== soak: release build of the app (Tauri CLI, as make bench does)" >&2
   build_app || { echo "bench-soak: the release build failed" >&2; exit 1; }
 else
@@ -41,7 +44,7 @@ echo "== soak: ${KEYSHELF_SOAK_SECS:-3600} s from $started (log: .bench/soak.log
 # The harness is a debug test binary; the app it drives is the release build. The grep drops the
 # bus's portal and accessibility chatter under Xvfb, as desktop.sh does; tee keeps the progress
 # lines on the terminal for an hour-long run.
-KEYSHELF_APP_BINARY=$PWD/$app scripts/with-keyring.sh \
+KEYSHELF_APP_BINARY=$(realpath "$app") scripts/with-keyring.sh \
   cargo test -q -p keyshelf-e2e --locked --test soak -- --ignored --nocapture 2>&1 \
   | grep --line-buffered -v -E 'xdg-desktop-portal|dbus-daemon\[[0-9]+\]|pw\.conf|SpiRegistry|X11' \
   | tee .bench/soak.log >&2
