@@ -36,6 +36,31 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<ListPage<T>
     Ok(page)
 }
 
+/// The `visit_*` methods of a visitor for every JSON scalar, each answering `$none`: a number,
+/// a string, a boolean or null holds no list.
+macro_rules! scalars_hold_no_list {
+    ($none:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+    };
+}
+
 /// Where a list key's value leads.
 enum Found<T> {
     /// An array: the list.
@@ -96,24 +121,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for PageVisitor<T> {
     }
 
     // Scalars hold no list.
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(ListPage::none())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(ListPage::none())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(ListPage::none())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(ListPage::none())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(ListPage::none())
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(ListPage::none())
-    }
+    scalars_hold_no_list!(ListPage::none());
 }
 
 impl<T> ListPage<T> {
@@ -182,24 +190,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for ListOrObject<T> {
         Ok(Some(Found::Nested(best.and_then(|(_, items)| items))))
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
+    scalars_hold_no_list!(None);
 }
 
 /// A nested list key's value: the items of an array, `None` for anything else (skipped).
@@ -229,24 +220,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for OnlyList<T> {
         Ok(None)
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
+    scalars_hold_no_list!(None);
 }
 
 /// A string, or nothing for any other value.
