@@ -92,7 +92,12 @@ def main():
             title = call(base, "GET", f"/session/{sid}/title")
             print(f"package-window-check: window {title!r} lists {text!r}", file=sys.stderr)
         finally:
-            call(base, "DELETE", f"/session/{sid}")
+            # Closing the session only tidies up: the window was checked above. A driver that
+            # drops the connection while it closes the app must not fail the check.
+            try:
+                call(base, "DELETE", f"/session/{sid}")
+            except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
+                print(f"package-window-check: closing the WebDriver session: {e!r} (ignored)", file=sys.stderr)
     finally:
         driver.terminate()
         driver.wait(timeout=10)

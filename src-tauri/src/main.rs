@@ -24,6 +24,7 @@ use tauri::Manager;
 const HIDDEN_ARG: &str = "--hidden";
 
 fn main() {
+    paint_without_compositing();
     // A file-dialog child (see file_dialog): nothing of the app starts in it.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let text = |i: usize| args.get(i).and_then(|a| a.to_str()).unwrap_or_default();
@@ -114,6 +115,23 @@ fn main() {
             clipboard.clear_on_quit();
         }
     });
+}
+
+/// Has WebKitGTK paint the window without accelerated compositing, unless the user chose
+/// otherwise (`WEBKIT_DISABLE_COMPOSITING_MODE=0` keeps compositing on).
+///
+/// Keyshelf's screens are text and lists, which WebKit paints cheaply on the CPU. With
+/// compositing, the key list's scroll area becomes a layer of its own, and where the GL is
+/// software (virtual machines, remote desktops, Xvfb: Mesa's llvmpipe) the blinking caret of the
+/// focused search box kept the compositor repainting: 1.4-1.9 cores busy while nobody touched
+/// the window. Without compositing the idle window uses no CPU, and the process tree is about
+/// 60 MB smaller, mostly the GL stack (docs/perf/desktop-memory-2026-12.md, BENCHMARKS.md).
+/// Runs first in `main`, before any thread exists (the environment is the process's).
+fn paint_without_compositing() {
+    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if cfg!(target_os = "linux") && std::env::var_os(VAR).is_none() {
+        std::env::set_var(VAR, "1");
+    }
 }
 
 /// Shows, unminimises and focuses the main window; with `nudge`, tells the UI to ask for the

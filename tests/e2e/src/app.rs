@@ -153,6 +153,61 @@ pub fn processes() -> Vec<(u32, u32, String)> {
         .collect()
 }
 
+/// The process `pid` and all its descendants (for the app: its WebKit web and network
+/// processes), with their names.
+pub fn tree(pid: u32) -> Vec<(u32, String)> {
+    let procs = processes();
+    let mut out = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        if let Some((_, _, name)) = procs.iter().find(|q| q.0 == p) {
+            out.push((p, name.clone()));
+        }
+        todo.extend(procs.iter().filter(|q| q.1 == p).map(|q| q.0));
+    }
+    out
+}
+
+/// CPU time (user + system, in clock ticks) the process `pid` has used so far; 0 once gone.
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0;
+    };
+    // After "pid (name)": state is field 3, utime and stime are fields 14 and 15.
+    let Some(close) = stat.rfind(')') else {
+        return 0;
+    };
+    let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
+}
+
+/// The share of one core that the process `pid` and its descendants used over `span`, per
+/// process name (as 0.25 for a quarter of a core).
+pub fn cpu_share(pid: u32, span: Duration) -> Vec<(String, f64)> {
+    let procs = tree(pid);
+    let before: Vec<u64> = procs.iter().map(|p| cpu_ticks(p.0)).collect();
+    let start = Instant::now();
+    std::thread::sleep(span);
+    let secs = start.elapsed().as_secs_f64();
+    // Linux reports CPU time in USER_HZ, 100 ticks a second on every architecture Tauri targets.
+    procs
+        .iter()
+        .zip(before)
+        .map(|((p, name), b)| {
+            (
+                name.clone(),
+                cpu_ticks(*p).saturating_sub(b) as f64 / 100.0 / secs,
+            )
+        })
+        .collect()
+}
+
 /// Whether process `pid` still runs (exists and is not a zombie).
 pub fn running(pid: u32) -> bool {
     processes().iter().any(|p| p.0 == pid)

@@ -193,9 +193,30 @@ impl Session {
     }
 
     /// A PNG of the window's web view.
+    ///
+    /// WebKitWebDriver answers with the next frame the web view paints. The app paints without
+    /// accelerated compositing (src-tauri's main), and then a page at rest paints no frame: the
+    /// request would wait forever. So while it runs, one pixel in the corner changes its shade
+    /// by 1/255 every 50 ms (invisible in the picture), and is removed after.
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {
         use base64::Engine;
-        let v = self.call("GET", "/screenshot", None)?;
+        self.execute(
+            "const d = document.createElement('div');\n\
+             d.id = 'e2e-paint-nudge';\n\
+             d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';\n\
+             document.body.appendChild(d);\n\
+             let n = 0;\n\
+             const t = setInterval(() => { d.style.background = n++ % 2 ? 'rgba(0,0,0,0.004)' : 'rgba(0,0,0,0.008)'; }, 50);\n\
+             d.dataset.timer = String(t);",
+            json!([]),
+        )?;
+        let v = self.call("GET", "/screenshot", None);
+        self.execute(
+            "const d = document.getElementById('e2e-paint-nudge');\n\
+             if (d) { clearInterval(Number(d.dataset.timer)); d.remove(); }",
+            json!([]),
+        )?;
+        let v = v?;
         base64::engine::general_purpose::STANDARD
             .decode(v.as_str().unwrap_or_default())
             .map_err(|e| e.to_string())

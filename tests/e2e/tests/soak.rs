@@ -31,7 +31,7 @@
 
 use chrono::{DateTime, Utc};
 use keyshelf_core::Keyshelf;
-use keyshelf_e2e::app::{processes, App};
+use keyshelf_e2e::app::{tree, App};
 use keyshelf_e2e::notifications::Monitor;
 use keyshelf_e2e::webdriver::Session;
 use keyshelf_e2e::{require_test_session, seed};
@@ -120,20 +120,6 @@ fn refresh(s: &Session) -> f64 {
 fn click(s: &Session, css: &str) {
     let e = s.find(css).unwrap_or_else(|e| panic!("{css}: {e}"));
     s.click(&e).unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-/// The process `pid` and all its descendants, with their names.
-fn tree(pid: u32) -> Vec<(u32, String)> {
-    let procs = processes();
-    let mut out = Vec::new();
-    let mut todo = vec![pid];
-    while let Some(p) = todo.pop() {
-        if let Some((_, _, name)) = procs.iter().find(|q| q.0 == p) {
-            out.push((p, name.clone()));
-        }
-        todo.extend(procs.iter().filter(|q| q.1 == p).map(|q| q.0));
-    }
-    out
 }
 
 /// (PSS, RSS, anonymous) in kB of one process, from /proc/<pid>/smaps_rollup; `None` when it
