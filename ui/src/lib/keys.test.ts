@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { distinct, filtered, KeySearch, noFilters, sorted, type Filters, type Sort } from './keys';
+import { distinct, filtered, KeySearch, letterSets, noFilters, searchText, sorted, type Filters, type Sort } from './keys';
 import type { Key } from './types';
 import { fakeKey } from './fixtures';
 import { dueText, shortAge } from './format';
@@ -108,6 +108,68 @@ describe('search as you type', () => {
     for (const q of [...queries, ...queries.reverse()]) {
       expect(search.find(q, noFilters())).toEqual(filtered(list, q, noFilters()));
     }
+  });
+
+  // Letters in the last bit of a word ('?', '_', DEL) and past the range ('é', 'ß', '€').
+  const odd = sorted(
+    ['what?', 'snake_case', 'del\u007f', 'café', 'straße', '€-price', 'Zoë'].map((name, i) =>
+      fakeKey({ name, env: envs[i % 3], notes: i % 2 ? 'Ünïcode ~`{|}' : '' }),
+    ),
+    { field: 'name', descending: false },
+  );
+  const both = [...list, ...odd];
+
+  it('answers every one-letter query, every letter with a bit and some without, under each filter', () => {
+    const search = new KeySearch(both);
+    const letters = [...Array.from({ length: 96 }, (_, i) => String.fromCharCode(32 + i)), 'é', 'ß', '€', 'ü', 'ë'];
+    for (const filters of [noFilters(), { ...noFilters(), env: 'staging' }]) {
+      for (const letter of letters) {
+        expect(search.find(letter, filters), `${JSON.stringify(filters)} "${letter}"`).toEqual(filtered(both, letter, filters));
+      }
+    }
+  });
+
+  it('answers queries mixing letters with and without a bit as the plain filter does, while typing', () => {
+    const search = new KeySearch(both);
+    for (const query of ['what? snake_', 'straße €-p', 'ZOË ünï', 'café a', 'del\u007f {|']) {
+      for (const step of typing(query)) {
+        expect(search.find(step, noFilters()), `"${step}"`).toEqual(filtered(both, step, noFilters()));
+      }
+    }
+  });
+
+  it('keeps in each letter set exactly the printable ASCII letters of the text', () => {
+    const texts = list.slice(0, 50).map(searchText).concat(['', ' ', '?_\u007f', 'é€ab']);
+    const sets = letterSets(texts);
+    texts.forEach((text, i) => {
+      for (let c = 32; c < 128; c++) {
+        const k = c - 32;
+        const has = (sets[i * 3 + (k >> 5)] & (1 << k)) !== 0;
+        expect(has, `${JSON.stringify(text)} ${JSON.stringify(String.fromCharCode(c))}`).toBe(text.includes(String.fromCharCode(c)));
+      }
+    });
+  });
+
+  it('hands out matches that read as the plain filter\'s array: length, at, slice', () => {
+    const search = new KeySearch(list);
+    for (const [query, filters] of [['prod bil', noFilters()], ['', { ...noFilters(), env: 'dev' }], ['', noFilters()], ['zzz', noFilters()]] as const) {
+      const want = filtered(list, query, filters);
+      const got = search.matches(query, filters);
+      expect(got.length).toBe(want.length);
+      expect(got.toArray()).toEqual(want);
+      for (const i of [-1, 0, 1, want.length - 1, want.length]) expect(got.at(i), `${query} at ${i}`).toBe(want.at(i) === undefined || i < 0 ? undefined : want[i]);
+      for (const [a, b] of [[0, 27], [5, 3], [want.length - 2, want.length + 10], [-4, 2], [0, undefined]] as const) {
+        expect(got.slice(a, b), `${query} slice ${a} ${b}`).toEqual(want.slice(Math.max(0, a), b));
+      }
+    }
+  });
+
+  it('gives the same matches object when a query is asked again, so the screen has nothing to redo', () => {
+    const search = new KeySearch(list);
+    const first = search.matches('bill', noFilters());
+    search.matches('bil', noFilters());
+    expect(search.matches('bill', noFilters())).toBe(first);
+    expect(search.matches('', noFilters())).toBe(search.matches(' ', noFilters()));
   });
 
   it('gives the whole sorted list for an empty query and no filter', () => {

@@ -92,11 +92,90 @@ export function filtered(ordered: Key[], query: string, filters: Filters): Key[]
   return ordered.filter((k) => passes(k, filters) && words.every((w) => searchText(k).includes(w)));
 }
 
+/**
+ * The keys a search found, in the list's order, read by position: nothing is copied out, so a
+ * keystroke matching 60,000 of 100,000 keys allocates no array of them (the screen reads the
+ * count and the ~30 rows it shows).
+ */
+export class Matches {
+  /** `hits`: the positions in `ordered` of the keys found, ascending; null for all of them. */
+  constructor(
+    private readonly ordered: Key[],
+    private readonly hits: Uint32Array | null,
+  ) {}
+
+  get length(): number {
+    return this.hits ? this.hits.length : this.ordered.length;
+  }
+
+  /** The `i`th key found, or undefined past the end. */
+  at(i: number): Key | undefined {
+    if (i < 0 || i >= this.length) return undefined;
+    return this.ordered[this.hits ? this.hits[i] : i];
+  }
+
+  /** The keys found from `start` up to `end` (excluded), both clamped to 0…length. */
+  slice(start: number, end: number = this.length): Key[] {
+    const from = Math.max(0, Math.min(start, this.length));
+    const to = Math.max(from, Math.min(end, this.length));
+    const out = new Array<Key>(to - from);
+    for (let i = from; i < to; i++) out[i - from] = this.at(i) as Key;
+    return out;
+  }
+
+  toArray(): Key[] {
+    return this.slice(0);
+  }
+}
+
 /** One remembered answer: the positions in the sorted list of the keys that matched. */
 interface Answer {
   filters: string;
   words: string[];
   hits: Uint32Array;
+  /** The same keys for the screen: one object per answer, so asking again changes nothing. */
+  matches: Matches;
+}
+
+const noFilter = (f: Filters) => !f.env && !f.provider && !f.status && !f.due;
+
+/**
+ * A text's letter set: the printable ASCII letters it has (space to DEL, 96) as the bits of three
+ * 32-bit words, 12 bytes a key. A text can only contain a word if it has all of the word's
+ * letters, and testing three words is far cheaper than searching the string, so a scan skips
+ * most keys without reading their text. Other letters have no bit: the string search sees them.
+ * Signed words, so `set & need` (a signed result in JavaScript) compares equal to `need`.
+ */
+const LETTER_WORDS = 3;
+
+/** Adds the letters of `text` to the set at `into[at]`. */
+function addLetters(into: Int32Array, at: number, text: string): void {
+  let m0 = 0;
+  let m1 = 0;
+  let m2 = 0;
+  for (let j = 0; j < text.length; j++) {
+    const k = text.charCodeAt(j) - 32;
+    if (k < 0 || k >= 96) continue;
+    const bit = 1 << k; // shifts count modulo 32: the bit within its word
+    if (k < 32) m0 |= bit;
+    else if (k < 64) m1 |= bit;
+    else m2 |= bit;
+  }
+  into[at] |= m0;
+  into[at + 1] |= m1;
+  into[at + 2] |= m2;
+}
+
+/** The letters of every text, {@link LETTER_WORDS} words each, in the texts' order. */
+export function letterSets(texts: string[]): Int32Array {
+  const sets = new Int32Array(texts.length * LETTER_WORDS);
+  for (let i = 0; i < texts.length; i++) addLetters(sets, i * LETTER_WORDS, texts[i]);
+  return sets;
+}
+
+/** Whether the letter sets answer `words` alone: each word one letter that has a bit. */
+function lettersSuffice(words: string[]): boolean {
+  return words.every((w) => w.length === 1 && w.charCodeAt(0) >= 32 && w.charCodeAt(0) < 128);
 }
 
 /**
@@ -105,40 +184,53 @@ interface Answer {
  * text has "bi" too, so the keys matching a query are among those of any earlier query (with the
  * same filters) whose words each occur inside one of its words; such an answer is the starting
  * point instead of the whole list. Deleting goes back to queries already answered, which are
- * remembered (the last {@link KeySearch.remembered} of them). The search texts are built once
- * per list, so a keystroke only compares strings.
+ * remembered (the last {@link KeySearch.remembered} of them). The first letter of a query has no
+ * earlier answer: there, and in every scan, the keys' {@link letterSets} rule out most keys
+ * without reading their text. Texts and letter sets are built once per list.
  */
 export class KeySearch {
   static readonly remembered = 64;
   private readonly texts: string[];
+  private readonly letters: Int32Array;
   private readonly answers = new Map<string, Answer>();
+  /** The answer to an empty query with no filter: the whole list. */
+  private readonly all: Matches;
+  /** Where a scan collects its hits before copying them to an array of their size. */
+  private readonly scratch: Uint32Array;
 
   constructor(private readonly ordered: Key[]) {
     this.texts = ordered.map(searchText);
+    this.letters = letterSets(this.texts);
+    this.all = new Matches(ordered, null);
+    this.scratch = new Uint32Array(ordered.length);
   }
 
   /** The keys that pass `filters` and match `query`, in the list's order. */
   find(query: string, filters: Filters): Key[] {
+    return this.matches(query, filters).toArray();
+  }
+
+  /** {@link find}'s keys without copying them out: what the screen shows on each keystroke. */
+  matches(query: string, filters: Filters): Matches {
     // Plain values: the UI passes Svelte state, and reading it once per key is slow.
     const f: Filters = { env: filters.env, provider: filters.provider, status: filters.status, due: filters.due };
     const words = queryWords(query);
-    if (words.length === 0 && !f.env && !f.provider && !f.status && !f.due) return this.ordered;
+    if (words.length === 0 && noFilter(f)) return this.all;
     const fkey = `${f.env}\u0000${f.provider}\u0000${f.status}\u0000${f.due}`;
     const id = `${fkey}\u0000${words.join(' ')}`;
     let answer = this.answers.get(id);
     if (answer) {
       this.answers.delete(id); // most recently used last
     } else {
-      answer = { filters: fkey, words, hits: this.scan(f, words, this.narrowest(fkey, words)) };
+      const hits = this.scan(noFilter(f) ? null : f, words, this.narrowest(fkey, words));
+      answer = { filters: fkey, words, hits, matches: new Matches(this.ordered, hits) };
       if (this.answers.size >= KeySearch.remembered) {
         const oldest = this.answers.keys().next().value;
         if (oldest !== undefined) this.answers.delete(oldest);
       }
     }
     this.answers.set(id, answer);
-    const out = new Array<Key>(answer.hits.length);
-    for (let i = 0; i < out.length; i++) out[i] = this.ordered[answer.hits[i]];
-    return out;
+    return answer.matches;
   }
 
   /** The smallest remembered answer that holds every match of `words` under the same filters. */
@@ -151,18 +243,32 @@ export class KeySearch {
     return best;
   }
 
-  private scan(f: Filters, words: string[], within: Uint32Array | null): Uint32Array {
+  /** The keys of `within` (all when null) passing `f` (none when null) whose text has every word. */
+  private scan(f: Filters | null, words: string[], within: Uint32Array | null): Uint32Array {
+    const need = new Int32Array(LETTER_WORDS);
+    for (const w of words) addLetters(need, 0, w);
+    const [n0, n1, n2] = need;
+    const readText = !lettersSuffice(words);
+    const sets = this.letters;
     const n = within ? within.length : this.ordered.length;
-    const hits = new Uint32Array(n);
+    const hits = this.scratch;
     let found = 0;
     for (let j = 0; j < n; j++) {
       const i = within ? within[j] : j;
-      const text = this.texts[i];
-      let ok = passes(this.ordered[i], f);
-      for (let w = 0; ok && w < words.length; w++) ok = text.includes(words[w]);
-      if (ok) hits[found++] = i;
+      const at = i * LETTER_WORDS;
+      if ((sets[at] & n0) !== n0 || (sets[at + 1] & n1) !== n1 || (sets[at + 2] & n2) !== n2) continue;
+      if (f && !passes(this.ordered[i], f)) continue;
+      if (readText && !this.hasWords(i, words)) continue;
+      hits[found++] = i;
     }
     return hits.slice(0, found);
+  }
+
+  /** Whether the text of key `i` has every word: its letter set only said it might. */
+  private hasWords(i: number, words: string[]): boolean {
+    const text = this.texts[i];
+    for (let w = 0; w < words.length; w++) if (!text.includes(words[w])) return false;
+    return true;
   }
 }
 
