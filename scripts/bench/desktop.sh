@@ -93,7 +93,7 @@ for kind in ("pss", "rss"):
     judged = kind == "pss" and run != "same"
     target, verdict = (f"≤ +{limit} MB", "met" if a - p <= limit else "**missed**") if judged else ("-", "-")
     rows.append(["desktop", f"idle memory, process tree 10 s after start, {kind.upper()} ({keys:,} keys; {runs} interleaved runs)",
-                 f"{a:.0f} MB", f"{peer_note} {p:.0f} MB", f"{a / p:.2f}× (+{a - p:.0f} MB)", target, verdict])
+                 f"{a:.0f} MB", f"{peer_note} {p:.0f} MB", f"{a / p:.2f}× ({a - p:+.0f} MB)".replace("-", "−"), target, verdict])
 json.dump(rows, open(path, "w"))
 PY
   else
