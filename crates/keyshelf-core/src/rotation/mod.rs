@@ -374,6 +374,8 @@ fn fault_point(point: &str) {
     #[cfg(debug_assertions)]
     if std::env::var("KEYSHELF_FAULT").is_ok_and(|f| f == point) {
         eprintln!("keyshelf: fault injected at {point}");
+        // A crash after this step, not in the middle of the keychain's handshake (see settle).
+        crate::vault::KeyringVault::settle(std::time::Duration::from_secs(5));
         std::process::abort();
     }
     #[cfg(not(debug_assertions))]

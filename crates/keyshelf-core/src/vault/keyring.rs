@@ -7,7 +7,7 @@
 
 use super::{Deadline, Vault, SERVICE};
 use crate::{Error, Result, Secret};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// How long a keychain call may take when [`TIMEOUT_ENV`] does not say otherwise.
@@ -24,6 +24,10 @@ const SECRET_SERVICE_BUS_NAME: &str = "org.freedesktop.secrets";
 #[cfg(all(unix, not(target_os = "macos")))]
 const OWNER_LOOKUP_LIMIT: Duration = Duration::from_secs(1);
 
+/// Whether [`KeyringVault::connect_in_background`]'s thread is still connecting, and the signal
+/// it gives when it is done.
+static CONNECTING: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+
 /// The OS keychain through the `keyring` crate.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct KeyringVault;
@@ -35,10 +39,25 @@ impl KeyringVault {
     /// Nothing waits for this thread: a keychain that does not answer keeps only it. The first
     /// real call waits for the same connection, under its deadline like every call.
     pub fn connect_in_background() {
+        *CONNECTING.0.lock().unwrap_or_else(|p| p.into_inner()) = true;
         std::thread::spawn(|| {
             // The result is kept by `keyring` and reported by the first real call.
             let _ = ::keyring::Entry::store_status();
+            let (connecting, done) = &CONNECTING;
+            *connecting.lock().unwrap_or_else(|p| p.into_inner()) = false;
+            done.notify_all();
         });
+    }
+
+    /// Waits (at most `limit`) until a connection started by [`Self::connect_in_background`]
+    /// has finished its handshake. For the fault-injection point that kills the process on
+    /// purpose: gnome-keyring aborts when a client vanishes in the middle of opening its
+    /// session (a known gnome-keyring bug: a NULL client in the session negotiation), which would
+    /// take every other test's keychain down with it.
+    pub fn settle(limit: Duration) {
+        let (connecting, done) = &CONNECTING;
+        let guard = connecting.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = done.wait_timeout_while(guard, limit, |busy| *busy);
     }
 
     /// The keyring with the deadline of this process's environment.
