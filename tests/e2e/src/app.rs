@@ -170,21 +170,20 @@ pub fn tree(pid: u32) -> Vec<(u32, String)> {
 
 /// CPU time (user + system, in clock ticks) the process `pid` has used so far; 0 once gone.
 pub fn cpu_ticks(pid: u32) -> u64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0;
-    };
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat_cpu_ticks(&stat))
+        .unwrap_or(0)
+}
+
+/// User + system CPU ticks from the text of a `/proc/<pid>[/task/<tid>]/stat` file.
+pub fn stat_cpu_ticks(stat: &str) -> Option<u64> {
     // After "pid (name)": state is field 3, utime and stime are fields 14 and 15.
-    let Some(close) = stat.rfind(')') else {
-        return 0;
-    };
-    let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    field(11) + field(12)
+    let close = stat.rfind(')')?;
+    let mut fields = stat.get(close + 1..)?.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
 }
 
 /// The share of one core that the process `pid` and its descendants used over `span`, per

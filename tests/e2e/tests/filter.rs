@@ -316,21 +316,10 @@ fn filtering_per_keystroke(n: usize) {
 
 /// The app's web process (WebKit's descendant of the app), whose threads do the page's work.
 fn web_process(app: &App) -> Option<u32> {
-    let app_pid = app.pid()?;
-    let procs = keyshelf_e2e::app::processes();
-    let parent = |pid: u32| procs.iter().find(|p| p.0 == pid).map(|p| p.1);
-    // A sandbox (bubblewrap) may stand between the app and its web process.
-    let descends = |mut pid: u32| loop {
-        match parent(pid) {
-            Some(p) if p == app_pid => return true,
-            Some(p) if p > 1 => pid = p,
-            _ => return false,
-        }
-    };
-    procs
-        .iter()
-        .find(|(pid, _, name)| name.starts_with("WebKitWebProc") && descends(*pid))
-        .map(|p| p.0)
+    keyshelf_e2e::app::tree(app.pid()?)
+        .into_iter()
+        .find(|(_, name)| name.starts_with("WebKitWebProc"))
+        .map(|(pid, _)| pid)
 }
 
 /// CPU time (user + system, ms) of each thread of `pid`, by thread id, with the thread's name.
@@ -344,10 +333,7 @@ fn thread_cpu(pid: u32) -> HashMap<u32, (String, f64)> {
             let tid: u32 = t.file_name().to_str()?.parse().ok()?;
             let stat = std::fs::read_to_string(t.path().join("stat")).ok()?;
             let name = stat.get(stat.find('(')? + 1..stat.rfind(')')?)?.to_owned();
-            // Fields after the name: state is the first, utime and stime the 12th and 13th.
-            let rest: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
-            let ticks: u64 =
-                rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?;
+            let ticks = keyshelf_e2e::app::stat_cpu_ticks(&stat)?;
             // Linux reports CPU time in clock ticks of 100 Hz (USER_HZ) on every mainstream arch.
             Some((tid, (name, ticks as f64 * 10.0)))
         })
