@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import axe from 'axe-core';
 import type { Component } from 'svelte';
-import { defaultPaths, fakeKey, fakeMark, fakeOverview } from './lib/fixtures';
+import { defaultPaths, fakeDays, fakeKey, fakeMark, fakeOverview } from './lib/fixtures';
 import type { EnvImportPlan, Provider, UsageReport } from './lib/types';
 
 const backend = vi.hoisted(() => {
@@ -59,7 +59,7 @@ const overview = () =>
       { env: 'staging', ok: 0, due_soon: 0, overdue: 0 },
       { env: 'prod', ok: 1, due_soon: 1, overdue: 1 },
     ],
-    timeline: [fakeMark('local/late', -3, { env: 'prod' }), fakeMark('local/soon', 2), fakeMark('sim/x', 40), fakeMark('sim/y', 40)],
+    timeline: fakeDays([fakeMark('local/late', -3, { env: 'prod' }), fakeMark('local/soon', 2), fakeMark('sim/x', 40), fakeMark('sim/y', 40)]),
     last_reminder_check: '2026-11-23T10:00:00Z',
     failed_providers: [{ provider: 'sim', at: '2026-11-23T09:00:00Z', code: 'network', message: 'could not reach sim' }],
   });

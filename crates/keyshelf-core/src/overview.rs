@@ -1,6 +1,10 @@
 //! The start page's figures, in one call: per environment how many keys are ok, due soon and
-//! overdue; every key due within the next [`HORIZON_DAYS`] (overdue ones included) for the
-//! timeline; when reminders were last checked; and the providers whose last sync failed.
+//! overdue; the keys due within the next [`HORIZON_DAYS`] (overdue ones included) grouped by day
+//! for the timeline; when reminders were last checked; and the providers whose last sync failed.
+//!
+//! The timeline is sent as days, each with its counts and only its first [`DAY_MARKS`] keys: the
+//! screen draws a dozen marks per day and lists 40, and sending all 10,000 keys of a large shelf
+//! cost the first paint ~90 ms of serialisation and IPC for marks nobody could see.
 
 use crate::policy::DueState;
 use crate::store::providers::SyncFailure;
@@ -12,6 +16,12 @@ use std::collections::BTreeMap;
 
 /// How far ahead the timeline looks, in days.
 pub const HORIZON_DAYS: u32 = 90;
+
+/// The most keys a timeline day carries; its counts cover the rest.
+pub const DAY_MARKS: usize = 40;
+
+/// The timeline's column of the overdue keys.
+pub const OVERDUE_DAY: i64 = -1;
 
 /// How many keys of one environment are in each due state.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -37,6 +47,43 @@ pub struct TimelineMark {
     pub days_left: i64,
 }
 
+/// One day of the timeline: how many keys fall due that day and the soonest of them.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TimelineDay {
+    /// [`OVERDUE_DAY`] for every overdue key, else days from today (0 = today) up to the horizon.
+    pub day: i64,
+    /// Keys due that day; `marks` holds the first [`DAY_MARKS`] of them.
+    pub count: usize,
+    pub ok: usize,
+    pub due_soon: usize,
+    pub overdue: usize,
+    /// Soonest first.
+    pub marks: Vec<TimelineMark>,
+}
+
+impl TimelineDay {
+    /// The day a key falls in: overdue keys by their state, the others by their days left.
+    fn of(state: DueState, days_left: i64) -> i64 {
+        match state {
+            DueState::Overdue => OVERDUE_DAY,
+            _ => days_left.clamp(0, i64::from(HORIZON_DAYS)),
+        }
+    }
+
+    fn add(&mut self, mark: TimelineMark) {
+        self.count += 1;
+        match mark.state {
+            DueState::Ok => self.ok += 1,
+            DueState::DueSoon => self.due_soon += 1,
+            DueState::Overdue => self.overdue += 1,
+        }
+        if self.marks.len() < DAY_MARKS {
+            self.marks.push(mark);
+        }
+    }
+}
+
 /// Rotation health at a glance.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
@@ -46,8 +93,9 @@ pub struct Overview {
     pub horizon_days: u32,
     /// Every configured environment (in the store's order), then any other a key uses.
     pub environments: Vec<EnvCounts>,
-    /// Keys due before the horizon, soonest first.
-    pub timeline: Vec<TimelineMark>,
+    /// The days on which keys fall due before the horizon, overdue first; days without keys
+    /// are left out.
+    pub timeline: Vec<TimelineDay>,
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     #[serde(serialize_with = "crate::timestamp::serialize_opt")]
     pub last_reminder_check: Option<DateTime<Utc>>,
@@ -77,7 +125,7 @@ impl Keyshelf {
             .map(|(i, e)| (e.env.clone(), i))
             .collect();
         let horizon = now + Duration::days(i64::from(HORIZON_DAYS));
-        let mut timeline = Vec::new();
+        let mut due = Vec::new();
         for view in &keys {
             let env = &view.key.env;
             let i = *index.entry(env.clone()).or_insert_with(|| {
@@ -94,7 +142,7 @@ impl Keyshelf {
                 DueState::Overdue => counts.overdue += 1,
             }
             if view.due_at < horizon {
-                timeline.push(TimelineMark {
+                due.push(TimelineMark {
                     key: view.key.full_ref(),
                     env: env.clone(),
                     due_at: view.due_at,
@@ -103,17 +151,32 @@ impl Keyshelf {
                 });
             }
         }
-        timeline.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.key.cmp(&b.key)));
+        due.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.key.cmp(&b.key)));
         Ok(Overview {
             total: keys.len(),
             providers: self.store_ref().read().providers()?.len(),
             horizon_days: HORIZON_DAYS,
             environments,
-            timeline,
+            timeline: by_day(due),
             last_reminder_check: self.last_reminder_check()?,
             failed_providers: self.store_ref().read().failed_syncs()?,
         })
     }
+}
+
+/// Marks sorted soonest first, grouped into their days (overdue first, as the marks come).
+fn by_day(marks: Vec<TimelineMark>) -> Vec<TimelineDay> {
+    let mut days: BTreeMap<i64, TimelineDay> = BTreeMap::new();
+    for mark in marks {
+        let day = TimelineDay::of(mark.state, mark.days_left);
+        days.entry(day)
+            .or_insert_with(|| TimelineDay {
+                day,
+                ..TimelineDay::default()
+            })
+            .add(mark);
+    }
+    days.into_values().collect()
 }
 
 #[cfg(test)]
@@ -156,16 +219,49 @@ mod tests {
         assert_eq!((dev.ok, dev.due_soon, dev.overdue), (1, 0, 0));
         let staging = o.environments.iter().find(|e| e.env == "staging").unwrap();
         assert_eq!((staging.ok, staging.due_soon, staging.overdue), (0, 0, 0));
-        let order: Vec<&str> = o.timeline.iter().map(|m| m.key.as_str()).collect();
+        let marks = |o: &Overview| -> Vec<String> {
+            o.timeline
+                .iter()
+                .flat_map(|d| d.marks.iter().map(|m| m.key.clone()))
+                .collect()
+        };
         assert_eq!(
-            order,
+            marks(&o),
             ["local/late", "local/soon", "local/dev-new", "local/fresh"]
         );
-        assert_eq!(o.timeline[0].state, DueState::Overdue);
+        let days: Vec<(i64, usize)> = o.timeline.iter().map(|d| (d.day, d.count)).collect();
+        assert_eq!(days, [(OVERDUE_DAY, 1), (4, 1), (29, 1), (88, 1)]);
+        assert_eq!(o.timeline[0].marks[0].state, DueState::Overdue);
         // A key due past the horizon is counted but not on the timeline.
         let later = shelf.overview_as_of(now - Duration::days(2)).unwrap();
-        assert!(!later.timeline.iter().any(|m| m.key == "local/fresh"));
+        assert!(!marks(&later).contains(&"local/fresh".to_string()));
         assert_eq!(later.total, 4);
+    }
+
+    #[test]
+    fn a_busy_day_counts_every_key_but_carries_only_the_soonest() {
+        let (_dir, mut shelf) = shelf();
+        let now = Utc::now();
+        let busy = DAY_MARKS + 5;
+        for i in 0..busy {
+            // prod, rotated 80 days ago: due in 10 days, "ok" or "due soon" alike.
+            add(&mut shelf, &format!("k{i:03}"), "prod", 80, now);
+        }
+        add(&mut shelf, "late", "dev", 45, now);
+        add(&mut shelf, "later", "dev", 40, now);
+        let o = shelf.overview_as_of(now).unwrap();
+        assert_eq!(o.timeline.len(), 2);
+        let (overdue, busy_day) = (&o.timeline[0], &o.timeline[1]);
+        assert_eq!(
+            (overdue.day, overdue.count, overdue.overdue),
+            (OVERDUE_DAY, 2, 2)
+        );
+        let keys: Vec<&str> = overdue.marks.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["local/late", "local/later"]);
+        assert_eq!(busy_day.count, busy);
+        assert_eq!(busy_day.ok + busy_day.due_soon + busy_day.overdue, busy);
+        assert_eq!(busy_day.marks.len(), DAY_MARKS);
+        assert_eq!(busy_day.marks[0].key, "local/k000");
     }
 
     #[test]

@@ -471,8 +471,11 @@ export type Overview_Deserialize = {
 	horizon_days: number,
 	/**  Every configured environment (in the store's order), then any other a key uses. */
 	environments: EnvCounts[],
-	/**  Keys due before the horizon, soonest first. */
-	timeline: TimelineMark_Deserialize[],
+	/**
+	 *  The days on which keys fall due before the horizon, overdue first; days without keys
+	 *  are left out.
+	 */
+	timeline: TimelineDay_Deserialize[],
 	last_reminder_check?: string | null,
 	failed_providers: SyncFailure_Deserialize[],
 };
@@ -484,8 +487,11 @@ export type Overview_Serialize = {
 	horizon_days: number,
 	/**  Every configured environment (in the store's order), then any other a key uses. */
 	environments: EnvCounts[],
-	/**  Keys due before the horizon, soonest first. */
-	timeline: TimelineMark_Serialize[],
+	/**
+	 *  The days on which keys fall due before the horizon, overdue first; days without keys
+	 *  are left out.
+	 */
+	timeline: TimelineDay_Serialize[],
 	last_reminder_check: string | null,
 	failed_providers: SyncFailure_Serialize[],
 };
@@ -886,6 +892,35 @@ export type SyncReport = {
 
 /**  The window's colours: the system's choice, or always light or dark. */
 export type Theme = "system" | "light" | "dark";
+
+/**  One day of the timeline: how many keys fall due that day and the soonest of them. */
+export type TimelineDay = TimelineDay_Serialize | TimelineDay_Deserialize;
+
+/**  One day of the timeline: how many keys fall due that day and the soonest of them. */
+export type TimelineDay_Deserialize = {
+	/**  [`OVERDUE_DAY`] for every overdue key, else days from today (0 = today) up to the horizon. */
+	day: number,
+	/**  Keys due that day; `marks` holds the first [`DAY_MARKS`] of them. */
+	count: number,
+	ok: number,
+	due_soon: number,
+	overdue: number,
+	/**  Soonest first. */
+	marks: TimelineMark_Deserialize[],
+};
+
+/**  One day of the timeline: how many keys fall due that day and the soonest of them. */
+export type TimelineDay_Serialize = {
+	/**  [`OVERDUE_DAY`] for every overdue key, else days from today (0 = today) up to the horizon. */
+	day: number,
+	/**  Keys due that day; `marks` holds the first [`DAY_MARKS`] of them. */
+	count: number,
+	ok: number,
+	due_soon: number,
+	overdue: number,
+	/**  Soonest first. */
+	marks: TimelineMark_Serialize[],
+};
 
 /**  One key on the timeline. */
 export type TimelineMark = TimelineMark_Serialize | TimelineMark_Deserialize;

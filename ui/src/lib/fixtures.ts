@@ -1,5 +1,5 @@
 // Test data for the UI's unit tests: obviously fake keys, never a real-looking secret.
-import type { Key, Overview, TimelineMark } from './types';
+import type { Key, Overview, TimelineDay, TimelineMark } from './types';
 import type { Paths_Serialize } from './bindings';
 
 /** A provider's management paths as the core's defaults give them. */
@@ -52,6 +52,25 @@ export function fakeMark(key: string, days_left: number, over: Partial<TimelineM
     days_left,
     ...over,
   };
+}
+
+/**
+ * Marks (soonest first) grouped into timeline days as the core groups them: overdue keys on
+ * day -1, the others on their days left up to the horizon, each day carrying its first 40 keys.
+ */
+export function fakeDays(marks: readonly TimelineMark[], horizon = 90): TimelineDay[] {
+  const days = new Map<number, TimelineDay>();
+  for (const m of marks) {
+    const day = m.state === 'overdue' ? -1 : Math.min(horizon, Math.max(0, Math.floor(m.days_left)));
+    let d = days.get(day);
+    if (!d) days.set(day, (d = { day, count: 0, ok: 0, due_soon: 0, overdue: 0, marks: [] }));
+    d.count++;
+    if (m.state === 'overdue') d.overdue++;
+    else if (m.state === 'due-soon') d.due_soon++;
+    else d.ok++;
+    if (d.marks.length < 40) d.marks.push(m);
+  }
+  return [...days.values()].sort((a, b) => a.day - b.day);
 }
 
 /** An Overview: no key unless told otherwise. */

@@ -1,68 +1,69 @@
-// The Overview's timeline of due dates: marks grouped into one column per day (overdue keys in a
-// column of their own at the left), so 10,000 keys draw as at most a few marks per column.
-import type { EnvCounts, TimelineMark } from './types';
+// The Overview's timeline of due dates: one column per day (overdue keys in a column of their
+// own at the left). The core sends only the days that have keys, each with its counts and its
+// soonest keys, so 10,000 keys arrive as at most 92 small days.
+import type { EnvCounts, TimelineDay } from './types';
+
+export type { TimelineDay };
 
 const DAY = 86_400_000;
 
 /** The column of the overdue keys. */
 export const OVERDUE = -1;
 
-export interface TimelineDay {
-  /** `OVERDUE`, or days from today (0 = today). */
-  day: number;
-  /** The keys due that day, soonest first. */
-  marks: TimelineMark[];
-  ok: number;
-  dueSoon: number;
-  overdue: number;
-}
-
-/** The column a mark falls in: overdue keys by their state, the others by their days left. */
-export function columnOf(m: Pick<TimelineMark, 'state' | 'days_left'>, horizon: number): number {
-  if (m.state === 'overdue') return OVERDUE;
-  return Math.min(horizon, Math.max(0, Math.floor(m.days_left)));
-}
-
 /** One entry per column: the overdue keys first, then today to `horizon` days from today. */
-export function timelineDays(marks: readonly TimelineMark[], horizon: number): TimelineDay[] {
+export function timelineDays(sent: readonly TimelineDay[], horizon: number): TimelineDay[] {
   const days: TimelineDay[] = [];
-  for (let day = OVERDUE; day <= horizon; day++) days.push({ day, marks: [], ok: 0, dueSoon: 0, overdue: 0 });
-  for (const m of marks) {
-    const d = days[columnOf(m, horizon) + 1];
-    d.marks.push(m);
-    if (m.state === 'overdue') d.overdue++;
-    else if (m.state === 'due-soon') d.dueSoon++;
-    else d.ok++;
+  for (let day = OVERDUE; day <= horizon; day++) days.push({ day, count: 0, ok: 0, due_soon: 0, overdue: 0, marks: [] });
+  for (const d of sent) {
+    const i = Math.min(horizon, Math.max(OVERDUE, d.day)) + 1;
+    days[i] = { ...d, day: days[i].day };
   }
   return days;
+}
+
+/** How many keys the timeline holds. */
+export function timelineTotal(days: readonly TimelineDay[]): number {
+  return days.reduce((n, d) => n + d.count, 0);
+}
+
+/** The soonest `n` keys of the timeline. */
+export function soonest(days: readonly TimelineDay[], n: number): TimelineDay['marks'] {
+  const out: TimelineDay['marks'] = [];
+  for (const d of days) {
+    for (const m of d.marks) {
+      if (out.length === n) return out;
+      out.push(m);
+    }
+  }
+  return out;
 }
 
 /**
  * The marks a column draws when it has room for `cap`: all of them when they fit, else the
  * soonest `cap - 1` and a count of the rest (drawn as one more block).
  */
-export function drawnMarks(day: TimelineDay, cap: number): { marks: TimelineMark[]; more: number } {
-  if (day.marks.length <= cap) return { marks: day.marks, more: 0 };
+export function drawnMarks(day: TimelineDay, cap: number): { marks: TimelineDay['marks']; more: number } {
+  if (day.count <= cap) return { marks: day.marks, more: 0 };
   const shown = Math.max(0, cap - 1);
-  return { marks: day.marks.slice(0, shown), more: day.marks.length - shown };
+  return { marks: day.marks.slice(0, shown), more: day.count - shown };
 }
 
 /** The next column with keys from `from` in `step`'s direction, or `from` when there is none. */
 export function nextWithKeys(days: readonly TimelineDay[], from: number, step: 1 | -1): number {
-  for (let i = from + step; i >= 0 && i < days.length; i += step) if (days[i].marks.length) return i;
+  for (let i = from + step; i >= 0 && i < days.length; i += step) if (days[i].count) return i;
   return from;
 }
 
 /** The state that matters most in a column: overdue, else due soon, else ok. */
 export function worstState(d: TimelineDay): 'ok' | 'due-soon' | 'overdue' | null {
   if (d.overdue) return 'overdue';
-  if (d.dueSoon) return 'due-soon';
+  if (d.due_soon) return 'due-soon';
   return d.ok ? 'ok' : null;
 }
 
 /** The first column with keys, or today's when there is none. */
 export function firstWithKeys(days: readonly TimelineDay[]): number {
-  const i = days.findIndex((d) => d.marks.length > 0);
+  const i = days.findIndex((d) => d.count > 0);
   return i < 0 ? Math.min(1, days.length - 1) : i;
 }
 
@@ -89,10 +90,10 @@ export function dayName(day: number, now: number): string {
 
 /** A column as a screen reader says it and the caption shows it. */
 export function dayLabel(d: TimelineDay, now: number): string {
-  const n = d.marks.length;
+  const n = d.count;
   const what = n === 0 ? 'no key due' : plural(n, 'key');
   let soon = '';
-  if (d.day !== OVERDUE && d.dueSoon > 0) soon = d.dueSoon === n ? (n === 1 ? ', due soon' : ', all due soon') : ` (${d.dueSoon.toLocaleString()} due soon)`;
+  if (d.day !== OVERDUE && d.due_soon > 0) soon = d.due_soon === n ? (n === 1 ? ', due soon' : ', all due soon') : ` (${d.due_soon.toLocaleString()} due soon)`;
   return `${dayName(d.day, now)}: ${what}${soon}`;
 }
 

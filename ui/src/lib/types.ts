@@ -63,6 +63,8 @@ export type UsageChart = B.UsageChart_Serialize;
 // --- overview ---
 export type EnvCounts = B.EnvCounts;
 export type TimelineMark = B.TimelineMark_Serialize;
+/** A day of the timeline: its counts and its soonest keys (at most 40). */
+export type TimelineDay = B.TimelineDay_Serialize;
 /** A provider whose last sync failed, and why. */
 export type ProviderFailure = B.SyncFailure_Serialize;
 export type Overview = B.Overview_Serialize;

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { tick } from 'svelte';
-import { fakeKey, fakeMark, fakeOverview } from '../lib/fixtures';
+import { fakeDays, fakeKey, fakeMark, fakeOverview } from '../lib/fixtures';
 import type { EnvImportPlan, Provider, UsageReport } from '../lib/types';
 
 const backend = vi.hoisted(() => ({
@@ -42,13 +42,13 @@ const withKeys = () =>
       { env: 'staging', ok: 0, due_soon: 0, overdue: 0 },
       { env: 'prod', ok: 1, due_soon: 1, overdue: 1 },
     ],
-    timeline: [
+    timeline: fakeDays([
       fakeMark('local/prod-late', -4, { env: 'prod' }),
       fakeMark('local/prod-soon', 3, { env: 'prod' }),
       fakeMark('sim/dev-a', 20),
       fakeMark('sim/dev-b', 20),
       fakeMark('local/prod-later', 80, { env: 'prod' }),
-    ],
+    ]),
     last_reminder_check: new Date(Date.now() - 2 * 3_600_000).toISOString(),
     failed_providers: [{ provider: 'sim', at: new Date().toISOString(), code: 'network', message: 'could not reach sim' }],
   });
@@ -193,9 +193,28 @@ describe('Overview', () => {
     expect(backend.overview).toHaveBeenCalledTimes(2);
   });
 
+  it("lists a busy day's first 40 keys and sends the user to the Keys screen for the rest", async () => {
+    const busy = Array.from({ length: 45 }, (_, i) => fakeMark(`local/busy-${String(i).padStart(2, '0')}`, 12, { state: 'ok' }));
+    backend.overview.mockResolvedValue(fakeOverview({ total: 45, timeline: fakeDays(busy) }));
+    const p = props();
+    render(Overview, p);
+    const tl = await waitFor(() => screen.getByTestId('timeline'));
+    expect(screen.getByTestId('timeline-count').textContent).toMatch(/^45 keys/);
+    const column = tl.querySelector<HTMLElement>('[data-day="12"]')!;
+    expect(column.dataset.count).toBe('45');
+    await fireEvent.keyDown(tl, { key: 'Enter' });
+    const list = await waitFor(() => screen.getByTestId('timeline-day'));
+    expect(within(list).getAllByTestId('timeline-day-key')).toHaveLength(40);
+    expect(list.textContent).toMatch(/and 5 more/);
+    await fireEvent.click(within(list).getByText(/see every key/));
+    expect(p.onnavigate).toHaveBeenLastCalledWith('keys');
+  });
+
   it('draws 10,000 keys as a bounded number of marks, quickly', async () => {
-    const timeline = Array.from({ length: 10_000 }, (_, i) =>
-      fakeMark(`local/svc-${String(i).padStart(5, '0')}`, (i % 100) - 9),
+    const timeline = fakeDays(
+      Array.from({ length: 10_000 }, (_, i) => fakeMark(`local/svc-${String(i).padStart(5, '0')}`, (i % 100) - 9)).sort(
+        (a, b) => a.days_left - b.days_left,
+      ),
     );
     backend.overview.mockResolvedValue(fakeOverview({ total: 10_000, timeline }));
     const started = performance.now();
