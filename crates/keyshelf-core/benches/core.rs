@@ -75,6 +75,20 @@ fn bench_store(c: &mut Criterion) {
     });
 }
 
+/// The desktop's start page over 10,000 keys: counts per environment and the timeline's days.
+fn bench_overview(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = std::sync::Arc::new(keyshelf_core::vault::MemoryVault::default());
+    let mut shelf = keyshelf_core::Keyshelf::open(dir.path(), vault).expect("shelf");
+    shelf
+        .store()
+        .write(|tx| (0..10_000).try_for_each(|i| tx.insert_key(&record(i)).map(drop)))
+        .expect("seed");
+    c.bench_function("overview of 10,000 keys", |b| {
+        b.iter(|| shelf.overview().expect("overview").total)
+    });
+}
+
 /// What `sync` does with a 10,000-key answer: bytes → the list inside the envelope → keys.
 fn bench_envelope(c: &mut Criterion) {
     let items: Vec<_> = (0..10_000)
@@ -122,6 +136,7 @@ criterion_group!(
     bench_generate,
     bench_due,
     bench_store,
+    bench_overview,
     bench_envelope
 );
 criterion_main!(benches);

@@ -6,9 +6,9 @@
 //! screen draws a dozen marks per day and lists 40, and sending all 10,000 keys of a large shelf
 //! cost the first paint ~90 ms of serialisation and IPC for marks nobody could see.
 
-use crate::policy::DueState;
+use crate::policy::{self, DueState};
+use crate::shelf::interval_days;
 use crate::store::providers::SyncFailure;
-use crate::store::KeyFilter;
 use crate::{Keyshelf, Result};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -110,9 +110,14 @@ impl Keyshelf {
 
     /// [`Keyshelf::overview`] at `now` (tests pass their own clock).
     pub fn overview_as_of(&self, now: DateTime<Utc>) -> Result<Overview> {
-        let keys = self.list_as_of(&KeyFilter::default(), now)?;
-        let mut environments: Vec<EnvCounts> = self
-            .environments()?
+        let configured = self.environments()?;
+        let intervals: Vec<(String, u32)> = configured
+            .iter()
+            .map(|e| (e.name.clone(), e.interval_days))
+            .collect();
+        let soon = self.due_soon_days()?;
+        let schedules = self.store_ref().read().schedules()?;
+        let mut environments: Vec<EnvCounts> = configured
             .into_iter()
             .map(|e| EnvCounts {
                 env: e.name,
@@ -126,34 +131,42 @@ impl Keyshelf {
             .collect();
         let horizon = now + Duration::days(i64::from(HORIZON_DAYS));
         let mut due = Vec::new();
-        for view in &keys {
-            let env = &view.key.env;
-            let i = *index.entry(env.clone()).or_insert_with(|| {
+        for key in &schedules {
+            let interval = interval_days(key.interval_days, &key.env, &intervals);
+            let d = policy::due(
+                key.created_at,
+                key.last_rotated_at,
+                interval,
+                soon,
+                key.snoozed_until,
+                now,
+            );
+            let i = *index.entry(key.env.clone()).or_insert_with(|| {
                 environments.push(EnvCounts {
-                    env: env.clone(),
+                    env: key.env.clone(),
                     ..EnvCounts::default()
                 });
                 environments.len() - 1
             });
             let counts = &mut environments[i];
-            match view.state {
+            match d.state {
                 DueState::Ok => counts.ok += 1,
                 DueState::DueSoon => counts.due_soon += 1,
                 DueState::Overdue => counts.overdue += 1,
             }
-            if view.due_at < horizon {
+            if d.due_at < horizon {
                 due.push(TimelineMark {
-                    key: view.key.full_ref(),
-                    env: env.clone(),
-                    due_at: view.due_at,
-                    state: view.state,
-                    days_left: view.days_left,
+                    key: key.full_ref(),
+                    env: key.env.clone(),
+                    due_at: d.due_at,
+                    state: d.state,
+                    days_left: d.days_left,
                 });
             }
         }
         due.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.key.cmp(&b.key)));
         Ok(Overview {
-            total: keys.len(),
+            total: schedules.len(),
             providers: self.store_ref().read().providers()?.len(),
             horizon_days: HORIZON_DAYS,
             environments,
@@ -183,6 +196,7 @@ fn by_day(marks: Vec<TimelineMark>) -> Vec<TimelineDay> {
 mod tests {
     use super::*;
     use crate::shelf::NewKey;
+    use crate::store::KeyFilter;
     use crate::vault::MemoryVault;
     use std::sync::Arc;
 
@@ -236,6 +250,37 @@ mod tests {
         let later = shelf.overview_as_of(now - Duration::days(2)).unwrap();
         assert!(!marks(&later).contains(&"local/fresh".to_string()));
         assert_eq!(later.total, 4);
+    }
+
+    #[test]
+    fn agrees_with_the_key_list_on_own_intervals_and_snoozes() {
+        let (_dir, mut shelf) = shelf();
+        let now = Utc::now();
+        add(&mut shelf, "own", "prod", 20, now);
+        shelf.set_key_interval("local/own", Some(10)).unwrap(); // 10 days overdue
+        add(&mut shelf, "snoozed", "dev", 40, now);
+        shelf
+            .snooze("local/snoozed", Some(now + Duration::days(3)))
+            .unwrap();
+        add(&mut shelf, "plain", "staging", 1, now);
+        let o = shelf.overview_as_of(now).unwrap();
+        let listed = shelf.list_as_of(&KeyFilter::default(), now).unwrap();
+        for view in &listed {
+            let mark = o
+                .timeline
+                .iter()
+                .flat_map(|d| &d.marks)
+                .find(|m| m.key == view.key.full_ref())
+                .unwrap_or_else(|| panic!("{} is on the timeline", view.key.full_ref()));
+            assert_eq!(
+                (mark.state, mark.days_left, mark.due_at),
+                (view.state, view.days_left, view.due_at),
+                "{}",
+                mark.key
+            );
+        }
+        let own = o.environments.iter().find(|e| e.env == "prod").unwrap();
+        assert_eq!(own.overdue, 1);
     }
 
     #[test]

@@ -626,15 +626,21 @@ fn permute<T>(items: &mut [T], order: &mut [usize]) {
 }
 
 /// Computes a key's schedule from the environments' intervals.
+/// A key's rotation interval: its own, else its environment's, else the strictest default (a key
+/// whose environment was removed behind our back). `store::keys::due_candidates` says the same
+/// in SQL.
+pub(crate) fn interval_days(own: Option<u32>, env: &str, envs: &[(String, u32)]) -> u32 {
+    let env_interval = envs.iter().find(|(n, _)| n == env).map(|(_, d)| *d);
+    own.or(env_interval).unwrap_or(30)
+}
+
 fn make_view(
     key: KeyRecord,
     envs: &[(String, u32)],
     due_soon_days: u32,
     now: DateTime<Utc>,
 ) -> KeyView {
-    let env_interval = envs.iter().find(|(n, _)| *n == key.env).map(|(_, d)| *d);
-    // A key whose environment was removed behind our back keeps the strictest default.
-    let interval = key.interval_days.or(env_interval).unwrap_or(30);
+    let interval = interval_days(key.interval_days, &key.env, envs);
     let due = policy::due(
         key.created_at,
         key.last_rotated_at,

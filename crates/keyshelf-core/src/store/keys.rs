@@ -176,6 +176,27 @@ pub struct NewKeyRecord {
     pub notes: String,
 }
 
+/// What a key's due date is computed from, and nothing else: the start page reads this for
+/// every key instead of a whole [`KeyRecord`] (a third of the time on 10,000 keys).
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub provider: String,
+    pub name: String,
+    pub env: String,
+    pub created_at: DateTime<Utc>,
+    pub last_rotated_at: Option<DateTime<Utc>>,
+    /// The key's own interval, overriding its environment's.
+    pub interval_days: Option<u32>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+}
+
+impl Schedule {
+    /// `provider/name`.
+    pub fn full_ref(&self) -> String {
+        format!("{}/{}", self.provider, self.name)
+    }
+}
+
 /// Which keys to list.
 #[derive(Debug, Clone, Default)]
 pub struct KeyFilter {
@@ -229,6 +250,25 @@ impl Tx<'_> {
             params![filter.env, filter.provider, filter.name],
             KeyRecord::from_row,
         )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every key's [`Schedule`], in no particular order.
+    pub fn schedules(&self) -> Result<Vec<Schedule>> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT provider, name, env, created_at, last_rotated_at, interval_days, snoozed_until FROM keys",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok(Schedule {
+                provider: row.get(0)?,
+                name: row.get(1)?,
+                env: row.get(2)?,
+                created_at: parse_time(text_in(row, 3)?, 3)?,
+                last_rotated_at: parse_opt_time(row, 4)?,
+                interval_days: row.get(5)?,
+                snoozed_until: parse_opt_time(row, 6)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -20,7 +20,7 @@ pub mod rotations;
 pub mod settings;
 
 pub use audit::AuditEvent;
-pub use keys::{KeyFilter, KeyRecord, KeyStatus, NewKeyRecord, Origin, RemoteState};
+pub use keys::{KeyFilter, KeyRecord, KeyStatus, NewKeyRecord, Origin, RemoteState, Schedule};
 
 use crate::policy::DEFAULT_ENVIRONMENTS;
 use crate::{Error, Result};
