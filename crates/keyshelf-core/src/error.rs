@@ -72,6 +72,22 @@ pub enum Error {
     #[error("{0}")]
     Provider(crate::provider::ProviderError),
 
+    /// A provider profile (a preset or a user's file) cannot be used; every problem is listed,
+    /// each with the file's line where it has one.
+    #[error("{origin} cannot be used:\n  {}\nThe README's \"Provider profiles\" section describes the format", problems.join("\n  "))]
+    ProfileInvalid {
+        origin: String,
+        problems: Vec<String>,
+    },
+
+    /// The provider's API (as its preset or profile describes it) has no such operation.
+    #[error("provider {provider:?} cannot {operation} keys through its API: {why}")]
+    OperationUnsupported {
+        provider: String,
+        operation: String,
+        why: String,
+    },
+
     /// The provider created a key but the keychain refused its secret. The secret travels here,
     /// once, so the caller can hand it to the user; it is never in the message.
     #[error("the provider created {key} but the keychain refused to store its secret ({detail}). Its value is given to you once now and cannot be shown again: save it. Keyshelf recorded {key} as pending, without a secret; unlock the keychain and `keyshelf import` the value under a new name, or `keyshelf delete {key}` on the provider")]
@@ -158,6 +174,8 @@ impl Error {
             Error::ProviderNotFound(_) => "provider_not_found",
             Error::ProviderExists(_) => "provider_exists",
             Error::Provider(p) => p.kind.code(),
+            Error::ProfileInvalid { .. } => "provider_profile_invalid",
+            Error::OperationUnsupported { .. } => "provider_operation_unsupported",
             Error::KeyNotStored { .. } => "key_not_stored",
             Error::RotationInProgress(_) => "rotation_in_progress",
             Error::RotationBusy(_) => "rotation_busy",
@@ -276,6 +294,8 @@ catalogue! {
         provider_sample(501, SAMPLE, SAMPLE, true),
         provider_sample(418, SAMPLE, SAMPLE, true),
     ],
+    Error::ProfileInvalid { .. } => [Error::ProfileInvalid { origin: SAMPLE.into(), problems: vec![SAMPLE.into()] }],
+    Error::OperationUnsupported { .. } => [Error::OperationUnsupported { provider: SAMPLE.into(), operation: SAMPLE.into(), why: SAMPLE.into() }],
     Error::KeyNotStored { .. } => [Error::KeyNotStored {
         key: SAMPLE.into(),
         detail: SAMPLE.into(),

@@ -1,6 +1,18 @@
 //! Provider profiles: where a provider's management API is, how Keyshelf authenticates to it,
 //! how its keys are presented, and its paths. Stored as JSON in the `providers` table; the token
 //! (or OAuth2 `client_id:client_secret`) lives only in the keychain under `provider:<name>`.
+//!
+//! A provider speaks either the standard API (the fields of [`ProviderProfile`] say all there
+//! is) or a **declared** one: a built-in preset or a user's profile file, in the TOML format of
+//! [`format`], read through [`Declared`].
+
+pub mod format;
+pub mod item;
+pub mod presets;
+pub mod template;
+pub mod validate;
+
+use std::collections::BTreeMap;
 
 use super::errors::{Kind, ProviderError};
 use super::scheme::KeyScheme;
@@ -116,8 +128,83 @@ pub struct ProviderProfile {
     pub insecure_accepted: bool,
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// The built-in preset this provider follows; `None` (and `standard`) is the standard API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// A user's profile file, as it was when the provider was added (the provider keeps working
+    /// when the file is moved or edited later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_text: Option<String>,
+    /// Values of the preset's or profile's variables (`--set VAR=VALUE`); never secret.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, String>,
     #[serde(skip_deserializing)]
     pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A provider described by a preset or a profile file, with its variables filled in.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub file: format::ProfileFile,
+    /// The provider's variables over the file's defaults.
+    pub vars: BTreeMap<String, String>,
+}
+
+impl Declared {
+    /// The operation `name`, when the profile offers it.
+    pub fn op(&self, name: &str) -> Option<&format::OpSpec> {
+        let o = &self.file.operations;
+        match name {
+            "list" => o.list.as_ref(),
+            "get" => o.get.as_ref(),
+            "create" => o.create.as_ref(),
+            "set_status" => o.set_status.as_ref(),
+            "delete" => o.delete.as_ref(),
+            "roll" => o.roll.as_ref(),
+            "verify" => o.verify.as_ref(),
+            "usage" => o.usage.as_ref(),
+            "export" => o.export.as_ref(),
+            _ => None,
+        }
+        .filter(|op| op.is_supported())
+    }
+
+    /// [`Declared::op`], or an error that says the service does not offer it.
+    pub fn require(&self, provider: &str, name: &str) -> Result<&format::OpSpec> {
+        self.op(name).ok_or_else(|| {
+            let why = self
+                .declared_absent(name)
+                .unwrap_or_else(|| format!("the profile of {provider:?} does not describe it"));
+            Error::OperationUnsupported {
+                provider: provider.to_owned(),
+                operation: name.replace('_', " "),
+                why,
+            }
+        })
+    }
+
+    fn declared_absent(&self, name: &str) -> Option<String> {
+        let o = &self.file.operations;
+        let op = match name {
+            "get" => o.get.as_ref(),
+            "create" => o.create.as_ref(),
+            "set_status" => o.set_status.as_ref(),
+            "delete" => o.delete.as_ref(),
+            "roll" => o.roll.as_ref(),
+            "verify" => o.verify.as_ref(),
+            "usage" => o.usage.as_ref(),
+            "export" => o.export.as_ref(),
+            _ => None,
+        }?;
+        op.why.clone()
+    }
+
+    /// How the service rolls a key.
+    pub fn roll_semantics(&self) -> format::RollSemantics {
+        self.op("roll")
+            .and_then(|r| r.semantics)
+            .unwrap_or(format::RollSemantics::None)
+    }
 }
 
 fn default_env() -> String {
@@ -142,7 +229,79 @@ impl ProviderProfile {
             paths: Paths::default(),
             insecure_accepted: false,
             timeout_secs: DEFAULT_TIMEOUT_SECS,
+            preset: None,
+            profile_text: None,
+            vars: BTreeMap::new(),
             created_at: None,
+        }
+    }
+
+    /// The preset's or profile file's description of this provider, `None` for the standard API.
+    pub fn declared(&self) -> Result<Option<Declared>> {
+        let file = match (&self.profile_text, self.preset.as_deref()) {
+            (Some(text), _) => {
+                validate::parse(&format!("the profile of provider {:?}", self.name), text)?
+            }
+            (None, None) | (None, Some(presets::STANDARD)) => return Ok(None),
+            (None, Some(name)) => presets::load(name).ok_or_else(|| {
+                Error::invalid(
+                    "preset",
+                    format!("{name:?} is not a preset of this version of Keyshelf; `keyshelf provider presets` lists them"),
+                )
+            })??,
+        };
+        let mut vars: BTreeMap<String, String> = file
+            .vars
+            .iter()
+            .filter_map(|(k, v)| v.default.clone().map(|d| (k.clone(), d)))
+            .collect();
+        vars.extend(self.vars.clone());
+        Ok(Some(Declared { file, vars }))
+    }
+
+    /// The variables' checks of a declared provider: required ones set, unknown ones refused,
+    /// values matching their pattern or list; every problem at once.
+    fn validate_vars(&self, d: &Declared) -> Result<()> {
+        let mut problems = Vec::new();
+        for name in self.vars.keys() {
+            if !d.file.vars.contains_key(name) {
+                let known: Vec<&str> = d.file.vars.keys().map(String::as_str).collect();
+                problems.push(format!(
+                    "{name} is not a variable of this profile (it has: {})",
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ));
+            }
+        }
+        for (name, spec) in &d.file.vars {
+            let value = d.vars.get(name).filter(|v| !v.is_empty());
+            match value {
+                None if spec.required => problems.push(format!(
+                    "{name} is required: {} (--set {name}=VALUE)",
+                    spec.description
+                )),
+                None => {}
+                Some(v) => {
+                    if let Some(allowed) = &spec.allowed {
+                        if !allowed.contains(v) {
+                            problems.push(format!("{name}: {v:?} is not one of {}", allowed.join(", ")));
+                        }
+                    }
+                    if let Some(p) = &spec.pattern {
+                        let ok = regex::Regex::new(p).map(|r| r.is_match(v)).unwrap_or(false);
+                        if !ok {
+                            problems.push(format!("{name}: {v:?} does not fit: {}", spec.description));
+                        }
+                    }
+                    if v.chars().any(char::is_control) {
+                        problems.push(format!("{name}: the value holds control characters"));
+                    }
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::invalid("--set", problems.join("; ")))
         }
     }
 
@@ -177,7 +336,14 @@ impl ProviderProfile {
         if self.timeout_secs == 0 || self.timeout_secs > 300 {
             return Err(Error::invalid("timeout", "use 1 to 300 seconds"));
         }
-        Ok(())
+        match self.declared()? {
+            Some(d) => self.validate_vars(&d),
+            None if !self.vars.is_empty() => Err(Error::invalid(
+                "--set",
+                "the standard API has no variables; --set goes with --preset or --profile",
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The URL of `path` (with `{id}` replaced, percent-encoded) on this provider.
@@ -199,7 +365,7 @@ impl ProviderProfile {
 }
 
 /// Encodes an id for a path segment (ids come from the provider and are not trusted).
-fn percent_encode_segment(id: &str) -> String {
+pub(crate) fn percent_encode_segment(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
