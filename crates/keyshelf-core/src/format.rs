@@ -80,6 +80,11 @@ pub struct KeyContext {
     pub scheme: Option<KeyScheme>,
     /// The provider's verify endpoint (full URL), needed by `curl`.
     pub verify_url: Option<String>,
+    /// The preset's or profile's description of the provider, which then says how the key is
+    /// presented (templates such as `PRIVATE-TOKEN: {secret}`) instead of `scheme`.
+    pub declared: Option<crate::provider::profile::Declared>,
+    /// The key's id on its provider (templates may present it beside the secret).
+    pub remote_id: Option<String>,
 }
 
 impl KeyContext {
@@ -87,6 +92,30 @@ impl KeyContext {
     /// the verify URL (base URL + verify path).
     pub fn of(shelf: &crate::Keyshelf, key: &crate::store::KeyRecord) -> Result<Self> {
         let profile = shelf.store_ref().read().provider(&key.provider)?;
+        let declared = match &profile {
+            Some(p) => p.declared()?,
+            None => None,
+        };
+        if let (Some(p), Some(d)) = (&profile, &declared) {
+            let ctx = crate::provider::profile::template::Ctx {
+                vars: Some(&d.vars),
+                ..Default::default()
+            };
+            let verify_url = match d.op("verify").and_then(|op| op.path.as_deref()) {
+                Some(path) => crate::provider::profile::template::render(path, &ctx)?
+                    .map(|path| format!("{}{path}", p.base_url.trim_end_matches('/'))),
+                None => None,
+            };
+            return Ok(KeyContext {
+                name: key.name.clone(),
+                var_name: key.var_name.clone(),
+                user: key.user.clone(),
+                scheme: None,
+                verify_url,
+                declared,
+                remote_id: key.provider_key_id.clone(),
+            });
+        }
         let verify_url = profile.as_ref().and_then(|p| {
             p.verify_path.as_deref().map(|path| {
                 format!(
@@ -102,6 +131,8 @@ impl KeyContext {
             user: key.user.clone(),
             scheme: profile.map(|p| p.key_scheme),
             verify_url,
+            declared: None,
+            remote_id: None,
         })
     }
 
@@ -130,9 +161,28 @@ pub fn render(format: CopyFormat, secret: &Secret, key: &KeyContext) -> Result<S
     }
 }
 
+/// The key presented as its provider takes it.
+fn present(secret: &Secret, key: &KeyContext) -> Result<crate::provider::Presentation> {
+    // A scheme given for this copy (`--scheme`) wins over the provider's description.
+    if let (None, Some(d)) = (key.scheme, &key.declared) {
+        let ctx = crate::provider::profile::template::Ctx {
+            vars: Some(&d.vars),
+            id: key.remote_id.as_deref(),
+            name: Some(&key.name),
+            user: key.user.as_deref(),
+            secret: Some(secret),
+            ..Default::default()
+        };
+        return crate::provider::presentation::present(d, &ctx);
+    }
+    key.scheme
+        .unwrap_or(DEFAULT_HEADER_SCHEME)
+        .present(secret, key.user.as_deref())
+}
+
 fn header(secret: &Secret, key: &KeyContext) -> Result<Secret> {
     let scheme = key.scheme.unwrap_or(DEFAULT_HEADER_SCHEME);
-    let p = scheme.present(secret, key.user.as_deref())?;
+    let p = present(secret, key)?;
     if p.headers.is_empty() {
         return Err(Error::invalid(
             "format",
@@ -163,8 +213,7 @@ fn curl(secret: &Secret, key: &KeyContext) -> Result<Secret> {
             format!("{url:?} is not an http(s) URL"),
         ));
     }
-    let scheme = key.scheme.unwrap_or(DEFAULT_HEADER_SCHEME);
-    let p = scheme.present(secret, key.user.as_deref())?;
+    let p = present(secret, key)?;
     let mut full = match &p.userinfo {
         Some((id, pass)) => format!(
             "{scheme_part}://{}:{}@{rest}",

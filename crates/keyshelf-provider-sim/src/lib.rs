@@ -19,10 +19,14 @@
 //! verify routes seed 001's `{"error":{"code","message","request_id"}}`, the token route seed
 //! 002's `{"error","error_description"}`.
 //!
+//! It also speaks GitLab's personal-access-token API under `/api/v4` (the `gitlab` preset; see
+//! `gitlab.rs`), over the same keys.
+//!
 //! Test hooks live under `/_sim/`: `GET /_sim/keys` (state, values included: this is a
 //! simulator), `GET /_sim/stats`, `POST /_sim/faults` (a [`Faults`] JSON), `POST /_sim/plan`,
 //! `POST /_sim/revoke-tokens`.
 
+mod gitlab;
 mod routes;
 pub mod state;
 

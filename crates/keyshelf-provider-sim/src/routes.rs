@@ -27,6 +27,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api-routes-data", get(verify))
         .route("/api/v1/users/me", get(verify))
         .route("/oauth/token", post(token))
+        .merge(crate::gitlab::routes())
         .layer(middleware::from_fn_with_state(state.clone(), faults));
     Router::new()
         .route("/_sim/keys", get(sim_keys))

@@ -149,6 +149,15 @@ pub struct SimKey {
     pub status: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
+    /// Revoked (GitLab mode): still listed, no longer usable.
+    #[serde(default)]
+    pub revoked: bool,
+    /// Scopes given at creation (GitLab mode).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Expiry date `YYYY-MM-DD` (GitLab mode).
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 /// One logged API call made with a key.
@@ -171,6 +180,9 @@ pub struct Stats {
     pub rate_limited: u64,
     /// Management requests that presented a revoked or expired OAuth2 token.
     pub stale_tokens: u64,
+    /// Roll/rotate requests received (GitLab mode's `POST …/rotate`).
+    #[serde(default)]
+    pub rotate_calls: u64,
 }
 
 /// Everything the simulator knows.
@@ -227,6 +239,9 @@ impl Sim {
                 status: if i % 7 == 0 { "inactive" } else { "active" }.into(),
                 created_at: created.clone(),
                 last_used_at: None,
+                revoked: false,
+                scopes: Vec::new(),
+                expires_at: None,
             });
         }
         sim
@@ -250,6 +265,9 @@ impl Sim {
             status: "active".into(),
             created_at: now(),
             last_used_at: None,
+            revoked: false,
+            scopes: Vec::new(),
+            expires_at: None,
         };
         self.keys.push(key.clone());
         Ok(key)

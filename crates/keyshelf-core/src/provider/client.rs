@@ -23,7 +23,9 @@
 
 use super::envelope;
 use super::errors::{self, scrub, scrub_value, Kind, ProviderError};
-use super::profile::{check_base_url, is_loopback, ManagementAuth, ProviderProfile};
+use super::profile::format::AuthKind;
+use super::profile::template::{self, Ctx};
+use super::profile::{check_base_url, is_loopback, Declared, ManagementAuth, ProviderProfile};
 use crate::vault::{self, Vault};
 use crate::{Error, Result, Secret};
 use reqwest::blocking::Response;
@@ -65,6 +67,8 @@ pub struct Reply {
     pub content_type: String,
     /// The `rel="next"` target of an RFC 8288 `Link` header, as sent (a paginated list).
     pub link_next: Option<String>,
+    /// Every header of the answer (a declared list's next page may be named in one).
+    pub headers: reqwest::header::HeaderMap,
 }
 
 /// The keychain account of a provider's cached OAuth2 access token.
@@ -80,6 +84,10 @@ pub struct Client<'a> {
     /// The Bearer credential once read: one client serves one operation (a sync of 100 pages
     /// is 100 requests), and a keychain read per request cost more than the request.
     bearer: std::sync::Mutex<Option<Secret>>,
+    /// The preset's or profile's description, for a declared provider.
+    declared: Option<Declared>,
+    /// Paths of the routes whose answers grow with the account (larger body limit).
+    listing_paths: Vec<String>,
 }
 
 impl<'a> Client<'a> {
@@ -104,17 +112,43 @@ impl<'a> Client<'a> {
                     format!("cannot set up HTTPS: {}", e.without_url()),
                 )
             })?;
+        let declared = profile.declared()?;
+        let listing_paths = match &declared {
+            Some(d) => d
+                .op("list")
+                .and_then(|op| op.path.as_deref())
+                .and_then(|p| {
+                    let ctx = Ctx {
+                        vars: Some(&d.vars),
+                        ..Default::default()
+                    };
+                    template::render(p, &ctx).ok().flatten()
+                })
+                .into_iter()
+                .collect(),
+            None => {
+                let p = &profile.paths;
+                vec![p.list.clone(), p.export.clone(), p.usage.clone()]
+            }
+        };
         Ok(Client {
             profile,
             vault,
             http,
             bearer: std::sync::Mutex::new(None),
+            declared,
+            listing_paths,
         })
     }
 
     /// The provider this client calls.
     pub fn profile(&self) -> &ProviderProfile {
         self.profile
+    }
+
+    /// The preset's or profile's description, for a declared provider.
+    pub fn declared(&self) -> Option<&Declared> {
+        self.declared.as_ref()
     }
 
     // --- management ---------------------------------------------------------------------------
@@ -147,10 +181,13 @@ impl<'a> Client<'a> {
         let label = format!("{method} {}", url.path());
         let (mut bearer, mut fresh) = self.bearer(false)?;
         loop {
-            let headers = vec![(
-                "Authorization".to_owned(),
-                Secret::new(format!("Bearer {}", bearer.expose())),
-            )];
+            let headers = match &self.declared {
+                Some(d) => declared_auth(d, &bearer)?,
+                None => vec![(
+                    "Authorization".to_owned(),
+                    Secret::new(format!("Bearer {}", bearer.expose())),
+                )],
+            };
             let reply = self.send(
                 &method,
                 url.clone(),
@@ -168,11 +205,7 @@ impl<'a> Client<'a> {
                 continue;
             }
             if !(200..300).contains(&reply.status) {
-                return Err(scrub(
-                    errors::from_status(&label, reply.status, &reply.body, true),
-                    &[&bearer],
-                )
-                .into());
+                return Err(scrub(self.error_of(&label, &reply, true), &[&bearer]).into());
             }
             return Ok(reply);
         }
@@ -336,6 +369,17 @@ impl<'a> Client<'a> {
         Ok((reply.status, scrub_value(v, &secrets)))
     }
 
+    /// The error a non-2xx answer means, read the profile's way for a declared provider.
+    pub(super) fn error_of(&self, label: &str, reply: &Reply, management: bool) -> ProviderError {
+        match self.declared.as_ref().map(|d| &d.file.errors) {
+            Some(spec) => {
+                let parsed = errors::parse_declared(&reply.body, &reply.headers, spec);
+                errors::from_parsed(label, reply.status, parsed, management)
+            }
+            None => errors::from_status(label, reply.status, &reply.body, management),
+        }
+    }
+
     /// The management credential, for scrubbing only: `None` when the keychain has none or
     /// cannot give it (verify does not need it to work).
     fn stored_credential(&self) -> Option<Secret> {
@@ -349,7 +393,7 @@ impl<'a> Client<'a> {
 
     /// Sends with the retry rules of the module doc; returns whatever status came back last.
     #[allow(clippy::too_many_arguments)]
-    fn send(
+    pub(super) fn send(
         &self,
         method: &Method,
         url: reqwest::Url,
@@ -458,12 +502,14 @@ impl<'a> Client<'a> {
                 .iter()
                 .filter_map(|v| v.to_str().ok())
                 .find_map(super::pagination::next_link);
+            let headers = resp.headers().clone();
             let body = read_body(label, resp, limit, deadline)?;
             return Ok(Reply {
                 status,
                 body,
                 content_type,
                 link_next,
+                headers,
             });
         }
     }
@@ -472,8 +518,8 @@ impl<'a> Client<'a> {
 impl Client<'_> {
     /// The body cap of a request: listing routes grow with the account, nothing else should.
     fn body_limit(&self, method: &Method, url: &reqwest::Url) -> u64 {
-        let p = &self.profile.paths;
-        let listing = [&p.list, &p.export, &p.usage]
+        let listing = self
+            .listing_paths
             .iter()
             .any(|route| url.path().ends_with(route.as_str()));
         if *method == Method::GET && listing {
@@ -482,6 +528,78 @@ impl Client<'_> {
             MAX_BODY_BYTES
         }
     }
+}
+
+/// The management credential's parts, by the names `auth.parts` gives them: one part is the
+/// whole stored value; two parts are stored as `first:second`.
+pub(super) fn credential_parts(d: &Declared, stored: &Secret) -> Result<Vec<(String, Secret)>> {
+    let names: Vec<String> = if d.file.auth.parts.is_empty() {
+        vec!["token".to_owned()]
+    } else {
+        d.file.auth.parts.clone()
+    };
+    match names.as_slice() {
+        [one] => Ok(vec![(one.clone(), stored.clone())]),
+        [a, b] => {
+            let (x, y) = stored.expose().split_once(':').ok_or_else(|| {
+                Error::invalid(
+                    "credential",
+                    format!("the keychain entry is not `{a}:{b}`; add the provider again"),
+                )
+            })?;
+            Ok(vec![
+                (a.clone(), Secret::new(x.to_owned())),
+                (b.clone(), Secret::new(y.to_owned())),
+            ])
+        }
+        _ => Err(Error::invalid(
+            "provider profile",
+            "auth.parts: at most two parts are supported",
+        )),
+    }
+}
+
+/// The headers that authenticate a declared provider's management call.
+fn declared_auth(d: &Declared, stored: &Secret) -> Result<Vec<(String, Secret)>> {
+    let parts = credential_parts(d, stored)?;
+    let ctx = Ctx {
+        vars: Some(&d.vars),
+        credential: Some(&parts),
+        ..Default::default()
+    };
+    let auth = &d.file.auth;
+    let mut headers: Vec<(String, Secret)> = Vec::new();
+    match auth.kind {
+        AuthKind::Bearer => headers.push((
+            "Authorization".to_owned(),
+            Secret::new(format!("Bearer {}", parts[0].1.expose())),
+        )),
+        AuthKind::Headers => {
+            for (name, t) in &auth.headers {
+                if let Some(v) = template::render(t, &ctx)? {
+                    headers.push((name.clone(), Secret::new(v)));
+                }
+            }
+        }
+        AuthKind::Basic => {
+            let user = template::render(auth.user.as_deref().unwrap_or_default(), &ctx)?;
+            let pass = template::render(auth.password.as_deref().unwrap_or_default(), &ctx)?;
+            let pair = format!("{}:{}", user.unwrap_or_default(), pass.unwrap_or_default());
+            headers.push((
+                "Authorization".to_owned(),
+                Secret::new(format!(
+                    "Basic {}",
+                    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pair)
+                )),
+            ));
+        }
+    }
+    for (name, t) in &d.file.request.headers {
+        if let Some(v) = template::render(t, &ctx)? {
+            headers.push((name.clone(), Secret::new(v)));
+        }
+    }
+    Ok(headers)
 }
 
 fn backoff(attempt: u32) -> Duration {

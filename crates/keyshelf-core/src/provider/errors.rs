@@ -148,7 +148,40 @@ fn advice(kind: Kind, code: Option<&str>, management: bool) -> &'static str {
 
 /// Builds the error for a non-success status.
 pub fn from_status(endpoint: &str, status: u16, body: &[u8], management: bool) -> ProviderError {
-    let parsed = parse_error_body(body);
+    from_parsed(endpoint, status, parse_error_body(body), management)
+}
+
+/// Reads an error body where a profile's `[errors]` says its parts are; what it does not name is
+/// read the tolerant way.
+pub fn parse_declared(
+    body: &[u8],
+    headers: &reqwest::header::HeaderMap,
+    spec: &super::profile::format::ErrorsSpec,
+) -> ErrorBody {
+    let mut out = parse_error_body(body);
+    let v = serde_json::from_slice::<Value>(body).ok();
+    let at = |ptrs: &Option<super::profile::format::Pointers>| -> Option<String> {
+        let found = super::profile::item::first(v.as_ref()?, ptrs.as_ref()?)?;
+        // A message may be an object or array (validation errors per field): shown as JSON.
+        let text = match found {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        Some(clean(&text)).filter(|t| !t.is_empty())
+    };
+    out.message = at(&spec.message).or(out.message);
+    out.code = at(&spec.code).or(out.code);
+    out.request_id = at(&spec.request_id).or(out.request_id);
+    if let Some(h) = &spec.request_id_header {
+        if let Some(id) = headers.get(h.as_str()).and_then(|v| v.to_str().ok()) {
+            out.request_id = Some(clean(id));
+        }
+    }
+    out
+}
+
+/// The error for an answer whose body was already read.
+pub fn from_parsed(endpoint: &str, status: u16, parsed: ErrorBody, management: bool) -> ProviderError {
     let said = parsed.message.clone().unwrap_or_default();
     let kind = match status {
         401 => Kind::Unauthorized,

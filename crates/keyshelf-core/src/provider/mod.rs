@@ -12,6 +12,7 @@
 //! - [`usage_chart`]: the usage chart's data (calls per hour or day per key, rotation times).
 
 pub mod client;
+pub mod declared;
 pub mod envelope;
 pub mod errors;
 pub mod issued;
@@ -19,7 +20,9 @@ pub mod link;
 pub mod list_page;
 pub mod ops;
 pub mod pagination;
+pub mod presentation;
 pub mod profile;
+pub mod roll;
 pub mod rotation_api;
 pub mod scheme;
 pub mod usage;

@@ -8,6 +8,7 @@
 //! - delete: the provider confirms first; only then the keychain entry and the row go.
 
 use super::client::{token_cache_account, Client, Repeat};
+use super::declared::{Api, Params};
 use super::envelope::{self, RemoteKey};
 use super::errors::{Kind, ProviderError};
 use super::issued::check_issued;
@@ -227,13 +228,23 @@ impl Keyshelf {
     }
 
     fn remote_keys(&self, p: &ProviderProfile) -> Result<Vec<RemoteKey>> {
-        super::pagination::remote_keys(&self.client(p)?, &p.paths.list)
+        let client = self.client(p)?;
+        match Api::of(&client) {
+            Some(api) => Ok(api.list()?.into_iter().map(|i| i.into_remote()).collect()),
+            None => super::pagination::remote_keys(&client, &p.paths.list),
+        }
     }
 
     // --- keys ---------------------------------------------------------------------------------
 
     /// Creates a key on the provider and stores its secret (see the module doc for the order).
     pub fn create_key(&mut self, new: NewKey) -> Result<KeyView> {
+        self.create_key_with(new, &Params::new())
+    }
+
+    /// [`Keyshelf::create_key`] with the parameters a declared provider's create takes
+    /// (`--param NAME=VALUE`: scopes, expiry…); checked before any request.
+    pub fn create_key_with(&mut self, new: NewKey, params: &Params) -> Result<KeyView> {
         let pname = new
             .provider
             .clone()
@@ -245,7 +256,13 @@ impl Keyshelf {
         if self.resolve(&format!("{}/{}", p.name, new.name)).is_ok() {
             return Err(Error::KeyExists(format!("{}/{}", p.name, new.name)));
         }
-        if p.key_scheme == super::KeyScheme::XApiKeyUsername
+        if !p.is_declared()
+            && !params.is_empty()
+        {
+            return Err(Error::invalid("--param", "the standard API takes no parameters; --param goes with providers added with --preset or --profile"));
+        }
+        if !p.is_declared()
+            && p.key_scheme == super::KeyScheme::XApiKeyUsername
             && new.user.as_deref().unwrap_or("").is_empty()
         {
             return Err(Error::invalid("user", "this provider presents keys with X-Username beside the key; give the key's user with --user"));
@@ -261,8 +278,6 @@ impl Keyshelf {
             }
         }
 
-        let body =
-            json!({ "api_key_name": new.name, "user": new.user.clone().unwrap_or_default() });
         let label = format!("POST {}", p.paths.generate);
         let maybe_created = |e: Error| -> Error {
             match e {
@@ -282,8 +297,33 @@ impl Keyshelf {
                 other => other,
             }
         };
-        let value = self
-            .client(&p)?
+        let client = self.client(&p)?;
+        let (remote, secret) = match Api::of(&client) {
+            Some(api) => {
+                let typed = api.params("create", params)?;
+                let (item, secret) = api
+                    .create(&new.name, new.user.as_deref(), &typed)
+                    .map_err(maybe_created)?;
+                (item.into_remote(), secret)
+            }
+            None => self.create_standard(&client, &new, &label, maybe_created)?,
+        };
+        drop(client);
+        self.record_created(&p, &new, remote, secret)
+    }
+
+    /// `POST generate` of the standard API: the new key and its checked value.
+    fn create_standard(
+        &self,
+        client: &Client<'_>,
+        new: &NewKey,
+        label: &str,
+        maybe_created: impl Fn(Error) -> Error,
+    ) -> Result<(RemoteKey, Secret)> {
+        let p = client.profile();
+        let body =
+            json!({ "api_key_name": new.name, "user": new.user.clone().unwrap_or_default() });
+        let value = client
             .management_json(
                 Method::POST,
                 &p.paths.generate,
@@ -291,7 +331,7 @@ impl Keyshelf {
                 Some(&body),
                 Repeat::Never,
             )
-            .map_err(maybe_created)?;
+            .map_err(&maybe_created)?;
         let object = envelope::object(value);
         if let Some(why) = object
             .as_ref()
@@ -319,7 +359,7 @@ impl Keyshelf {
         let secret = match remote.api_key.clone().filter(|v| !v.is_empty()) {
             // The key exists and its id is known: a refused value is a bad answer, not an
             // unknown outcome.
-            Some(v) => check_issued(v, &p.name, &remote.id, &label)?,
+            Some(v) => check_issued(v, &p.name, &remote.id, label)?,
             None => {
                 return Err(maybe_created(
                     ProviderError::new(
@@ -330,6 +370,17 @@ impl Keyshelf {
                 ))
             }
         };
+        Ok((remote, secret))
+    }
+
+    /// The secret of a key just created into the keychain, then its row (module doc's order).
+    fn record_created(
+        &mut self,
+        p: &ProviderProfile,
+        new: &NewKey,
+        remote: RemoteKey,
+        secret: Secret,
+    ) -> Result<KeyView> {
 
         let account = vault::key_account(&p.name, &new.name);
         let stored = self.vault().set(&account, &secret);
@@ -510,13 +561,19 @@ impl Keyshelf {
             (KeyStatus::Inactive, "deactivating")
         };
         self.holding_key(&key, doing, |shelf, _| {
-            shelf.client(&p)?.management(
-                Method::PUT,
-                &p.paths.status,
-                Some(&id),
-                Some(&json!({ "status": status.as_str() })),
-                Repeat::Idempotent,
-            )?;
+            let client = shelf.client(&p)?;
+            match Api::of(&client) {
+                Some(api) => api.set_active(&id, active)?,
+                None => {
+                    client.management(
+                        Method::PUT,
+                        &p.paths.status,
+                        Some(&id),
+                        Some(&json!({ "status": status.as_str() })),
+                        Repeat::Idempotent,
+                    )?;
+                }
+            }
             shelf.store().write(|tx| {
                 tx.set_remote_status(key.id, status)?;
                 tx.audit(
@@ -534,16 +591,20 @@ impl Keyshelf {
     pub fn delete_key(&mut self, keyref: &str) -> Result<(KeyRecord, bool)> {
         let (key, p, id) = self.remote_key(keyref)?;
         self.holding_key(&key, "deleting", |shelf, me| {
-            let already_gone = match shelf.client(&p)?.management(
-                Method::DELETE,
-                &p.paths.delete,
-                Some(&id),
-                None,
-                Repeat::Idempotent,
-            ) {
-                Ok(_) => false,
-                Err(Error::Provider(e)) if e.kind == Kind::NotFoundRemote => true,
-                Err(e) => return Err(e),
+            let client = shelf.client(&p)?;
+            let already_gone = match Api::of(&client) {
+                Some(api) => api.delete(&id)?,
+                None => match client.management(
+                    Method::DELETE,
+                    &p.paths.delete,
+                    Some(&id),
+                    None,
+                    Repeat::Idempotent,
+                ) {
+                    Ok(_) => false,
+                    Err(Error::Provider(e)) if e.kind == Kind::NotFoundRemote => true,
+                    Err(e) => return Err(e),
+                },
             };
             let vault = shelf.vault_arc();
             let full = key.full_ref();
@@ -572,6 +633,18 @@ impl Keyshelf {
         let p = self.provider(&key.provider)?;
         let secret = self.secret_for_own_use(&key, "verify")?;
         let client = self.client(&p)?;
+        if let Some(api) = Api::of(&client) {
+            let (status, response, url_path) =
+                api.verify(&secret, key.provider_key_id.as_deref(), key.user.as_deref())?;
+            return Ok(VerifyReport {
+                key: key.full_ref(),
+                scheme: p.preset.clone().unwrap_or_else(|| "profile".into()),
+                url_path,
+                status,
+                ok: true,
+                response,
+            });
+        }
         let (status, response) = client.verify(&secret, key.user.as_deref())?;
         Ok(VerifyReport {
             key: key.full_ref(),
@@ -586,6 +659,9 @@ impl Keyshelf {
     /// The provider's CSV export of its keys (no values, per seed 004).
     pub fn export_keys(&self, provider: &str) -> Result<String> {
         let p = self.provider(provider)?;
+        if let Some(d) = p.declared()? {
+            d.require(&p.name, "export")?;
+        }
         let reply = self.client(&p)?.management(
             Method::GET,
             &p.paths.export,
@@ -605,6 +681,9 @@ impl Keyshelf {
     /// The provider's usage logs, as it gives them.
     pub fn usage_logs(&self, provider: &str) -> Result<Vec<Value>> {
         let p = self.provider(provider)?;
+        if let Some(d) = p.declared()? {
+            d.require(&p.name, "usage")?;
+        }
         let v = self.client(&p)?.management_json(
             Method::GET,
             &p.paths.usage,
@@ -622,7 +701,7 @@ impl Keyshelf {
     }
 
     /// A key with its provider and provider id, for calls that act on the remote key.
-    fn remote_key(&self, keyref: &str) -> Result<(KeyRecord, ProviderProfile, String)> {
+    pub(super) fn remote_key(&self, keyref: &str) -> Result<(KeyRecord, ProviderProfile, String)> {
         let key = self.resolve(keyref)?;
         if key.provider == vault::LOCAL_PROVIDER {
             return Err(Error::invalid(

@@ -1,6 +1,7 @@
 //! The management API as the guided rotation needs it ([`RotationProvider`]).
 
 use super::client::{Client, Repeat};
+use super::declared::Api;
 use super::envelope::{self, RemoteKey};
 use super::errors::{Kind, ProviderError};
 use super::profile::ProviderProfile;
@@ -26,7 +27,11 @@ impl ProviderApi {
 
     /// Every key the provider lists, all pages read.
     fn remote_keys(&self) -> Result<Vec<RemoteKey>> {
-        super::pagination::remote_keys(&self.client()?, &self.profile.paths.list)
+        let client = self.client()?;
+        match Api::of(&client) {
+            Some(api) => Ok(api.list()?.into_iter().map(|i| i.into_remote()).collect()),
+            None => super::pagination::remote_keys(&client, &self.profile.paths.list),
+        }
     }
 
     fn bad(&self, path: &str, what: &str) -> Error {
@@ -113,6 +118,15 @@ fn id_text(v: &Value) -> Option<String> {
 
 impl RotationProvider for ProviderApi {
     fn create(&self, remote_name: &str, user: Option<&str>) -> Result<(String, Secret)> {
+        let client = self.client()?;
+        if let Some(api) = Api::of(&client) {
+            // Only defaults: a create that needs parameters the user gives on the command line
+            // is refused here with the list of them, before any request.
+            let params = api.params("create", &Default::default())?;
+            return api
+                .create(remote_name, user, &params)
+                .map(|(item, secret)| (item.id, secret));
+        }
         let path = &self.profile.paths.generate;
         let body = json!({ "api_key_name": remote_name, "user": user.unwrap_or_default() });
         // Never repeated: the rotation looks the key up by name before creating again.
@@ -150,14 +164,26 @@ impl RotationProvider for ProviderApi {
     }
 
     fn can_verify(&self) -> bool {
-        self.profile.verify_path.is_some()
+        match self.profile.declared() {
+            Ok(Some(d)) => d.op("verify").is_some(),
+            Ok(None) => self.profile.verify_path.is_some(),
+            Err(_) => false,
+        }
     }
 
     fn verify(&self, secret: &Secret, user: Option<&str>) -> Result<()> {
-        self.client()?.verify(secret, user).map(drop)
+        let client = self.client()?;
+        match Api::of(&client) {
+            Some(api) => api.verify(secret, None, user).map(drop),
+            None => client.verify(secret, user).map(drop),
+        }
     }
 
     fn set_active(&self, id: &str, active: bool) -> Result<Presence> {
+        let client = self.client()?;
+        if let Some(api) = Api::of(&client) {
+            return presence(api.set_active(id, active));
+        }
         let status = if active { "active" } else { "inactive" };
         presence(self.client()?.management(
             Method::PUT,
@@ -169,6 +195,13 @@ impl RotationProvider for ProviderApi {
     }
 
     fn delete(&self, id: &str) -> Result<Presence> {
+        let client = self.client()?;
+        if let Some(api) = Api::of(&client) {
+            return match api.delete(id)? {
+                true => Ok(Presence::Gone),
+                false => Ok(Presence::Found),
+            };
+        }
         presence(self.client()?.management(
             Method::DELETE,
             &self.profile.paths.delete,
@@ -180,7 +213,8 @@ impl RotationProvider for ProviderApi {
 
     fn calls_since(&self, id: &str, since: DateTime<Utc>) -> Result<Option<u64>> {
         let path = &self.profile.paths.usage;
-        if path.is_empty() {
+        // Profiles do not describe usage logs yet: "unknown", as for a provider without them.
+        if path.is_empty() || self.profile.is_declared() {
             return Ok(None);
         }
         let v =

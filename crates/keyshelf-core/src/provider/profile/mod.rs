@@ -236,6 +236,53 @@ impl ProviderProfile {
         }
     }
 
+    /// A provider that follows a preset (`preset`) or a user's profile file (`profile_text`),
+    /// with its variables; the base URL is `base_url`, else the file's default (which may use
+    /// variables, e.g. a Datadog site).
+    pub fn declared_new(
+        name: &str,
+        preset: Option<&str>,
+        profile_text: Option<String>,
+        base_url: Option<&str>,
+        vars: BTreeMap<String, String>,
+    ) -> Result<Self> {
+        let mut p = ProviderProfile::new(name, base_url.unwrap_or_default());
+        p.preset = preset.map(str::to_owned);
+        p.profile_text = profile_text;
+        p.vars = vars;
+        let Some(d) = p.declared()? else {
+            if base_url.is_none() {
+                return Err(Error::invalid("--base-url", "the standard API needs the provider's base URL"));
+            }
+            return Ok(p);
+        };
+        if base_url.is_none() {
+            let default = d.file.provider.base_url.as_deref().ok_or_else(|| {
+                Error::invalid("--base-url", "this profile has no default base URL; give the service's address with --base-url")
+            })?;
+            let ctx = template::Ctx {
+                vars: Some(&d.vars),
+                ..Default::default()
+            };
+            p.base_url = template::render(default, &ctx)?.ok_or_else(|| {
+                Error::invalid("--base-url", "the default base URL needs a variable that is not set (--set)")
+            })?;
+        }
+        if let Some(limit) = d.file.provider.key_limit {
+            p.key_limit = Some(limit);
+        }
+        if let Some(t) = d.file.provider.timeout_secs {
+            p.timeout_secs = t;
+        }
+        Ok(p)
+    }
+
+    /// Whether a preset or a profile file describes this provider (not the standard API).
+    pub fn is_declared(&self) -> bool {
+        self.profile_text.is_some()
+            || self.preset.as_deref().is_some_and(|p| p != presets::STANDARD)
+    }
+
     /// The preset's or profile file's description of this provider, `None` for the standard API.
     pub fn declared(&self) -> Result<Option<Declared>> {
         let file = match (&self.profile_text, self.preset.as_deref()) {

@@ -6,8 +6,9 @@
 //! `docs/design/provider-profiles/`; a preset moves here once the client implements everything it
 //! uses and the simulator speaks it.
 
-use super::format::ProfileFile;
+use super::format::{ProfileFile, Readable, RollSemantics};
 use crate::Result;
+use serde::Serialize;
 
 /// The name of the generic API.
 pub const STANDARD: &str = "standard";
@@ -30,6 +31,130 @@ pub fn names() -> Vec<&'static str> {
     std::iter::once(STANDARD)
         .chain(FILES.iter().map(|(n, _)| *n))
         .collect()
+}
+
+/// What `provider presets` shows of one preset.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Serialize)]
+pub struct PresetSummary {
+    pub name: String,
+    pub title: String,
+    /// The service's API reference.
+    pub docs: Vec<String>,
+    /// The default base URL (`None`: `--base-url` is required).
+    pub base_url: Option<String>,
+    /// Operations offered: list, get, create, set_status, delete, roll, verify, usage, export.
+    pub operations: Vec<String>,
+    /// `same-id`, `new-id` or `none` (create a new key, retire the old one).
+    pub roll: String,
+    /// `no` (shown once), `yes`, or `depends` (an account setting).
+    pub readable_again: String,
+    pub auth: String,
+    pub variables: Vec<PresetInput>,
+    pub create_params: Vec<PresetInput>,
+}
+
+/// A variable (`--set`) or a create parameter (`--param`).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Serialize)]
+pub struct PresetInput {
+    pub name: String,
+    pub required: bool,
+    pub description: String,
+}
+
+/// Every preset, `standard` first.
+pub fn summaries() -> Result<Vec<PresetSummary>> {
+    let mut out = vec![PresetSummary {
+        name: STANDARD.into(),
+        title: "A generic key-management API (Keyshelf's default)".into(),
+        docs: vec![],
+        base_url: None,
+        operations: ["list", "get", "create", "set_status", "delete", "verify", "usage", "export"]
+            .map(String::from)
+            .to_vec(),
+        roll: RollSemantics::None.as_str().into(),
+        readable_again: "no".into(),
+        auth: "bearer or oauth2".into(),
+        variables: vec![],
+        create_params: vec![],
+    }];
+    for (name, _) in FILES {
+        let f = load(name).expect("listed")?;
+        out.push(summary(name, &f));
+    }
+    Ok(out)
+}
+
+/// One profile as `provider presets` shows it.
+pub fn summary(name: &str, f: &ProfileFile) -> PresetSummary {
+    let o = &f.operations;
+    let ops = [
+        ("list", &o.list),
+        ("get", &o.get),
+        ("create", &o.create),
+        ("set_status", &o.set_status),
+        ("delete", &o.delete),
+        ("roll", &o.roll),
+        ("verify", &o.verify),
+        ("usage", &o.usage),
+        ("export", &o.export),
+    ];
+    let operations = ops
+        .iter()
+        .filter(|(_, op)| op.as_ref().is_some_and(|op| op.is_supported()))
+        .map(|(n, _)| (*n).to_owned())
+        .collect();
+    let roll = o
+        .roll
+        .as_ref()
+        .filter(|r| r.is_supported())
+        .and_then(|r| r.semantics)
+        .unwrap_or(RollSemantics::None);
+    PresetSummary {
+        name: name.to_owned(),
+        title: f.title.clone(),
+        docs: f.docs.clone(),
+        base_url: f.provider.base_url.clone(),
+        operations,
+        roll: roll.as_str().into(),
+        readable_again: match f.secret.readable_again {
+            Readable::No => "no",
+            Readable::Yes => "yes",
+            Readable::Depends => "depends",
+        }
+        .into(),
+        auth: match f.auth.kind {
+            super::format::AuthKind::Bearer => "bearer".to_owned(),
+            super::format::AuthKind::Basic => "basic".to_owned(),
+            super::format::AuthKind::Headers => {
+                format!("header {}", f.auth.headers.keys().cloned().collect::<Vec<_>>().join(" + "))
+            }
+        },
+        variables: f
+            .vars
+            .iter()
+            .map(|(n, v)| PresetInput {
+                name: n.clone(),
+                required: v.required,
+                description: v.description.clone(),
+            })
+            .collect(),
+        create_params: o
+            .create
+            .as_ref()
+            .map(|c| {
+                c.params
+                    .iter()
+                    .map(|(n, p)| PresetInput {
+                        name: n.clone(),
+                        required: p.required && p.default.is_none(),
+                        description: p.description.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
 }
 
 #[cfg(test)]
