@@ -89,7 +89,13 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum ProviderCommand {
     /// Add a provider; the token (or client_id:client_secret for oauth2) is read from stdin.
-    Add(ProviderAddArgs),
+    Add(Box<ProviderAddArgs>),
+    /// The built-in presets for services' key-management APIs: what each supports and needs.
+    Presets {
+        /// Print this preset's profile file (a starting point for a profile of your own).
+        #[arg(long, value_name = "PRESET")]
+        show: Option<String>,
+    },
     /// List providers (never their tokens).
     List,
     /// Check that the management API answers with the stored token.
@@ -101,9 +107,21 @@ pub enum ProviderCommand {
 #[derive(Debug, Args)]
 pub struct ProviderAddArgs {
     pub name: String,
-    /// The management API's base URL (https://, or http:// on loopback only).
+    /// The management API's base URL, version prefix included (https://, or http:// on loopback
+    /// only). Presets have a default (e.g. https://gitlab.com/api/v4); give yours for a
+    /// self-hosted service.
     #[arg(long)]
-    pub base_url: String,
+    pub base_url: Option<String>,
+    /// Speak a service's own API (`keyshelf provider presets` lists them): gitlab, standard…
+    #[arg(long, conflicts_with = "profile")]
+    pub preset: Option<String>,
+    /// Speak the API described in this profile file (TOML; see the README's "Provider
+    /// profiles").
+    #[arg(long)]
+    pub profile: Option<std::path::PathBuf>,
+    /// A variable of the preset or profile, VAR=VALUE (e.g. user_id=42); repeat for several.
+    #[arg(long = "set", value_name = "VAR=VALUE")]
+    pub vars: Vec<String>,
     /// How Keyshelf authenticates to the management API: bearer (a static token) or oauth2
     /// (client credentials, exchanged for short-lived tokens).
     #[arg(long, default_value = "bearer")]
@@ -151,6 +169,13 @@ pub struct CreateArgs {
     pub tags: Vec<String>,
     #[arg(long, default_value = "")]
     pub notes: String,
+    /// A parameter the provider's create takes, NAME=VALUE (lists comma-separated, e.g.
+    /// scopes=api,read_api); `keyshelf provider presets` says which are required.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// A parameter read from a file, NAME=FILE (JSON for json parameters, text otherwise).
+    #[arg(long = "param-file", value_name = "NAME=FILE")]
+    pub param_files: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -404,6 +429,10 @@ pub struct RotateArgs {
     /// generating one.
     #[arg(long)]
     pub paste: bool,
+    /// A parameter of the service's roll (providers whose preset rolls keys), NAME=VALUE, e.g.
+    /// expires_at=2027-03-01.
+    #[arg(long = "param", value_name = "NAME=VALUE", conflicts_with_all = ["abort", "status", "local"])]
+    pub params: Vec<String>,
     /// Length of a generated new secret.
     #[arg(long, default_value_t = keyshelf_core::generate::DEFAULT_LENGTH)]
     pub length: usize,

@@ -30,7 +30,11 @@ pub fn for_error(e: &Error) -> u8 {
         | "provider_exists"
         | "confirmation_required"
         | "key_not_linked"
-        | "rotation_abort_unsafe" => USAGE,
+        | "rotation_abort_unsafe"
+        // A bad profile file, or an operation the service's API does not have: nothing was
+        // sent to the provider.
+        | "provider_profile_invalid"
+        | "provider_operation_unsupported" => USAGE,
         "key_not_found"
         | "ambiguous_key"
         | "provider_not_found"

@@ -285,6 +285,33 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_preset_presents_the_key_its_own_way_in_header_and_curl() {
+        let p = crate::provider::ProviderProfile::declared_new(
+            "gl",
+            Some("gitlab"),
+            None,
+            None,
+            Default::default(),
+        )
+        .unwrap();
+        let k = KeyContext {
+            name: "ci".into(),
+            verify_url: Some("https://gitlab.com/api/v4/personal_access_tokens/self".into()),
+            declared: p.declared().unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(r(CopyFormat::Header, "tok", &k), "PRIVATE-TOKEN: tok");
+        assert!(r(CopyFormat::Curl, "tok", &k).contains("PRIVATE-TOKEN: tok"));
+        // A scheme chosen for one copy wins.
+        let mut bearer = k.clone();
+        bearer.scheme = Some(KeyScheme::Bearer);
+        assert_eq!(
+            r(CopyFormat::Header, "tok", &bearer),
+            "Authorization: Bearer tok"
+        );
+    }
+
     fn r(f: CopyFormat, v: &str, k: &KeyContext) -> String {
         render(f, &Secret::from(v), k).unwrap().expose().to_owned()
     }

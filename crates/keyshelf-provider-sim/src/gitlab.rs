@@ -36,7 +36,10 @@ pub fn routes() -> Router<Shared> {
             get(show).delete(revoke),
         )
         .route("/api/v4/personal_access_tokens/{id}/rotate", post(rotate))
-        .route("/api/v4/users/{user_id}/personal_access_tokens", post(create))
+        .route(
+            "/api/v4/users/{user_id}/personal_access_tokens",
+            post(create),
+        )
 }
 
 fn message(status: StatusCode, text: &str) -> Response {
@@ -116,7 +119,11 @@ fn find(sim: &Sim, who: &Caller, raw: &str) -> Result<usize, Response> {
         };
     }
     let id: u64 = raw.parse().map_err(|_| not_found())?;
-    let pos = sim.keys.iter().position(|k| k.id == id).ok_or_else(not_found)?;
+    let pos = sim
+        .keys
+        .iter()
+        .position(|k| k.id == id)
+        .ok_or_else(not_found)?;
     match who {
         Caller::Admin => Ok(pos),
         Caller::Token(i) if user_id(&sim.keys[*i]) == user_id(&sim.keys[pos]) => Ok(pos),
@@ -250,7 +257,12 @@ async fn rotate(
     } else {
         match serde_json::from_slice(&body) {
             Ok(b) => b,
-            Err(_) => return message(StatusCode::BAD_REQUEST, "400 Bad request - body is not JSON"),
+            Err(_) => {
+                return message(
+                    StatusCode::BAD_REQUEST,
+                    "400 Bad request - body is not JSON",
+                )
+            }
         }
     };
     let pos = match find(&sim, &who, &id) {
@@ -258,13 +270,25 @@ async fn rotate(
         Err(r) => return r,
     };
     if sim.keys[pos].revoked {
-        return message(StatusCode::BAD_REQUEST, "400 Bad request - Token already revoked");
+        return message(
+            StatusCode::BAD_REQUEST,
+            "400 Bad request - Token already revoked",
+        );
     }
     let old = sim.keys[pos].clone();
     sim.keys[pos].revoked = true;
-    let new = new_token(&mut sim, &old.api_key_name, &old.user, old.scopes.clone(), body.expires_at);
+    let new = new_token(
+        &mut sim,
+        &old.api_key_name,
+        &old.user,
+        old.scopes.clone(),
+        body.expires_at,
+    );
     if take_fail_after_create(&mut sim) {
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error");
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "500 Internal Server Error",
+        );
     }
     Json(token_json(&new, true)).into_response()
 }
@@ -290,20 +314,34 @@ async fn create(
     }
     sim.stats.generate_calls += 1;
     let Ok(b) = serde_json::from_slice::<CreateBody>(&body) else {
-        return message(StatusCode::BAD_REQUEST, "400 Bad request - body is not JSON");
+        return message(
+            StatusCode::BAD_REQUEST,
+            "400 Bad request - body is not JSON",
+        );
     };
     let Some(name) = b.name.filter(|n| !n.trim().is_empty()) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": "name is missing"}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "name is missing"})),
+        )
+            .into_response();
     };
     let Some(scopes) = b.scopes.filter(|s| !s.is_empty()) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": "scopes is missing"}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "scopes is missing"})),
+        )
+            .into_response();
     };
     if user.parse::<u64>().is_err() {
         return message(StatusCode::NOT_FOUND, "404 User Not Found");
     }
     let k = new_token(&mut sim, &name, &user, scopes, b.expires_at);
     if take_fail_after_create(&mut sim) {
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error");
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "500 Internal Server Error",
+        );
     }
     (StatusCode::CREATED, Json(token_json(&k, true))).into_response()
 }

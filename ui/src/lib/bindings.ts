@@ -660,6 +660,15 @@ export type ProviderProfile_Deserialize = {
 	/**  The user accepted the `query` scheme's risk. */
 	insecure_accepted?: boolean,
 	timeout_secs?: number,
+	/**  The built-in preset this provider follows; `None` (and `standard`) is the standard API. */
+	preset?: string | null,
+	/**
+	 *  A user's profile file, as it was when the provider was added (the provider keeps working
+	 *  when the file is moved or edited later).
+	 */
+	profile_text?: string | null,
+	/**  Values of the preset's or profile's variables (`--set VAR=VALUE`); never secret. */
+	vars?: { [key in string]: string },
 };
 
 /**  A configured provider. Holds no secret. */
@@ -676,6 +685,15 @@ export type ProviderProfile_Serialize = {
 	/**  The user accepted the `query` scheme's risk. */
 	insecure_accepted: boolean,
 	timeout_secs: number,
+	/**  The built-in preset this provider follows; `None` (and `standard`) is the standard API. */
+	preset?: string,
+	/**
+	 *  A user's profile file, as it was when the provider was added (the provider keeps working
+	 *  when the file is moved or edited later).
+	 */
+	profile_text?: string,
+	/**  Values of the preset's or profile's variables (`--set VAR=VALUE`); never secret. */
+	vars?: { [key in string]: string },
 	created_at: string | null,
 };
 

@@ -11,8 +11,19 @@ use std::process::ExitCode;
 
 pub fn run(shelf: &mut Keyshelf, c: ProviderCommand, json: bool) -> Result<ExitCode> {
     match c {
-        ProviderCommand::Add(a) => add(shelf, a, json),
+        ProviderCommand::Add(a) => add(shelf, *a, json),
         ProviderCommand::List => list(shelf, json),
+        ProviderCommand::Presets { show: Some(name) } => {
+            let text = keyshelf_core::provider::profile::presets::text(&name).ok_or_else(|| {
+                Error::invalid(
+                    "--show",
+                    format!("{name:?} is not a preset written as a profile file; `keyshelf provider presets` lists them"),
+                )
+            })?;
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        ProviderCommand::Presets { show: None } => presets(json),
         ProviderCommand::Test { name } => {
             let check = shelf.test_provider(&name)?;
             if json {
@@ -45,7 +56,36 @@ pub fn run(shelf: &mut Keyshelf, c: ProviderCommand, json: bool) -> Result<ExitC
 }
 
 fn add(shelf: &mut Keyshelf, a: ProviderAddArgs, json: bool) -> Result<ExitCode> {
-    let mut p = ProviderProfile::new(&a.name, &a.base_url);
+    let profile_text = match &a.profile {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| Error::Io {
+            what: format!("reading the profile {}", path.display()),
+            source: e,
+        })?),
+        None => None,
+    };
+    if let (Some(path), Some(text)) = (&a.profile, &profile_text) {
+        // Errors name the file the user wrote, not "the profile of provider X".
+        keyshelf_core::provider::profile::validate::parse(&path.display().to_string(), text)?;
+    }
+    let mut p = ProviderProfile::declared_new(
+        &a.name,
+        a.preset.as_deref(),
+        profile_text,
+        a.base_url.as_deref(),
+        pairs("--set", &a.vars)?,
+    )?;
+    let declared = p.is_declared();
+    if declared
+        && (a.auth != "bearer"
+            || a.key_scheme != "x-api-key-username"
+            || a.verify_path.is_some()
+            || !a.paths.is_empty())
+    {
+        return Err(Error::invalid(
+            "provider add",
+            "--auth, --key-scheme, --verify-path and --path go with the standard API; a preset or profile says all of that itself",
+        ));
+    }
     p.auth = a.auth.parse::<ManagementAuth>()?;
     p.key_scheme = a.key_scheme.parse::<KeyScheme>()?;
     p.insecure_accepted = a.allow_insecure;
@@ -67,9 +107,10 @@ fn add(shelf: &mut Keyshelf, a: ProviderAddArgs, json: bool) -> Result<ExitCode>
     if let Some(w) = p.key_scheme.warning() {
         output::note(&format!("keyshelf: warning: {w}"));
     }
-    let what = match p.auth {
-        ManagementAuth::Bearer => "Management token",
-        ManagementAuth::Oauth2 => "OAuth2 client_id:client_secret",
+    let what = match (declared, p.auth) {
+        (true, _) => "Token",
+        (false, ManagementAuth::Bearer) => "Management token",
+        (false, ManagementAuth::Oauth2) => "OAuth2 client_id:client_secret",
     };
     let credential = input::read_secret(&format!("{what} for {}: ", p.name))?;
     let p = shelf.add_provider(NewProvider {
@@ -91,6 +132,69 @@ fn add(shelf: &mut Keyshelf, a: ProviderAddArgs, json: bool) -> Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
+/// `NAME=VALUE` arguments of `flag` as a map; a repeated name is an error.
+pub fn pairs(flag: &str, given: &[String]) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for spec in given {
+        let (k, v) = spec
+            .split_once('=')
+            .ok_or_else(|| Error::invalid(flag, format!("{spec:?}: use NAME=VALUE")))?;
+        if out.insert(k.trim().to_owned(), v.to_owned()).is_some() {
+            return Err(Error::invalid(flag, format!("{k} is given twice")));
+        }
+    }
+    Ok(out)
+}
+
+fn presets(json: bool) -> Result<ExitCode> {
+    let all = keyshelf_core::provider::profile::presets::summaries()?;
+    if json {
+        output::json(&all)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = std::io::stdout().lock();
+    for p in &all {
+        let _ = writeln!(out, "{}  {}", p.name, p.title);
+        let _ = writeln!(out, "    operations: {}", p.operations.join(", "));
+        let roll = match p.roll.as_str() {
+            "same-id" => {
+                "the service rolls the key's secret (same id); the old secret stops at once"
+            }
+            "new-id" => "the service issues a new key and revokes the old one",
+            _ => "Keyshelf creates a new key, then deactivates and deletes the old one",
+        };
+        let _ = writeln!(out, "    rotation:   {roll}");
+        let _ = writeln!(out, "    auth:       {}", p.auth);
+        let _ = writeln!(
+            out,
+            "    base URL:   {}",
+            p.base_url.as_deref().unwrap_or("required (--base-url)")
+        );
+        for v in &p.variables {
+            let _ = writeln!(
+                out,
+                "    --set {}{}: {}",
+                v.name,
+                if v.required { " (required)" } else { "" },
+                v.description
+            );
+        }
+        for c in &p.create_params {
+            let _ = writeln!(
+                out,
+                "    create --param {}{}: {}",
+                c.name,
+                if c.required { " (required)" } else { "" },
+                c.description
+            );
+        }
+        for d in &p.docs {
+            let _ = writeln!(out, "    reference:  {d}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn list(shelf: &Keyshelf, json: bool) -> Result<ExitCode> {
     let all = shelf.providers()?;
     if json {
@@ -104,15 +208,24 @@ fn list(shelf: &Keyshelf, json: bool) -> Result<ExitCode> {
         "NAME", "AUTH", "KEY SCHEME", "LIMIT", "ADDED"
     );
     for p in &all {
+        // A preset or profile says how it authenticates and presents keys itself.
+        let (auth, scheme) = match (&p.preset, &p.profile_text) {
+            (_, Some(_)) => ("profile".to_owned(), "(profile)".to_owned()),
+            (Some(preset), None) if p.is_declared() => (preset.clone(), format!("({preset})")),
+            _ => (
+                serde_json::to_value(p.auth)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                p.key_scheme.as_str().to_owned(),
+            ),
+        };
         let _ = writeln!(
             out,
             "{:<20}  {:<7}  {:<18}  {:<6}  {:<20}  {}",
             p.name,
-            serde_json::to_value(p.auth)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            p.key_scheme.as_str(),
+            auth,
+            scheme,
             p.key_limit.map_or("-".into(), |l| l.to_string()),
             time_text(p.created_at),
             p.base_url
@@ -132,7 +245,23 @@ pub fn create(shelf: &mut Keyshelf, a: CreateArgs, json: bool) -> Result<ExitCod
         notes: a.notes,
         rotated_at: None,
     };
-    match shelf.create_key(new) {
+    let mut params = pairs("--param", &a.params)?;
+    for (name, file) in pairs("--param-file", &a.param_files)? {
+        let text = std::fs::read_to_string(&file).map_err(|e| Error::Io {
+            what: format!("reading --param-file {name}={file}"),
+            source: e,
+        })?;
+        if params
+            .insert(name.clone(), text.trim_end().to_owned())
+            .is_some()
+        {
+            return Err(Error::invalid(
+                "--param-file",
+                format!("{name} is also given with --param"),
+            ));
+        }
+    }
+    match shelf.create_key_with(new, &params) {
         Ok(view) => {
             if json {
                 output::json(&serde_json::json!({ "key": view }))?;

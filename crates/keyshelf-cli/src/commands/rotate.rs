@@ -56,6 +56,22 @@ pub fn run(shelf: &mut Keyshelf, a: RotateArgs, json: bool) -> Result<ExitCode> 
             });
             continue;
         }
+        if let Some(rolled) = roll_if_the_service_rolls(shelf, &keyref, &a)? {
+            if json {
+                output::json(&rolled)?;
+            } else {
+                output::note(&format!(
+                    "Rolled {} through its service ({}): provider id {} -> {}; the new secret is in the keychain. The old secret does not work any more ({}), so update the tools that use it now: `keyshelf get {}` prints the new one.",
+                    rolled.key.key.full_ref(),
+                    rolled.semantics,
+                    rolled.old_id,
+                    rolled.new_id,
+                    rolled.old_secret,
+                    rolled.key.key.full_ref()
+                ));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         let progress = run_one(shelf, &keyref, &a)?;
         report(&progress);
         results.push(progress);
@@ -64,6 +80,30 @@ pub fn run(shelf: &mut Keyshelf, a: RotateArgs, json: bool) -> Result<ExitCode> 
         output::json(&results)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Rolls `keyref` when its service has a roll endpoint (same id or new id) and nothing else was
+/// asked for (`--local`, `--resume`, an unfinished guided rotation).
+fn roll_if_the_service_rolls(
+    shelf: &mut Keyshelf,
+    keyref: &str,
+    a: &RotateArgs,
+) -> Result<Option<keyshelf_core::provider::roll::Rolled>> {
+    let params = super::provider::pairs("--param", &a.params)?;
+    if a.local || a.resume || a.confirm_updated || a.end_grace {
+        return Ok(None);
+    }
+    let key = shelf.resolve(keyref)?;
+    if shelf.active_rotation(key.id)?.is_some() || shelf.roll_semantics(keyref)?.is_none() {
+        if !params.is_empty() {
+            return Err(Error::invalid(
+                "--param",
+                "this key's provider does not roll keys; --param goes with a service's roll",
+            ));
+        }
+        return Ok(None);
+    }
+    shelf.roll_key(keyref, &params).map(Some)
 }
 
 /// Starts the rotation of `keyref`, or carries its unfinished one on: with --resume, and also

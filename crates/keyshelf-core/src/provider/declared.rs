@@ -80,7 +80,8 @@ impl<'c, 'p> Api<'c, 'p> {
             .as_ref()
             .map(|b| template::render_body(b, ctx))
             .transpose()?;
-        self.client.management_at(method, url, body.as_ref(), repeat)
+        self.client
+            .management_at(method, url, body.as_ref(), repeat)
     }
 
     fn label(&self, op: &OpSpec) -> String {
@@ -126,7 +127,12 @@ impl<'c, 'p> Api<'c, 'p> {
             let list = v
                 .pointer(op.items.as_deref().unwrap_or(""))
                 .and_then(Value::as_array)
-                .ok_or_else(|| bad(&label, "the answer holds no list of keys where the profile says"))?;
+                .ok_or_else(|| {
+                    bad(
+                        &label,
+                        "the answer holds no list of keys where the profile says",
+                    )
+                })?;
             let count = list.len();
             for (i, raw) in list.iter().enumerate() {
                 if let Some(f) = &self.d.file.item.filter {
@@ -149,7 +155,12 @@ impl<'c, 'p> Api<'c, 'p> {
             }
             seen.insert(url.to_string());
             if seen.contains(next.as_str()) || seen.len() >= MAX_PAGES {
-                return Err(bad(&label, &format!("the list's pages do not end (a page repeats, or more than {MAX_PAGES})")));
+                return Err(bad(
+                    &label,
+                    &format!(
+                        "the list's pages do not end (a page repeats, or more than {MAX_PAGES})"
+                    ),
+                ));
             }
             url = next;
         }
@@ -166,24 +177,28 @@ impl<'c, 'p> Api<'c, 'p> {
         page_no: &mut u32,
     ) -> Result<Option<Url>> {
         let label = self.label(op);
-        let text_at = |p: &str| v.pointer(p).and_then(|x| match x {
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        });
+        let text_at = |p: &str| {
+            v.pointer(p).and_then(|x| match x {
+                Value::String(s) if !s.is_empty() => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        };
         let truthy = |p: &str| v.pointer(p).is_some_and(|x| x.as_bool() == Some(true));
         let join = |next: &str| {
             url.join(next)
-                .map(|u| Some(u))
+                .map(Some)
                 .map_err(|_| bad(&label, "the link to the next page is not a URL"))
         };
         match &op.pagination {
             None | Some(Pagination::None) => Ok(None),
             Some(Pagination::Link) => reply.link_next.as_deref().map_or(Ok(None), join),
-            Some(Pagination::NextUrl { next }) => match item::first(v, next).and_then(Value::as_str) {
-                Some(n) if !n.is_empty() => join(n),
-                _ => Ok(None),
-            },
+            Some(Pagination::NextUrl { next }) => {
+                match item::first(v, next).and_then(Value::as_str) {
+                    Some(n) if !n.is_empty() => join(n),
+                    _ => Ok(None),
+                }
+            }
             Some(Pagination::Header { header, page_param }) => {
                 let next = reply
                     .headers
@@ -198,7 +213,10 @@ impl<'c, 'p> Api<'c, 'p> {
                         set_param(&mut u, page_param, n);
                         Ok(Some(u))
                     }
-                    Some(_) => Err(bad(&label, &format!("the {header} header is not a page number"))),
+                    Some(_) => Err(bad(
+                        &label,
+                        &format!("the {header} header is not a page number"),
+                    )),
                 }
             }
             Some(Pagination::Page {
@@ -228,7 +246,9 @@ impl<'c, 'p> Api<'c, 'p> {
                     return Ok(None);
                 }
                 let c = if cursor == "last-item-id" {
-                    let items = v.pointer(op.items.as_deref().unwrap_or("")).and_then(Value::as_array);
+                    let items = v
+                        .pointer(op.items.as_deref().unwrap_or(""))
+                        .and_then(Value::as_array);
                     items
                         .and_then(|l| l.last())
                         .and_then(|last| item::read(last, &self.d.file.item).ok())
@@ -236,7 +256,9 @@ impl<'c, 'p> Api<'c, 'p> {
                 } else {
                     text_at(cursor)
                 };
-                let c = c.ok_or_else(|| bad(&label, "more pages are announced but no cursor is given"))?;
+                let c = c.ok_or_else(|| {
+                    bad(&label, "more pages are announced but no cursor is given")
+                })?;
                 let mut u = url.clone();
                 set_param(&mut u, cursor_param, &c);
                 Ok(Some(u))
@@ -297,7 +319,11 @@ impl<'c, 'p> Api<'c, 'p> {
                 problems.push(format!(
                     "{k} is not a parameter of {} here (it takes: {})",
                     op_name.replace('_', " "),
-                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
                 ));
             }
         }
@@ -351,11 +377,7 @@ impl<'c, 'p> Api<'c, 'p> {
 
     /// Rolls a key; never repeated. Returns the key's id afterwards (a new one for `new-id`
     /// services) and the new value.
-    pub fn roll(
-        &self,
-        id: &str,
-        params: &BTreeMap<String, Value>,
-    ) -> Result<(String, Secret)> {
+    pub fn roll(&self, id: &str, params: &BTreeMap<String, Value>) -> Result<(String, Secret)> {
         let op = self.op("roll")?;
         let ctx = Ctx {
             id: Some(id),
@@ -368,15 +390,21 @@ impl<'c, 'p> Api<'c, 'p> {
         let obj = self.object(op, &v).unwrap_or(&v);
         let new_id = match &op.new_id {
             Some(p) => {
-                let raw = obj.pointer(p).ok_or_else(|| bad(&label, "the answer holds no id for the new key"))?;
+                let raw = obj
+                    .pointer(p)
+                    .ok_or_else(|| bad(&label, "the answer holds no id for the new key"))?;
                 let it = item::read(&serde_json::json!({ "id": raw }), &id_only())
                     .map_err(|e| bad(&label, &e))?;
                 it.id
             }
             None => id.to_owned(),
         };
-        let secret = value_at(obj, op.secret.as_deref().unwrap_or(""))
-            .ok_or_else(|| bad(&label, "the answer holds no key value where the profile says"))?;
+        let secret = value_at(obj, op.secret.as_deref().unwrap_or("")).ok_or_else(|| {
+            bad(
+                &label,
+                "the answer holds no key value where the profile says",
+            )
+        })?;
         let secret = check_issued(secret, self.provider(), &new_id, &label)?;
         Ok((new_id, secret))
     }
@@ -385,13 +413,21 @@ impl<'c, 'p> Api<'c, 'p> {
     fn issued(&self, op: &OpSpec, reply: &Reply) -> Result<(Item, Secret)> {
         let label = self.label(op);
         let v = parse_json(&label, &reply.body)?;
-        let obj = self
-            .object(op, &v)
-            .ok_or_else(|| bad(&label, "the answer holds no key object where the profile says"))?;
+        let obj = self.object(op, &v).ok_or_else(|| {
+            bad(
+                &label,
+                "the answer holds no key object where the profile says",
+            )
+        })?;
         let it = item::read(obj, &self.d.file.item).map_err(|e| bad(&label, &e))?;
         let secret = value_at(obj, op.secret.as_deref().unwrap_or(""))
             .or_else(|| value_at(&v, op.secret.as_deref().unwrap_or("")))
-            .ok_or_else(|| bad(&label, "the answer holds no key value where the profile says"))?;
+            .ok_or_else(|| {
+                bad(
+                    &label,
+                    "the answer holds no key value where the profile says",
+                )
+            })?;
         let secret = check_issued(secret, self.provider(), &it.id, &label)?;
         Ok((it, secret))
     }
@@ -480,12 +516,19 @@ impl<'c, 'p> Api<'c, 'p> {
                 let got = v.pointer(&ok.at).cloned().unwrap_or(Value::Null);
                 return Err(ProviderError::new(
                     Kind::Unauthorized,
-                    format!("{label}: the service knows the key but says {} is {got}; it does not work", ok.at.trim_start_matches('/')),
+                    format!(
+                        "{label}: the service knows the key but says {} is {got}; it does not work",
+                        ok.at.trim_start_matches('/')
+                    ),
                 )
                 .into());
             }
         }
-        Ok((reply.status, scrub_value(v, &secrets), url.path().to_owned()))
+        Ok((
+            reply.status,
+            scrub_value(v, &secrets),
+            url.path().to_owned(),
+        ))
     }
 }
 
@@ -577,11 +620,20 @@ mod tests {
 
     #[test]
     fn parameters_are_typed_from_their_text() {
-        assert_eq!(typed(ParamKind::StringList, "api, read_api,").unwrap(), serde_json::json!(["api", "read_api"]));
-        assert_eq!(typed(ParamKind::Integer, "42").unwrap(), serde_json::json!(42));
+        assert_eq!(
+            typed(ParamKind::StringList, "api, read_api,").unwrap(),
+            serde_json::json!(["api", "read_api"])
+        );
+        assert_eq!(
+            typed(ParamKind::Integer, "42").unwrap(),
+            serde_json::json!(42)
+        );
         assert!(typed(ParamKind::Date, "2026-13-01").is_err());
         assert!(typed(ParamKind::Integer, "4x").is_err());
-        assert_eq!(typed(ParamKind::Json, "{\"a\":1}").unwrap(), serde_json::json!({"a": 1}));
+        assert_eq!(
+            typed(ParamKind::Json, "{\"a\":1}").unwrap(),
+            serde_json::json!({"a": 1})
+        );
     }
 
     #[test]

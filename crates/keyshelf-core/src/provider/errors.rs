@@ -181,7 +181,12 @@ pub fn parse_declared(
 }
 
 /// The error for an answer whose body was already read.
-pub fn from_parsed(endpoint: &str, status: u16, parsed: ErrorBody, management: bool) -> ProviderError {
+pub fn from_parsed(
+    endpoint: &str,
+    status: u16,
+    parsed: ErrorBody,
+    management: bool,
+) -> ProviderError {
     let said = parsed.message.clone().unwrap_or_default();
     let kind = match status {
         401 => Kind::Unauthorized,

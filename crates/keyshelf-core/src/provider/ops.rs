@@ -256,9 +256,7 @@ impl Keyshelf {
         if self.resolve(&format!("{}/{}", p.name, new.name)).is_ok() {
             return Err(Error::KeyExists(format!("{}/{}", p.name, new.name)));
         }
-        if !p.is_declared()
-            && !params.is_empty()
-        {
+        if !p.is_declared() && !params.is_empty() {
             return Err(Error::invalid("--param", "the standard API takes no parameters; --param goes with providers added with --preset or --profile"));
         }
         if !p.is_declared()
@@ -381,7 +379,6 @@ impl Keyshelf {
         remote: RemoteKey,
         secret: Secret,
     ) -> Result<KeyView> {
-
         let account = vault::key_account(&p.name, &new.name);
         let stored = self.vault().set(&account, &secret);
         let full = format!("{}/{}", p.name, new.name);

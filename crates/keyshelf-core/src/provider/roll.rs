@@ -42,8 +42,7 @@ impl Keyshelf {
         let Some(p) = self.store_ref().read().provider(&key.provider)? else {
             return Ok(None);
         };
-        Ok(p
-            .declared()?
+        Ok(p.declared()?
             .map(|d| d.roll_semantics())
             .filter(|s| *s != RollSemantics::None))
     }
@@ -65,7 +64,9 @@ impl Keyshelf {
         let old_secret = d
             .op("roll")
             .and_then(|r| r.old_secret_valid_for.clone())
-            .unwrap_or_else(|| "the previous secret stopped working when the service answered".into());
+            .unwrap_or_else(|| {
+                "the previous secret stopped working when the service answered".into()
+            });
         let full = key.full_ref();
         let account = vault::key_account(&key.provider, &key.name);
         let new_id = self.holding_key(&key, "rolling", |shelf, _| {

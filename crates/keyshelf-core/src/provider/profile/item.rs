@@ -106,8 +106,16 @@ pub fn read(v: &Value, spec: &ItemSpec) -> Result<Item, String> {
     let at = |t: &Option<TimeAt>| t.as_ref().and_then(|t| time(v, t));
     Ok(Item {
         id,
-        name: spec.name.as_ref().and_then(|p| first(v, p)).and_then(printable),
-        user: spec.user.as_ref().and_then(|p| first(v, p)).and_then(printable),
+        name: spec
+            .name
+            .as_ref()
+            .and_then(|p| first(v, p))
+            .and_then(printable),
+        user: spec
+            .user
+            .as_ref()
+            .and_then(|p| first(v, p))
+            .and_then(printable),
         active,
         gone,
         created: at(&spec.created),
@@ -172,12 +180,20 @@ gone_when = { at = "/revoked", equals = true }
         assert_eq!(item.name.as_deref(), Some("ci"));
         assert_eq!(item.user.as_deref(), Some("7"));
         assert!(!item.active && item.gone);
-        assert_eq!(item.expires.unwrap().to_rfc3339(), "2027-01-31T00:00:00+00:00");
+        assert_eq!(
+            item.expires.unwrap().to_rfc3339(),
+            "2027-01-31T00:00:00+00:00"
+        );
     }
 
     #[test]
     fn ids_that_would_change_a_request_path_are_refused() {
-        for bad in [json!({"id": ".."}), json!({"id": 1.5}), json!({"name": "x"}), json!({"id": ""})] {
+        for bad in [
+            json!({"id": ".."}),
+            json!({"id": 1.5}),
+            json!({"name": "x"}),
+            json!({"id": ""}),
+        ] {
             assert!(read(&bad, &gitlab_item()).is_err(), "{bad}");
         }
     }
@@ -186,6 +202,10 @@ gone_when = { at = "/revoked", equals = true }
     fn an_absent_status_is_the_missing_one_and_an_unknown_value_the_other_one() {
         let spec = gitlab_item();
         assert!(read(&json!({"id": 1}), &spec).unwrap().active);
-        assert!(!read(&json!({"id": 1, "active": "maybe"}), &spec).unwrap().active);
+        assert!(
+            !read(&json!({"id": 1, "active": "maybe"}), &spec)
+                .unwrap()
+                .active
+        );
     }
 }

@@ -252,7 +252,10 @@ impl ProviderProfile {
         p.vars = vars;
         let Some(d) = p.declared()? else {
             if base_url.is_none() {
-                return Err(Error::invalid("--base-url", "the standard API needs the provider's base URL"));
+                return Err(Error::invalid(
+                    "--base-url",
+                    "the standard API needs the provider's base URL",
+                ));
             }
             return Ok(p);
         };
@@ -265,7 +268,10 @@ impl ProviderProfile {
                 ..Default::default()
             };
             p.base_url = template::render(default, &ctx)?.ok_or_else(|| {
-                Error::invalid("--base-url", "the default base URL needs a variable that is not set (--set)")
+                Error::invalid(
+                    "--base-url",
+                    "the default base URL needs a variable that is not set (--set)",
+                )
             })?;
         }
         if let Some(limit) = d.file.provider.key_limit {
@@ -280,7 +286,10 @@ impl ProviderProfile {
     /// Whether a preset or a profile file describes this provider (not the standard API).
     pub fn is_declared(&self) -> bool {
         self.profile_text.is_some()
-            || self.preset.as_deref().is_some_and(|p| p != presets::STANDARD)
+            || self
+                .preset
+                .as_deref()
+                .is_some_and(|p| p != presets::STANDARD)
     }
 
     /// The preset's or profile file's description of this provider, `None` for the standard API.
@@ -315,7 +324,11 @@ impl ProviderProfile {
                 let known: Vec<&str> = d.file.vars.keys().map(String::as_str).collect();
                 problems.push(format!(
                     "{name} is not a variable of this profile (it has: {})",
-                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
                 ));
             }
         }
@@ -330,13 +343,17 @@ impl ProviderProfile {
                 Some(v) => {
                     if let Some(allowed) = &spec.allowed {
                         if !allowed.contains(v) {
-                            problems.push(format!("{name}: {v:?} is not one of {}", allowed.join(", ")));
+                            problems.push(format!(
+                                "{name}: {v:?} is not one of {}",
+                                allowed.join(", ")
+                            ));
                         }
                     }
                     if let Some(p) = &spec.pattern {
                         let ok = regex::Regex::new(p).map(|r| r.is_match(v)).unwrap_or(false);
                         if !ok {
-                            problems.push(format!("{name}: {v:?} does not fit: {}", spec.description));
+                            problems
+                                .push(format!("{name}: {v:?} does not fit: {}", spec.description));
                         }
                     }
                     if v.chars().any(char::is_control) {

@@ -70,9 +70,18 @@ pub fn summaries() -> Result<Vec<PresetSummary>> {
         title: "A generic key-management API (Keyshelf's default)".into(),
         docs: vec![],
         base_url: None,
-        operations: ["list", "get", "create", "set_status", "delete", "verify", "usage", "export"]
-            .map(String::from)
-            .to_vec(),
+        operations: [
+            "list",
+            "get",
+            "create",
+            "set_status",
+            "delete",
+            "verify",
+            "usage",
+            "export",
+        ]
+        .map(String::from)
+        .to_vec(),
         roll: RollSemantics::None.as_str().into(),
         readable_again: "no".into(),
         auth: "bearer or oauth2".into(),
@@ -128,7 +137,15 @@ pub fn summary(name: &str, f: &ProfileFile) -> PresetSummary {
             super::format::AuthKind::Bearer => "bearer".to_owned(),
             super::format::AuthKind::Basic => "basic".to_owned(),
             super::format::AuthKind::Headers => {
-                format!("header {}", f.auth.headers.keys().cloned().collect::<Vec<_>>().join(" + "))
+                format!(
+                    "header {}",
+                    f.auth
+                        .headers
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                )
             }
         },
         variables: f
@@ -173,7 +190,10 @@ mod tests {
     #[test]
     fn presets_cite_services_not_internal_documents() {
         for (name, text) in FILES {
-            assert!(!text.contains("seed"), "{name} names an internal source document");
+            assert!(
+                !text.contains("seed"),
+                "{name} names an internal source document"
+            );
         }
     }
 }

@@ -74,8 +74,7 @@ pub fn parse(template: &str) -> std::result::Result<Vec<Piece>, String> {
         };
         let valid = |s: &str| {
             !s.is_empty()
-                && s
-                    .chars()
+                && s.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
         };
         if !valid(name) || arg.as_deref().is_some_and(|a| !valid(a)) {
@@ -174,7 +173,10 @@ fn missing(h: &Placeholder) -> Error {
         }
         _ => h.text(),
     };
-    Error::invalid("provider profile", format!("{what} is needed here and has no value"))
+    Error::invalid(
+        "provider profile",
+        format!("{what} is needed here and has no value"),
+    )
 }
 
 fn as_text(v: Filled) -> String {
@@ -198,7 +200,11 @@ pub fn render_with(
     encode: &dyn Fn(&str) -> String,
 ) -> Result<Option<String>> {
     let (prefix, inner, b64) = match strip_base64(template) {
-        Some(inner) => (&template[..template.find("base64(").unwrap_or(0)], inner, true),
+        Some(inner) => (
+            &template[..template.find("base64(").unwrap_or(0)],
+            inner,
+            true,
+        ),
         None => ("", template, false),
     };
     let pieces = parse(inner).map_err(|e| Error::invalid("provider profile", e))?;
@@ -359,7 +365,9 @@ label = "key {name}"
             ..Default::default()
         };
         assert_eq!(
-            render("ApiKey base64({id}:{secret})", &ctx).unwrap().unwrap(),
+            render("ApiKey base64({id}:{secret})", &ctx)
+                .unwrap()
+                .unwrap(),
             format!(
                 "ApiKey {}",
                 base64::engine::general_purpose::STANDARD.encode("k1:s3")
@@ -379,7 +387,9 @@ label = "key {name}"
         };
         assert_eq!(render("{credential}", &ctx).unwrap().unwrap(), "a");
         assert_eq!(
-            render("{credential:application_key}", &ctx).unwrap().unwrap(),
+            render("{credential:application_key}", &ctx)
+                .unwrap()
+                .unwrap(),
             "b"
         );
     }

@@ -100,7 +100,10 @@ impl Checker<'_> {
 
     fn check(&mut self, f: &ProfileFile) {
         if f.format != 1 {
-            self.problem("format", format!("{} is not a known format; use 1", f.format));
+            self.problem(
+                "format",
+                format!("{} is not a known format; use 1", f.format),
+            );
         }
         match (&f.provider.base_url, f.provider.base_url_required) {
             (None, false) => self.problem(
@@ -120,7 +123,10 @@ impl Checker<'_> {
         for (name, v) in &f.vars {
             if let Some(p) = &v.pattern {
                 if let Err(e) = regex::Regex::new(p) {
-                    self.problem(&format!("vars.{name}.pattern"), format!("not a regular expression ({e})"));
+                    self.problem(
+                        &format!("vars.{name}.pattern"),
+                        format!("not a regular expression ({e})"),
+                    );
                 }
             }
         }
@@ -158,13 +164,13 @@ impl Checker<'_> {
         let a = &f.auth;
         match a.kind {
             AuthKind::Bearer => {}
-            AuthKind::Headers if a.headers.is_empty() => {
-                self.problem("auth.headers", "kind = \"headers\" needs at least one header")
-            }
-            AuthKind::Basic if a.user.is_none() || a.password.is_none() => self.problem(
-                "auth",
-                "kind = \"basic\" needs user and password templates",
+            AuthKind::Headers if a.headers.is_empty() => self.problem(
+                "auth.headers",
+                "kind = \"headers\" needs at least one header",
             ),
+            AuthKind::Basic if a.user.is_none() || a.password.is_none() => {
+                self.problem("auth", "kind = \"basic\" needs user and password templates")
+            }
             _ => {}
         }
         let parts: BTreeSet<&str> = a.parts.iter().map(String::as_str).collect();
@@ -204,7 +210,10 @@ impl Checker<'_> {
             self.check_pointers("item.status.at", s.at.all());
             for k in s.set.keys() {
                 if k != "active" && k != "inactive" {
-                    self.problem("item.status.set", format!("{k:?} is not active or inactive"));
+                    self.problem(
+                        "item.status.set",
+                        format!("{k:?} is not active or inactive"),
+                    );
                 }
             }
         }
@@ -217,7 +226,10 @@ impl Checker<'_> {
                 self.problem("presentation.scheme", format!("{s:?} is not one of Keyshelf's schemes (apikey, basic, basic-url, query, bearer, x-api-key, x-api-key-username)"));
             }
             if !p.headers.is_empty() || p.basic.is_some() {
-                self.problem("presentation", "give either scheme or headers/basic templates, not both");
+                self.problem(
+                    "presentation",
+                    "give either scheme or headers/basic templates, not both",
+                );
             }
         } else if p.headers.is_empty() && p.basic.is_none() {
             self.problem("presentation", "say how the service takes a key: scheme = \"bearer\", or headers = { NAME = \"{secret}\" }");
@@ -246,7 +258,10 @@ impl Checker<'_> {
         }
         let method = op.method.as_deref().unwrap_or("GET");
         if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method) {
-            self.problem(&at("method"), format!("{method:?} is not GET, POST, PUT, PATCH or DELETE"));
+            self.problem(
+                &at("method"),
+                format!("{method:?} is not GET, POST, PUT, PATCH or DELETE"),
+            );
         }
         match op.path.as_deref() {
             None => self.problem(&at("path"), "missing"),
@@ -289,17 +304,28 @@ impl Checker<'_> {
             }
         }
         if name == "create" && op.secret.is_none() {
-            self.problem(&at("secret"), "say where the new key's value is in the answer (a JSON pointer)");
+            self.problem(
+                &at("secret"),
+                "say where the new key's value is in the answer (a JSON pointer)",
+            );
         }
         if name == "list" {
             self.check_pagination(&at("pagination"), op.pagination.as_ref());
         }
         for (p, spec) in &op.params {
             if let Some(d) = &spec.default {
-                self.check_template(f, &at(&format!("params.{p}.default")), d, &Allowed::vars_only());
+                self.check_template(
+                    f,
+                    &at(&format!("params.{p}.default")),
+                    d,
+                    &Allowed::vars_only(),
+                );
             }
             if spec.description.trim().is_empty() {
-                self.problem(&at(&format!("params.{p}.description")), "say what the parameter is");
+                self.problem(
+                    &at(&format!("params.{p}.description")),
+                    "say what the parameter is",
+                );
             }
         }
     }
@@ -335,7 +361,12 @@ impl Checker<'_> {
                 "missing: same-id, new-id or none",
             ),
             Some(RollSemantics::None) => {
-                if !f.operations.create.as_ref().is_some_and(OpSpec::is_supported) {
+                if !f
+                    .operations
+                    .create
+                    .as_ref()
+                    .is_some_and(OpSpec::is_supported)
+                {
                     self.problem(
                         "operations.roll",
                         "semantics \"none\" rotates by creating a new key, so it needs operations.create",
@@ -344,10 +375,16 @@ impl Checker<'_> {
             }
             Some(s) => {
                 if roll.secret.is_none() {
-                    self.problem("operations.roll.secret", "say where the new value is in the answer");
+                    self.problem(
+                        "operations.roll.secret",
+                        "say where the new value is in the answer",
+                    );
                 }
                 if s == RollSemantics::NewId && roll.new_id.is_none() {
-                    self.problem("operations.roll.new_id", "semantics \"new-id\" needs the pointer to the new key's id");
+                    self.problem(
+                        "operations.roll.new_id",
+                        "semantics \"new-id\" needs the pointer to the new key's id",
+                    );
                 }
             }
         }
@@ -491,7 +528,10 @@ items = "/data"
         let text = GOOD.replace("items = \"/data\"", "itemz = \"/data\"");
         let p = problems(&text);
         assert_eq!(p.len(), 1, "{p:?}");
-        assert!(p[0].starts_with("my.toml:13: unknown field `itemz`"), "{p:?}");
+        assert!(
+            p[0].starts_with("my.toml:13: unknown field `itemz`"),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -500,9 +540,22 @@ items = "/data"
             + "[operations.roll]\nsemantics = \"new-id\"\npath = \"/keys/{id}/roll\"\n";
         let p = problems(&text);
         let joined = p.join("\n");
-        assert!(joined.contains("my.toml:12: operations.list.path: \"keys/{idd}\": give a path starting with `/`"), "{joined}");
-        assert!(joined.contains("my.toml:12: operations.list.path: {idd} is not a known placeholder here (none)"), "{joined}");
-        assert!(joined.contains("my.toml:14: operations.roll.secret: say where the new value"), "{joined}");
+        assert!(
+            joined.contains(
+                "my.toml:12: operations.list.path: \"keys/{idd}\": give a path starting with `/`"
+            ),
+            "{joined}"
+        );
+        assert!(
+            joined.contains(
+                "my.toml:12: operations.list.path: {idd} is not a known placeholder here (none)"
+            ),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("my.toml:14: operations.roll.secret: say where the new value"),
+            "{joined}"
+        );
         assert!(joined.contains("operations.roll.new_id"), "{joined}");
     }
 
@@ -510,9 +563,15 @@ items = "/data"
     fn a_secret_cannot_be_put_in_a_path_or_body() {
         let text = GOOD.replace("path = \"/keys\"", "path = \"/keys/{secret}\"");
         assert!(problems(&text)[0].contains("{secret} may appear only in [presentation]"));
-        let text = GOOD.replace("kind = \"bearer\"", "kind = \"headers\"\nheaders = { X-Token = \"{credential:tok}\" }");
+        let text = GOOD.replace(
+            "kind = \"bearer\"",
+            "kind = \"headers\"\nheaders = { X-Token = \"{credential:tok}\" }",
+        );
         let p = problems(&text).join("\n");
-        assert!(p.contains("my.toml:7: auth.headers.X-Token: {credential:tok} names the part \"tok\""), "{p}");
+        assert!(
+            p.contains("my.toml:7: auth.headers.X-Token: {credential:tok} names the part \"tok\""),
+            "{p}"
+        );
     }
 
     #[test]
@@ -528,10 +587,28 @@ items = "/data"
     }
 
     #[test]
+    fn the_readme_example_profile_is_valid() {
+        let readme = include_str!("../../../../../README.md");
+        let start = readme
+            .find("```toml\nformat = 1")
+            .expect("example in README")
+            + 8;
+        let end = start + readme[start..].find("```").expect("end of example");
+        let file = parse("README example", &readme[start..end]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            file.operations.list.and_then(|l| l.pagination),
+            Some(Pagination::Cursor { .. })
+        ));
+    }
+
+    #[test]
     fn lines_are_found_in_nested_tables() {
         let text = "a = 1\n[operations.list]\npath = \"/x\"\n[operations.list.pagination]\nkind = \"link\"\n";
         assert_eq!(line_of(text, &["operations", "list", "path"]), Some(3));
-        assert_eq!(line_of(text, &["operations", "list", "pagination", "kind"]), Some(5));
+        assert_eq!(
+            line_of(text, &["operations", "list", "pagination", "kind"]),
+            Some(5)
+        );
         assert_eq!(line_of(text, &["operations", "roll", "path"]), None);
     }
 }
