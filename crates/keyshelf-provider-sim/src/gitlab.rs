@@ -367,12 +367,13 @@ fn new_token(
         revoked: false,
         scopes,
         expires_at,
+        attrs: Default::default(),
     };
     sim.keys.push(k.clone());
     k
 }
 
-fn take_fail_after_create(sim: &mut Sim) -> bool {
+pub(crate) fn take_fail_after_create(sim: &mut Sim) -> bool {
     if sim.faults.fail_after_create > 0 {
         sim.faults.fail_after_create -= 1;
         true

@@ -20,12 +20,14 @@
 //! 002's `{"error","error_description"}`.
 //!
 //! It also speaks GitLab's personal-access-token API under `/api/v4` (the `gitlab` preset; see
-//! `gitlab.rs`), over the same keys.
+//! `gitlab.rs`) and Cloudflare's user API tokens under `/client/v4` (`cloudflare`; see
+//! `cloudflare.rs`), over the same keys.
 //!
 //! Test hooks live under `/_sim/`: `GET /_sim/keys` (state, values included: this is a
 //! simulator), `GET /_sim/stats`, `POST /_sim/faults` (a [`Faults`] JSON), `POST /_sim/plan`,
 //! `POST /_sim/revoke-tokens`.
 
+mod cloudflare;
 mod gitlab;
 mod routes;
 pub mod state;

@@ -28,6 +28,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/users/me", get(verify))
         .route("/oauth/token", post(token))
         .merge(crate::gitlab::routes())
+        .merge(crate::cloudflare::routes())
         .layer(middleware::from_fn_with_state(state.clone(), faults));
     Router::new()
         .route("/_sim/keys", get(sim_keys))

@@ -158,6 +158,10 @@ pub struct SimKey {
     /// Expiry date `YYYY-MM-DD` (GitLab mode).
     #[serde(default)]
     pub expires_at: Option<String>,
+    /// Other attributes a mode keeps as given (Cloudflare: policies, expires_on, not_before,
+    /// condition).
+    #[serde(default)]
+    pub attrs: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One logged API call made with a key.
@@ -242,6 +246,7 @@ impl Sim {
                 revoked: false,
                 scopes: Vec::new(),
                 expires_at: None,
+                attrs: Default::default(),
             });
         }
         sim
@@ -268,6 +273,7 @@ impl Sim {
             revoked: false,
             scopes: Vec::new(),
             expires_at: None,
+            attrs: Default::default(),
         };
         self.keys.push(key.clone());
         Ok(key)

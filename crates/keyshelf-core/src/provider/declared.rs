@@ -109,6 +109,8 @@ impl<'c, 'p> Api<'c, 'p> {
             Some(Pagination::Page { first, .. }) => *first,
             _ => 1,
         };
+        // The page size: the size parameter as the query sends it, else `size`.
+        let mut page_size: Option<usize> = None;
         if let Some(Pagination::Page {
             page_param,
             size_param,
@@ -117,8 +119,19 @@ impl<'c, 'p> Api<'c, 'p> {
         }) = &op.pagination
         {
             set_param(&mut url, page_param, &page_no.to_string());
-            if let (Some(p), Some(n)) = (size_param, size) {
-                set_param(&mut url, p, &n.to_string());
+            if let Some(p) = size_param {
+                let sent = url
+                    .query_pairs()
+                    .find(|(k, _)| k == p)
+                    .map(|(_, v)| v.into_owned());
+                match (sent, size) {
+                    (Some(v), _) => page_size = v.parse().ok(),
+                    (None, Some(n)) => {
+                        set_param(&mut url, p, &n.to_string());
+                        page_size = Some(*n as usize);
+                    }
+                    (None, None) => {}
+                }
             }
         }
         loop {
@@ -146,7 +159,7 @@ impl<'c, 'p> Api<'c, 'p> {
                     items.push(it);
                 }
             }
-            let next = self.next_page(op, &url, &reply, &v, count, &mut page_no)?;
+            let next = self.next_page(op, &url, &reply, &v, (count, page_size), &mut page_no)?;
             let Some(next) = next else {
                 return Ok(items);
             };
@@ -173,7 +186,7 @@ impl<'c, 'p> Api<'c, 'p> {
         url: &Url,
         reply: &Reply,
         v: &Value,
-        count: usize,
+        (count, page_size): (usize, Option<usize>),
         page_no: &mut u32,
     ) -> Result<Option<Url>> {
         let label = self.label(op);
@@ -221,13 +234,12 @@ impl<'c, 'p> Api<'c, 'p> {
             }
             Some(Pagination::Page {
                 page_param,
-                size,
                 total_pages,
                 ..
             }) => {
                 let last = match total_pages.as_deref().and_then(text_at) {
                     Some(t) => t.parse::<u32>().is_ok_and(|total| *page_no >= total),
-                    None => count == 0 || size.is_some_and(|s| count < s as usize),
+                    None => count == 0 || page_size.is_some_and(|s| count < s),
                 };
                 if last {
                     return Ok(None);
@@ -281,6 +293,21 @@ impl<'c, 'p> Api<'c, 'p> {
                 }
             }
         }
+    }
+
+    /// One key object by id as the service gives it (`get`).
+    fn get_raw(&self, id: &str) -> Result<Value> {
+        let op = self.op("get")?;
+        let ctx = Ctx {
+            id: Some(id),
+            ..self.ctx()
+        };
+        let reply = self.call(op, &ctx, Repeat::Idempotent)?;
+        let label = self.label(op);
+        let v = parse_json(&label, &reply.body)?;
+        self.object(op, &v)
+            .cloned()
+            .ok_or_else(|| bad(&label, "the answer holds no key object"))
     }
 
     /// One key by id, through `get` when the profile has it, else from the list.
@@ -447,9 +474,16 @@ impl<'c, 'p> Api<'c, 'p> {
             .and_then(|s| s.set.get(want))
             .cloned()
             .unwrap_or_else(|| want.to_owned());
+        // A full-replace update echoes the key's other fields, read just before.
+        let current = if op.fetch_first {
+            Some(self.get_raw(id)?)
+        } else {
+            None
+        };
         let ctx = Ctx {
             id: Some(id),
             status: Some(&status),
+            current: current.as_ref(),
             ..self.ctx()
         };
         self.call(op, &ctx, Repeat::Idempotent).map(drop)

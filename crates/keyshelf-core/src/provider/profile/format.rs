@@ -338,6 +338,11 @@ pub struct OpSpec {
     // verify
     #[serde(default)]
     pub ok_when: Option<Equals>,
+    // set_status
+    /// Read the key first (with `get`) so a full-replace update can echo its other fields as
+    /// `{current:/pointer}`.
+    #[serde(default)]
+    pub fetch_first: bool,
     // delete: only wording (`delete`, `revoke`, `archive`)
     #[serde(default)]
     pub kind: Option<String>,

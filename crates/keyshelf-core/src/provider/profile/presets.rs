@@ -14,7 +14,10 @@ use serde::Serialize;
 pub const STANDARD: &str = "standard";
 
 /// `(name, file)` of every preset written as a profile file.
-pub const FILES: &[(&str, &str)] = &[("gitlab", include_str!("presets/gitlab.toml"))];
+pub const FILES: &[(&str, &str)] = &[
+    ("cloudflare", include_str!("presets/cloudflare.toml")),
+    ("gitlab", include_str!("presets/gitlab.toml")),
+];
 
 /// The text of a preset file.
 pub fn text(name: &str) -> Option<&'static str> {

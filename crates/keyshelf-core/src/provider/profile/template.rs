@@ -9,6 +9,7 @@
 //! | `{param:NAME}` | a create or roll parameter (`--param NAME=VALUE`) |
 //! | `{credential}`, `{credential:PART}` | the management credential, or one of its parts |
 //! | `{secret}` | the key's stored secret |
+//! | `{current:/pointer}` | a field of the key as the service has it now (`fetch_first`) |
 //!
 //! A trailing `?` makes a placeholder optional: when its value is unset, the query parameter,
 //! header or body member that holds it is left out instead of sent empty. `base64(…)` around a
@@ -72,14 +73,15 @@ pub fn parse(template: &str) -> std::result::Result<Vec<Piece>, String> {
             Some((n, a)) => (n, Some(a.to_owned())),
             None => (inner, None),
         };
-        let valid = |s: &str| {
+        let valid = |s: &str, extra: &[char]| {
             !s.is_empty()
                 && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c) || extra.contains(&c))
         };
-        if !valid(name) || arg.as_deref().is_some_and(|a| !valid(a)) {
+        // An argument may be a JSON pointer (`current:/policies`).
+        if !valid(name, &[]) || arg.as_deref().is_some_and(|a| !valid(a, &['/', '~'])) {
             return Err(format!(
-                "{template:?}: {{{inner}}} is not a placeholder (letters, digits, `_`, optionally `param:NAME` and a trailing `?`)"
+                "{template:?}: {{{inner}}} is not a placeholder (letters, digits, `_`, optionally `param:NAME` or `current:/pointer`, and a trailing `?`)"
             ));
         }
         out.push(Piece::Hole(Placeholder {
@@ -125,6 +127,8 @@ pub struct Ctx<'a> {
     /// The management credential's parts, by name; the first part is also `{credential}`.
     pub credential: Option<&'a [(String, Secret)]>,
     pub secret: Option<&'a Secret>,
+    /// The key as the service has it now, for `{current:/pointer}`.
+    pub current: Option<&'a Value>,
 }
 
 /// A placeholder's value: text, or a typed JSON value (parameters).
@@ -151,6 +155,12 @@ impl Ctx<'_> {
                 found.map(|(_, s)| Filled::Text(s.expose().to_owned()))
             }
             ("param", Some(p)) => self.params?.get(p).cloned().map(Filled::Json),
+            ("current", Some(ptr)) => self
+                .current?
+                .pointer(ptr)
+                .filter(|v| !v.is_null())
+                .cloned()
+                .map(Filled::Json),
             (var, None) => self
                 .vars?
                 .get(var)

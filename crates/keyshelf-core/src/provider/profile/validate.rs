@@ -312,6 +312,12 @@ impl Checker<'_> {
         if name == "list" {
             self.check_pagination(&at("pagination"), op.pagination.as_ref());
         }
+        if op.fetch_first && !f.operations.get.as_ref().is_some_and(OpSpec::is_supported) {
+            self.problem(
+                &at("fetch_first"),
+                "reading the key first needs operations.get",
+            );
+        }
         for (p, spec) in &op.params {
             if let Some(d) = &spec.default {
                 self.check_template(
@@ -427,6 +433,8 @@ struct Allowed {
     params: Vec<String>,
     credential: Option<Vec<String>>,
     secret: bool,
+    /// `{current:/…}` (a set_status that reads the key first).
+    current: bool,
 }
 
 impl Allowed {
@@ -459,6 +467,7 @@ impl Allowed {
         Allowed {
             key_fields,
             params: op.params.keys().cloned().collect(),
+            current: name == "set_status" && op.fetch_first,
             ..Default::default()
         }
     }
@@ -474,6 +483,8 @@ impl Allowed {
                 (Some(parts), Some(p)) => Some(format!("names the part {p:?}, which auth.parts does not declare ({})", parts.join(", "))),
                 (None, _) => Some("may appear only in [auth]: the management credential goes nowhere else".into()),
             },
+            ("current", Some(_)) if self.current => None,
+            ("current", _) => Some("may appear only in the body of a set_status with fetch_first = true".into()),
             ("param", Some(p)) if self.params.iter().any(|x| x == p) => None,
             ("param", Some(p)) => Some(format!("uses the parameter {p:?}, which this operation's params do not declare")),
             (field, None) if self.key_fields.contains(&field) => None,
