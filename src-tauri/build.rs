@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "set_theme",
     "list_providers",
     "add_provider",
+    "provider_presets",
     "update_provider",
     "remove_provider",
     "test_provider",

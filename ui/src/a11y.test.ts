@@ -5,14 +5,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import axe from 'axe-core';
 import type { Component } from 'svelte';
-import { defaultPaths, fakeDays, fakeKey, fakeMark, fakeOverview } from './lib/fixtures';
+import { defaultPaths, fakeDays, fakeKey, fakeMark, fakeOverview, fakePresets } from './lib/fixtures';
 import type { EnvImportPlan, Provider, UsageReport } from './lib/types';
 
 const backend = vi.hoisted(() => {
   const fns = [
     'abortRotation', 'addProvider', 'autostartEnabled', 'checkRemindersNow', 'chooseEnvFile', 'copySecret',
     'createProviderKey', 'deleteProviderKey', 'exportProviderCsv', 'generateKey', 'importEnvFile', 'importKey',
-    'importListedSecret', 'keyDetail', 'linkKey', 'listKeys', 'listProviders', 'overview', 'previewEnvFile',
+    'importListedSecret', 'keyDetail', 'linkKey', 'listKeys', 'listProviders', 'overview', 'previewEnvFile', 'providerPresets',
     'reminderStatus', 'removeEnvironment', 'removeKey', 'removeProvider', 'revealSecret', 'rotateKey',
     'rotationStatus', 'setAutostart', 'setClipboardClearSecs', 'setDueSoonDays', 'setEnvironment', 'setKeyActive',
     'setKeyInterval', 'setRemindInterval', 'setTheme', 'settings', 'suggestName', 'syncProvider', 'takePendingView',
@@ -48,6 +48,8 @@ const provider: Provider = {
   created_at: '2026-01-01T00:00:00Z',
   warning: 'a warning about the scheme',
   keys_used: 2,
+  operations: ['list', 'get', 'create', 'set_status', 'delete', 'verify', 'usage', 'export'],
+  roll: 'none',
 };
 
 const overview = () =>
@@ -114,6 +116,7 @@ beforeEach(() => {
   backend.keyDetail.mockResolvedValue({ key: fakeKey({ name: 'dev-a' }), audit: [] });
   backend.rotationStatus.mockResolvedValue(null);
   backend.listProviders.mockResolvedValue([provider]);
+  backend.providerPresets.mockResolvedValue(fakePresets());
   backend.usageReport.mockResolvedValue(usage);
   backend.reminderStatus.mockResolvedValue({ checked_at: null, due: 0, sent: null, error: null, checks: 0, interval_minutes: 60 });
   backend.autostartEnabled.mockResolvedValue(false);

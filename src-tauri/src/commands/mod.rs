@@ -56,6 +56,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
         update_provider,
         remove_provider,
         test_provider,
+        provider_presets,
         sync_provider,
         create_provider_key,
         verify_key,

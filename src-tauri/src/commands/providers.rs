@@ -7,6 +7,7 @@ use crate::file_dialog::{self, Purpose};
 use crate::state::Shelf;
 use keyshelf_core::actions::{Deleted, Exported, ProviderInput, ProviderSummary};
 use keyshelf_core::provider::ops::{NewProvider, ProviderCheck, SyncReport, VerifyReport};
+use keyshelf_core::provider::profile::presets::PresetSummary;
 use keyshelf_core::provider::usage::UsageReport;
 use keyshelf_core::shelf::KeyView;
 use keyshelf_core::Secret;
@@ -31,7 +32,7 @@ pub async fn add_provider(
     shelf
         .run(move |s| {
             let p = s.add_provider(NewProvider {
-                profile: provider.apply(None),
+                profile: provider.apply(None)?,
                 credential,
             })?;
             Ok(s.provider_summary(p)?)
@@ -51,10 +52,17 @@ pub async fn update_provider(
     shelf
         .run(move |s| {
             let base = s.provider(&provider.name)?;
-            let p = s.update_provider(provider.apply(Some(base)), credential)?;
+            let p = s.update_provider(provider.apply(Some(base))?, credential)?;
             Ok(s.provider_summary(p)?)
         })
         .await
+}
+
+/// The presets for services' own key-management APIs (what each offers and needs).
+#[tauri::command]
+#[specta::specta]
+pub async fn provider_presets() -> CmdResult<Vec<PresetSummary>> {
+    Ok(keyshelf_core::provider::profile::presets::summaries()?)
 }
 
 /// Removes a provider and its credential (refused while Keyshelf holds keys of it).

@@ -829,3 +829,81 @@ fn an_unlinked_provider_key_is_linked_from_its_detail() {
         Some(remote.id.to_string())
     );
 }
+
+#[test]
+fn a_gitlab_preset_provider_is_added_and_synced_in_the_real_window() {
+    require_test_session();
+    // 12 GitLab tokens, listed 5 a page.
+    let sim = keyshelf_provider_sim::spawn(
+        Config {
+            seed_keys: 12,
+            ..Config::default()
+        },
+        0,
+    )
+    .expect("the simulator starts on loopback");
+    let token = Config::default().token;
+    let home = tempfile::tempdir().expect("temp home");
+    let provider = format!("gitlab-{:x}", std::process::id());
+
+    let app = App::start(home.path());
+    let s = app.s();
+    app.wait_ready();
+    click(s, r#"[data-testid="nav-providers"]"#);
+    s.wait_for(r#"[data-testid="no-providers"]"#, WAIT).unwrap();
+    click(s, r#"[data-testid="add-provider"]"#);
+    choose(s, r#"[data-testid="prov-preset"]"#, "gitlab");
+    wait_text(
+        s,
+        r#"[data-testid="preset-info"]"#,
+        "what the preset offers",
+        "issues a new key and revokes the old one",
+    );
+    assert!(
+        s.find(r#"[data-testid="prov-scheme"]"#).is_err(),
+        "no key scheme to choose: the preset says it"
+    );
+    type_in(s, r#"[data-testid="prov-name"]"#, &provider);
+    type_in(
+        s,
+        r#"[data-testid="prov-base-url"]"#,
+        &format!("{}/api/v4", sim.url),
+    );
+    type_in(s, r#"[data-testid="prov-var-page_size"]"#, "5");
+    type_in(s, r#"[data-testid="prov-credential"]"#, &token);
+    shot(s, "provider-preset");
+    click(s, r#"[data-testid="prov-submit"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="providers-notice"]"#,
+        "the provider is added",
+        "in the keychain",
+    );
+    assert_eq!(
+        keychain_lookup(&format!("provider:{provider}")).as_deref(),
+        Some(token.as_str())
+    );
+    let row = wait_text(
+        s,
+        r#"[data-testid="provider-row"]"#,
+        "the provider's row",
+        "GitLab personal access tokens",
+    );
+    assert!(
+        s.find(r#"[data-testid="prov-export"]"#).is_err(),
+        "GitLab has no export, so none is offered: {row}"
+    );
+    let before = sim.stats().requests;
+    click(s, r#"[data-testid="prov-sync"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="providers-notice"]"#,
+        "sync",
+        "12 key(s) on the provider; 12 new",
+    );
+    assert_eq!(sim.stats().requests - before, 3, "three pages of five");
+    let shelf = open(home.path());
+    let p = shelf.provider(&provider).expect("stored");
+    assert_eq!(p.preset.as_deref(), Some("gitlab"));
+    assert_eq!(p.vars.get("page_size").map(String::as_str), Some("5"));
+}

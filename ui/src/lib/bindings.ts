@@ -93,6 +93,8 @@ export const commands = {
 	removeProvider: (name: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("remove_provider", { name })),
 	/**  Calls the provider's key list with the stored credential. */
 	testProvider: (name: string) => typedError<ProviderCheck_Serialize, CommandError_Serialize>(__TAURI_INVOKE("test_provider", { name })),
+	/**  The presets for services' own key-management APIs (what each offers and needs). */
+	providerPresets: () => typedError<PresetSummary_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("provider_presets")),
 	/**  Brings the local list in step with the provider's (every provider when `name` is `None`). */
 	syncProvider: (name: string | null) => typedError<SyncReport[], CommandError_Serialize>(__TAURI_INVOKE("sync_provider", { name })),
 	/**
@@ -579,6 +581,54 @@ export type Plan_Serialize = {
 	exec_line: string,
 };
 
+/**  A variable (`--set`) or a create parameter (`--param`). */
+export type PresetInput = {
+	name: string,
+	required: boolean,
+	description: string,
+};
+
+/**  What `provider presets` shows of one preset. */
+export type PresetSummary = PresetSummary_Serialize | PresetSummary_Deserialize;
+
+/**  What `provider presets` shows of one preset. */
+export type PresetSummary_Deserialize = {
+	name: string,
+	title: string,
+	/**  The service's API reference. */
+	docs: string[],
+	/**  The default base URL (`None`: `--base-url` is required). */
+	base_url?: string | null,
+	/**  Operations offered: list, get, create, set_status, delete, roll, verify, usage, export. */
+	operations: string[],
+	/**  `same-id`, `new-id` or `none` (create a new key, retire the old one). */
+	roll: string,
+	/**  `no` (shown once), `yes`, or `depends` (an account setting). */
+	readable_again: string,
+	auth: string,
+	variables: PresetInput[],
+	create_params: PresetInput[],
+};
+
+/**  What `provider presets` shows of one preset. */
+export type PresetSummary_Serialize = {
+	name: string,
+	title: string,
+	/**  The service's API reference. */
+	docs: string[],
+	/**  The default base URL (`None`: `--base-url` is required). */
+	base_url: string | null,
+	/**  Operations offered: list, get, create, set_status, delete, roll, verify, usage, export. */
+	operations: string[],
+	/**  `same-id`, `new-id` or `none` (create a new key, retire the old one). */
+	roll: string,
+	/**  `no` (shown once), `yes`, or `depends` (an account setting). */
+	readable_again: string,
+	auth: string,
+	variables: PresetInput[],
+	create_params: PresetInput[],
+};
+
 /**  What a run of the rotation ended with. */
 export type Progress = Progress_Serialize | Progress_Deserialize;
 
@@ -630,6 +680,10 @@ export type ProviderInput_Deserialize = {
 	key_limit?: number | null,
 	default_env: string,
 	insecure_accepted?: boolean,
+	/**  The service's preset (`None` or `standard`: the generic API with the settings above). */
+	preset?: string | null,
+	/**  The preset's variables. */
+	vars?: { [key in string]: string },
 };
 
 /**  A provider's settings as a form gives them (the credential travels apart, once). */
@@ -642,6 +696,10 @@ export type ProviderInput_Serialize = {
 	key_limit: number | null,
 	default_env: string,
 	insecure_accepted: boolean,
+	/**  The service's preset (`None` or `standard`: the generic API with the settings above). */
+	preset: string | null,
+	/**  The preset's variables. */
+	vars: { [key in string]: string },
 };
 
 /**  A configured provider. Holds no secret. */
@@ -711,6 +769,16 @@ export type ProviderSummary_Deserialize = {
 	warning?: string | null,
 	/**  Keys of this provider Keyshelf holds, not counting those gone from the provider. */
 	keys_used: number,
+	/**
+	 *  The operations its API offers (list, get, create, set_status, delete, roll, verify,
+	 *  usage, export): the screens offer only these.
+	 */
+	operations: string[],
+	/**
+	 *  How it rotates: `same-id` or `new-id` (the service rolls the key), `none` (a new key is
+	 *  created and the old one retired).
+	 */
+	roll: string,
 } & ProviderProfile_Deserialize;
 
 /**
@@ -721,6 +789,16 @@ export type ProviderSummary_Serialize = {
 	warning: string | null,
 	/**  Keys of this provider Keyshelf holds, not counting those gone from the provider. */
 	keys_used: number,
+	/**
+	 *  The operations its API offers (list, get, create, set_status, delete, roll, verify,
+	 *  usage, export): the screens offer only these.
+	 */
+	operations: string[],
+	/**
+	 *  How it rotates: `same-id` or `new-id` (the service rolls the key), `none` (a new key is
+	 *  created and the old one retired).
+	 */
+	roll: string,
 } & ProviderProfile_Serialize;
 
 /**  Whether the provider still lists a key (`None` in the row: a local key). */

@@ -1,5 +1,5 @@
 // Test data for the UI's unit tests: obviously fake keys, never a real-looking secret.
-import type { Key, Overview, TimelineDay, TimelineMark } from './types';
+import type { Key, Overview, PresetSummary, TimelineDay, TimelineMark } from './types';
 import type { Paths_Serialize } from './bindings';
 
 /** A provider's management paths as the core's defaults give them. */
@@ -89,4 +89,37 @@ export function fakeOverview(over: Partial<Overview> = {}): Overview {
     failed_providers: [],
     ...over,
   };
+}
+
+/** The presets as `provider_presets` lists them (the generic API and GitLab). */
+export function fakePresets(): PresetSummary[] {
+  return [
+    {
+      name: 'standard',
+      title: 'A generic key-management API (Keyshelf’s default)',
+      docs: [],
+      base_url: null,
+      operations: ['list', 'get', 'create', 'set_status', 'delete', 'verify', 'usage', 'export'],
+      roll: 'none',
+      readable_again: 'no',
+      auth: 'bearer or oauth2',
+      variables: [],
+      create_params: [],
+    },
+    {
+      name: 'gitlab',
+      title: 'GitLab personal access tokens',
+      docs: ['https://docs.gitlab.com/api/personal_access_tokens/'],
+      base_url: 'https://gitlab.com/api/v4',
+      operations: ['list', 'get', 'create', 'delete', 'roll', 'verify'],
+      roll: 'new-id',
+      readable_again: 'no',
+      auth: 'header PRIVATE-TOKEN',
+      variables: [
+        { name: 'page_size', required: false, description: 'Tokens per page of the list (1-100)' },
+        { name: 'user_id', required: false, description: 'Numeric id of the user whose tokens are listed and created' },
+      ],
+      create_params: [{ name: 'scopes', required: true, description: 'Scopes, e.g. api,read_api' }],
+    },
+  ];
 }

@@ -44,6 +44,7 @@ export type KeyScheme = B.KeyScheme;
 export type Provider = B.ProviderSummary_Serialize;
 /** What the provider form sends (the credential travels separately, once). */
 export type ProviderInput = B.ProviderInput_Deserialize;
+export type PresetSummary = B.PresetSummary_Serialize;
 export type ProviderCheck = B.ProviderCheck_Serialize;
 export type SyncReport = B.SyncReport;
 export type VerifyReport = B.VerifyReport;

@@ -1,7 +1,7 @@
 // The provider screens and actions, with the backend module replaced by a fake (no Tauri shell).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import { defaultPaths, fakeKey } from '../lib/fixtures';
+import { defaultPaths, fakeKey, fakePresets } from '../lib/fixtures';
 import type { Provider } from '../lib/types';
 
 const backend = vi.hoisted(() => ({
@@ -11,6 +11,7 @@ const backend = vi.hoisted(() => ({
   rotationStatus: vi.fn(),
   removeKey: vi.fn(),
   listProviders: vi.fn(),
+  providerPresets: vi.fn(),
   addProvider: vi.fn(),
   updateProvider: vi.fn(),
   removeProvider: vi.fn(),
@@ -47,6 +48,8 @@ function fakeProvider(over: Partial<Provider> = {}): Provider {
     created_at: '2026-01-01T00:00:00Z',
     warning: null,
     keys_used: 2,
+    operations: ['list', 'get', 'create', 'set_status', 'delete', 'verify', 'usage', 'export'],
+    roll: 'none',
     ...over,
   };
 }
@@ -54,6 +57,7 @@ function fakeProvider(over: Partial<Provider> = {}): Provider {
 beforeEach(() => {
   vi.clearAllMocks();
   backend.rotationStatus.mockResolvedValue(null);
+  backend.providerPresets.mockResolvedValue(fakePresets());
   backend.settings.mockResolvedValue({
     environments: [
       { name: 'dev', interval_days: 30 },
@@ -105,6 +109,35 @@ describe('Providers', () => {
     // Opening the form again shows an empty credential field: the value was not kept.
     await fireEvent.click(screen.getByTestId('add-provider'));
     expect((screen.getByTestId('prov-credential') as HTMLInputElement).value).toBe('');
+  });
+
+  it('adds a provider of a preset with its variables, and offers only what its service supports', async () => {
+    backend.listProviders.mockResolvedValue([]);
+    backend.addProvider.mockResolvedValue(fakeProvider({ name: 'gl', preset: 'gitlab', operations: ['list', 'delete', 'roll'], roll: 'new-id' }));
+    render(Providers);
+    await waitFor(() => screen.getByTestId('no-providers'));
+    await fireEvent.click(screen.getByTestId('add-provider'));
+    await fireEvent.change(screen.getByTestId('prov-preset'), { target: { value: 'gitlab' } });
+    // The generic API's settings go: the preset says how it authenticates and presents keys.
+    expect(screen.queryByTestId('prov-auth')).toBeNull();
+    expect(screen.queryByTestId('prov-scheme')).toBeNull();
+    expect(screen.queryByTestId('prov-verify-path')).toBeNull();
+    expect(screen.getByTestId('preset-info').textContent).toMatch(/issues a new key and revokes the old one/);
+    expect((screen.getByTestId('prov-base-url') as HTMLInputElement).placeholder).toBe('https://gitlab.com/api/v4');
+    await fireEvent.input(screen.getByTestId('prov-name'), { target: { value: 'gl' } });
+    await fireEvent.input(screen.getByTestId('prov-base-url'), { target: { value: '' } });
+    await fireEvent.input(screen.getByTestId('prov-var-user_id'), { target: { value: ' 42 ' } });
+    await fireEvent.input(screen.getByTestId('prov-credential'), { target: { value: CREDENTIAL } });
+    await fireEvent.submit(screen.getByTestId('provider-form'));
+    await waitFor(() => expect(backend.addProvider).toHaveBeenCalled());
+    expect(backend.addProvider.mock.calls[0][0]).toMatchObject({ name: 'gl', base_url: '', preset: 'gitlab', vars: { user_id: '42' } });
+    // In the list: the service's name, and no export (GitLab has none).
+    backend.listProviders.mockResolvedValue([fakeProvider({ name: 'gl', preset: 'gitlab', operations: ['list', 'delete', 'roll'], roll: 'new-id' })]);
+    cleanup();
+    render(Providers);
+    await waitFor(() => expect(screen.getAllByTestId('provider-row')).toHaveLength(1));
+    expect(screen.getByTestId('provider-row').textContent).toMatch(/GitLab personal access tokens/);
+    expect(screen.queryByTestId('prov-export')).toBeNull();
   });
 
   it('warns about Basic-in-URL and refuses the query scheme until the risk is accepted', async () => {

@@ -1,5 +1,6 @@
 //! Providers as both front ends list them, a delete's result, and an export written to a file.
 
+use crate::provider::profile::presets;
 use crate::provider::{KeyScheme, ManagementAuth, ProviderProfile};
 use crate::store::{KeyFilter, RemoteState};
 use crate::{Error, Keyshelf, Result};
@@ -16,6 +17,12 @@ pub struct ProviderSummary {
     pub warning: Option<&'static str>,
     /// Keys of this provider Keyshelf holds, not counting those gone from the provider.
     pub keys_used: usize,
+    /// The operations its API offers (list, get, create, set_status, delete, roll, verify,
+    /// usage, export): the screens offer only these.
+    pub operations: Vec<String>,
+    /// How it rotates: `same-id` or `new-id` (the service rolls the key), `none` (a new key is
+    /// created and the old one retired).
+    pub roll: String,
 }
 
 /// A provider's settings as a form gives them (the credential travels apart, once).
@@ -33,14 +40,43 @@ pub struct ProviderInput {
     pub default_env: String,
     #[serde(default)]
     pub insecure_accepted: bool,
+    /// The service's preset (`None` or `standard`: the generic API with the settings above).
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// The preset's variables.
+    #[serde(default)]
+    pub vars: std::collections::BTreeMap<String, String>,
 }
 
 impl ProviderInput {
-    /// The profile: `base` (the existing one when editing, so paths and timeout are kept) with
-    /// these settings, spaces around text dropped.
-    pub fn apply(self, base: Option<ProviderProfile>) -> ProviderProfile {
-        let mut p = base.unwrap_or_else(|| ProviderProfile::new(&self.name, &self.base_url));
+    /// The profile: `base` (the existing one when editing, so paths, timeout and preset are
+    /// kept) with these settings, spaces around text dropped. A preset's provider takes only
+    /// its base URL (empty: the preset's), variables, key limit and environment from the form.
+    pub fn apply(self, base: Option<ProviderProfile>) -> Result<ProviderProfile> {
+        let url = self.base_url.trim();
+        let given_url = (!url.is_empty() && url != "https://").then_some(url);
+        let preset = self.preset.as_deref().filter(|p| *p != presets::STANDARD);
+        let mut p = match (base, preset) {
+            (Some(b), _) => b,
+            (None, Some(preset)) => ProviderProfile::declared_new(
+                self.name.trim(),
+                Some(preset),
+                None,
+                given_url,
+                self.vars.clone(),
+            )?,
+            (None, None) => ProviderProfile::new(&self.name, &self.base_url),
+        };
         p.name = self.name.trim().to_owned();
+        if p.is_declared() {
+            if let Some(url) = given_url {
+                p.base_url = url.to_owned();
+            }
+            p.vars = self.vars;
+            p.key_limit = self.key_limit.or(p.key_limit);
+            p.default_env = self.default_env;
+            return Ok(p);
+        }
         p.base_url = self.base_url.trim().to_owned();
         p.auth = self.auth;
         p.key_scheme = self.key_scheme;
@@ -51,7 +87,7 @@ impl ProviderInput {
         p.key_limit = self.key_limit;
         p.default_env = self.default_env;
         p.insecure_accepted = self.insecure_accepted;
-        p
+        Ok(p)
     }
 }
 
@@ -85,10 +121,22 @@ impl Keyshelf {
     /// One provider with its key count.
     pub fn provider_summary(&self, p: ProviderProfile) -> Result<ProviderSummary> {
         let keys_used = self.keys_held(&p.name)?;
+        let (operations, roll, warning) = match p.declared()? {
+            Some(d) => {
+                let s = presets::summary(p.preset.as_deref().unwrap_or("profile"), &d.file);
+                (s.operations, s.roll, None)
+            }
+            None => {
+                let s = &presets::summaries()?[0];
+                (s.operations.clone(), s.roll.clone(), p.key_scheme.warning())
+            }
+        };
         Ok(ProviderSummary {
-            warning: p.key_scheme.warning(),
+            warning,
             profile: p,
             keys_used,
+            operations,
+            roll,
         })
     }
 
