@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "rotation_status",
     "rotate_key",
     "abort_rotation",
+    "roll_key",
     "link_key",
     "import_listed_secret",
     "overview",

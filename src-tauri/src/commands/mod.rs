@@ -51,6 +51,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
         rotation_status,
         rotate_key,
         abort_rotation,
+        roll_key,
         list_providers,
         add_provider,
         update_provider,

@@ -1,8 +1,9 @@
 //! The guided rotation: status, the next step, abort.
 
-use crate::error::CmdResult;
+use crate::error::{CmdResult, CommandError};
 use crate::state::Shelf;
 use keyshelf_core::generate::Spec;
+use keyshelf_core::provider::roll::Rolled;
 use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, Start, DEFAULT_GRACE_DAYS};
 use serde::Deserialize;
 use tauri::State;
@@ -66,6 +67,25 @@ pub async fn rotate_key(
                 return Ok(s.rotate_via_provider(&keyref, &start, opts)?);
             }
             Ok(s.advance_rotation_via_provider(&keyref, opts)?)
+        })
+        .await
+}
+
+/// Rotates a key through its service's own roll endpoint (providers whose preset rolls keys:
+/// same id or new id). The new secret goes to the keychain in the shell and never to the web
+/// view; the old one stops working at once.
+#[tauri::command]
+#[specta::specta]
+pub async fn roll_key(shelf: State<'_, Shelf>, keyref: String) -> CmdResult<Rolled> {
+    shelf
+        .run(move |s| {
+            s.roll_key(&keyref, &Default::default()).map_err(|e| match e {
+                keyshelf_core::Error::KeyNotStored { key, detail, .. } => CommandError::new(
+                    "key_not_stored",
+                    format!("the service rolled {key}, but the keychain refused the new secret ({detail}). The old secret no longer works and the new one was not kept: roll the key again once the keychain works"),
+                ),
+                other => other.into(),
+            })
         })
         .await
 }

@@ -902,8 +902,60 @@ fn a_gitlab_preset_provider_is_added_and_synced_in_the_real_window() {
         "12 key(s) on the provider; 12 new",
     );
     assert_eq!(sim.stats().requests - before, 3, "three pages of five");
-    let shelf = open(home.path());
+    let mut shelf = open(home.path());
     let p = shelf.provider(&provider).expect("stored");
     assert_eq!(p.preset.as_deref(), Some("gitlab"));
     assert_eq!(p.vars.get("page_size").map(String::as_str), Some("5"));
+
+    // A token made with Keyshelf, then rolled from its detail: GitLab issues a new token and
+    // revokes the old one; the new secret reaches the keychain, never the page.
+    let name = format!("ci-deploy-{:x}", std::process::id());
+    let params = [
+        ("user_id".to_owned(), "1".to_owned()),
+        ("scopes".to_owned(), "api".to_owned()),
+    ]
+    .into();
+    let key = shelf
+        .create_key_with(
+            keyshelf_core::shelf::NewKey {
+                name: name.clone(),
+                env: "prod".into(),
+                provider: Some(provider.clone()),
+                ..Default::default()
+            },
+            &params,
+        )
+        .expect("create a token on the simulator");
+    drop(shelf);
+    let old_id = key.key.provider_key_id.clone().expect("linked");
+    let keyref = format!("{provider}/{name}");
+    open_detail(&app, &name);
+    assert!(
+        s.find(r#"[data-testid="deactivate"]"#).is_err(),
+        "GitLab tokens cannot be deactivated, so it is not offered"
+    );
+    click(s, r#"[data-testid="rotate-roll"]"#);
+    let said = wait_text(
+        s,
+        r#"[data-testid="rotate-rolled"]"#,
+        "the roll",
+        "revoked the old one",
+    );
+    shot(s, "rotation-roll");
+    let tokens = sim.keys();
+    let old = tokens.iter().find(|k| k.id.to_string() == old_id).unwrap();
+    assert!(old.revoked, "the old token is revoked");
+    let new = tokens
+        .iter()
+        .find(|k| k.api_key_name == name && !k.revoked)
+        .expect("the new token");
+    assert!(said.contains(&new.id.to_string()), "{said}");
+    assert_eq!(
+        keychain_lookup(&keyref).as_deref(),
+        Some(new.api_key.as_str())
+    );
+    assert!(
+        !page_text(s).contains(&new.api_key),
+        "the new secret is not on the page"
+    );
 }

@@ -96,6 +96,7 @@ export const linkKey = (keyref: string, remoteId: string) => call(commands.linkK
 // --- providers ---
 export const listProviders = () => call(commands.listProviders());
 export const providerPresets = () => call(commands.providerPresets());
+export const rollKey = (keyref: string) => call(commands.rollKey(keyref));
 /** The credential (token or `client_id:client_secret`) is sent once and stored in the keychain. */
 export const addProvider = (provider: ProviderInput, credential: string) =>
   call(commands.addProvider(provider, credential));

@@ -81,6 +81,12 @@ export const commands = {
 	 *  works (the user was told what is lost).
 	 */
 	abortRotation: (keyref: string, force: boolean | null) => typedError<Rotation_Serialize, CommandError_Serialize>(__TAURI_INVOKE("abort_rotation", { keyref, force })),
+	/**
+	 *  Rotates a key through its service's own roll endpoint (providers whose preset rolls keys:
+	 *  same id or new id). The new secret goes to the keychain in the shell and never to the web
+	 *  view; the old one stops working at once.
+	 */
+	rollKey: (keyref: string) => typedError<Rolled_Serialize, CommandError_Serialize>(__TAURI_INVOKE("roll_key", { keyref })),
 	listProviders: () => typedError<ProviderSummary_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_providers")),
 	/**
 	 *  Adds a provider. The credential (a token, or `client_id:client_secret`) arrives once from the
@@ -803,6 +809,31 @@ export type ProviderSummary_Serialize = {
 
 /**  Whether the provider still lists a key (`None` in the row: a local key). */
 export type RemoteState = "present" | "gone";
+
+/**  What a roll did. */
+export type Rolled = Rolled_Serialize | Rolled_Deserialize;
+
+/**  What a roll did. */
+export type Rolled_Deserialize = {
+	key: KeyView_Deserialize,
+	/**  `same-id` or `new-id`. */
+	semantics: string,
+	old_id: string,
+	new_id: string,
+	/**  What became of the old secret, in the service's terms. */
+	old_secret: string,
+};
+
+/**  What a roll did. */
+export type Rolled_Serialize = {
+	key: KeyView_Serialize,
+	/**  `same-id` or `new-id`. */
+	semantics: string,
+	old_id: string,
+	new_id: string,
+	/**  What became of the old secret, in the service's terms. */
+	old_secret: string,
+};
 
 /**
  *  What the user asks the guided rotation to do (the wizard's buttons; the CLI's `rotate`,

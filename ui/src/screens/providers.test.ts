@@ -12,6 +12,7 @@ const backend = vi.hoisted(() => ({
   removeKey: vi.fn(),
   listProviders: vi.fn(),
   providerPresets: vi.fn(),
+  rollKey: vi.fn(),
   addProvider: vi.fn(),
   updateProvider: vi.fn(),
   removeProvider: vi.fn(),
@@ -304,6 +305,24 @@ describe('KeyDetail on a provider', () => {
     render(KeyDetail, props);
     await waitFor(() => screen.getByTestId('provider-unknown'));
     expect(screen.queryByTestId('verify')).toBeNull();
+  });
+
+  it('offers only what a preset’s service has, and rolls a key the service rolls itself', async () => {
+    backend.listProviders.mockResolvedValue([
+      fakeProvider({ preset: 'gitlab', operations: ['list', 'get', 'create', 'delete', 'roll', 'verify'], roll: 'new-id' }),
+    ]);
+    backend.keyDetail.mockResolvedValue({ key, audit: [] });
+    backend.rollKey.mockResolvedValue({ key: { key }, semantics: 'new-id', old_id: '7', new_id: '8', old_secret: 'revoked' });
+    render(KeyDetail, props);
+    await waitFor(() => screen.getByTestId('rotate-roll'));
+    // GitLab tokens cannot be disabled, only revoked: no Deactivate.
+    expect(screen.queryByTestId('deactivate')).toBeNull();
+    expect(screen.getByTestId('delete-remote')).toBeTruthy();
+    expect(screen.getByTestId('rotate-roll-info').textContent).toMatch(/issues a new key and revokes the old one.*stops working at once/s);
+    expect(screen.queryByTestId('rotate-start')).toBeNull();
+    await fireEvent.click(screen.getByTestId('rotate-roll'));
+    await waitFor(() => expect(screen.getByTestId('rotate-rolled').textContent).toMatch(/new key \(id 8\) and revoked the old one \(id 7\)/));
+    expect(backend.rollKey).toHaveBeenCalledWith(props.keyref);
   });
 
   it('shows no provider actions for a local key', async () => {
