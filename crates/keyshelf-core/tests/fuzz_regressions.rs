@@ -163,3 +163,52 @@ fn huge_numbers_in_token_responses_and_retry_after_are_bounded_values() {
     );
     assert_eq!(parse_retry_after("soon"), None);
 }
+
+#[test]
+fn every_profile_regression_input_is_accepted_or_refused_with_its_problems() {
+    use keyshelf_core::provider::profile::validate;
+    let mut accepted = 0;
+    for (name, data) in inputs("profile") {
+        let Ok(text) = std::str::from_utf8(&data) else {
+            continue;
+        };
+        match validate::parse("fuzz.toml", text) {
+            Ok(_) => accepted += 1,
+            Err(Error::ProfileInvalid { problems, .. }) => {
+                assert!(!problems.is_empty(), "{name}");
+                assert!(
+                    problems.iter().all(|p| p.starts_with("fuzz.toml")),
+                    "{name}: {problems:?}"
+                );
+            }
+            Err(e) => panic!("{name}: untyped error {e:?}"),
+        }
+    }
+    // The two presets and the README's example.
+    assert_eq!(accepted, 3);
+}
+
+#[test]
+fn every_item_pointer_regression_input_reads_or_is_refused_without_a_bad_id() {
+    use keyshelf_core::provider::profile::format::Pointers;
+    use keyshelf_core::provider::profile::{item, presets};
+    let mut read = 0;
+    for (name, data) in inputs("item_pointer") {
+        let i = data.iter().position(|b| *b == b'\n').unwrap_or(0);
+        let ptr = String::from_utf8_lossy(&data[..i]).into_owned();
+        let v: serde_json::Value =
+            serde_json::from_slice(&data[i + 1..]).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let _ = item::first(&v, &Pointers::One(ptr));
+        for (preset, _) in presets::FILES {
+            let spec = presets::load(preset).unwrap().unwrap().item;
+            for candidate in std::iter::once(&v).chain(v.as_array().into_iter().flatten()) {
+                if let Ok(it) = item::read(candidate, &spec) {
+                    read += 1;
+                    assert!(!it.id.is_empty() && it.id != ".." && it.id != ".", "{name}");
+                    assert!(!it.id.chars().any(char::is_control), "{name}");
+                }
+            }
+        }
+    }
+    assert!(read > 0);
+}
