@@ -157,6 +157,14 @@ def bench_sync():
         + [(10_000, e, 0) for e in ("bare", "data", "items", "api_keys")] + [(10_000, "success", 100)])
     if SMOKE:
         cases.append((1_000, "bare", 100))
+    # A preset: GitLab's API (bare arrays, PRIVATE-TOKEN, pages named by x-next-page), read
+    # through its profile rather than the built-in client.
+    n, size = (1_000, 100) if SMOKE else (10_000, 100)
+    m = sync_case(n, "bare", size, preset="gitlab")
+    label = f"`sync`, {n:,} keys, `gitlab` preset, {n // size} pages of {size}"
+    peer = "one curl per page + sqlite3 json_each"
+    rows.append(("sync", label, f"{m['keyshelf']:.0f} ms", f"{peer} {m['curl']:.0f} ms", f"{m['keyshelf']/m['curl']:.2f}×", "-", "-"))
+    rows.append(("sync", label, f"{m['keyshelf']:.0f} ms", "-", "-", "< 1 s", verdict(m["keyshelf"] < 1000)))
     points = []
     for n, envelope, page_size in cases:
         m = sync_case(n, envelope, page_size)
@@ -181,21 +189,35 @@ def bench_sync():
                      f"{per_key/per_key_small:.2f} (1.0 = linear)", "linear", verdict(per_key / per_key_small < 1.5)))
 
 
-def sync_case(n, envelope, page_size):
-    """Median milliseconds of the three syncs of one simulator set-up, interleaved."""
-    sim, url = start_sim(n, envelope, page_size)
+def sync_case(n, envelope, page_size, preset=None):
+    """Median milliseconds of the syncs of one simulator set-up, interleaved (a preset: Keyshelf
+    beside the curl peer only; the Python peer speaks the standard API)."""
+    sim, url = start_sim(n, envelope, 0 if preset else page_size)
     try:
         template = tempfile.mkdtemp(prefix=f"ks-bench-sync-{n}-")
         env = home_env(template)
-        subprocess.run([KEYSHELF, "provider", "add", "sim", "--base-url", url, "--token-stdin"],
-                       input=SIM_TOKEN.encode(), env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        add = [KEYSHELF, "provider", "add", "sim", "--base-url", url, "--token-stdin"]
+        if preset == "gitlab":
+            add = [KEYSHELF, "provider", "add", "sim", "--preset", "gitlab", "--base-url", url + "/api/v4",
+                   "--set", f"page_size={page_size}", "--token-stdin"]
+        subprocess.run(add, input=SIM_TOKEN.encode(), env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cols = "provider, name, provider_key_id, env, status, has_secret, remote_state, user, origin, created_at"
         select = (f"INSERT INTO keys ({cols}) SELECT 'sim', json_extract(value, '$.api_key_name'), "
                   "CAST(json_extract(value, '$.id') AS TEXT), 'prod', json_extract(value, '$.status'), 0, 'present', "
                   "json_extract(value, '$.user'), 'provider', json_extract(value, '$.created_at') ")
         upsert = " WHERE true ON CONFLICT (provider, name) DO UPDATE SET status = excluded.status, remote_state = 'present';"
         path = ENVELOPE_PATH[envelope]
-        if page_size:
+        if preset == "gitlab":
+            # GitLab's fields: name, id, active (a boolean), user_id.
+            select = (f"INSERT INTO keys ({cols}) SELECT 'sim', json_extract(value, '$.name'), "
+                      "CAST(json_extract(value, '$.id') AS TEXT), 'prod', "
+                      "CASE json_extract(value, '$.active') WHEN 1 THEN 'active' ELSE 'inactive' END, 0, 'present', "
+                      "CAST(json_extract(value, '$.user_id') AS TEXT), 'provider', json_extract(value, '$.created_at') ")
+            pages = (n + page_size - 1) // page_size
+            fetch = (f'curl -sf --create-dirs -o "pages/#1.json" -H "PRIVATE-TOKEN: $1" '
+                     f'"$2/api/v4/personal_access_tokens?per_page={page_size}&page=[1-{pages}]"')
+            sql = select + "FROM fsdir('pages') AS f, json_each(f.data, '$') WHERE f.name LIKE '%.json'" + upsert.replace(" WHERE true", "")
+        elif page_size:
             # curl's URL globbing fetches every page over one connection; the CLI's fsdir() reads them all.
             pages = (n + page_size - 1) // page_size
             fetch = f'curl -sf --create-dirs -o "pages/#1.json" -H "Authorization: Bearer $1" "$2/api-keys?page=[1-{pages}]"'
@@ -219,6 +241,8 @@ def sync_case(n, envelope, page_size):
             "curl": lambda h: (["sh", "-c", f'cd "$3" && {fetch} && sqlite3 -bail -cmd "PRAGMA synchronous=NORMAL" keyshelf.db "$4"',
                                 "sh", SIM_TOKEN, url, h, sql], None),
         }
+        if preset:
+            del cmds["python"]
         runs = max(3, RUNS // (3 if n <= 10_000 else 6))
         times = {k: [] for k in cmds}
         names = list(cmds)
