@@ -137,6 +137,46 @@ fn a_gitlab_provider_syncs_creates_verifies_rotates_and_revokes() {
     let again = s.json(&["sync", "--provider", &p]);
     assert_eq!(again[0]["unchanged"], 12, "{again}");
 
+    // Adopt a token made elsewhere: its value from stdin, looked up by id with GitLab's get.
+    let seeded = sim
+        .keys()
+        .into_iter()
+        .find(|k| k.api_key_name == "seeded-key-00003")
+        .unwrap();
+    let adopted = s.name("adopted");
+    let id = seeded.id.to_string();
+    let v: Value = serde_json::from_str(&s.ok_in(
+        &[
+            "import",
+            &adopted,
+            "--provider",
+            &p,
+            "--env",
+            "staging",
+            "--remote-id",
+            &id,
+            "--json",
+        ],
+        &seeded.api_key,
+    ))
+    .expect("JSON");
+    assert_eq!(v["key"]["provider_key_id"], seeded.id.to_string(), "{v}");
+    let out = s.run_in(
+        &[
+            "import",
+            &s.name("nope"),
+            "--provider",
+            &p,
+            "--env",
+            "staging",
+            "--remote-id",
+            "999999",
+            "--json",
+        ],
+        "some-value-for-a-key-that-is-not-there",
+    );
+    assert_eq!(json_error(&out).0, "provider_not_found_remote");
+
     // Create: the required scopes are asked for before any request.
     let name = s.name("ci");
     let out = s.run(&["create", &name, "--provider", &p, "--env", "dev", "--json"]);

@@ -107,11 +107,15 @@ impl Keyshelf {
     /// The provider's key `remote_id`, looked up in its list (every key it lists).
     fn remote_key_by_id(&self, provider: &str, remote_id: &str) -> Result<RemoteKey> {
         let p = self.provider(provider)?;
-        let keys =
-            super::pagination::remote_keys(&Client::new(&p, self.vault_arc())?, &p.paths.list)?;
-        keys.into_iter()
-            .find(|k| k.id == remote_id)
-            .ok_or_else(|| {
+        let client = Client::new(&p, self.vault_arc())?;
+        let found = match super::declared::Api::of(&client) {
+            // A preset's service: its `get` (or its list, when it has none).
+            Some(api) => api.get(remote_id)?.map(|i| i.into_remote()),
+            None => super::pagination::remote_keys(&client, &p.paths.list)?
+                .into_iter()
+                .find(|k| k.id == remote_id),
+        };
+        found.ok_or_else(|| {
                 ProviderError::new(
                     Kind::NotFoundRemote,
                     format!("{provider} has no key with id {remote_id:?}; `keyshelf sync --provider {provider}` lists its keys (`keyshelf list --provider {provider} --json` shows their ids)"),
