@@ -21,7 +21,8 @@
 //!
 //! It also speaks GitLab's personal-access-token API under `/api/v4` (the `gitlab` preset; see
 //! `gitlab.rs`) and Cloudflare's user API tokens under `/client/v4` (`cloudflare`; see
-//! `cloudflare.rs`), over the same keys.
+//! `cloudflare.rs`) and OpenAI's admin API keys under `/v1/organization` (`openai`; see
+//! `openai.rs`), over the same keys.
 //!
 //! Test hooks live under `/_sim/`: `GET /_sim/keys` (state, values included: this is a
 //! simulator), `GET /_sim/stats`, `POST /_sim/faults` (a [`Faults`] JSON), `POST /_sim/plan`,
@@ -29,6 +30,7 @@
 
 mod cloudflare;
 mod gitlab;
+mod openai;
 mod routes;
 pub mod state;
 

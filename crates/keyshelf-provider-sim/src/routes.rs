@@ -29,6 +29,7 @@ pub fn router(state: Shared) -> Router {
         .route("/oauth/token", post(token))
         .merge(crate::gitlab::routes())
         .merge(crate::cloudflare::routes())
+        .merge(crate::openai::routes())
         .layer(middleware::from_fn_with_state(state.clone(), faults));
     Router::new()
         .route("/_sim/keys", get(sim_keys))

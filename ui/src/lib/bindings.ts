@@ -440,6 +440,11 @@ export type NoteCode =
 "old-key-left-active" | 
 /**  The old key was already gone on the provider when it was to be deactivated or deleted. */
 "old-key-already-gone" | 
+/**
+ *  The provider cannot deactivate keys: the old key stays active until the grace period
+ *  ends, then it is deleted.
+ */
+"old-key-kept-active" | 
 /**  The usage logs could not be checked for calls with the old key. */
 "usage-not-checked" | 
 /**  The old key was used after it was deactivated. */

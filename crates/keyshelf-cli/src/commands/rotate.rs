@@ -162,7 +162,7 @@ fn report(p: &Progress) {
             "Rotation of {}: step {}. Next: {}.",
             r.key,
             r.step.as_str(),
-            next_step(waiting, &r.key)
+            next_step(waiting, r)
         )),
         None => output::note(&format!("Rotation of {}: {}", r.key, outcome(r))),
     }
@@ -191,13 +191,15 @@ fn outcome(r: &Rotation) -> String {
 }
 
 /// What the user runs next, in this tool's words.
-fn next_step(waiting: &Waiting, key: &str) -> String {
+fn next_step(waiting: &Waiting, r: &Rotation) -> String {
+    let key = &r.key;
     match waiting {
         Waiting::AppsUpdated => format!(
             "update your applications to the new key (`keyshelf get {key}`), then run `keyshelf rotate {key} --resume --confirm-updated`"
         ),
         Waiting::GracePeriod { until } => format!(
-            "the old key is deactivated; it is deleted after the grace period, on {} (`keyshelf rotate {key} --resume`, or add --end-grace to delete it now)",
+            "the old key is {}; it is deleted after the grace period, on {} (`keyshelf rotate {key} --resume`, or add --end-grace to delete it now)",
+            if r.old_key == OldKey::Untouched { "still active (its provider cannot deactivate keys)" } else { "deactivated" },
             fmt_time(*until)
         ),
     }

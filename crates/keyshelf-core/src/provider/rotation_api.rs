@@ -179,6 +179,13 @@ impl RotationProvider for ProviderApi {
         }
     }
 
+    fn can_deactivate(&self) -> bool {
+        match self.profile.declared() {
+            Ok(Some(d)) => d.op("set_status").is_some(),
+            _ => true,
+        }
+    }
+
     fn set_active(&self, id: &str, active: bool) -> Result<Presence> {
         let client = self.client()?;
         if let Some(api) = Api::of(&client) {

@@ -258,7 +258,7 @@ impl Keyshelf {
                         }
                     }
                     let until = r.grace_until().unwrap_or_else(Utc::now);
-                    let waits = r.old_key == OldKey::Deactivated;
+                    let waits = matches!(r.old_key, OldKey::Deactivated | OldKey::Untouched);
                     if waits && !opts.end_grace && Utc::now() < until {
                         self.save_notes(me, r)?;
                         return Ok(Some(Waiting::GracePeriod { until }));

@@ -66,6 +66,11 @@ pub trait RotationProvider {
     fn can_verify(&self) -> bool;
     /// Checks that `secret` works against the provider (an error when it does not).
     fn verify(&self, secret: &Secret, user: Option<&str>) -> Result<()>;
+    /// Whether the provider can deactivate a key (some can only delete it). Without it the old
+    /// key stays active through the grace period and is deleted when the grace period ends.
+    fn can_deactivate(&self) -> bool {
+        true
+    }
     /// Activates or deactivates a key.
     fn set_active(&self, id: &str, active: bool) -> Result<Presence>;
     /// Deletes a key.
@@ -162,6 +167,9 @@ pub enum NoteCode {
     OldKeyLeftActive,
     /// The old key was already gone on the provider when it was to be deactivated or deleted.
     OldKeyAlreadyGone,
+    /// The provider cannot deactivate keys: the old key stays active until the grace period
+    /// ends, then it is deleted.
+    OldKeyKeptActive,
     /// The usage logs could not be checked for calls with the old key.
     UsageNotChecked,
     /// The old key was used after it was deactivated.

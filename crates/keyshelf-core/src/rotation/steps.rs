@@ -144,7 +144,22 @@ pub(super) fn retire_old(ctx: &Ctx<'_>, r: &Rotation) -> Result<(OldKey, Option<
         return Ok((r.old_key, None));
     }
     let old = old_id(ctx, r)?;
-    Ok(match ctx.api()?.set_active(old, false)? {
+    let p = ctx.api()?;
+    if !p.can_deactivate() {
+        // Deleting at once would leave no way back; the old key works on until the grace ends.
+        return Ok((
+            OldKey::Untouched,
+            Some(Ctx::note(
+                Step::Deactivated,
+                NoteCode::OldKeyKeptActive,
+                format!(
+                    "{} cannot deactivate a key, only delete it: the old key stays active until the grace period ends, then it is deleted",
+                    ctx.key.provider
+                ),
+            )),
+        ));
+    }
+    Ok(match p.set_active(old, false)? {
         Presence::Found => (OldKey::Deactivated, None),
         Presence::Gone => (OldKey::AlreadyGone, Some(gone_note(ctx, Step::Deactivated))),
     })
@@ -187,7 +202,9 @@ pub(super) fn check_usage(ctx: &Ctx<'_>, r: &Rotation) -> Result<Option<Note>> {
 
 /// Step 4, second half: the old key is deleted on the provider.
 pub(super) fn delete_old(ctx: &Ctx<'_>, r: &Rotation) -> Result<(OldKey, Option<Note>)> {
-    if r.mode != Some(Mode::CreateNew) || r.old_key != OldKey::Deactivated {
+    // Untouched here: a provider that cannot deactivate kept it active through the grace period.
+    let retiring = matches!(r.old_key, OldKey::Deactivated | OldKey::Untouched);
+    if r.mode != Some(Mode::CreateNew) || !retiring {
         return Ok((r.old_key, None));
     }
     Ok(match ctx.api()?.delete(old_id(ctx, r)?)? {

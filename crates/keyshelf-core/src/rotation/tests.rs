@@ -21,6 +21,8 @@ struct FakeProvider {
     old_key_calls: Cell<u64>,
     /// The provider keeps no usage logs.
     no_usage: Cell<bool>,
+    /// The provider can only delete keys, not deactivate them.
+    no_deactivate: Cell<bool>,
 }
 
 impl FakeProvider {
@@ -87,7 +89,14 @@ impl RotationProvider for FakeProvider {
             .into())
         }
     }
+    fn can_deactivate(&self) -> bool {
+        !self.no_deactivate.get()
+    }
     fn set_active(&self, id: &str, active: bool) -> Result<Presence> {
+        assert!(
+            !self.no_deactivate.get(),
+            "set_active on a provider without it"
+        );
         self.fail("set_active")?;
         Ok(match self.keys.borrow_mut().get_mut(id) {
             Some(k) => {
@@ -688,6 +697,53 @@ fn a_provider_without_usage_logs_gets_a_note_and_the_rotation_goes_on() {
         .notes
         .iter()
         .any(|n| n.code == NoteCode::UsageNotChecked));
+    assert_consistent(&w);
+}
+
+#[test]
+fn a_provider_that_cannot_deactivate_keeps_the_old_key_active_until_the_grace_period_ends() {
+    let mut w = world();
+    w.provider.no_deactivate.set(true);
+    start(&mut w);
+    let confirm = Options {
+        confirm_updated: true,
+        ..fast()
+    };
+    let p = w
+        .shelf
+        .advance_rotation(KEY, Some(&w.provider), confirm)
+        .unwrap();
+    assert_eq!(p.rotation.step, Step::Deactivated);
+    assert!(matches!(p.waiting_for, Some(Waiting::GracePeriod { .. })));
+    assert_eq!(p.rotation.old_key, OldKey::Untouched);
+    assert_eq!(
+        w.provider.active_secrets().len(),
+        2,
+        "the old key still works"
+    );
+    assert!(p
+        .rotation
+        .notes
+        .iter()
+        .any(|n| n.code == NoteCode::OldKeyKeptActive && n.message.contains("cannot deactivate")));
+    // Resumed before the grace period ends: still waiting, nothing deleted.
+    let p = w
+        .shelf
+        .advance_rotation(KEY, Some(&w.provider), fast())
+        .unwrap();
+    assert!(matches!(p.waiting_for, Some(Waiting::GracePeriod { .. })));
+    assert_eq!(w.provider.keys.borrow().len(), 2);
+    let end = Options {
+        end_grace: true,
+        ..fast()
+    };
+    let p = w
+        .shelf
+        .advance_rotation(KEY, Some(&w.provider), end)
+        .unwrap();
+    assert_eq!(p.rotation.step, Step::Done);
+    assert_eq!(p.rotation.old_key, OldKey::Deleted);
+    assert_eq!(w.provider.active_secrets(), vec![current(&w)]);
     assert_consistent(&w);
 }
 

@@ -17,6 +17,7 @@ pub const STANDARD: &str = "standard";
 pub const FILES: &[(&str, &str)] = &[
     ("cloudflare", include_str!("presets/cloudflare.toml")),
     ("gitlab", include_str!("presets/gitlab.toml")),
+    ("openai", include_str!("presets/openai.toml")),
 ];
 
 /// The text of a preset file.
@@ -114,7 +115,11 @@ pub fn summary(name: &str, f: &ProfileFile) -> PresetSummary {
     ];
     let operations = ops
         .iter()
-        .filter(|(_, op)| op.as_ref().is_some_and(|op| op.is_supported()))
+        // A roll of semantics "none" is not an operation of the service.
+        .filter(|(_, op)| {
+            op.as_ref()
+                .is_some_and(|op| op.is_supported() && op.semantics != Some(RollSemantics::None))
+        })
         .map(|(n, _)| (*n).to_owned())
         .collect();
     let roll = o

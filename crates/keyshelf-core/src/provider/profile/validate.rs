@@ -145,7 +145,10 @@ impl Checker<'_> {
             &f.operations.export,
         ];
         for (name, op) in OPS.iter().zip(ops) {
-            if let Some(op) = op.as_ref().filter(|o| o.is_supported()) {
+            // A roll of semantics "none" is no request: Keyshelf creates, then retires.
+            let request =
+                |o: &&OpSpec| o.is_supported() && o.semantics != Some(RollSemantics::None);
+            if let Some(op) = op.as_ref().filter(request) {
                 self.check_op(f, name, op);
             }
         }

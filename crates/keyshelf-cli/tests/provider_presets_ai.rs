@@ -1,0 +1,155 @@
+//! The presets of AI services through the real `keyshelf` binary against the simulator's modes
+//! for them, with secrets in the real Secret Service of the test session: OpenAI's admin API keys
+//! (cursor pages, no status, no roll: rotation creates a new key and deletes the old one after
+//! the grace period).
+
+mod common;
+use common::{json_error, secret_tool_lookup, stderr, Shelf};
+use keyshelf_provider_sim::{Config, SimHandle, SimKey};
+use serde_json::Value;
+
+const TOKEN: &str = "sim-management-token-not-real";
+
+fn sim(seed_keys: usize) -> SimHandle {
+    keyshelf_provider_sim::spawn(
+        Config {
+            seed_keys,
+            ..Config::default()
+        },
+        0,
+    )
+    .expect("simulator")
+}
+
+/// Adds the simulator under `preset`, its API at `prefix`, listing 5 keys per page.
+fn add(s: &Shelf, sim: &SimHandle, preset: &str, prefix: &str) -> String {
+    let p = s.name(preset);
+    let base = format!("{}{prefix}", sim.url);
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &p,
+            "--preset",
+            preset,
+            "--base-url",
+            &base,
+            "--set",
+            "page_size=5",
+            "--token-stdin",
+        ],
+        TOKEN,
+    );
+    p
+}
+
+fn openai_key(sim: &SimHandle, id: &str) -> Option<SimKey> {
+    sim.keys()
+        .into_iter()
+        .find(|k| format!("key_{}", k.id) == id)
+}
+
+#[test]
+fn an_openai_provider_pages_by_cursor_and_rotates_by_create_then_delete_after_the_grace() {
+    let s = Shelf::new("preset-openai");
+    let sim = sim(12);
+    let p = add(&s, &sim, "openai", "/v1");
+
+    // 12 keys at 5 a page: three pages, each asked for after the previous page's last id.
+    let before = sim.stats().requests;
+    let r = s.json(&["sync", "--provider", &p]);
+    assert_eq!(r[0]["remote_keys"], 12, "{r}");
+    assert_eq!(sim.stats().requests - before, 3, "one request per page");
+
+    // Adopt a key made elsewhere by its id.
+    let seeded = sim.keys()[4].clone();
+    let adopted = s.name("adopted");
+    let id = format!("key_{}", seeded.id);
+    let v: Value = serde_json::from_str(&s.ok_in(
+        &[
+            "import",
+            &adopted,
+            "--provider",
+            &p,
+            "--env",
+            "dev",
+            "--remote-id",
+            &id,
+            "--json",
+        ],
+        &seeded.api_key,
+    ))
+    .expect("JSON");
+    assert_eq!(v["key"]["provider_key_id"], id.as_str(), "{v}");
+
+    // Create, with the optional expiry the service takes.
+    let name = s.name("ops");
+    let key = s.json(&[
+        "create",
+        &name,
+        "--provider",
+        &p,
+        "--env",
+        "prod",
+        "--param",
+        "expires_in_seconds=86400",
+    ])["key"]
+        .clone();
+    let id = key["provider_key_id"].as_str().expect("id").to_owned();
+    assert!(id.starts_with("key_"), "{id}");
+    let remote = openai_key(&sim, &id).expect("created at the service");
+    assert!(
+        remote.expires_at.is_some(),
+        "the expiry reached the service"
+    );
+    let keyref = format!("{p}/{name}");
+    assert_eq!(
+        secret_tool_lookup(&keyref).as_deref(),
+        Some(remote.api_key.as_str())
+    );
+    assert_eq!(s.json(&["verify", &keyref])["ok"], true);
+
+    // There is no disable at OpenAI: refused before any request, saying why.
+    let out = s.run(&["deactivate", &keyref, "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "provider_operation_unsupported");
+    assert!(msg.contains("only deleted"), "{msg}");
+
+    // Rotate: a new key; the old one cannot be deactivated, so it stays working through the
+    // grace period, and is deleted when the grace ends.
+    let out = s.run(&["rotate", &keyref, "--confirm-updated"]);
+    common::assert_success(&out, &["rotate"]);
+    assert!(
+        stderr(&out).contains("still active (its provider cannot deactivate keys)"),
+        "{}",
+        stderr(&out)
+    );
+    let old = openai_key(&sim, &id).expect("the old key still exists during the grace period");
+    let new_id = s.json(&["show", &keyref])["provider_key_id"]
+        .as_str()
+        .expect("new id")
+        .to_owned();
+    assert_ne!(new_id, id);
+    let new = openai_key(&sim, &new_id).expect("new key");
+    assert_eq!(
+        secret_tool_lookup(&keyref).as_deref(),
+        Some(new.api_key.as_str())
+    );
+    assert!(!old.revoked);
+    let status = s.json(&["rotate", "--status"]);
+    assert_eq!(status[0]["old_key"], "untouched", "{status}");
+    assert_eq!(
+        status[0]["notes"][0]["code"], "old-key-kept-active",
+        "{status}"
+    );
+    let out = s.run(&["rotate", &keyref, "--resume", "--end-grace"]);
+    common::assert_success(&out, &["rotate", "--end-grace"]);
+    assert!(openai_key(&sim, &id).is_none(), "the old key is deleted");
+    s.json(&["verify", &keyref]);
+
+    // Delete deletes at the service, then forgets the key locally.
+    s.json(&["delete", &keyref, "--yes"]);
+    assert!(openai_key(&sim, &new_id).is_none());
+    assert_eq!(secret_tool_lookup(&keyref), None);
+}
