@@ -429,6 +429,11 @@ pub struct RotateArgs {
     /// generating one.
     #[arg(long)]
     pub paste: bool,
+    /// Rotate to a key you made on the provider (its console) instead of creating one: its id
+    /// there; its value is read from stdin or a prompt. Needed for services that cannot create
+    /// keys through their API.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["abort", "status", "local", "paste"])]
+    pub new_remote_id: Option<String>,
     /// A parameter of the service's roll (providers whose preset rolls keys), NAME=VALUE, e.g.
     /// expires_at=2027-03-01.
     #[arg(long = "param", value_name = "NAME=VALUE", conflicts_with_all = ["abort", "status", "local"])]

@@ -31,6 +31,7 @@ pub fn for_error(e: &Error) -> u8 {
         | "confirmation_required"
         | "key_not_linked"
         | "rotation_abort_unsafe"
+        | "rotation_needs_new_key"
         // A bad profile file, or an operation the service's API does not have: nothing was
         // sent to the provider.
         | "provider_profile_invalid"

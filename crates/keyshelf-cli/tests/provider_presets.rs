@@ -68,7 +68,10 @@ fn presets_are_listed_with_what_they_support_and_how_they_rotate() {
         .iter()
         .filter_map(|p| p["name"].as_str())
         .collect();
-    assert_eq!(names, ["standard", "cloudflare", "gitlab", "openai"]);
+    assert_eq!(
+        names,
+        ["standard", "cloudflare", "gitlab", "openai", "anthropic"]
+    );
     let cloudflare = &all[1];
     assert_eq!(cloudflare["roll"], "same-id");
     assert_eq!(

@@ -153,3 +153,119 @@ fn an_openai_provider_pages_by_cursor_and_rotates_by_create_then_delete_after_th
     assert!(openai_key(&sim, &new_id).is_none());
     assert_eq!(secret_tool_lookup(&keyref), None);
 }
+
+fn anthropic_key(sim: &SimHandle, id: &str) -> SimKey {
+    sim.keys()
+        .into_iter()
+        .find(|k| format!("apikey_{}", k.id) == id)
+        .unwrap_or_else(|| panic!("no simulator key {id}"))
+}
+
+#[test]
+fn an_anthropic_provider_manages_console_made_keys_and_rotates_to_one_made_in_the_console() {
+    let s = Shelf::new("preset-anthropic");
+    let sim = sim(12);
+    let p = add(&s, &sim, "anthropic", "");
+
+    let before = sim.stats().requests;
+    let r = s.json(&["sync", "--provider", &p]);
+    assert_eq!(r[0]["remote_keys"], 12, "{r}");
+    assert_eq!(sim.stats().requests - before, 3, "one request per page");
+
+    // The Admin API cannot create keys: refused before any request, saying where keys are made.
+    let out = s.run(&[
+        "create",
+        &s.name("x"),
+        "--provider",
+        &p,
+        "--env",
+        "dev",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "provider_operation_unsupported");
+    assert!(msg.contains("Console"), "{msg}");
+
+    // A key made in the Console is adopted with its value; verify presents it to the normal API.
+    let made = sim
+        .with(|st| st.create("made-in-console", "1"))
+        .expect("key");
+    let id = format!("apikey_{}", made.id);
+    let name = s.name("claude");
+    s.ok_in(
+        &[
+            "import",
+            &name,
+            "--provider",
+            &p,
+            "--env",
+            "prod",
+            "--remote-id",
+            &id,
+        ],
+        &made.api_key,
+    );
+    let keyref = format!("{p}/{name}");
+    let v = s.json(&["verify", &keyref]);
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["url_path"], "/v1/models");
+
+    // Deactivate: the key stops working at Anthropic; activate brings it back.
+    assert_eq!(s.json(&["deactivate", &keyref])["status"], "inactive");
+    assert_eq!(anthropic_key(&sim, &id).status, "inactive");
+    let out = s.run(&["verify", &keyref, "--json"]);
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(json_error(&out).0, "provider_unauthorized");
+    s.json(&["activate", &keyref]);
+
+    // Rotate: the service cannot make the new key, so the rotation asks for one made in the
+    // Console, and starts nothing without it.
+    let out = s.run(&["rotate", &keyref, "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "rotation_needs_new_key");
+    assert!(msg.contains("--new-remote-id"), "{msg}");
+    assert_eq!(s.json(&["rotate", "--status"]), serde_json::json!([]));
+    let fresh = sim
+        .with(|st| st.create("made-in-console-2", "1"))
+        .expect("key");
+    let fresh_id = format!("apikey_{}", fresh.id);
+    let out = s.run_in(
+        &[
+            "rotate",
+            &keyref,
+            "--new-remote-id",
+            &fresh_id,
+            "--confirm-updated",
+        ],
+        &fresh.api_key,
+    );
+    common::assert_success(&out, &["rotate", "--new-remote-id"]);
+    assert_eq!(
+        secret_tool_lookup(&keyref).as_deref(),
+        Some(fresh.api_key.as_str())
+    );
+    assert_eq!(
+        s.json(&["show", &keyref])["provider_key_id"],
+        fresh_id.as_str()
+    );
+    assert_eq!(
+        anthropic_key(&sim, &id).status,
+        "inactive",
+        "old key deactivated"
+    );
+    let out = s.run(&["rotate", &keyref, "--resume", "--end-grace"]);
+    common::assert_success(&out, &["rotate", "--end-grace"]);
+    assert!(anthropic_key(&sim, &id).revoked, "old key archived");
+
+    // Delete archives the key at Anthropic, then forgets it locally; a sync does not bring it back.
+    s.json(&["delete", &keyref, "--yes"]);
+    assert!(anthropic_key(&sim, &fresh_id).revoked);
+    assert_eq!(secret_tool_lookup(&keyref), None);
+    let r = s.json(&["sync", "--provider", &p]);
+    assert!(
+        !r[0]["added"].to_string().contains("made-in-console"),
+        "{r}"
+    );
+}

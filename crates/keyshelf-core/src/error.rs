@@ -119,6 +119,10 @@ pub enum Error {
     #[error("the rotation of {key} was not aborted: {why}, so the new key is the only one that works. Finish the rotation instead (`keyshelf rotate {key} --resume`, or Resume). To delete the new key anyway and keep the old, no longer working one, run `keyshelf rotate {key} --abort --force`")]
     RotationAbortUnsafe { key: String, why: String },
 
+    /// The key's service cannot create keys through its API, and no key made elsewhere was given.
+    #[error("{provider} cannot create keys through its API, so Keyshelf cannot make the new key of {key}. Make it in {provider}'s console, then give it to the rotation: `keyshelf rotate {key} --new-remote-id ID` with its value on stdin (its id is listed by `keyshelf sync --provider {provider}`)")]
+    RotationNeedsNewKey { key: String, provider: String },
+
     /// No rotation of the key is under way.
     #[error("no rotation of {0} is under way; start one with `keyshelf rotate {0}`")]
     NoRotation(String),
@@ -182,6 +186,7 @@ impl Error {
             Error::KeyBusy { .. } => "key_busy",
             Error::KeyNotLinked(_) => "key_not_linked",
             Error::RotationAbortUnsafe { .. } => "rotation_abort_unsafe",
+            Error::RotationNeedsNewKey { .. } => "rotation_needs_new_key",
             Error::NoRotation(_) => "no_rotation",
             Error::RotationVerifyFailed { .. } => "rotation_verify_failed",
             Error::Clipboard { .. } => "clipboard_unavailable",
@@ -306,6 +311,7 @@ catalogue! {
     Error::KeyBusy { .. } => [Error::KeyBusy { key: SAMPLE.into(), action: SAMPLE.into() }],
     Error::KeyNotLinked(_) => [Error::KeyNotLinked(SAMPLE.into())],
     Error::RotationAbortUnsafe { .. } => [Error::RotationAbortUnsafe { key: SAMPLE.into(), why: SAMPLE.into() }],
+    Error::RotationNeedsNewKey { .. } => [Error::RotationNeedsNewKey { key: SAMPLE.into(), provider: SAMPLE.into() }],
     Error::NoRotation(_) => [Error::NoRotation(SAMPLE.into())],
     Error::RotationVerifyFailed { .. } => [Error::RotationVerifyFailed { key: SAMPLE.into(), secs: 1, why: SAMPLE.into() }],
     Error::Clipboard { .. } => [Error::Clipboard { detail: SAMPLE.into() }],

@@ -22,12 +22,14 @@
 //! It also speaks GitLab's personal-access-token API under `/api/v4` (the `gitlab` preset; see
 //! `gitlab.rs`) and Cloudflare's user API tokens under `/client/v4` (`cloudflare`; see
 //! `cloudflare.rs`) and OpenAI's admin API keys under `/v1/organization` (`openai`; see
-//! `openai.rs`), over the same keys.
+//! `openai.rs`) and Anthropic's Admin API keys under `/v1/organizations` (`anthropic`; see
+//! `anthropic.rs`), over the same keys.
 //!
 //! Test hooks live under `/_sim/`: `GET /_sim/keys` (state, values included: this is a
 //! simulator), `GET /_sim/stats`, `POST /_sim/faults` (a [`Faults`] JSON), `POST /_sim/plan`,
 //! `POST /_sim/revoke-tokens`.
 
+mod anthropic;
 mod cloudflare;
 mod gitlab;
 mod openai;

@@ -30,6 +30,7 @@ pub fn router(state: Shared) -> Router {
         .merge(crate::gitlab::routes())
         .merge(crate::cloudflare::routes())
         .merge(crate::openai::routes())
+        .merge(crate::anthropic::routes())
         .layer(middleware::from_fn_with_state(state.clone(), faults));
     Router::new()
         .route("/_sim/keys", get(sim_keys))

@@ -4,7 +4,7 @@ use crate::cli::RotateArgs;
 use crate::{input, output};
 use keyshelf_core::generate::Spec;
 use keyshelf_core::rotation::{
-    Mode, NewSecret, OldKey, Options, Progress, Rotation, Start, Step, Waiting,
+    MadeElsewhere, Mode, NewSecret, OldKey, Options, Progress, Rotation, Start, Step, Waiting,
 };
 use keyshelf_core::store::{fmt_time, KeyRecord};
 use keyshelf_core::{Error, Keyshelf, Result};
@@ -90,7 +90,7 @@ fn roll_if_the_service_rolls(
     a: &RotateArgs,
 ) -> Result<Option<keyshelf_core::provider::roll::Rolled>> {
     let params = super::provider::pairs("--param", &a.params)?;
-    if a.local || a.resume || a.confirm_updated || a.end_grace {
+    if a.local || a.resume || a.confirm_updated || a.end_grace || a.new_remote_id.is_some() {
         return Ok(None);
     }
     let key = shelf.resolve(keyref)?;
@@ -144,11 +144,28 @@ fn options(a: &RotateArgs, key: &KeyRecord, has_api: bool) -> Result<Options> {
         keyshelf_core::generate::validate(&spec)?;
         Some(NewSecret::Generate(spec))
     };
+    let made_elsewhere = match &a.new_remote_id {
+        Some(id) if has_api => Some(MadeElsewhere {
+            id: id.clone(),
+            secret: input::read_secret(&format!("Value of {}'s key {id}: ", key.provider))?,
+        }),
+        Some(_) => {
+            return Err(Error::invalid(
+                "--new-remote-id",
+                format!(
+                    "{} is not rotated through a provider's API (a local key, a provider without API access, or --local); use --paste for a new secret",
+                    key.full_ref()
+                ),
+            ))
+        }
+        None => None,
+    };
     Ok(Options {
         confirm_updated: a.confirm_updated,
         end_grace: a.end_grace,
         verify_timeout: std::time::Duration::from_secs(a.verify_timeout),
         new_secret,
+        made_elsewhere,
     })
 }
 

@@ -179,6 +179,13 @@ impl RotationProvider for ProviderApi {
         }
     }
 
+    fn can_create(&self) -> bool {
+        match self.profile.declared() {
+            Ok(Some(d)) => d.op("create").is_some(),
+            _ => true,
+        }
+    }
+
     fn can_deactivate(&self) -> bool {
         match self.profile.declared() {
             Ok(Some(d)) => d.op("set_status").is_some(),

@@ -47,6 +47,23 @@ impl Keyshelf {
         provider: Option<&dyn RotationProvider>,
         opts: Options,
     ) -> Result<Progress> {
+        if let (Some(p), false) = (provider, start.local) {
+            // Refused before anything is recorded: there is nothing (usable) to rotate to.
+            let key = self.resolve(keyref)?;
+            match &opts.made_elsewhere {
+                Some(made) => {
+                    let old = key.provider_key_id.as_deref();
+                    steps::check_made_elsewhere(p, &key, old, &made.id)?;
+                }
+                None if !p.can_create() => {
+                    return Err(Error::RotationNeedsNewKey {
+                        key: key.full_ref(),
+                        provider: key.provider,
+                    })
+                }
+                None => {}
+            }
+        }
         let me = owner::new_token();
         let (key, r) = self.begin(keyref, start, provider.is_some(), &me)?;
         // The notes of the start (an old key left active) are this run's news too.
@@ -222,7 +239,13 @@ impl Keyshelf {
                     self.record_step(me, r, Step::Creating)?;
                 }
                 Step::Creating => {
-                    let new_id = steps::create(&ctx, r, mode, opts.new_secret.take())?;
+                    let new_id = steps::create(
+                        &ctx,
+                        r,
+                        mode,
+                        opts.new_secret.take(),
+                        opts.made_elsewhere.take(),
+                    )?;
                     if new_id.is_some() {
                         r.new_key_id = new_id;
                     }

@@ -66,6 +66,10 @@ pub trait RotationProvider {
     fn can_verify(&self) -> bool;
     /// Checks that `secret` works against the provider (an error when it does not).
     fn verify(&self, secret: &Secret, user: Option<&str>) -> Result<()>;
+    /// Whether the provider can create keys through its API (some only list and manage them).
+    fn can_create(&self) -> bool {
+        true
+    }
     /// Whether the provider can deactivate a key (some can only delete it). Without it the old
     /// key stays active through the grace period and is deleted when the grace period ends.
     fn can_deactivate(&self) -> bool {
@@ -340,6 +344,15 @@ pub struct Options {
     pub verify_timeout: std::time::Duration,
     /// For local rotations: where the new secret comes from.
     pub new_secret: Option<NewSecret>,
+    /// For provider rotations: a new key the user made on the provider (its console), used
+    /// instead of creating one; the only way for a service that cannot create keys.
+    pub made_elsewhere: Option<MadeElsewhere>,
+}
+
+/// A new key made on the provider outside Keyshelf: its id there and its value.
+pub struct MadeElsewhere {
+    pub id: String,
+    pub secret: Secret,
 }
 
 impl Default for Options {
@@ -349,6 +362,7 @@ impl Default for Options {
             end_grace: false,
             verify_timeout: DEFAULT_VERIFY_TIMEOUT,
             new_secret: None,
+            made_elsewhere: None,
         }
     }
 }

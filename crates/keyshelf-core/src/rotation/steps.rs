@@ -3,7 +3,10 @@
 //! these in order and records each result before the next one starts; nothing here writes to
 //! the store.
 
-use super::{Mode, NewSecret, Note, NoteCode, OldKey, Presence, Rotation, RotationProvider, Step};
+use super::{
+    MadeElsewhere, Mode, NewSecret, Note, NoteCode, OldKey, Presence, Rotation, RotationProvider,
+    Step,
+};
 use crate::generate::{self, Spec};
 use crate::provider::{Kind, ProviderError};
 use crate::store::KeyRecord;
@@ -76,6 +79,7 @@ pub(super) fn create(
     r: &Rotation,
     mode: Mode,
     new_secret: Option<NewSecret>,
+    made_elsewhere: Option<MadeElsewhere>,
 ) -> Result<Option<String>> {
     if mode == Mode::Local {
         let secret = match new_secret {
@@ -87,6 +91,15 @@ pub(super) fn create(
         return Ok(None);
     }
     let p = ctx.api()?;
+    if let Some(made) = made_elsewhere {
+        return take_made_elsewhere(ctx, r, made);
+    }
+    if !p.can_create() {
+        return Err(Error::RotationNeedsNewKey {
+            key: ctx.key.full_ref(),
+            provider: ctx.key.provider.clone(),
+        });
+    }
     let remote_name = r
         .remote_name
         .as_deref()
@@ -211,6 +224,43 @@ pub(super) fn delete_old(ctx: &Ctx<'_>, r: &Rotation) -> Result<(OldKey, Option<
         Presence::Found => (OldKey::Deleted, None),
         Presence::Gone => (OldKey::AlreadyGone, Some(gone_note(ctx, Step::Done))),
     })
+}
+
+/// Step 1 with a key the user made on the provider: checked again (it may have changed since the
+/// start), its value (checked like an import) becomes current.
+fn take_made_elsewhere(ctx: &Ctx<'_>, r: &Rotation, made: MadeElsewhere) -> Result<Option<String>> {
+    check_made_elsewhere(ctx.api()?, ctx.key, r.old_key_id.as_deref(), &made.id)?;
+    let secret = crate::shelf::clean_imported(made.secret)?.0;
+    ctx.vault.set(&ctx.current, &secret)?;
+    Ok(Some(made.id))
+}
+
+/// A key made on the provider for the rotation of `key` must be there, active, and not the old key.
+pub(super) fn check_made_elsewhere(
+    p: &dyn RotationProvider,
+    key: &KeyRecord,
+    old_id: Option<&str>,
+    id: &str,
+) -> Result<()> {
+    let what = "--new-remote-id";
+    let provider = &key.provider;
+    if Some(id) == old_id {
+        return Err(Error::invalid(
+            what,
+            format!("{id} is the key being rotated; give the id of the new key"),
+        ));
+    }
+    match p.key_state(id)? {
+        Some(true) => Ok(()),
+        Some(false) => Err(Error::invalid(
+            what,
+            format!("{provider}'s key {id} is not active; activate it or give an active key"),
+        )),
+        None => Err(Error::invalid(
+            what,
+            format!("{provider} has no key with id {id}; `keyshelf sync --provider {provider}` lists its keys"),
+        )),
+    }
 }
 
 /// Before an abort deletes the new key: the old key must still work, or the user would be left

@@ -23,6 +23,8 @@ struct FakeProvider {
     no_usage: Cell<bool>,
     /// The provider can only delete keys, not deactivate them.
     no_deactivate: Cell<bool>,
+    /// The provider cannot create keys through its API.
+    no_create: Cell<bool>,
 }
 
 impl FakeProvider {
@@ -53,6 +55,7 @@ impl FakeProvider {
 
 impl RotationProvider for FakeProvider {
     fn create(&self, remote_name: &str, _user: Option<&str>) -> Result<(String, Secret)> {
+        assert!(!self.no_create.get(), "create on a provider without it");
         self.fail("create")?;
         let secret = format!("new-secret-{}", self.next.get() + 1);
         Ok((self.add(remote_name, &secret), Secret::new(secret)))
@@ -88,6 +91,9 @@ impl RotationProvider for FakeProvider {
             )
             .into())
         }
+    }
+    fn can_create(&self) -> bool {
+        !self.no_create.get()
     }
     fn can_deactivate(&self) -> bool {
         !self.no_deactivate.get()
@@ -744,6 +750,69 @@ fn a_provider_that_cannot_deactivate_keeps_the_old_key_active_until_the_grace_pe
     assert_eq!(p.rotation.step, Step::Done);
     assert_eq!(p.rotation.old_key, OldKey::Deleted);
     assert_eq!(w.provider.active_secrets(), vec![current(&w)]);
+    assert_consistent(&w);
+}
+
+#[test]
+fn a_provider_that_cannot_create_rotates_to_a_key_made_in_its_console() {
+    let mut w = world();
+    w.provider.no_create.set(true);
+    let start = Start::default();
+    let err = w
+        .shelf
+        .rotate(KEY, &start, Some(&w.provider), fast())
+        .unwrap_err();
+    assert_eq!(err.code(), "rotation_needs_new_key");
+    assert!(err.to_string().contains("--new-remote-id"), "{err}");
+    assert!(
+        w.shelf.rotations(true).unwrap().is_empty(),
+        "nothing recorded"
+    );
+
+    let old_id = w.shelf.resolve(KEY).unwrap().provider_key_id.unwrap();
+    let made = |id: &str, secret: &str| Options {
+        made_elsewhere: Some(MadeElsewhere {
+            id: id.into(),
+            secret: Secret::from(secret),
+        }),
+        ..fast()
+    };
+    // The old key itself, or a key the provider does not have: refused, nothing recorded.
+    for bad in [old_id.as_str(), "404"] {
+        let err = w
+            .shelf
+            .rotate(KEY, &start, Some(&w.provider), made(bad, "whatever-value"))
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_input", "{bad}: {err}");
+    }
+    assert_eq!(current(&w), "old-secret");
+    assert!(
+        w.shelf.rotations(true).unwrap().is_empty(),
+        "nothing recorded"
+    );
+
+    let new_id = w.provider.add("made-in-console", "console-made-secret");
+    let p = w
+        .shelf
+        .rotate(
+            KEY,
+            &start,
+            Some(&w.provider),
+            made(&new_id, "console-made-secret"),
+        )
+        .unwrap();
+    assert_eq!(p.rotation.step, Step::Verified);
+    assert_eq!(p.rotation.new_key_id.as_deref(), Some(new_id.as_str()));
+    assert_eq!(current(&w), "console-made-secret");
+    let p = w
+        .shelf
+        .advance_rotation(KEY, Some(&w.provider), all_steps())
+        .unwrap();
+    assert_eq!(p.rotation.step, Step::Done);
+    assert_eq!(
+        w.provider.active_secrets(),
+        vec!["console-made-secret".to_owned()]
+    );
     assert_consistent(&w);
 }
 

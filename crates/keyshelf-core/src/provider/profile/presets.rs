@@ -18,6 +18,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("cloudflare", include_str!("presets/cloudflare.toml")),
     ("gitlab", include_str!("presets/gitlab.toml")),
     ("openai", include_str!("presets/openai.toml")),
+    ("anthropic", include_str!("presets/anthropic.toml")),
 ];
 
 /// The text of a preset file.
