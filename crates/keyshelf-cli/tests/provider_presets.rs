@@ -70,7 +70,14 @@ fn presets_are_listed_with_what_they_support_and_how_they_rotate() {
         .collect();
     assert_eq!(
         names,
-        ["standard", "cloudflare", "gitlab", "openai", "anthropic"]
+        [
+            "standard",
+            "cloudflare",
+            "gitlab",
+            "openai",
+            "anthropic",
+            "datadog"
+        ]
     );
     let cloudflare = &all[1];
     assert_eq!(cloudflare["roll"], "same-id");

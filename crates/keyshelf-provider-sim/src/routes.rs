@@ -31,6 +31,7 @@ pub fn router(state: Shared) -> Router {
         .merge(crate::cloudflare::routes())
         .merge(crate::openai::routes())
         .merge(crate::anthropic::routes())
+        .merge(crate::datadog::routes())
         .layer(middleware::from_fn_with_state(state.clone(), faults));
     Router::new()
         .route("/_sim/keys", get(sim_keys))

@@ -19,6 +19,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("gitlab", include_str!("presets/gitlab.toml")),
     ("openai", include_str!("presets/openai.toml")),
     ("anthropic", include_str!("presets/anthropic.toml")),
+    ("datadog", include_str!("presets/datadog.toml")),
 ];
 
 /// The text of a preset file.

@@ -1,0 +1,151 @@
+//! The presets of infrastructure and messaging services through the real `keyshelf` binary
+//! against the simulator's modes for them, with secrets in the real Secret Service of the test
+//! session: Datadog's API keys (a two-part management credential, a base URL per site, JSON:API
+//! bodies, pages numbered from 0, keys that cannot be disabled).
+
+mod common;
+use common::{json_error, secret_tool_lookup, stderr, Shelf};
+use keyshelf_provider_sim::{Config, SimHandle, SimKey};
+use serde_json::Value;
+
+/// Datadog's management credential: an API key and an application key.
+const DD_PAIR: &str = "sim-dd-api-key-not-real:sim-dd-app-key-not-real";
+
+fn sim(token: &str, seed_keys: usize) -> SimHandle {
+    keyshelf_provider_sim::spawn(
+        Config {
+            token: token.into(),
+            seed_keys,
+            ..Config::default()
+        },
+        0,
+    )
+    .expect("simulator")
+}
+
+fn datadog_key(sim: &SimHandle, id: &str) -> Option<SimKey> {
+    sim.keys()
+        .into_iter()
+        .find(|k| id.ends_with(&format!("{:012x}", k.id)))
+}
+
+#[test]
+fn a_datadog_provider_takes_its_site_and_key_pair_and_rotates_a_key_that_cannot_be_disabled() {
+    let s = Shelf::new("preset-datadog");
+    let sim = sim(DD_PAIR, 12);
+
+    // The site picks the base URL; a site Datadog does not have is refused with the allowed ones.
+    let eu = s.name("ddeu");
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &eu,
+            "--preset",
+            "datadog",
+            "--set",
+            "site=datadoghq.eu",
+            "--token-stdin",
+        ],
+        DD_PAIR,
+    );
+    let listed = s.json(&["provider", "list"]);
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == eu.as_str())
+        .expect("provider");
+    assert_eq!(row["base_url"], "https://api.datadoghq.eu", "{row}");
+    let out = s.run_in(
+        &[
+            "provider",
+            "add",
+            &s.name("bad"),
+            "--preset",
+            "datadog",
+            "--set",
+            "site=datadoghq.example",
+            "--token-stdin",
+            "--json",
+        ],
+        DD_PAIR,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        json_error(&out).1.contains("datadoghq.eu"),
+        "{}",
+        stderr(&out)
+    );
+
+    let p = s.name("dd");
+    let base = sim.url.clone();
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &p,
+            "--preset",
+            "datadog",
+            "--base-url",
+            &base,
+            "--set",
+            "page_size=5",
+            "--token-stdin",
+        ],
+        DD_PAIR,
+    );
+
+    // 12 keys at 5 a page, numbered from 0: the third, short page ends the list.
+    let before = sim.stats().requests;
+    let r = s.json(&["sync", "--provider", &p]);
+    assert_eq!(r[0]["remote_keys"], 12, "{r}");
+    assert_eq!(sim.stats().requests - before, 3, "one request per page");
+
+    // Create sends a JSON:API body; the new key is stored and checked on /api/v1/validate.
+    let name = s.name("agent");
+    let key = s.json(&["create", &name, "--provider", &p, "--env", "prod"])["key"].clone();
+    let id = key["provider_key_id"].as_str().expect("id").to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let remote = datadog_key(&sim, &id).expect("created at the service");
+    let keyref = format!("{p}/{name}");
+    assert_eq!(
+        secret_tool_lookup(&keyref).as_deref(),
+        Some(remote.api_key.as_str())
+    );
+    let v = s.json(&["verify", &keyref]);
+    assert_eq!(v["url_path"], "/api/v1/validate");
+    assert_eq!(v["response"]["valid"], true);
+
+    let out = s.run(&["deactivate", &keyref, "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "provider_operation_unsupported");
+    assert!(msg.contains("only deleted"), "{msg}");
+
+    // Rotate: the old key keeps working through the grace period, then is deleted.
+    let out = s.run(&["rotate", &keyref, "--confirm-updated"]);
+    common::assert_success(&out, &["rotate"]);
+    assert!(
+        datadog_key(&sim, &id).is_some(),
+        "old key kept during the grace period"
+    );
+    let status: Value = s.json(&["rotate", "--status"]);
+    assert_eq!(status[0]["old_key"], "untouched", "{status}");
+    let out = s.run(&["rotate", &keyref, "--resume", "--end-grace"]);
+    common::assert_success(&out, &["rotate", "--end-grace"]);
+    assert!(datadog_key(&sim, &id).is_none(), "old key deleted");
+    let new_id = s.json(&["show", &keyref])["provider_key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fresh = datadog_key(&sim, &new_id).expect("new key");
+    assert_eq!(
+        secret_tool_lookup(&keyref).as_deref(),
+        Some(fresh.api_key.as_str())
+    );
+
+    s.json(&["delete", &keyref, "--yes"]);
+    assert!(datadog_key(&sim, &new_id).is_none());
+    assert_eq!(secret_tool_lookup(&keyref), None);
+}
