@@ -144,9 +144,9 @@ pub struct ProviderAddArgs {
     /// Override a management path, NAME=PATH (list, get, generate, status, delete, export, usage, token).
     #[arg(long = "path", value_name = "NAME=PATH")]
     pub paths: Vec<String>,
-    /// Request timeout in seconds (connect timeout is 5).
-    #[arg(long, default_value_t = 30)]
-    pub timeout: u64,
+    /// Request timeout in seconds (connect timeout is 5); default 30, or the preset's.
+    #[arg(long)]
+    pub timeout: Option<u64>,
     /// Read the token from stdin (the only way; the flag makes it explicit in scripts).
     #[arg(long)]
     pub token_stdin: bool,

@@ -76,7 +76,8 @@ fn presets_are_listed_with_what_they_support_and_how_they_rotate() {
             "gitlab",
             "openai",
             "anthropic",
-            "datadog"
+            "datadog",
+            "sendgrid"
         ]
     );
     let cloudflare = &all[1];

@@ -1,7 +1,8 @@
 //! The presets of infrastructure and messaging services through the real `keyshelf` binary
 //! against the simulator's modes for them, with secrets in the real Secret Service of the test
 //! session: Datadog's API keys (a two-part management credential, a base URL per site, JSON:API
-//! bodies, pages numbered from 0, keys that cannot be disabled).
+//! bodies, pages numbered from 0, keys that cannot be disabled) and SendGrid's API keys (one
+//! list answer, scopes at create, a limit of 100 keys).
 
 mod common;
 use common::{json_error, secret_tool_lookup, stderr, Shelf};
@@ -10,6 +11,7 @@ use serde_json::Value;
 
 /// Datadog's management credential: an API key and an application key.
 const DD_PAIR: &str = "sim-dd-api-key-not-real:sim-dd-app-key-not-real";
+const TOKEN: &str = "sim-management-token-not-real";
 
 fn sim(token: &str, seed_keys: usize) -> SimHandle {
     keyshelf_provider_sim::spawn(
@@ -147,5 +149,121 @@ fn a_datadog_provider_takes_its_site_and_key_pair_and_rotates_a_key_that_cannot_
 
     s.json(&["delete", &keyref, "--yes"]);
     assert!(datadog_key(&sim, &new_id).is_none());
+    assert_eq!(secret_tool_lookup(&keyref), None);
+}
+
+fn sendgrid_key(sim: &SimHandle, id: &str) -> Option<SimKey> {
+    sim.keys()
+        .into_iter()
+        .find(|k| format!("sim{:019}", k.id) == id)
+}
+
+#[test]
+fn a_sendgrid_provider_creates_scoped_keys_up_to_its_limit_and_rotates_them() {
+    let s = Shelf::new("preset-sendgrid");
+    let sim = sim(TOKEN, 12);
+    let p = s.name("sg");
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &p,
+            "--preset",
+            "sendgrid",
+            "--base-url",
+            &sim.url,
+            "--token-stdin",
+        ],
+        TOKEN,
+    );
+    let r = s.json(&["sync", "--provider", &p]);
+    assert_eq!(r[0]["remote_keys"], 12, "{r}");
+
+    // Scopes reach SendGrid as a list; the key verifies by asking for its own scopes.
+    let name = s.name("mail");
+    let key = s.json(&[
+        "create",
+        &name,
+        "--provider",
+        &p,
+        "--env",
+        "prod",
+        "--param",
+        "scopes=mail.send",
+    ])["key"]
+        .clone();
+    let id = key["provider_key_id"].as_str().expect("id").to_owned();
+    let remote = sendgrid_key(&sim, &id).expect("created at the service");
+    assert_eq!(remote.scopes, ["mail.send"]);
+    let keyref = format!("{p}/{name}");
+    assert_eq!(
+        secret_tool_lookup(&keyref).as_deref(),
+        Some(remote.api_key.as_str())
+    );
+    let v = s.json(&["verify", &keyref]);
+    assert_eq!(v["url_path"], "/v3/scopes");
+    assert_eq!(v["response"]["scopes"][0], "mail.send");
+
+    // Adopt a key by its id: SendGrid's get answers in its list shape.
+    let seeded = sim.keys()[2].clone();
+    let adopted = s.name("adopted");
+    s.ok_in(
+        &[
+            "import",
+            &adopted,
+            "--provider",
+            &p,
+            "--env",
+            "dev",
+            "--remote-id",
+            &format!("sim{:019}", seeded.id),
+        ],
+        &seeded.api_key,
+    );
+
+    // Rotate: the old key works until the grace period ends, then is deleted.
+    let out = s.run(&["rotate", &keyref, "--confirm-updated"]);
+    common::assert_success(&out, &["rotate"]);
+    assert!(sendgrid_key(&sim, &id).is_some());
+    let out = s.run(&["rotate", &keyref, "--resume", "--end-grace"]);
+    common::assert_success(&out, &["rotate", "--end-grace"]);
+    assert!(sendgrid_key(&sim, &id).is_none(), "old key deleted");
+
+    // A full account (100 keys) that Keyshelf does not know of yet: SendGrid's own refusal reads
+    // as the plan's limit. Once synced, Keyshelf refuses before sending anything.
+    sim.with(|st| {
+        while st.keys.len() < 100 {
+            st.create("filler", "1").expect("room");
+        }
+    });
+    let create_one = || {
+        s.run(&[
+            "create",
+            &s.name("one-too-many"),
+            "--provider",
+            &p,
+            "--env",
+            "dev",
+            "--json",
+        ])
+    };
+    let out = create_one();
+    assert_eq!(out.status.code(), Some(6));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "provider_plan_limit");
+    assert!(
+        msg.contains("Cannot create more than 100 API keys"),
+        "{msg}"
+    );
+    s.json(&["sync", "--provider", &p]);
+    let sent = sim.stats().generate_calls;
+    let out = create_one();
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "provider_plan_limit");
+    assert!(msg.contains("allows 100 keys"), "{msg}");
+    assert_eq!(sim.stats().generate_calls, sent, "nothing was sent");
+    assert_eq!(sim.keys().len(), 100);
+
+    s.json(&["delete", &keyref, "--yes"]);
     assert_eq!(secret_tool_lookup(&keyref), None);
 }

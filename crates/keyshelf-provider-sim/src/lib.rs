@@ -23,8 +23,8 @@
 //! `gitlab.rs`) and Cloudflare's user API tokens under `/client/v4` (`cloudflare`; see
 //! `cloudflare.rs`) and OpenAI's admin API keys under `/v1/organization` (`openai`; see
 //! `openai.rs`) and Anthropic's Admin API keys under `/v1/organizations` (`anthropic`; see
-//! `anthropic.rs`) and Datadog's API keys under `/api/v2` (`datadog`; see `datadog.rs`), over the
-//! same keys.
+//! `anthropic.rs`), Datadog's API keys under `/api/v2` (`datadog`; see `datadog.rs`) and SendGrid's
+//! under `/v3` (`sendgrid`; see `sendgrid.rs`), over the same keys.
 //!
 //! Test hooks live under `/_sim/`: `GET /_sim/keys` (state, values included: this is a
 //! simulator), `GET /_sim/stats`, `POST /_sim/faults` (a [`Faults`] JSON), `POST /_sim/plan`,
@@ -36,6 +36,7 @@ mod datadog;
 mod gitlab;
 mod openai;
 mod routes;
+mod sendgrid;
 pub mod state;
 
 pub use state::{Config, Envelope, Faults, Plan, SimKey, Stats};

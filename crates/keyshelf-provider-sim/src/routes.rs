@@ -32,6 +32,7 @@ pub fn router(state: Shared) -> Router {
         .merge(crate::openai::routes())
         .merge(crate::anthropic::routes())
         .merge(crate::datadog::routes())
+        .merge(crate::sendgrid::routes())
         .layer(middleware::from_fn_with_state(state.clone(), faults));
     Router::new()
         .route("/_sim/keys", get(sim_keys))

@@ -90,9 +90,10 @@ fn add(shelf: &mut Keyshelf, a: ProviderAddArgs, json: bool) -> Result<ExitCode>
     p.key_scheme = a.key_scheme.parse::<KeyScheme>()?;
     p.insecure_accepted = a.allow_insecure;
     p.verify_path = a.verify_path;
-    p.key_limit = a.key_limit;
+    // A preset's own limit and timeout stand unless the user gives theirs.
+    p.key_limit = a.key_limit.or(p.key_limit);
     p.default_env = a.env;
-    p.timeout_secs = a.timeout;
+    p.timeout_secs = a.timeout.unwrap_or(p.timeout_secs);
     for spec in &a.paths {
         let (name, path) = spec.split_once('=').ok_or_else(|| {
             Error::invalid(

@@ -180,6 +180,15 @@ pub fn parse_declared(
     out
 }
 
+/// Whether a refusal's message is about a quota of keys ("key limit reached", SendGrid's
+/// "Cannot create more than 100 API keys").
+fn says_limit(said: &str) -> bool {
+    let s = said.to_ascii_lowercase();
+    ["limit", "maximum", "more than", "too many", "quota"]
+        .iter()
+        .any(|w| s.contains(w))
+}
+
 /// The error for an answer whose body was already read.
 pub fn from_parsed(
     endpoint: &str,
@@ -190,7 +199,7 @@ pub fn from_parsed(
     let said = parsed.message.clone().unwrap_or_default();
     let kind = match status {
         401 => Kind::Unauthorized,
-        403 if said.to_ascii_lowercase().contains("limit") => Kind::PlanLimit,
+        403 if says_limit(&said) => Kind::PlanLimit,
         403 => Kind::Forbidden,
         404 => Kind::NotFoundRemote,
         429 => Kind::RateLimited,

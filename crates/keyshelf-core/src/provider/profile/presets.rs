@@ -20,6 +20,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("openai", include_str!("presets/openai.toml")),
     ("anthropic", include_str!("presets/anthropic.toml")),
     ("datadog", include_str!("presets/datadog.toml")),
+    ("sendgrid", include_str!("presets/sendgrid.toml")),
 ];
 
 /// The text of a preset file.
