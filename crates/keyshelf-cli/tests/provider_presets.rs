@@ -77,7 +77,8 @@ fn presets_are_listed_with_what_they_support_and_how_they_rotate() {
             "openai",
             "anthropic",
             "datadog",
-            "sendgrid"
+            "sendgrid",
+            "confluent"
         ]
     );
     let cloudflare = &all[1];

@@ -2,7 +2,8 @@
 //! against the simulator's modes for them, with secrets in the real Secret Service of the test
 //! session: Datadog's API keys (a two-part management credential, a base URL per site, JSON:API
 //! bodies, pages numbered from 0, keys that cannot be disabled) and SendGrid's API keys (one
-//! list answer, scopes at create, a limit of 100 keys).
+//! list answer, scopes at create, a limit of 100 keys) and Confluent Cloud's API keys (HTTP Basic
+//! with a key's `id:secret`, for management and for the key itself; next-page URLs).
 
 mod common;
 use common::{json_error, secret_tool_lookup, stderr, Shelf};
@@ -12,6 +13,8 @@ use serde_json::Value;
 /// Datadog's management credential: an API key and an application key.
 const DD_PAIR: &str = "sim-dd-api-key-not-real:sim-dd-app-key-not-real";
 const TOKEN: &str = "sim-management-token-not-real";
+/// A Confluent Cloud API key as `ID:SECRET`.
+const CFL_PAIR: &str = "SIMMGMT000000001:sim-cloud-secret-not-real";
 
 fn sim(token: &str, seed_keys: usize) -> SimHandle {
     keyshelf_provider_sim::spawn(
@@ -263,6 +266,79 @@ fn a_sendgrid_provider_creates_scoped_keys_up_to_its_limit_and_rotates_them() {
     assert!(msg.contains("allows 100 keys"), "{msg}");
     assert_eq!(sim.stats().generate_calls, sent, "nothing was sent");
     assert_eq!(sim.keys().len(), 100);
+
+    s.json(&["delete", &keyref, "--yes"]);
+    assert_eq!(secret_tool_lookup(&keyref), None);
+}
+
+fn confluent_key(sim: &SimHandle, id: &str) -> Option<SimKey> {
+    sim.keys()
+        .into_iter()
+        .find(|k| format!("SIMKEY{:010}", k.id) == id)
+}
+
+#[test]
+fn a_confluent_provider_pages_by_next_url_and_presents_keys_as_id_and_secret() {
+    let s = Shelf::new("preset-confluent");
+    let sim = sim(CFL_PAIR, 12);
+    let p = s.name("cfl");
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &p,
+            "--preset",
+            "confluent",
+            "--base-url",
+            &sim.url,
+            "--set",
+            "page_size=5",
+            "--set",
+            "owner=sa-keyshelf",
+            "--set",
+            "resource=cloud",
+            "--token-stdin",
+        ],
+        CFL_PAIR,
+    );
+    // The owner filter reaches the list; give the seeded keys that owner so they are listed.
+    sim.with(|st| {
+        st.keys
+            .iter_mut()
+            .for_each(|k| k.user = "sa-keyshelf".into())
+    });
+    let before = sim.stats().requests;
+    let r = s.json(&["sync", "--provider", &p]);
+    assert_eq!(r[0]["remote_keys"], 12, "{r}");
+    assert_eq!(
+        sim.stats().requests - before,
+        3,
+        "one request per page, by metadata.next"
+    );
+
+    // Create: owner and resource come from the provider's variables (the create's defaults).
+    let name = s.name("cloud");
+    let key = s.json(&["create", &name, "--provider", &p, "--env", "prod"])["key"].clone();
+    let id = key["provider_key_id"].as_str().expect("id").to_owned();
+    let remote = confluent_key(&sim, &id).expect("created at the service");
+    assert_eq!(remote.user, "sa-keyshelf");
+    let keyref = format!("{p}/{name}");
+    assert_eq!(
+        secret_tool_lookup(&keyref).as_deref(),
+        Some(remote.api_key.as_str())
+    );
+    // The service accepts the key only as Basic id:secret: a passing verify shows both were sent.
+    let v = s.json(&["verify", &keyref]);
+    assert_eq!(v["ok"], true, "{v}");
+
+    // Rotation verifies the new key with its own id, keeps the old one through the grace period.
+    let out = s.run(&["rotate", &keyref, "--confirm-updated"]);
+    common::assert_success(&out, &["rotate"]);
+    assert!(confluent_key(&sim, &id).is_some());
+    let out = s.run(&["rotate", &keyref, "--resume", "--end-grace"]);
+    common::assert_success(&out, &["rotate", "--end-grace"]);
+    assert!(confluent_key(&sim, &id).is_none(), "old key deleted");
+    s.json(&["verify", &keyref]);
 
     s.json(&["delete", &keyref, "--yes"]);
     assert_eq!(secret_tool_lookup(&keyref), None);

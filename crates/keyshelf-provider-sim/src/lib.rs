@@ -23,8 +23,9 @@
 //! `gitlab.rs`) and Cloudflare's user API tokens under `/client/v4` (`cloudflare`; see
 //! `cloudflare.rs`) and OpenAI's admin API keys under `/v1/organization` (`openai`; see
 //! `openai.rs`) and Anthropic's Admin API keys under `/v1/organizations` (`anthropic`; see
-//! `anthropic.rs`), Datadog's API keys under `/api/v2` (`datadog`; see `datadog.rs`) and SendGrid's
-//! under `/v3` (`sendgrid`; see `sendgrid.rs`), over the same keys.
+//! `anthropic.rs`), Datadog's API keys under `/api/v2` (`datadog`; see `datadog.rs`), SendGrid's
+//! under `/v3` (`sendgrid`; see `sendgrid.rs`) and Confluent Cloud's under `/iam/v2`
+//! (`confluent`; see `confluent.rs`), over the same keys.
 //!
 //! Test hooks live under `/_sim/`: `GET /_sim/keys` (state, values included: this is a
 //! simulator), `GET /_sim/stats`, `POST /_sim/faults` (a [`Faults`] JSON), `POST /_sim/plan`,
@@ -32,6 +33,7 @@
 
 mod anthropic;
 mod cloudflare;
+mod confluent;
 mod datadog;
 mod gitlab;
 mod openai;

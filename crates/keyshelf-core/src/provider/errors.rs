@@ -199,6 +199,8 @@ pub fn from_parsed(
     let said = parsed.message.clone().unwrap_or_default();
     let kind = match status {
         401 => Kind::Unauthorized,
+        // Payment Required: Confluent's quota_exceeded, and what a plan's ceiling means anywhere.
+        402 => Kind::PlanLimit,
         403 if says_limit(&said) => Kind::PlanLimit,
         403 => Kind::Forbidden,
         404 => Kind::NotFoundRemote,
@@ -317,6 +319,29 @@ mod tests {
             true,
         );
         assert_eq!(e.kind, Kind::PlanLimit);
+    }
+
+    #[test]
+    fn services_refusals_for_a_full_account_read_as_the_plan_limit() {
+        // SendGrid's 403 (its message as the preset's pointer reads it) and Confluent's 402
+        // quota_exceeded; a plain 403 stays forbidden.
+        let said = |m: &str| ErrorBody {
+            message: Some(m.into()),
+            ..Default::default()
+        };
+        let e = from_parsed(
+            "POST /v3/api_keys",
+            403,
+            said("Cannot create more than 100 API keys"),
+            true,
+        );
+        assert_eq!(e.kind, Kind::PlanLimit);
+        let confluent =
+            br#"{"errors":[{"status":"402","code":"quota_exceeded","detail":"apikeys_per_org"}]}"#;
+        let e = from_status("POST /iam/v2/api-keys", 402, confluent, true);
+        assert_eq!(e.kind, Kind::PlanLimit);
+        let e = from_status("POST /x", 403, br#"{"message":"access forbidden"}"#, true);
+        assert_eq!(e.kind, Kind::Forbidden);
     }
 
     #[test]

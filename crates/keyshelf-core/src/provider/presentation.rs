@@ -63,3 +63,59 @@ fn needs_link(e: Error, ctx: &Ctx<'_>) -> Error {
         e
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::profile::ProviderProfile;
+
+    fn declared(preset: &str) -> Declared {
+        ProviderProfile::declared_new("p", Some(preset), None, None, Default::default())
+            .unwrap()
+            .declared()
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_composite_key_is_presented_as_basic_id_and_secret_and_needs_its_id() {
+        let d = declared("confluent");
+        let secret = Secret::from("not-a-real-secret");
+        let ctx = Ctx {
+            id: Some("SIMKEY0000000001"),
+            secret: Some(&secret),
+            ..Default::default()
+        };
+        let h = headers(&d, &ctx).unwrap();
+        let expected =
+            base64::engine::general_purpose::STANDARD.encode("SIMKEY0000000001:not-a-real-secret");
+        assert_eq!(h[0].0, "Authorization");
+        assert_eq!(h[0].1.expose(), format!("Basic {expected}"));
+        let unlinked = Ctx {
+            secret: Some(&secret),
+            ..Default::default()
+        };
+        let e = headers(&d, &unlinked).unwrap_err();
+        assert!(e.to_string().contains("link the key first"), "{e}");
+    }
+
+    #[test]
+    fn a_header_preset_puts_the_key_under_the_services_own_header_names() {
+        let secret = Secret::from("not-a-real-secret");
+        let ctx = Ctx {
+            secret: Some(&secret),
+            ..Default::default()
+        };
+        let names = |preset: &str| -> Vec<String> {
+            headers(&declared(preset), &ctx)
+                .unwrap()
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect()
+        };
+        assert_eq!(names("gitlab"), ["PRIVATE-TOKEN"]);
+        assert_eq!(names("datadog"), ["DD-API-KEY"]);
+        assert_eq!(names("anthropic"), ["anthropic-version", "x-api-key"]);
+        assert_eq!(names("openai"), ["Authorization"]);
+    }
+}

@@ -171,10 +171,10 @@ impl RotationProvider for ProviderApi {
         }
     }
 
-    fn verify(&self, secret: &Secret, user: Option<&str>) -> Result<()> {
+    fn verify(&self, secret: &Secret, id: Option<&str>, user: Option<&str>) -> Result<()> {
         let client = self.client()?;
         match Api::of(&client) {
-            Some(api) => api.verify(secret, None, user).map(drop),
+            Some(api) => api.verify(secret, id, user).map(drop),
             None => client.verify(secret, user).map(drop),
         }
     }

@@ -257,7 +257,7 @@ impl Keyshelf {
                 }
                 Step::Created => {
                     r.notes
-                        .extend(steps::verify(&ctx, mode, opts.verify_timeout)?);
+                        .extend(steps::verify(&ctx, r, mode, opts.verify_timeout)?);
                     self.record_step(me, r, Step::Verified)?;
                 }
                 Step::Verified => {

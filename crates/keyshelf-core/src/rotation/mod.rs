@@ -64,8 +64,9 @@ pub trait RotationProvider {
     fn key_state(&self, id: &str) -> Result<Option<bool>>;
     /// Whether the provider has a verify endpoint at all.
     fn can_verify(&self) -> bool;
-    /// Checks that `secret` works against the provider (an error when it does not).
-    fn verify(&self, secret: &Secret, user: Option<&str>) -> Result<()>;
+    /// Checks that `secret` (of the provider's key `id`, when known: composite credentials
+    /// present both) works against the provider (an error when it does not).
+    fn verify(&self, secret: &Secret, id: Option<&str>, user: Option<&str>) -> Result<()>;
     /// Whether the provider can create keys through its API (some only list and manage them).
     fn can_create(&self) -> bool {
         true

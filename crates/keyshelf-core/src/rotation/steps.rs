@@ -122,7 +122,12 @@ pub(super) fn create(
 }
 
 /// Step 2: the new key works. A key that cannot be verified gets a note, not a failure.
-pub(super) fn verify(ctx: &Ctx<'_>, mode: Mode, timeout: Duration) -> Result<Option<Note>> {
+pub(super) fn verify(
+    ctx: &Ctx<'_>,
+    r: &Rotation,
+    mode: Mode,
+    timeout: Duration,
+) -> Result<Option<Note>> {
     let p = match (mode, ctx.provider) {
         (Mode::CreateNew, Some(p)) if p.can_verify() => p,
         (Mode::CreateNew, _) => return Ok(Some(Ctx::note(
@@ -144,6 +149,7 @@ pub(super) fn verify(ctx: &Ctx<'_>, mode: Mode, timeout: Duration) -> Result<Opt
         p,
         &ctx.key.full_ref(),
         &secret,
+        r.new_key_id.as_deref(),
         ctx.key.user.as_deref(),
         timeout,
     )?;
@@ -275,7 +281,7 @@ pub(super) fn check_old_key_works(ctx: &Ctx<'_>, r: &Rotation) -> Result<()> {
         let Some(old) = ctx.vault.get(&ctx.previous)? else {
             return Err(unsafe_abort("the old secret is no longer in the keychain"));
         };
-        return match p.verify(&old, ctx.key.user.as_deref()) {
+        return match p.verify(&old, r.old_key_id.as_deref(), ctx.key.user.as_deref()) {
             Ok(()) => Ok(()),
             Err(Error::Provider(e)) if is_refusal(&e) => Err(unsafe_abort(&format!(
                 "the provider no longer accepts the old key ({})",
@@ -319,13 +325,14 @@ fn verify_with_retries(
     p: &dyn RotationProvider,
     key: &str,
     secret: &Secret,
+    id: Option<&str>,
     user: Option<&str>,
     timeout: Duration,
 ) -> Result<()> {
     let start = Instant::now();
     let mut wait = Duration::from_millis(250);
     loop {
-        match p.verify(secret, user) {
+        match p.verify(secret, id, user) {
             Ok(()) => return Ok(()),
             Err(e) if start.elapsed() + wait > timeout => {
                 return Err(Error::RotationVerifyFailed {

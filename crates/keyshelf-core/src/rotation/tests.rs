@@ -76,7 +76,7 @@ impl RotationProvider for FakeProvider {
     fn can_verify(&self) -> bool {
         true
     }
-    fn verify(&self, secret: &Secret, _user: Option<&str>) -> Result<()> {
+    fn verify(&self, secret: &Secret, _id: Option<&str>, _user: Option<&str>) -> Result<()> {
         self.fail("verify")?;
         if self.verify_failures.get() > 0 {
             self.verify_failures.set(self.verify_failures.get() - 1);
@@ -653,7 +653,7 @@ fn abort_checks_the_old_key_without_a_verify_endpoint_through_the_key_list() {
         fn can_verify(&self) -> bool {
             false
         }
-        fn verify(&self, _: &Secret, _: Option<&str>) -> Result<()> {
+        fn verify(&self, _: &Secret, _: Option<&str>, _: Option<&str>) -> Result<()> {
             unreachable!("no verify endpoint")
         }
         fn set_active(&self, id: &str, a: bool) -> Result<Presence> {

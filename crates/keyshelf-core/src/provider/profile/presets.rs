@@ -21,6 +21,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("anthropic", include_str!("presets/anthropic.toml")),
     ("datadog", include_str!("presets/datadog.toml")),
     ("sendgrid", include_str!("presets/sendgrid.toml")),
+    ("confluent", include_str!("presets/confluent.toml")),
 ];
 
 /// The text of a preset file.
