@@ -74,6 +74,8 @@ fn presets_are_listed_with_what_they_support_and_how_they_rotate() {
             "standard",
             "cloudflare",
             "gitlab",
+            "gitlab-project",
+            "gitlab-group",
             "openai",
             "anthropic",
             "datadog",

@@ -42,15 +42,15 @@ pub fn routes() -> Router<Shared> {
         )
 }
 
-fn message(status: StatusCode, text: &str) -> Response {
+pub(crate) fn message(status: StatusCode, text: &str) -> Response {
     (status, Json(json!({ "message": text }))).into_response()
 }
 
-fn unauthorized() -> Response {
+pub(crate) fn unauthorized() -> Response {
     message(StatusCode::UNAUTHORIZED, "401 Unauthorized")
 }
 
-fn not_found() -> Response {
+pub(crate) fn not_found() -> Response {
     message(StatusCode::NOT_FOUND, "404 Not Found")
 }
 
@@ -76,7 +76,7 @@ fn caller(sim: &Sim, headers: &HeaderMap) -> Result<Caller, Response> {
         .ok_or_else(unauthorized)
 }
 
-fn usable(k: &SimKey) -> bool {
+pub(crate) fn usable(k: &SimKey) -> bool {
     !k.revoked && k.status == "active" && !expired(k)
 }
 
@@ -90,7 +90,7 @@ fn user_id(k: &SimKey) -> u64 {
 }
 
 /// A token as GitLab shows it; `token` only right after create or rotate.
-fn token_json(k: &SimKey, with_value: bool) -> Value {
+pub(crate) fn token_json(k: &SimKey, with_value: bool) -> Value {
     let mut v = json!({
         "id": k.id,
         "name": k.api_key_name,
@@ -154,10 +154,35 @@ async fn list(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<ListQ
         .iter()
         .filter(|k| user.is_none_or(|u| user_id(k) == u))
         .collect();
-    let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
-    let page = q.page.unwrap_or(1).max(1);
-    let total_pages = mine.len().div_ceil(per_page).max(1);
-    let body: Vec<Value> = mine
+    let extra = q
+        .user_id
+        .map(|u| format!("&user_id={u}"))
+        .unwrap_or_default();
+    paged(
+        &mine,
+        q.page,
+        q.per_page,
+        &headers,
+        "/api/v4/personal_access_tokens",
+        &extra,
+    )
+}
+
+/// One page of `tokens` as GitLab answers a list: a bare array with `x-next-page` (empty on the
+/// last page), `x-page`, `x-per-page`, `x-total`, `x-total-pages` and a `Link` to the next page
+/// (`path` plus `extra` query).
+pub(crate) fn paged(
+    tokens: &[&SimKey],
+    page: Option<usize>,
+    per_page: Option<usize>,
+    headers: &HeaderMap,
+    path: &str,
+    extra: &str,
+) -> Response {
+    let per_page = per_page.unwrap_or(20).clamp(1, 100);
+    let page = page.unwrap_or(1).max(1);
+    let total_pages = tokens.len().div_ceil(per_page).max(1);
+    let body: Vec<Value> = tokens
         .iter()
         .skip((page - 1) * per_page)
         .take(per_page)
@@ -174,7 +199,7 @@ async fn list(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<ListQ
         ("x-next-page", next.clone()),
         ("x-page", page.to_string()),
         ("x-per-page", per_page.to_string()),
-        ("x-total", mine.len().to_string()),
+        ("x-total", tokens.len().to_string()),
         ("x-total-pages", total_pages.to_string()),
     ] {
         if let Ok(v) = HeaderValue::from_str(&value) {
@@ -186,11 +211,8 @@ async fn list(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<ListQ
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("127.0.0.1");
-        let mut query = format!("page={next}&per_page={per_page}");
-        if let Some(u) = q.user_id {
-            query.push_str(&format!("&user_id={u}"));
-        }
-        let link = format!("<http://{host}/api/v4/personal_access_tokens?{query}>; rel=\"next\"");
+        let link =
+            format!("<http://{host}{path}?page={next}&per_page={per_page}{extra}>; rel=\"next\"");
         if let Ok(v) = HeaderValue::from_str(&link) {
             h.insert(header::LINK, v);
         }
@@ -346,7 +368,7 @@ async fn create(
     (StatusCode::CREATED, Json(token_json(&k, true))).into_response()
 }
 
-fn new_token(
+pub(crate) fn new_token(
     sim: &mut Sim,
     name: &str,
     user: &str,

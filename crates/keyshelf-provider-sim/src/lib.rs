@@ -20,7 +20,7 @@
 //! 002's `{"error","error_description"}`.
 //!
 //! It also speaks GitLab's personal-access-token API under `/api/v4` (the `gitlab` preset; see
-//! `gitlab.rs`) and Cloudflare's user API tokens under `/client/v4` (`cloudflare`; see
+//! `gitlab.rs`; project and group access tokens: `gitlab_scoped.rs`) and Cloudflare's user API tokens under `/client/v4` (`cloudflare`; see
 //! `cloudflare.rs`) and OpenAI's admin API keys under `/v1/organization` (`openai`; see
 //! `openai.rs`) and Anthropic's Admin API keys under `/v1/organizations` (`anthropic`; see
 //! `anthropic.rs`), Datadog's API keys under `/api/v2` (`datadog`; see `datadog.rs`), SendGrid's
@@ -36,6 +36,7 @@ mod cloudflare;
 mod confluent;
 mod datadog;
 mod gitlab;
+mod gitlab_scoped;
 mod openai;
 mod routes;
 mod sendgrid;

@@ -28,6 +28,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/users/me", get(verify))
         .route("/oauth/token", post(token))
         .merge(crate::gitlab::routes())
+        .merge(crate::gitlab_scoped::routes())
         .merge(crate::cloudflare::routes())
         .merge(crate::openai::routes())
         .merge(crate::anthropic::routes())

@@ -17,6 +17,11 @@ pub const STANDARD: &str = "standard";
 pub const FILES: &[(&str, &str)] = &[
     ("cloudflare", include_str!("presets/cloudflare.toml")),
     ("gitlab", include_str!("presets/gitlab.toml")),
+    (
+        "gitlab-project",
+        include_str!("presets/gitlab-project.toml"),
+    ),
+    ("gitlab-group", include_str!("presets/gitlab-group.toml")),
     ("openai", include_str!("presets/openai.toml")),
     ("anthropic", include_str!("presets/anthropic.toml")),
     ("datadog", include_str!("presets/datadog.toml")),
