@@ -80,7 +80,8 @@ fn presets_are_listed_with_what_they_support_and_how_they_rotate() {
             "anthropic",
             "datadog",
             "sendgrid",
-            "confluent"
+            "confluent",
+            "twilio"
         ]
     );
     let cloudflare = &all[1];

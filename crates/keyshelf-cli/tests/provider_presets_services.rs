@@ -3,7 +3,8 @@
 //! session: Datadog's API keys (a two-part management credential, a base URL per site, JSON:API
 //! bodies, pages numbered from 0, keys that cannot be disabled) and SendGrid's API keys (one
 //! list answer, scopes at create, a limit of 100 keys) and Confluent Cloud's API keys (HTTP Basic
-//! with a key's `id:secret`, for management and for the key itself; next-page URLs).
+//! with a key's `id:secret`, for management and for the key itself; next-page URLs) and Twilio's
+//! API keys (form bodies, a policy for Restricted keys, verify on another host).
 
 mod common;
 use common::{json_error, secret_tool_lookup, stderr, Shelf};
@@ -13,6 +14,8 @@ use serde_json::Value;
 /// Datadog's management credential: an API key and an application key.
 const DD_PAIR: &str = "sim-dd-api-key-not-real:sim-dd-app-key-not-real";
 const TOKEN: &str = "sim-management-token-not-real";
+/// A Twilio account as `ACCOUNT_SID:AUTH_TOKEN`.
+const TWILIO_ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef:sim-auth-token-not-real";
 /// A Confluent Cloud API key as `ID:SECRET`.
 const CFL_PAIR: &str = "SIMMGMT000000001:sim-cloud-secret-not-real";
 
@@ -340,6 +343,106 @@ fn a_confluent_provider_pages_by_next_url_and_presents_keys_as_id_and_secret() {
     assert!(confluent_key(&sim, &id).is_none(), "old key deleted");
     s.json(&["verify", &keyref]);
 
+    s.json(&["delete", &keyref, "--yes"]);
+    assert_eq!(secret_tool_lookup(&keyref), None);
+}
+
+fn twilio_key(sim: &SimHandle, sid: &str) -> Option<SimKey> {
+    sim.keys()
+        .into_iter()
+        .find(|k| format!("SK{:032x}", k.id) == sid)
+}
+
+#[test]
+fn a_twilio_provider_creates_keys_by_form_and_verifies_them_on_the_rest_api_host() {
+    let s = Shelf::new("preset-twilio");
+    let sim = sim(TWILIO_ACCOUNT, 12);
+    let p = s.name("tw");
+    let account = TWILIO_ACCOUNT.split(':').next().unwrap();
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &p,
+            "--preset",
+            "twilio",
+            "--base-url",
+            &sim.url,
+            "--set",
+            &format!("account_sid={account}"),
+            "--set",
+            &format!("api_base_url={}", sim.url),
+            "--set",
+            "page_size=5",
+            "--token-stdin",
+        ],
+        TWILIO_ACCOUNT,
+    );
+    let before = sim.stats().requests;
+    let r = s.json(&["sync", "--provider", &p]);
+    assert_eq!(r[0]["remote_keys"], 12, "{r}");
+    assert_eq!(
+        sim.stats().requests - before,
+        3,
+        "one request per page, by next_page_url"
+    );
+
+    // A Standard key: created by a form post, presented as SID:secret on the messages route.
+    let name = s.name("sms");
+    let key = s.json(&["create", &name, "--provider", &p, "--env", "prod"])["key"].clone();
+    let sid = key["provider_key_id"].as_str().expect("sid").to_owned();
+    assert!(sid.starts_with("SK"), "{sid}");
+    let remote = twilio_key(&sim, &sid).expect("created at the service");
+    assert_eq!(remote.api_key_name, name);
+    let keyref = format!("{p}/{name}");
+    assert_eq!(
+        secret_tool_lookup(&keyref).as_deref(),
+        Some(remote.api_key.as_str())
+    );
+    let v = s.json(&["verify", &keyref]);
+    assert_eq!(
+        v["url_path"],
+        format!("/2010-04-01/Accounts/{account}/Messages.json")
+    );
+
+    // Restricted keys take their policy as JSON; one that may not read messages fails verify.
+    let policy = s.home_path().join("policy.json");
+    for (short, allow, works) in [
+        ("reader", "/twilio/messaging/messages/read", true),
+        ("voice", "/twilio/voice/calls/read", false),
+    ] {
+        std::fs::write(&policy, format!(r#"{{"allow":["{allow}"]}}"#)).unwrap();
+        let name = s.name(short);
+        let key = s.json(&[
+            "create",
+            &name,
+            "--provider",
+            &p,
+            "--env",
+            "dev",
+            "--param",
+            "key_type=restricted",
+            "--param-file",
+            &format!("policy={}", policy.display()),
+        ])["key"]
+            .clone();
+        let sid = key["provider_key_id"].as_str().unwrap();
+        assert_eq!(
+            twilio_key(&sim, sid).unwrap().attrs["policy"]["allow"][0],
+            allow
+        );
+        let out = s.run(&["verify", &format!("{p}/{name}"), "--json"]);
+        assert_eq!(out.status.success(), works, "{}", stderr(&out));
+    }
+
+    // Rotate: the old key works until the grace period ends, then is deleted.
+    let out = s.run(&["rotate", &keyref, "--confirm-updated"]);
+    common::assert_success(&out, &["rotate"]);
+    assert!(twilio_key(&sim, &sid).is_some());
+    let out = s.run(&["rotate", &keyref, "--resume", "--end-grace"]);
+    common::assert_success(&out, &["rotate", "--end-grace"]);
+    assert!(twilio_key(&sim, &sid).is_none(), "old key deleted");
+    s.json(&["verify", &keyref]);
     s.json(&["delete", &keyref, "--yes"]);
     assert_eq!(secret_tool_lookup(&keyref), None);
 }

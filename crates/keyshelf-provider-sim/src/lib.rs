@@ -24,8 +24,9 @@
 //! `cloudflare.rs`) and OpenAI's admin API keys under `/v1/organization` (`openai`; see
 //! `openai.rs`) and Anthropic's Admin API keys under `/v1/organizations` (`anthropic`; see
 //! `anthropic.rs`), Datadog's API keys under `/api/v2` (`datadog`; see `datadog.rs`), SendGrid's
-//! under `/v3` (`sendgrid`; see `sendgrid.rs`) and Confluent Cloud's under `/iam/v2`
-//! (`confluent`; see `confluent.rs`), over the same keys.
+//! under `/v3` (`sendgrid`; see `sendgrid.rs`), Confluent Cloud's under `/iam/v2` (`confluent`;
+//! see `confluent.rs`) and Twilio's under `/v1/Keys` (`twilio`; see `twilio.rs`), over the same
+//! keys.
 //!
 //! Test hooks live under `/_sim/`: `GET /_sim/keys` (state, values included: this is a
 //! simulator), `GET /_sim/stats`, `POST /_sim/faults` (a [`Faults`] JSON), `POST /_sim/plan`,
@@ -41,6 +42,7 @@ mod openai;
 mod routes;
 mod sendgrid;
 pub mod state;
+mod twilio;
 
 pub use state::{Config, Envelope, Faults, Plan, SimKey, Stats};
 

@@ -35,6 +35,7 @@ pub fn router(state: Shared) -> Router {
         .merge(crate::datadog::routes())
         .merge(crate::sendgrid::routes())
         .merge(crate::confluent::routes())
+        .merge(crate::twilio::routes())
         .layer(middleware::from_fn_with_state(state.clone(), faults));
     Router::new()
         .route("/_sim/keys", get(sim_keys))

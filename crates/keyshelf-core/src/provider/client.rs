@@ -51,6 +51,13 @@ pub const MAX_429_WAIT: Duration = Duration::from_secs(30);
 /// Retries of idempotent requests after a 5xx or a failed connection.
 pub const MAX_5XX_RETRIES: u32 = 2;
 
+/// A management request's body: JSON, or a form already encoded (it may hold secrets).
+#[derive(Clone, Copy)]
+pub enum Payload<'a> {
+    Json(&'a Value),
+    Form(&'a Secret),
+}
+
 /// Whether a request may be sent again after a failure whose effect is unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Repeat {
@@ -166,7 +173,7 @@ impl<'a> Client<'a> {
             check_path_id(id)?;
         }
         let url = self.profile.url(path, id)?;
-        self.management_at(method, url, body, repeat)
+        self.management_at(method, url, body.map(Payload::Json), repeat)
     }
 
     /// [`Client::management`] at a full URL: a next page the provider named, which the caller
@@ -175,9 +182,14 @@ impl<'a> Client<'a> {
         &self,
         method: Method,
         url: reqwest::Url,
-        body: Option<&Value>,
+        body: Option<Payload<'_>>,
         repeat: Repeat,
     ) -> Result<Reply> {
+        let (json, form) = match body {
+            Some(Payload::Json(v)) => (Some(v), None),
+            Some(Payload::Form(f)) => (None, Some(f)),
+            None => (None, None),
+        };
         let label = format!("{method} {}", url.path());
         let (mut bearer, mut fresh) = self.bearer(false)?;
         loop {
@@ -193,8 +205,8 @@ impl<'a> Client<'a> {
                 url.clone(),
                 &label,
                 &headers,
-                body,
-                None,
+                json,
+                form,
                 repeat,
                 &[&bearer],
             )?;

@@ -7,11 +7,11 @@
 //! first roll's key); list, get, set status, delete and verify are idempotent even where a
 //! service uses POST for them.
 
-use super::client::{parse_json, Client, Repeat, Reply};
+use super::client::{parse_json, Client, Payload, Repeat, Reply};
 use super::errors::{scrub, scrub_value, Kind, ProviderError};
 use super::issued::check_issued;
 use super::pagination::MAX_PAGES;
-use super::profile::format::{OpSpec, Pagination, ParamKind};
+use super::profile::format::{BodyFormat, OpSpec, Pagination, ParamKind};
 use super::profile::item::{self, Item};
 use super::profile::template::{self, Ctx};
 use super::profile::Declared;
@@ -53,7 +53,19 @@ impl<'c, 'p> Api<'c, 'p> {
     /// The URL of an operation: base URL, rendered path, rendered query.
     fn url(&self, op: &OpSpec, ctx: &Ctx<'_>) -> Result<Url> {
         let path = template::render_path(op.path.as_deref().unwrap_or("/"), ctx)?;
-        let mut url = self.client.profile().url(&path, None)?;
+        let mut url = match &op.base_url {
+            // Another host of the service (its templates use variables only; checked on add).
+            Some(t) => {
+                let base = template::render(t, ctx)?.ok_or_else(|| {
+                    Error::invalid(
+                        "base_url",
+                        "this operation's base URL needs a variable that is not set (--set)",
+                    )
+                })?;
+                super::profile::url_at(&base, &path)?
+            }
+            None => self.client.profile().url(&path, None)?,
+        };
         if !op.query.is_empty() {
             let mut q = url.query_pairs_mut();
             for (k, t) in &op.query {
@@ -80,8 +92,16 @@ impl<'c, 'p> Api<'c, 'p> {
             .as_ref()
             .map(|b| template::render_body(b, ctx))
             .transpose()?;
-        self.client
-            .management_at(method, url, body.as_ref(), repeat)
+        match (op.body_format, &body) {
+            (BodyFormat::Form, Some(v)) => {
+                let form = form_encoded(v);
+                self.client
+                    .management_at(method, url, Some(Payload::Form(&form)), repeat)
+            }
+            _ => self
+                .client
+                .management_at(method, url, body.as_ref().map(Payload::Json), repeat),
+        }
     }
 
     fn label(&self, op: &OpSpec) -> String {
@@ -646,6 +666,22 @@ fn typed(kind: ParamKind, v: &str) -> std::result::Result<Value, String> {
 
 fn bad(label: &str, what: &str) -> Error {
     ProviderError::new(Kind::BadResponse, format!("{label}: {what}")).into()
+}
+
+/// A rendered body as `application/x-www-form-urlencoded`: text fields as they are, other values
+/// (a policy object, a number) as their JSON. Kept as a secret: a field may hold one.
+fn form_encoded(body: &Value) -> Secret {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(fields) = body.as_object() {
+        for (k, v) in fields {
+            match v {
+                Value::String(text) => s.append_pair(k, text),
+                Value::Null => continue,
+                other => s.append_pair(k, &other.to_string()),
+            };
+        }
+    }
+    Secret::new(s.finish())
 }
 
 #[cfg(test)]

@@ -304,6 +304,10 @@ pub struct OpSpec {
     pub method: Option<String>,
     #[serde(default)]
     pub path: Option<String>,
+    /// Another host for this operation (a template; Twilio verifies on its API host, not the IAM
+    /// host); the provider's base URL otherwise. The HTTPS rule applies to it too.
+    #[serde(default)]
+    pub base_url: Option<String>,
     /// Query parameter → template.
     #[serde(default)]
     pub query: BTreeMap<String, String>,
@@ -313,6 +317,10 @@ pub struct OpSpec {
     /// A table rendered to the JSON body.
     #[serde(default)]
     pub body: Option<toml::Table>,
+    /// How the body is sent: JSON (default) or `form` (`application/x-www-form-urlencoded`;
+    /// a field that is not text is sent as its JSON).
+    #[serde(default)]
+    pub body_format: BodyFormat,
     /// Pointer to the key object in the answer (`""`: the whole body).
     #[serde(default)]
     pub object: Option<String>,
@@ -346,6 +354,14 @@ pub struct OpSpec {
     // delete: only wording (`delete`, `revoke`, `archive`)
     #[serde(default)]
     pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BodyFormat {
+    #[default]
+    Json,
+    Form,
 }
 
 impl OpSpec {

@@ -428,6 +428,14 @@ impl ProviderProfile {
     }
 }
 
+/// `path` (already encoded) under `base_url`, which must pass the HTTPS rule.
+pub fn url_at(base_url: &str, path: &str) -> Result<Url> {
+    let mut url = check_base_url(base_url)?;
+    let full = format!("{}{path}", url.path().trim_end_matches('/'));
+    url.set_path(&full);
+    Ok(url)
+}
+
 /// Encodes an id for a path segment (ids come from the provider and are not trusted).
 pub(crate) fn percent_encode_segment(id: &str) -> String {
     id.bytes()

@@ -27,6 +27,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("datadog", include_str!("presets/datadog.toml")),
     ("sendgrid", include_str!("presets/sendgrid.toml")),
     ("confluent", include_str!("presets/confluent.toml")),
+    ("twilio", include_str!("presets/twilio.toml")),
 ];
 
 /// The text of a preset file.

@@ -2,7 +2,7 @@
 //! with the line it is on (`my-provider.toml:14: operations.roll.path: …`), so a user fixes a
 //! profile in one pass.
 
-use super::format::{AuthKind, OpSpec, Pagination, ProfileFile, RollSemantics};
+use super::format::{AuthKind, BodyFormat, OpSpec, Pagination, ProfileFile, RollSemantics};
 use super::template::{self, Placeholder};
 use crate::{Error, Result};
 use std::collections::BTreeSet;
@@ -277,6 +277,27 @@ impl Checker<'_> {
         let allowed = Allowed::operation(f, name, op);
         if let Some(p) = &op.path {
             self.check_template(f, &at("path"), p, &allowed);
+        }
+        if let Some(b) = &op.base_url {
+            self.check_template(f, &at("base_url"), b, &Allowed::vars_only());
+            if !b.starts_with("https://") && !b.starts_with('{') {
+                self.problem(
+                    &at("base_url"),
+                    format!("{b:?}: give an https:// URL (or a variable holding one)"),
+                );
+            }
+        }
+        if op.body_format == BodyFormat::Form {
+            let nested = op.body.as_ref().is_some_and(|b| {
+                b.values()
+                    .any(|v| matches!(v, toml::Value::Table(_) | toml::Value::Array(_)))
+            });
+            if nested {
+                self.problem(
+                    &at("body"),
+                    "a form body is one level of fields; put structured values in a parameter of type json",
+                );
+            }
         }
         for (k, t) in &op.query {
             self.check_template(f, &at(&format!("query.{k}")), t, &allowed);
@@ -592,6 +613,42 @@ items = "/data"
     fn plain_http_is_refused_for_a_public_host() {
         let text = GOOD.replace("https://api.example.com", "http://api.example.com");
         assert!(problems(&text)[0].contains("provider.base_url"));
+    }
+
+    #[test]
+    fn another_host_for_an_operation_is_https_and_uses_variables_only() {
+        let verify = |base: &str| {
+            format!("{GOOD}[operations.verify]\nbase_url = \"{base}\"\npath = \"/me\"\n")
+        };
+        let p = problems(&verify("http://api.example.com")).join("\n");
+        assert!(
+            p.contains(
+                "operations.verify.base_url: \"http://api.example.com\": give an https:// URL"
+            ),
+            "{p}"
+        );
+        let p = problems(&verify("https://{id}.example.com")).join("\n");
+        assert!(
+            p.contains("operations.verify.base_url: {id} is not a known placeholder here"),
+            "{p}"
+        );
+        assert_eq!(
+            problems(&verify("https://api2.example.com")),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_form_body_is_one_level_of_fields() {
+        let create = |body: &str| {
+            format!("{GOOD}[operations.create]\nmethod = \"POST\"\npath = \"/keys\"\nsecret = \"/secret\"\nbody_format = \"form\"\n[operations.create.body]\n{body}\n")
+        };
+        assert_eq!(problems(&create("Name = \"{name}\"")), Vec::<String>::new());
+        let p = problems(&create("spec = { name = \"{name}\" }")).join("\n");
+        assert!(
+            p.contains("operations.create.body: a form body is one level of fields"),
+            "{p}"
+        );
     }
 
     #[test]
