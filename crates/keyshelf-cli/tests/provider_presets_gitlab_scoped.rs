@@ -71,6 +71,40 @@ fn a_project_named_by_its_path_has_its_tokens_synced_created_rotated_and_revoked
     assert_eq!(r[0]["remote_keys"], 11, "{r}");
     assert_eq!(sim.stats().requests - before, 3);
 
+    // Adopt a token of the project made elsewhere, looked up with the project's get.
+    let seeded = sim.keys()[4].clone();
+    let adopted = s.name("adopted");
+    s.ok_in(
+        &[
+            "import",
+            &adopted,
+            "--provider",
+            &p,
+            "--env",
+            "dev",
+            "--remote-id",
+            &seeded.id.to_string(),
+        ],
+        &seeded.api_key,
+    );
+    // A token of another project is not this provider's.
+    let other = sim.keys()[12].clone();
+    let out = s.run_in(
+        &[
+            "import",
+            &s.name("other"),
+            "--provider",
+            &p,
+            "--env",
+            "dev",
+            "--remote-id",
+            &other.id.to_string(),
+            "--json",
+        ],
+        &other.api_key,
+    );
+    assert_eq!(json_error(&out).0, "provider_not_found_remote");
+
     // The expiry is required for project tokens: asked for before any request.
     let name = s.name("deploy");
     let out = s.run(&[

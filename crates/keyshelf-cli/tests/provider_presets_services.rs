@@ -31,6 +31,28 @@ fn sim(token: &str, seed_keys: usize) -> SimHandle {
     .expect("simulator")
 }
 
+/// Adopts the simulator's key `k` (its id at the service: `id`) and verifies it.
+fn adopt(s: &Shelf, p: &str, k: &SimKey, id: &str) {
+    let name = s.name(&format!("adopted-{}", k.id));
+    s.ok_in(
+        &[
+            "import",
+            &name,
+            "--provider",
+            p,
+            "--env",
+            "dev",
+            "--remote-id",
+            id,
+        ],
+        &k.api_key,
+    );
+    assert_eq!(
+        s.json(&["show", &format!("{p}/{name}")])["provider_key_id"],
+        id
+    );
+}
+
 fn datadog_key(sim: &SimHandle, id: &str) -> Option<SimKey> {
     sim.keys()
         .into_iter()
@@ -109,6 +131,13 @@ fn a_datadog_provider_takes_its_site_and_key_pair_and_rotates_a_key_that_cannot_
     let r = s.json(&["sync", "--provider", &p]);
     assert_eq!(r[0]["remote_keys"], 12, "{r}");
     assert_eq!(sim.stats().requests - before, 3, "one request per page");
+    let k = sim.keys()[5].clone();
+    adopt(
+        &s,
+        &p,
+        &k,
+        &format!("{:08x}-0000-4000-8000-{:012x}", k.id, k.id),
+    );
 
     // Create sends a JSON:API body; the new key is stored and checked on /api/v1/validate.
     let name = s.name("agent");
@@ -318,6 +347,8 @@ fn a_confluent_provider_pages_by_next_url_and_presents_keys_as_id_and_secret() {
         3,
         "one request per page, by metadata.next"
     );
+    let k = sim.keys()[5].clone();
+    adopt(&s, &p, &k, &format!("SIMKEY{:010}", k.id));
 
     // Create: owner and resource come from the provider's variables (the create's defaults).
     let name = s.name("cloud");
@@ -386,6 +417,8 @@ fn a_twilio_provider_creates_keys_by_form_and_verifies_them_on_the_rest_api_host
         3,
         "one request per page, by next_page_url"
     );
+    let k = sim.keys()[5].clone();
+    adopt(&s, &p, &k, &format!("SK{:032x}", k.id));
 
     // A Standard key: created by a form post, presented as SID:secret on the messages route.
     let name = s.name("sms");

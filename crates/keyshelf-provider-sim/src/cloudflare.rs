@@ -1,5 +1,7 @@
 //! Cloudflare mode: user API tokens under `/client/v4`, as Cloudflare's API reference describes
-//! them (https://developers.cloudflare.com/api/resources/user/subresources/tokens/).
+//! them (https://developers.cloudflare.com/api/resources/user/subresources/tokens/), and the
+//! account-owned tokens of `/accounts/{account_id}/tokens`, which have the same shape
+//! (https://developers.cloudflare.com/api/resources/accounts/subresources/tokens/).
 //!
 //! - Auth: `Authorization: Bearer <management token>`; a token of the store authenticates its
 //!   own `GET /user/tokens/verify`.
@@ -24,15 +26,27 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+/// User tokens under `/user/tokens`, account-owned tokens under `/accounts/{account_id}/tokens`:
+/// the same API (the simulator keeps one store of tokens for both).
 pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/client/v4/user/tokens", get(list).post(create))
-        .route("/client/v4/user/tokens/verify", get(verify))
-        .route(
-            "/client/v4/user/tokens/{id}",
-            get(show).put(update).delete(remove),
-        )
-        .route("/client/v4/user/tokens/{id}/value", put(roll))
+    let mut r = Router::new();
+    for owner in ["/client/v4/user", "/client/v4/accounts/{account_id}"] {
+        r = r
+            .route(&format!("{owner}/tokens"), get(list).post(create))
+            .route(&format!("{owner}/tokens/verify"), get(verify))
+            .route(
+                &format!("{owner}/tokens/{{id}}"),
+                get(show).put(update).delete(remove),
+            )
+            .route(&format!("{owner}/tokens/{{id}}/value"), put(roll));
+    }
+    r
+}
+
+/// A token's id in the path (beside an account id for account-owned tokens).
+#[derive(Deserialize)]
+struct TokenId {
+    id: String,
 }
 
 fn ok(result: Value) -> Response {
@@ -235,7 +249,11 @@ async fn create(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Res
     ok(v)
 }
 
-async fn show(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn show(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(TokenId { id }): Path<TokenId>,
+) -> Response {
     let sim = lock(&s);
     if let Err(r) = management(&sim, &headers) {
         return r;
@@ -249,7 +267,7 @@ async fn show(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<String
 async fn update(
     State(s): State<Shared>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path(TokenId { id }): Path<TokenId>,
     body: Bytes,
 ) -> Response {
     let mut sim = lock(&s);
@@ -295,7 +313,11 @@ async fn update(
     ok(token_json(k))
 }
 
-async fn remove(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn remove(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(TokenId { id }): Path<TokenId>,
+) -> Response {
     let mut sim = lock(&s);
     if let Err(r) = management(&sim, &headers) {
         return r;
@@ -309,7 +331,11 @@ async fn remove(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<Stri
     }
 }
 
-async fn roll(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn roll(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(TokenId { id }): Path<TokenId>,
+) -> Response {
     let mut sim = lock(&s);
     if let Err(r) = management(&sim, &headers) {
         return r;

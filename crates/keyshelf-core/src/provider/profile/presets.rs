@@ -16,6 +16,10 @@ pub const STANDARD: &str = "standard";
 /// `(name, file)` of every preset written as a profile file.
 pub const FILES: &[(&str, &str)] = &[
     ("cloudflare", include_str!("presets/cloudflare.toml")),
+    (
+        "cloudflare-account",
+        include_str!("presets/cloudflare-account.toml"),
+    ),
     ("gitlab", include_str!("presets/gitlab.toml")),
     (
         "gitlab-project",
