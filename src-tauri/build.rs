@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "list_providers",
     "add_provider",
     "provider_presets",
+    "profile_summary",
     "update_provider",
     "remove_provider",
     "test_provider",

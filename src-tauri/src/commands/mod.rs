@@ -58,6 +58,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
         remove_provider,
         test_provider,
         provider_presets,
+        profile_summary,
         sync_provider,
         create_provider_key,
         verify_key,

@@ -65,6 +65,16 @@ pub async fn provider_presets() -> CmdResult<Vec<PresetSummary>> {
     Ok(keyshelf_core::provider::profile::presets::summaries()?)
 }
 
+/// What a profile file the user picked offers (checked as `provider add --profile` checks it).
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_summary(text: String) -> CmdResult<PresetSummary> {
+    Ok(keyshelf_core::provider::profile::presets::summary_of_text(
+        "the profile file",
+        &text,
+    )?)
+}
+
 /// Removes a provider and its credential (refused while Keyshelf holds keys of it).
 #[tauri::command]
 #[specta::specta]

@@ -4,7 +4,10 @@ use crate::error::{CmdResult, CommandError};
 use crate::state::Shelf;
 use keyshelf_core::generate::Spec;
 use keyshelf_core::provider::roll::Rolled;
-use keyshelf_core::rotation::{NewSecret, Options, Progress, Rotation, Start, DEFAULT_GRACE_DAYS};
+use keyshelf_core::rotation::{
+    MadeElsewhere, NewSecret, Options, Progress, Rotation, Start, DEFAULT_GRACE_DAYS,
+};
+use keyshelf_core::Secret;
 use serde::Deserialize;
 use tauri::State;
 
@@ -40,7 +43,9 @@ pub enum RotateStep {
 
 /// Runs the core's guided rotation (crash-safe, a working secret always in the keychain). A key
 /// of a configured provider rotates through its management API, as `keyshelf rotate` does; any
-/// other key to a new locally generated secret.
+/// other key to a new locally generated secret. `made_elsewhere` is a new key the user made in
+/// the provider's console (its id and value; the value goes to the keychain, never back): the way
+/// to rotate keys of a service whose API cannot create them.
 #[tauri::command]
 #[specta::specta]
 pub async fn rotate_key(
@@ -49,6 +54,7 @@ pub async fn rotate_key(
     step: RotateStep,
     grace_days: Option<u32>,
     local: Option<bool>,
+    made_elsewhere: Option<MadeKey>,
 ) -> CmdResult<Progress> {
     shelf
         .run(move |s| {
@@ -57,6 +63,10 @@ pub async fn rotate_key(
                 end_grace: matches!(step, RotateStep::EndGrace),
                 // Used only when the key has no provider API to create the new key.
                 new_secret: Some(NewSecret::Generate(Spec::default())),
+                made_elsewhere: made_elsewhere.map(|m| MadeElsewhere {
+                    id: m.id.trim().to_owned(),
+                    secret: Secret::new(m.value),
+                }),
                 ..Options::default()
             };
             if matches!(step, RotateStep::Start) {
@@ -69,6 +79,13 @@ pub async fn rotate_key(
             Ok(s.advance_rotation_via_provider(&keyref, opts)?)
         })
         .await
+}
+
+/// A key made in a provider's console, as the rotation panel's fields give it.
+#[derive(Deserialize, specta::Type)]
+pub struct MadeKey {
+    pub id: String,
+    pub value: String,
 }
 
 /// Rotates a key through its service's own roll endpoint (providers whose preset rolls keys:

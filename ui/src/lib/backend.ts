@@ -83,8 +83,14 @@ export const setDueSoonDays = (days: number) => call(commands.setDueSoonDays(day
 export const rotationStatus = (keyref: string) => call(commands.rotationStatus(keyref));
 /** One step of the guided rotation (start, confirm apps updated, end grace, resume). */
 /** `local`: rotate only the local secret of a provider's key (its old key stays active there). */
-export const rotateKey = (keyref: string, step: RotateStep, graceDays?: number, local = false) =>
-  call(commands.rotateKey(keyref, step, graceDays ?? null, local));
+/** `madeElsewhere`: a key made in the provider's console (its value goes to the keychain, once). */
+export const rotateKey = (
+  keyref: string,
+  step: RotateStep,
+  graceDays?: number,
+  local = false,
+  madeElsewhere: { id: string; value: string } | null = null,
+) => call(commands.rotateKey(keyref, step, graceDays ?? null, local, madeElsewhere));
 /** `force`: delete the new key even though the old one no longer works (the user was told). */
 export const abortRotation = (keyref: string, force = false) => call(commands.abortRotation(keyref, force));
 /** Imports the secret of a key a sync listed without one; the secret is sent once, to the keychain. */
@@ -96,6 +102,8 @@ export const linkKey = (keyref: string, remoteId: string) => call(commands.linkK
 // --- providers ---
 export const listProviders = () => call(commands.listProviders());
 export const providerPresets = () => call(commands.providerPresets());
+/** What a profile file offers, checked by the shell as `provider add --profile` checks it. */
+export const profileSummary = (text: string) => call(commands.profileSummary(text));
 export const rollKey = (keyref: string) => call(commands.rollKey(keyref));
 /** The credential (token or `client_id:client_secret`) is sent once and stored in the keychain. */
 export const addProvider = (provider: ProviderInput, credential: string) =>

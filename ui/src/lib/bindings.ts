@@ -72,9 +72,11 @@ export const commands = {
 	/**
 	 *  Runs the core's guided rotation (crash-safe, a working secret always in the keychain). A key
 	 *  of a configured provider rotates through its management API, as `keyshelf rotate` does; any
-	 *  other key to a new locally generated secret.
+	 *  other key to a new locally generated secret. `made_elsewhere` is a new key the user made in
+	 *  the provider's console (its id and value; the value goes to the keychain, never back): the way
+	 *  to rotate keys of a service whose API cannot create them.
 	 */
-	rotateKey: (keyref: string, step: RotateStep, graceDays: number | null, local: boolean | null) => typedError<Progress_Serialize, CommandError_Serialize>(__TAURI_INVOKE("rotate_key", { keyref, step, graceDays, local })),
+	rotateKey: (keyref: string, step: RotateStep, graceDays: number | null, local: boolean | null, madeElsewhere: MadeKey | null) => typedError<Progress_Serialize, CommandError_Serialize>(__TAURI_INVOKE("rotate_key", { keyref, step, graceDays, local, madeElsewhere })),
 	/**
 	 *  Abandons a rotation before the old key is deactivated: the old secret is current again and,
 	 *  for a provider's key, the new key is deleted there. `force`: even when the old key no longer
@@ -101,6 +103,8 @@ export const commands = {
 	testProvider: (name: string) => typedError<ProviderCheck_Serialize, CommandError_Serialize>(__TAURI_INVOKE("test_provider", { name })),
 	/**  The presets for services' own key-management APIs (what each offers and needs). */
 	providerPresets: () => typedError<PresetSummary_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("provider_presets")),
+	/**  What a profile file the user picked offers (checked as `provider add --profile` checks it). */
+	profileSummary: (text: string) => typedError<PresetSummary_Serialize, CommandError_Serialize>(__TAURI_INVOKE("profile_summary", { text })),
 	/**  Brings the local list in step with the provider's (every provider when `name` is `None`). */
 	syncProvider: (name: string | null) => typedError<SyncReport[], CommandError_Serialize>(__TAURI_INVOKE("sync_provider", { name })),
 	/**
@@ -385,6 +389,12 @@ export type KeyView_Serialize = {
 	state: DueState,
 	days_left: number,
 } & KeyRecord_Serialize;
+
+/**  A key made in a provider's console, as the rotation panel's fields give it. */
+export type MadeKey = {
+	id: string,
+	value: string,
+};
 
 /**  How Keyshelf authenticates to the management API. */
 export type ManagementAuth = 
@@ -695,6 +705,11 @@ export type ProviderInput_Deserialize = {
 	preset?: string | null,
 	/**  The preset's variables. */
 	vars?: { [key in string]: string },
+	/**
+	 *  The text of the user's own profile file, instead of a preset (read by the form, stored
+	 *  with the provider).
+	 */
+	profile_text?: string | null,
 };
 
 /**  A provider's settings as a form gives them (the credential travels apart, once). */
@@ -711,6 +726,11 @@ export type ProviderInput_Serialize = {
 	preset: string | null,
 	/**  The preset's variables. */
 	vars: { [key in string]: string },
+	/**
+	 *  The text of the user's own profile file, instead of a preset (read by the form, stored
+	 *  with the provider).
+	 */
+	profile_text: string | null,
 };
 
 /**  A configured provider. Holds no secret. */

@@ -29,14 +29,25 @@ const ORDER: RotationStep[] = [
  * The five steps for a key of `provider` (`null`: no management API, a local secret), each
  * done, current or still to do when the core's rotation stands at `step` (`null`: not started).
  */
-export function wizardSteps(step: RotationStep | null, provider: string | null, graceDays: number): WizardStep[] {
+export function wizardSteps(
+  step: RotationStep | null,
+  provider: string | null,
+  graceDays: number,
+  deactivates = true,
+  creates = true,
+): WizardStep[] {
   const at = step === null ? -1 : ORDER.indexOf(step);
+  const retire: [string, string] = deactivates
+    ? ['Deactivate the old key', `The old key is deactivated on ${provider} and watched for ${graceDays} days: calls still made with it are reported.`]
+    : ['Keep the old key for the grace period', `${provider} cannot deactivate keys, so the old key stays active for ${graceDays} days: a way back until it is deleted.`];
   const texts: [string, string][] = provider
     ? [
-        ['Create the new key', `A new key is created on ${provider} and stored in the keychain; the old secret is kept as the previous one.`],
+        creates
+          ? ['Create the new key', `A new key is created on ${provider} and stored in the keychain; the old secret is kept as the previous one.`]
+          : ['Take the new key', `The key you made in ${provider}'s console is checked there and stored in the keychain; the old secret is kept as the previous one.`],
         ['Verify it', `The new key is checked against ${provider}, retried for up to 2 minutes while it propagates.`],
         ['Update your apps', 'Put the new key into every application that uses this one, then confirm.'],
-        ['Deactivate the old key', `The old key is deactivated on ${provider} and watched for ${graceDays} days: calls still made with it are reported.`],
+        retire,
         ['Delete the old key', `After the grace period the old key is deleted on ${provider} and the previous secret is removed.`],
       ]
     : [

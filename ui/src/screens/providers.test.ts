@@ -12,6 +12,7 @@ const backend = vi.hoisted(() => ({
   removeKey: vi.fn(),
   listProviders: vi.fn(),
   providerPresets: vi.fn(),
+  profileSummary: vi.fn(),
   rollKey: vi.fn(),
   addProvider: vi.fn(),
   updateProvider: vi.fn(),
@@ -139,6 +140,36 @@ describe('Providers', () => {
     await waitFor(() => expect(screen.getAllByTestId('provider-row')).toHaveLength(1));
     expect(screen.getByTestId('provider-row').textContent).toMatch(/GitLab personal access tokens/);
     expect(screen.queryByTestId('prov-export')).toBeNull();
+  });
+
+  it('adds a provider from a profile file the shell checked, and shows a bad file’s problems', async () => {
+    backend.listProviders.mockResolvedValue([]);
+    const gitlab = fakePresets().find((p) => p.name === 'gitlab')!;
+    backend.profileSummary
+      .mockRejectedValueOnce({ code: 'provider_profile_invalid', message: 'the profile file:3: unknown field `itemz`' })
+      .mockResolvedValueOnce({ ...gitlab, name: 'corp', title: 'Corp API keys' });
+    backend.addProvider.mockResolvedValue(fakeProvider({ name: 'corp', roll: 'new-id' }));
+    render(Providers);
+    await waitFor(() => screen.getByTestId('no-providers'));
+    await fireEvent.click(screen.getByTestId('add-provider'));
+    await fireEvent.change(screen.getByTestId('prov-preset'), { target: { value: '(profile file)' } });
+    const input = screen.getByTestId('prov-profile-file') as HTMLInputElement;
+    const choose = (text: string) =>
+      fireEvent.change(input, { target: { files: [new File([text], 'corp.toml', { type: 'text/plain' })] } });
+    await choose('format = 1\nitemz = 1\n');
+    await waitFor(() => expect(screen.getByTestId('prov-profile-error').textContent).toMatch(/:3: unknown field `itemz`/));
+    expect(screen.queryByTestId('preset-info')).toBeNull();
+    await choose('format = 1 # corp');
+    await waitFor(() => screen.getByTestId('preset-info'));
+    expect(backend.profileSummary).toHaveBeenLastCalledWith('format = 1 # corp');
+    expect(screen.getByTestId('prov-profile-title').textContent).toBe('Corp API keys');
+    expect(screen.getByTestId('preset-info').textContent).toMatch(/issues a new key and revokes the old one/);
+    await fireEvent.input(screen.getByTestId('prov-name'), { target: { value: 'corp' } });
+    await fireEvent.input(screen.getByTestId('prov-base-url'), { target: { value: 'https://keys.corp.example' } });
+    await fireEvent.input(screen.getByTestId('prov-credential'), { target: { value: CREDENTIAL } });
+    await fireEvent.submit(screen.getByTestId('provider-form'));
+    await waitFor(() => expect(backend.addProvider).toHaveBeenCalled());
+    expect(backend.addProvider.mock.calls[0][0]).toMatchObject({ name: 'corp', preset: null, profile_text: 'format = 1 # corp' });
   });
 
   it('warns about Basic-in-URL and refuses the query scheme until the risk is accepted', async () => {

@@ -435,7 +435,7 @@ describe('The rotation wizard', () => {
     const steps = await waitFor(() => screen.getByTestId('rotate-steps'));
     expect(steps.textContent).toMatch(/created on sim/);
     await fireEvent.click(screen.getByTestId('rotate-start'));
-    expect(backend.rotateKey).toHaveBeenCalledWith(running.key, 'start', 7, false);
+    expect(backend.rotateKey).toHaveBeenCalledWith(running.key, 'start', 7, false, null);
     await waitFor(() => expect(screen.getByTestId('rotate-busy').textContent).toMatch(/on sim and verifying/));
     answer({ rotation: running, waiting_for: { what: 'apps-updated' }, warnings: [] });
     const confirm = await waitFor(() => screen.getByTestId('rotate-confirm') as HTMLButtonElement);
@@ -458,11 +458,63 @@ describe('The rotation wizard', () => {
     await waitFor(() => screen.getByTestId('rotate-apps-updated'));
     await fireEvent.click(screen.getByTestId('rotate-apps-updated'));
     await fireEvent.click(screen.getByTestId('rotate-confirm'));
-    await waitFor(() => expect(backend.rotateKey).toHaveBeenLastCalledWith(running.key, 'confirm', 7, false));
+    await waitFor(() => expect(backend.rotateKey).toHaveBeenLastCalledWith(running.key, 'confirm', 7, false, null));
     await waitFor(() => expect(screen.getByTestId('rotate-grace').textContent).toMatch(/2026/));
     expect(screen.getByTestId('rotate-warning').textContent).toMatch(/used 2 time/);
     expect(screen.getByTestId('rotate-end-grace')).toBeTruthy();
     expect(screen.queryByTestId('rotate-abort')).toBeNull();
+  });
+});
+
+describe('The rotation wizard for services that lack create or deactivate', () => {
+  const running = {
+    key: 'claude/prod-api',
+    step: 'verified',
+    mode: 'create-new',
+    old_key: 'untouched',
+    notes: [],
+    key_gone: false,
+    remote_name: null,
+    old_key_id: 'apikey_1',
+    new_key_id: 'apikey_2',
+    grace_days: 7,
+    started_at: '2026-11-23T12:00:00Z',
+    updated_at: '2026-11-23T12:00:05Z',
+    deactivated_at: null,
+    last_error: null,
+  };
+
+  it('asks for the key made in the console, sends it once, then clears its value', async () => {
+    backend.rotateKey.mockResolvedValueOnce({ rotation: running, waiting_for: { what: 'apps-updated' }, warnings: [] });
+    render(RotatePanel, { keyref: running.key, provider: 'claude', creates: false, onchanged: vi.fn() });
+    const start = (await waitFor(() => screen.getByTestId('rotate-start'))) as HTMLButtonElement;
+    expect(screen.getByTestId('rotate-made').textContent).toMatch(/claude cannot create keys/);
+    expect(screen.getByTestId('rotate-steps').textContent).toMatch(/made in claude's console/);
+    expect(start.disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId('rotate-made-id'), { target: { value: ' apikey_2 ' } });
+    await fireEvent.input(screen.getByTestId('rotate-made-value'), { target: { value: 'fixture-value-not-a-real-key' } });
+    expect(start.disabled).toBe(false);
+    await fireEvent.click(start);
+    expect(backend.rotateKey).toHaveBeenCalledWith(running.key, 'start', 7, false, {
+      id: 'apikey_2',
+      value: 'fixture-value-not-a-real-key',
+    });
+    await waitFor(() => screen.getByTestId('rotate-apps-updated'));
+  });
+
+  it('says the old key stays active through the grace period where the service cannot deactivate', async () => {
+    backend.rotationStatus.mockResolvedValue(running);
+    backend.rotateKey.mockResolvedValueOnce({
+      rotation: { ...running, step: 'deactivated', deactivated_at: '2026-11-23T12:05:00Z' },
+      waiting_for: { what: 'grace-period', until: '2026-11-30T12:05:00Z' },
+      warnings: [],
+    });
+    render(RotatePanel, { keyref: running.key, provider: 'oa', deactivates: false, onchanged: vi.fn() });
+    expect((await waitFor(() => screen.getByTestId('rotate-steps'))).textContent).toMatch(/oa cannot deactivate keys/);
+    await fireEvent.click(await waitFor(() => screen.getByTestId('rotate-apps-updated')));
+    expect(screen.getByTestId('rotate-confirm').textContent).toMatch(/start the grace period/);
+    await fireEvent.click(screen.getByTestId('rotate-confirm'));
+    await waitFor(() => expect(screen.getByTestId('rotate-grace').textContent).toMatch(/stays active \(oa cannot deactivate keys\)/));
   });
 });
 
@@ -509,7 +561,7 @@ describe('What the rotation wizard says it did', () => {
     // In this window's words: no CLI command shown.
     expect(document.body.textContent).not.toMatch(/keyshelf link|is not linked to its key on the provider, so/);
     await fireEvent.click(screen.getByTestId('rotate-local'));
-    await waitFor(() => expect(backend.rotateKey).toHaveBeenLastCalledWith(base.key, 'start', 7, true));
+    await waitFor(() => expect(backend.rotateKey).toHaveBeenLastCalledWith(base.key, 'start', 7, true, null));
   });
 
   it('asks before forcing an abort that would leave no working key', async () => {
@@ -563,7 +615,7 @@ describe('An interrupted rotation', () => {
     const banner = await waitFor(() => screen.getByTestId('rotate-interrupted'));
     expect(banner.textContent).toMatch(/stopped at\s+“previous-saved”/);
     await fireEvent.click(screen.getByTestId('rotate-resume'));
-    await waitFor(() => expect(backend.rotateKey).toHaveBeenCalledWith(stopped.key, 'resume', 7, false));
+    await waitFor(() => expect(backend.rotateKey).toHaveBeenCalledWith(stopped.key, 'resume', 7, false, null));
     await waitFor(() => expect(screen.queryByTestId('rotate-interrupted')).toBeNull());
     expect(screen.getByTestId('rotate-step').textContent).toMatch(/created/);
     expect(onchanged).toHaveBeenCalled();

@@ -46,6 +46,10 @@ pub struct ProviderInput {
     /// The preset's variables.
     #[serde(default)]
     pub vars: std::collections::BTreeMap<String, String>,
+    /// The text of the user's own profile file, instead of a preset (read by the form, stored
+    /// with the provider).
+    #[serde(default)]
+    pub profile_text: Option<String>,
 }
 
 impl ProviderInput {
@@ -58,6 +62,13 @@ impl ProviderInput {
         let preset = self.preset.as_deref().filter(|p| *p != presets::STANDARD);
         let mut p = match (base, preset) {
             (Some(b), _) => b,
+            (None, _) if self.profile_text.is_some() => ProviderProfile::declared_new(
+                self.name.trim(),
+                None,
+                self.profile_text.clone(),
+                given_url,
+                self.vars.clone(),
+            )?,
             (None, Some(preset)) => ProviderProfile::declared_new(
                 self.name.trim(),
                 Some(preset),

@@ -113,6 +113,14 @@ pub fn summaries() -> Result<Vec<PresetSummary>> {
     Ok(out)
 }
 
+/// What a user's profile file offers, as a preset is shown (its `id`, else "profile"), after the
+/// same checks `provider add --profile` makes; `origin` names the file in errors.
+pub fn summary_of_text(origin: &str, text: &str) -> Result<PresetSummary> {
+    let f = super::validate::parse(origin, text)?;
+    let name = f.id.clone().unwrap_or_else(|| "profile".into());
+    Ok(summary(&name, &f))
+}
+
 /// One profile as `provider presets` shows it.
 pub fn summary(name: &str, f: &ProfileFile) -> PresetSummary {
     let o = &f.operations;
@@ -207,6 +215,19 @@ mod tests {
             assert_eq!(file.id.as_deref(), Some(*name));
             assert!(!file.docs.is_empty(), "{name} cites its reference");
         }
+    }
+
+    #[test]
+    fn a_profile_file_is_summarized_like_a_preset_or_refused_with_its_problems() {
+        let text = text("gitlab")
+            .unwrap()
+            .replace("id = \"gitlab\"", "id = \"my-gitlab\"");
+        let s = summary_of_text("my.toml", &text).unwrap();
+        assert_eq!(s.name, "my-gitlab");
+        assert_eq!(s.roll, "new-id");
+        let e = summary_of_text("my.toml", "format = 1\n").unwrap_err();
+        assert_eq!(e.code(), "provider_profile_invalid");
+        assert!(e.to_string().contains("my.toml"), "{e}");
     }
 
     #[test]
