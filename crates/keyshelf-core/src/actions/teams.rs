@@ -1,0 +1,356 @@
+//! Team actions, one function per user action: connect a team's OpenBao, share a key with it,
+//! stop sharing, and sync the team's keys into this workstation's keychain.
+
+use crate::names;
+use crate::shelf::NewKey;
+use crate::store::teams::Share;
+use crate::team::client::BaoClient;
+use crate::team::{self, SharedKey, TeamErrorKind, TeamProfile};
+use crate::vault;
+use crate::{Error, Keyshelf, Result, Secret};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// The keychain account of a team's OpenBao token.
+pub fn team_account(team: &str) -> String {
+    format!("team:{team}")
+}
+
+/// What `team test` found.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamCheck {
+    pub team: String,
+    /// The token's display name at OpenBao.
+    pub token: String,
+    /// Keys shared with the team.
+    pub shared_keys: usize,
+}
+
+/// A share's result: where the key is, at which version.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Serialize)]
+pub struct Shared {
+    pub key: String,
+    pub team: String,
+    pub path: String,
+    pub version: u64,
+}
+
+/// What a team sync did.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TeamSyncReport {
+    pub team: String,
+    /// Shared keys new to this workstation.
+    pub added: Vec<String>,
+    /// Keys whose shared secret changed (a teammate rotated): the old one is kept as previous.
+    pub updated: Vec<String>,
+    /// Keys no longer shared.
+    pub gone: Vec<String>,
+    pub unchanged: usize,
+}
+
+impl Keyshelf {
+    /// Connects a team: checks its addresses and token against OpenBao, then keeps its settings
+    /// in the store and the token in the keychain (`team:<name>`).
+    pub fn add_team(&mut self, profile: TeamProfile, token: Secret) -> Result<TeamProfile> {
+        names::validate_provider_name(&profile.name)?;
+        let token = Secret::new(token.expose().trim_end_matches(['\r', '\n']).to_owned());
+        if token.is_empty() || token.expose().chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "credential",
+                "empty or spans several lines; pipe the team's OpenBao token on stdin",
+            ));
+        }
+        if self.store_ref().read().team(&profile.name)?.is_some() {
+            return Err(Error::TeamExists(profile.name));
+        }
+        let client = BaoClient::new(&profile, token.clone())?;
+        client.health()?;
+        client.whoami()?;
+        let vault = self.vault_arc();
+        self.store().write(|tx| {
+            tx.insert_team(&profile)?;
+            vault.set(&team_account(&profile.name), &token)?;
+            tx.audit(None, "team-add", &profile.name)
+        })?;
+        Ok(profile)
+    }
+
+    /// Every team, by name.
+    pub fn teams(&self) -> Result<Vec<TeamProfile>> {
+        self.store_ref().read().teams()
+    }
+
+    /// Disconnects a team: its settings and token go; the keys it brought stay, unshared.
+    pub fn remove_team(&mut self, name: &str) -> Result<()> {
+        let vault = self.vault_arc();
+        self.store().write(|tx| {
+            tx.delete_team(name)?;
+            vault.delete(&team_account(name))?;
+            tx.audit(None, "team-remove", name)
+        })
+    }
+
+    /// Checks the team's OpenBao and token.
+    pub fn test_team(&self, name: &str) -> Result<TeamCheck> {
+        let (team, token) = self.team_and_token(name)?;
+        let client = BaoClient::new(&team, token)?;
+        client.health()?;
+        let who = client.whoami()?;
+        let shared_keys = shared_paths(&client, &team)?.len();
+        Ok(TeamCheck {
+            team: team.name,
+            token: who,
+            shared_keys,
+        })
+    }
+
+    /// Shares `keyref` with `team`: its secret and metadata. The first share creates the entry
+    /// (`cas=0`), so a key already shared under that name by someone else is never overwritten;
+    /// sharing again publishes a new version over the one this workstation holds (`cas=N`), so a
+    /// teammate's newer version is never overwritten either ([`TeamErrorKind::Conflict`]).
+    pub fn share_key(&mut self, keyref: &str, team_name: &str) -> Result<Shared> {
+        let key = self.resolve(keyref)?;
+        let (team, token) = self.team_and_token(team_name)?;
+        let secret = self
+            .vault_arc()
+            .get(&vault::key_account(&key.provider, &key.name))?
+            .ok_or_else(|| Error::SecretMissing(key.full_ref()))?;
+        let by = who_am_i();
+        let meta = SharedKey {
+            env: key.env.clone(),
+            provider: key.provider.clone(),
+            provider_key_id: key.provider_key_id.clone(),
+            user: key.user.clone(),
+            var_name: key.var_name.clone(),
+            tags: key.tags.clone(),
+            notes: key.notes.clone(),
+            last_rotated_at: key.last_rotated_at.map(crate::store::fmt_time),
+            interval_override_days: key.interval_days,
+            shared_by: by.clone(),
+        };
+        let path = team.key_path(&key.provider, &key.name);
+        let held = self.store_ref().read().share(&team.name, key.id)?;
+        let client = BaoClient::new(&team, token)?;
+        let cas = held.as_ref().map_or(0, |s| s.version);
+        let version = client
+            .write(&path, &entry(&meta, &secret), Some(cas))
+            .map_err(|e| match e {
+                Error::Team { kind: TeamErrorKind::Conflict, .. } if cas == 0 => team::error(
+                    TeamErrorKind::Conflict,
+                    format!("team {team_name} already has a key named {}: `keyshelf team sync {team_name}` brings it, or rename this key before sharing", key.full_ref()),
+                ),
+                Error::Team { kind: TeamErrorKind::Conflict, .. } => team::error(
+                    TeamErrorKind::Conflict,
+                    format!("a teammate published {} to team {team_name} after version {cas}, which this workstation holds; nothing was written. `keyshelf team sync {team_name}` brings their version", key.full_ref()),
+                ),
+                other => other,
+            })?;
+        self.store().write(|tx| {
+            tx.set_share(&Share {
+                team: team.name.clone(),
+                key_id: key.id,
+                version,
+                shared_by: by.clone(),
+            })?;
+            tx.audit(Some(&key.full_ref()), "share", &team.name)
+        })?;
+        Ok(Shared {
+            key: key.full_ref(),
+            team: team.name,
+            path,
+            version,
+        })
+    }
+
+    /// Stops sharing `keyref` with `team`: deletes it there (every version); the local key stays.
+    pub fn unshare_key(&mut self, keyref: &str, team_name: &str) -> Result<()> {
+        let key = self.resolve(keyref)?;
+        let (team, token) = self.team_and_token(team_name)?;
+        BaoClient::new(&team, token)?.delete_all(&team.key_path(&key.provider, &key.name))?;
+        self.store().write(|tx| {
+            tx.delete_share(&team.name, key.id)?;
+            tx.audit(Some(&key.full_ref()), "unshare", &team.name)
+        })
+    }
+
+    /// Brings the team's shared keys here: new ones into the keychain and the store, newer
+    /// versions over the local secret (the replaced one kept as `#previous`), keys no longer
+    /// shared marked gone. Running it twice changes nothing.
+    pub fn sync_team(&mut self, name: &str) -> Result<TeamSyncReport> {
+        let (team, token) = self.team_and_token(name)?;
+        let client = BaoClient::new(&team, token)?;
+        let mut report = TeamSyncReport {
+            team: team.name.clone(),
+            ..Default::default()
+        };
+        let mut seen = BTreeSet::new();
+        for (provider, key_name) in shared_paths(&client, &team)? {
+            let Some((data, version)) = client.read(&team.key_path(&provider, &key_name))? else {
+                continue;
+            };
+            let id = self.apply_shared(&team, &provider, &key_name, &data, version, &mut report)?;
+            seen.insert(id);
+        }
+        let shares = self.store_ref().read().shares(&team.name)?;
+        for s in shares.into_iter().filter(|s| !seen.contains(&s.key_id)) {
+            let key = self.store_ref().read().key_by_id(s.key_id).ok();
+            self.store().write(|tx| {
+                tx.delete_share(&team.name, s.key_id)?;
+                tx.mark_gone(s.key_id)
+            })?;
+            if let Some(k) = key {
+                report.gone.push(k.full_ref());
+            }
+        }
+        self.store().write(|tx| tx.set_team_synced(&team.name))?;
+        Ok(report)
+    }
+
+    /// One shared entry applied here; returns the local key's id.
+    fn apply_shared(
+        &mut self,
+        team: &TeamProfile,
+        provider: &str,
+        key_name: &str,
+        data: &Value,
+        version: u64,
+        report: &mut TeamSyncReport,
+    ) -> Result<i64> {
+        let bad = |what: &str| {
+            team::error(
+                TeamErrorKind::BadResponse,
+                format!(
+                    "team {}: the shared key {provider}/{key_name} {what}",
+                    team.name
+                ),
+            )
+        };
+        let secret = data["secret"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(|s| Secret::new(s.to_owned()))
+            .ok_or_else(|| bad("holds no secret"))?;
+        let meta: SharedKey = serde_json::from_value(data["meta"].clone())
+            .map_err(|_| bad("has unreadable metadata"))?;
+        let keyref = vault::key_account(provider, key_name);
+        let vault = self.vault_arc();
+        let existing = match self.resolve(&keyref) {
+            Ok(k) => Some(k),
+            Err(Error::KeyNotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let share = |key_id| Share {
+            team: team.name.clone(),
+            key_id,
+            version,
+            shared_by: meta.shared_by.clone(),
+        };
+        let rotated = meta
+            .last_rotated_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let Some(key) = existing else {
+            let new = NewKey {
+                name: key_name.to_owned(),
+                env: meta.env.clone(),
+                provider: (provider != vault::LOCAL_PROVIDER).then(|| provider.to_owned()),
+                user: meta.user.clone(),
+                var_name: meta.var_name.clone(),
+                tags: meta.tags.clone(),
+                notes: meta.notes.clone(),
+                rotated_at: rotated,
+            };
+            let imported = self.import(new, secret)?;
+            let id = imported.key.key.id;
+            self.store().write(|tx| {
+                if let Some(remote) = &meta.provider_key_id {
+                    tx.restore_rotated(id, Some(remote), rotated)?;
+                }
+                tx.set_share(&share(id))
+            })?;
+            report.added.push(keyref);
+            return Ok(id);
+        };
+        let known = self.store_ref().read().share(&team.name, key.id)?;
+        match known {
+            Some(s) if s.version >= version => {
+                report.unchanged += 1;
+            }
+            _ => {
+                let current = vault.get(&keyref)?;
+                if current.as_ref().map(Secret::expose) == Some(secret.expose()) {
+                    report.unchanged += 1;
+                } else {
+                    // The teammate's new secret becomes current; the replaced one stays as
+                    // previous, for tools that still have it until the old key is retired.
+                    if let Some(old) = current {
+                        vault.set(&vault::previous_account(provider, key_name), &old)?;
+                    }
+                    vault.set(&keyref, &secret)?;
+                    report.updated.push(keyref.clone());
+                }
+                self.store().write(|tx| {
+                    tx.restore_rotated(
+                        key.id,
+                        meta.provider_key_id.as_deref(),
+                        rotated.or(key.last_rotated_at),
+                    )?;
+                    tx.set_share(&share(key.id))?;
+                    tx.audit(Some(&keyref), "team-sync", &team.name)
+                })?;
+            }
+        }
+        Ok(key.id)
+    }
+
+    fn team_and_token(&self, name: &str) -> Result<(TeamProfile, Secret)> {
+        let team = self
+            .store_ref()
+            .read()
+            .team(name)?
+            .ok_or_else(|| Error::TeamNotFound(name.to_owned()))?;
+        let token = self.vault_arc().get(&team_account(name))?.ok_or_else(|| {
+            Error::invalid(
+                "team",
+                format!("the token of team {name} is not in the keychain; `keyshelf team remove {name}` and add it again"),
+            )
+        })?;
+        Ok((team, token))
+    }
+}
+
+/// The shared entry: the secret beside its metadata.
+fn entry(meta: &SharedKey, secret: &Secret) -> Value {
+    json!({ "secret": secret.expose(), "meta": meta })
+}
+
+/// Every shared key of the team as `(provider, name)`.
+fn shared_paths(client: &BaoClient<'_>, team: &TeamProfile) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for folder in client.list(&format!("{}/keys", team.prefix))? {
+        let Some(provider) = folder.strip_suffix('/') else {
+            continue;
+        };
+        for name in client.list(&format!("{}/keys/{provider}", team.prefix))? {
+            if !name.ends_with('/') {
+                out.push((provider.to_owned(), name));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Who this workstation is, for "shared by": the user and the host.
+fn who_am_i() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "someone".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "a workstation".into());
+    format!("{user}@{host}")
+}

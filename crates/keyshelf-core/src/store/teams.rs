@@ -1,0 +1,128 @@
+//! Teams (their OpenBao settings, never a token) and which keys are shared with which team, at
+//! which version of the shared entry.
+
+use super::{fmt_time, Tx};
+use crate::team::TeamProfile;
+use crate::{Error, Result};
+use chrono::Utc;
+use rusqlite::OptionalExtension;
+
+/// A key shared with a team, as this workstation holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Share {
+    pub team: String,
+    pub key_id: i64,
+    pub version: u64,
+    pub shared_by: String,
+}
+
+impl Tx<'_> {
+    /// Inserts a team; [`Error::TeamExists`] when the name is taken.
+    pub fn insert_team(&self, t: &TeamProfile) -> Result<()> {
+        let config = serde_json::to_string(t).map_err(|e| Error::Store(e.to_string()))?;
+        let res = self.0.execute(
+            "INSERT INTO teams (name, config, created_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![t.name, config, fmt_time(Utc::now())],
+        );
+        match res {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(Error::TeamExists(t.name.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// One team by name.
+    pub fn team(&self, name: &str) -> Result<Option<TeamProfile>> {
+        let config: Option<String> = self
+            .0
+            .query_row("SELECT config FROM teams WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        config
+            .map(|c| serde_json::from_str(&c).map_err(|e| Error::Store(e.to_string())))
+            .transpose()
+    }
+
+    /// Every team by name.
+    pub fn teams(&self) -> Result<Vec<TeamProfile>> {
+        let mut stmt = self.0.prepare("SELECT config FROM teams ORDER BY name")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|c| serde_json::from_str(&c?).map_err(|e| Error::Store(e.to_string())))
+            .collect()
+    }
+
+    /// Removes a team and its share records; [`Error::TeamNotFound`] when there is none.
+    pub fn delete_team(&self, name: &str) -> Result<()> {
+        if self
+            .0
+            .execute("DELETE FROM teams WHERE name = ?1", [name])?
+            == 0
+        {
+            return Err(Error::TeamNotFound(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Records that key `key_id` holds version `version` of its entry shared with `team`.
+    pub fn set_share(&self, s: &Share) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO team_shares (team, key_id, version, shared_by) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (team, key_id) DO UPDATE SET version = excluded.version, shared_by = excluded.shared_by",
+            rusqlite::params![s.team, s.key_id, s.version as i64, s.shared_by],
+        )?;
+        Ok(())
+    }
+
+    /// The share of key `key_id` with `team`, if any.
+    pub fn share(&self, team: &str, key_id: i64) -> Result<Option<Share>> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT team, key_id, version, shared_by FROM team_shares WHERE team = ?1 AND key_id = ?2",
+                rusqlite::params![team, key_id],
+                share_row,
+            )
+            .optional()?)
+    }
+
+    /// Every key shared with `team`.
+    pub fn shares(&self, team: &str) -> Result<Vec<Share>> {
+        let mut stmt = self.0.prepare(
+            "SELECT team, key_id, version, shared_by FROM team_shares WHERE team = ?1 ORDER BY key_id",
+        )?;
+        let rows = stmt.query_map([team], share_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Forgets that key `key_id` is shared with `team`.
+    pub fn delete_share(&self, team: &str, key_id: i64) -> Result<()> {
+        self.0.execute(
+            "DELETE FROM team_shares WHERE team = ?1 AND key_id = ?2",
+            rusqlite::params![team, key_id],
+        )?;
+        Ok(())
+    }
+
+    /// Records when `team` was last synced.
+    pub fn set_team_synced(&self, team: &str) -> Result<()> {
+        self.0.execute(
+            "UPDATE teams SET last_sync_at = ?2 WHERE name = ?1",
+            rusqlite::params![team, fmt_time(Utc::now())],
+        )?;
+        Ok(())
+    }
+}
+
+fn share_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Share> {
+    Ok(Share {
+        team: r.get(0)?,
+        key_id: r.get(1)?,
+        version: r.get::<_, i64>(2)? as u64,
+        shared_by: r.get(3)?,
+    })
+}

@@ -1,0 +1,270 @@
+//! The OpenBao client: KV v2 reads, check-and-set writes, lists and deletes over HTTP, with the
+//! team's token in `X-Vault-Token`. A request that cannot connect is sent to the team's next
+//! address (any node of a Raft cluster forwards to the active one); an answer is never retried
+//! elsewhere, so a write is applied at most once.
+//!
+//! API: https://openbao.org/api-docs/secret/kv/kv-v2/ and https://openbao.org/api-docs/system/health/.
+
+use super::{error, TeamErrorKind as K, TeamProfile};
+use crate::provider::profile::{check_base_url, percent_encode_segment};
+use crate::{Error, Result, Secret};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Bodies larger than this are refused (a KV entry of one key is a few kB).
+const MAX_BODY: usize = 4 << 20;
+
+pub struct BaoClient<'a> {
+    team: &'a TeamProfile,
+    token: Secret,
+    http: reqwest::blocking::Client,
+}
+
+/// One answer: its status and its JSON (Null when empty).
+struct Answer {
+    status: u16,
+    body: Value,
+    addr: String,
+}
+
+impl<'a> BaoClient<'a> {
+    /// A client for `team` with `token`; every address must pass the HTTPS rule.
+    pub fn new(team: &'a TeamProfile, token: Secret) -> Result<Self> {
+        if team.addrs.is_empty() {
+            return Err(Error::invalid(
+                "--addr",
+                "give at least one OpenBao address",
+            ));
+        }
+        for a in &team.addrs {
+            check_base_url(a)?;
+        }
+        let http = reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(15))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| error(K::Unreachable, format!("team {}: {e}", team.name)))?;
+        Ok(BaoClient { team, token, http })
+    }
+
+    /// Sends to the first address that connects.
+    fn send(&self, method: Method, api_path: &str, body: Option<&Value>) -> Result<Answer> {
+        let mut last = String::new();
+        for addr in &self.team.addrs {
+            let url = format!("{}/v1/{api_path}", addr.trim_end_matches('/'));
+            let mut req = self
+                .http
+                .request(method.clone(), &url)
+                .header("X-Vault-Token", self.token.expose())
+                .header("X-Vault-Request", "true");
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            match req.send() {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let bytes = resp.bytes().map_err(|e| {
+                        error(
+                            K::BadResponse,
+                            format!("team {}: {addr}: {e}", self.team.name),
+                        )
+                    })?;
+                    if bytes.len() > MAX_BODY {
+                        return Err(error(
+                            K::BadResponse,
+                            format!("team {}: {addr} answered more than 4 MB", self.team.name),
+                        ));
+                    }
+                    let body = if bytes.is_empty() {
+                        Value::Null
+                    } else {
+                        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+                    };
+                    return Ok(Answer {
+                        status,
+                        body,
+                        addr: addr.clone(),
+                    });
+                }
+                // Not connected: nothing was applied, the next address may answer.
+                Err(e) if e.is_connect() || e.is_timeout() && !e.is_body() => {
+                    last = format!("{addr}: {}", root_cause(&e));
+                }
+                Err(e) => {
+                    return Err(error(
+                        K::Unreachable,
+                        format!("team {}: {addr}: {}", self.team.name, root_cause(&e)),
+                    ))
+                }
+            }
+        }
+        Err(error(
+            K::Unreachable,
+            format!(
+                "team {}: no OpenBao address answered (last: {last}); check that OpenBao is running and `keyshelf team test {}`",
+                self.team.name, self.team.name
+            ),
+        ))
+    }
+
+    /// The error for an answer that is not a success, in the team's words.
+    fn refusal(&self, what: &str, a: &Answer) -> Error {
+        let said = a.body["errors"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default();
+        let said = said.replace(self.token.expose(), "[token]");
+        let team = &self.team.name;
+        let (kind, advice) = match a.status {
+            503 if said.contains("sealed") => (K::Sealed, "OpenBao is sealed: an operator must unseal it (`bao operator unseal`)".to_owned()),
+            403 if said.contains("permission denied") => (K::Forbidden, format!("the team's token is not allowed to do this (a reader cannot share or rotate; see the keyshelf-reader and keyshelf-rotator policies), or it expired: `keyshelf team add {team}` again with a valid token")),
+            401 | 403 => (K::Unauthorized, format!("the team's token was refused: `keyshelf team add {team}` again with a valid token")),
+            400 if said.contains("check-and-set") => (K::Conflict, "someone wrote it first; `keyshelf team sync` brings their version".to_owned()),
+            404 => (K::NotFound, "nothing is there".to_owned()),
+            _ => (K::BadResponse, "an answer Keyshelf did not expect".to_owned()),
+        };
+        error(
+            kind,
+            format!(
+                "team {team}: {what}: OpenBao at {} answered {}{}: {advice}",
+                a.addr,
+                a.status,
+                if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({said})")
+                }
+            ),
+        )
+    }
+
+    fn data_path(&self, path: &str) -> String {
+        format!("{}/data/{}", self.team.mount, encode_path(path))
+    }
+
+    /// The server answers and is unsealed (`sys/health`).
+    pub fn health(&self) -> Result<()> {
+        let a = self.send(
+            Method::GET,
+            "sys/health?standbyok=true&perfstandbyok=true",
+            None,
+        )?;
+        if a.body["sealed"] == json!(true) {
+            return Err(error(
+                K::Sealed,
+                format!(
+                    "team {}: OpenBao at {} is sealed: an operator must unseal it (`bao operator unseal`)",
+                    self.team.name, a.addr
+                ),
+            ));
+        }
+        if !(200..300).contains(&a.status) && a.status != 429 && a.status != 473 {
+            return Err(self.refusal("health", &a));
+        }
+        Ok(())
+    }
+
+    /// The token is accepted (`auth/token/lookup-self`): its display name.
+    pub fn whoami(&self) -> Result<String> {
+        let a = self.send(Method::GET, "auth/token/lookup-self", None)?;
+        if !(200..300).contains(&a.status) {
+            return Err(self.refusal("checking the token", &a));
+        }
+        Ok(a.body["data"]["display_name"]
+            .as_str()
+            .unwrap_or("token")
+            .to_owned())
+    }
+
+    /// The latest version of `path`: its data and version number, `None` when absent or deleted.
+    pub fn read(&self, path: &str) -> Result<Option<(Value, u64)>> {
+        let a = self.send(Method::GET, &self.data_path(path), None)?;
+        match a.status {
+            404 => Ok(None),
+            200 => {
+                let data = a.body["data"]["data"].clone();
+                let version = a.body["data"]["metadata"]["version"]
+                    .as_u64()
+                    .ok_or_else(|| self.refusal(&format!("reading {path}"), &a))?;
+                Ok((!data.is_null()).then_some((data, version)))
+            }
+            _ => Err(self.refusal(&format!("reading {path}"), &a)),
+        }
+    }
+
+    /// Writes `data` at `path`; `cas`: 0 to create only, N to replace version N only. Returns
+    /// the new version.
+    pub fn write(&self, path: &str, data: &Value, cas: Option<u64>) -> Result<u64> {
+        let mut body = json!({ "data": data });
+        if let Some(c) = cas {
+            body["options"] = json!({ "cas": c });
+        }
+        let a = self.send(Method::POST, &self.data_path(path), Some(&body))?;
+        if !(200..300).contains(&a.status) {
+            return Err(self.refusal(&format!("writing {path}"), &a));
+        }
+        a.body["data"]["version"]
+            .as_u64()
+            .ok_or_else(|| self.refusal(&format!("writing {path}"), &a))
+    }
+
+    /// The entries under folder `path` (`name` or `folder/`); empty when there is none.
+    pub fn list(&self, path: &str) -> Result<Vec<String>> {
+        let api = format!("{}/metadata/{}", self.team.mount, encode_path(path));
+        let list = Method::from_bytes(b"LIST").expect("a method name");
+        let a = self.send(list, &api, None)?;
+        match a.status {
+            404 => Ok(Vec::new()),
+            200 => Ok(a.body["data"]["keys"]
+                .as_array()
+                .map(|k| {
+                    k.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()),
+            _ => Err(self.refusal(&format!("listing {path}"), &a)),
+        }
+    }
+
+    /// Deletes `path` with all its versions.
+    pub fn delete_all(&self, path: &str) -> Result<()> {
+        let api = format!("{}/metadata/{}", self.team.mount, encode_path(path));
+        let a = self.send(Method::DELETE, &api, None)?;
+        if (200..300).contains(&a.status) || a.status == 404 {
+            Ok(())
+        } else {
+            Err(self.refusal(&format!("deleting {path}"), &a))
+        }
+    }
+}
+
+/// Each segment of a KV path percent-encoded (names come from users and teammates).
+fn encode_path(path: &str) -> String {
+    path.split('/')
+        .map(|s| {
+            if s.is_empty() {
+                String::new()
+            } else {
+                percent_encode_segment(s)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}

@@ -1,0 +1,114 @@
+//! Team keys through OpenBao: a team is an OpenBao KV v2 mount and a path prefix where its
+//! members share keys. A workstation's keychain stays the only place it holds secrets; OpenBao
+//! is the team's shared source (versions, check-and-set, policies, audit).
+//!
+//! Layout under `<mount>/data/<prefix>/`: `keys/<provider>/<name>` holds one shared key (its
+//! secret and the metadata a teammate needs, see [`SharedKey`]). A share writes with `cas=0`
+//! (create only), so two teammates never share one name twice.
+//!
+//! This module holds the team's settings and the OpenBao client ([`client`]); the user actions
+//! are in `actions/teams.rs`, the SQL in `store/teams.rs`.
+
+pub mod client;
+
+use serde::{Deserialize, Serialize};
+
+/// The KV v2 mount when none is given.
+pub const DEFAULT_MOUNT: &str = "secret";
+
+/// A team as Keyshelf keeps it (never its credential: that is in the keychain as `team:<name>`).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamProfile {
+    pub name: String,
+    /// OpenBao addresses, tried in order: a request that cannot connect goes to the next one.
+    pub addrs: Vec<String>,
+    /// The KV v2 mount (`secret`).
+    pub mount: String,
+    /// The path under the mount (`keyshelf/<team>`).
+    pub prefix: String,
+}
+
+impl TeamProfile {
+    /// A team with the default mount and prefix.
+    pub fn new(name: &str, addrs: Vec<String>) -> Self {
+        TeamProfile {
+            name: name.to_owned(),
+            addrs,
+            mount: DEFAULT_MOUNT.into(),
+            prefix: format!("keyshelf/{name}"),
+        }
+    }
+
+    /// The KV path (under the mount, without `data/`) of the shared key `provider/name`.
+    pub fn key_path(&self, provider: &str, name: &str) -> String {
+        format!("{}/keys/{provider}/{name}", self.prefix)
+    }
+}
+
+/// What a share puts next to the secret: what a teammate needs to use and rotate the key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SharedKey {
+    pub env: String,
+    pub provider: String,
+    #[serde(default)]
+    pub provider_key_id: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub var_name: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub last_rotated_at: Option<String>,
+    #[serde(default)]
+    pub interval_override_days: Option<u32>,
+    /// Who shared or last published it (the workstation's user and host).
+    #[serde(default)]
+    pub shared_by: String,
+}
+
+/// Why a team call failed: the stable code of [`crate::Error::Team`].
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamErrorKind {
+    /// No address answered.
+    Unreachable,
+    /// The server is sealed.
+    Sealed,
+    /// The token is missing, expired or invalid.
+    Unauthorized,
+    /// The token's policy does not allow this.
+    Forbidden,
+    /// A check-and-set failed: someone wrote first.
+    Conflict,
+    /// Nothing at that path.
+    NotFound,
+    /// An answer Keyshelf could not read, or another refusal.
+    BadResponse,
+}
+
+impl TeamErrorKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            TeamErrorKind::Unreachable => "team_unreachable",
+            TeamErrorKind::Sealed => "team_sealed",
+            TeamErrorKind::Unauthorized => "team_unauthorized",
+            TeamErrorKind::Forbidden => "team_forbidden",
+            TeamErrorKind::Conflict => "team_conflict",
+            TeamErrorKind::NotFound => "team_not_found_remote",
+            TeamErrorKind::BadResponse => "team_bad_response",
+        }
+    }
+}
+
+/// A [`crate::Error::Team`] of `kind` saying `message`.
+pub fn error(kind: TeamErrorKind, message: impl Into<String>) -> crate::Error {
+    crate::Error::Team {
+        kind,
+        message: message.into(),
+    }
+}
