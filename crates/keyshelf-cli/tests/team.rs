@@ -114,6 +114,21 @@ path "secret/metadata/keyshelf/*" { capabilities = ["read", "list", "delete"] }
     }
 }
 
+impl Bao {
+    /// The current version of KV entry `path` under `secret/`.
+    fn version(&self, path: &str) -> u64 {
+        let out = self.cli(&[
+            "kv",
+            "metadata",
+            "get",
+            "-format=json",
+            &format!("secret/{path}"),
+        ]);
+        let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata");
+        meta["data"]["current_version"].as_u64().expect("a version")
+    }
+}
+
 impl Drop for Bao {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -200,12 +215,12 @@ fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versi
     assert_eq!(r["unchanged"], 1, "{r}");
     assert_eq!(r["added"], serde_json::json!([]));
 
-    // A rotates and publishes version 2 over the version it holds; B gets it, and keeps the
-    // old secret as previous for tools that still have it.
+    // A rotates: the rotation publishes version 2 over the version A holds; B gets it, and
+    // keeps the old secret as previous for tools that still have it.
     a.json(&["rotate", &name, "--confirm-updated"]);
     let second = secret_tool_lookup(&keyref).expect("A's new secret");
     assert_ne!(second, first);
-    assert_eq!(a.json(&["share", &name, "--team", "ops"])["version"], 2);
+    assert_eq!(bao.version(&format!("keyshelf/ops/keys/local/{name}")), 2);
     let r = b.json(&["team", "sync", "ops"]);
     assert_eq!(r["updated"], serde_json::json!([keyref]), "{r}");
     assert_eq!(
@@ -219,28 +234,86 @@ fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versi
         Some(first.as_str())
     );
 
-    // B still holds version 2; A publishes 3; B's publish over 2 is refused, nothing written.
+    // B still holds version 2 when A publishes 3: B's rotation is undone before anything
+    // irreversible, its keychain still holds version 2's secret, nothing is written.
     a.json(&["rotate", &name, "--confirm-updated"]);
-    a.json(&["share", &name, "--team", "ops"]);
-    let out = b.run(&["share", &keyref, "--team", "ops", "--json"], "");
+    let out = b.run(&["rotate", &keyref, "--confirm-updated", "--json"], "");
     assert_eq!(out.status.code(), Some(6));
     let (code, msg) = json_error(&out);
     assert_eq!(code, "team_conflict");
-    assert!(msg.contains("after version 2"), "{msg}");
-    let out = bao.cli(&[
-        "kv",
-        "metadata",
-        "get",
-        "-format=json",
-        &format!("secret/keyshelf/ops/keys/local/{name}"),
-    ]);
-    let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata");
-    assert_eq!(meta["data"]["current_version"], 3);
+    assert!(
+        msg.contains("published version 3") && msg.contains("after version 2"),
+        "{msg}"
+    );
+    assert_eq!(bao.version(&format!("keyshelf/ops/keys/local/{name}")), 3);
+    assert_eq!(
+        b.bus.secret_tool_lookup(&keyref).as_deref(),
+        Some(second.as_str())
+    );
+    assert_eq!(
+        b.json(&["rotate", "--status"]),
+        serde_json::json!([]),
+        "B's rotation ended"
+    );
+    b.json(&["team", "sync", "ops"]);
+    assert_eq!(
+        b.bus.secret_tool_lookup(&keyref),
+        secret_tool_lookup(&keyref)
+    );
 
     // Unshared: gone at B's next sync; B's key stays, marked gone.
     a.ok(&["unshare", &name, "--team", "ops", "--yes"]);
     let r = b.json(&["team", "sync", "ops"]);
     assert_eq!(r["gone"], serde_json::json!([keyref]), "{r}");
+}
+
+#[test]
+fn two_teammates_rotating_one_shared_key_at_once_make_exactly_one_new_version() {
+    let bao = Bao::start();
+    let a = Shelf::new("team-race-a");
+    let b = Workstation::start("team-race-b");
+    add_team(|x, i| a.run_in(x, i), "race", &bao, &bao.rotator_token());
+    add_team(|x, i| b.run(x, i), "race", &bao, &bao.rotator_token());
+    let name = a.name("shared");
+    a.json(&["generate", &name, "--env", "prod"]);
+    a.json(&["share", &name, "--team", "race"]);
+    let keyref = format!("local/{name}");
+    let path = format!("keyshelf/race/keys/local/{name}");
+    for round in 1..=20u64 {
+        // Both hold the latest version, then both rotate at the same moment.
+        b.json(&["team", "sync", "race"]);
+        let ca = a.cmd(&["rotate", &keyref, "--confirm-updated", "--json"]);
+        let mut cb = b
+            .shelf
+            .cmd(&["rotate", &keyref, "--confirm-updated", "--json"]);
+        b.bus.env(&mut cb);
+        let (ta, tb) = (
+            std::thread::spawn(move || common::run_with_stdin(ca, "")),
+            std::thread::spawn(move || common::run_with_stdin(cb, "")),
+        );
+        let (oa, ob) = (ta.join().unwrap(), tb.join().unwrap());
+        let won: Vec<bool> = [&oa, &ob].iter().map(|o| o.status.success()).collect();
+        assert_eq!(
+            won.iter().filter(|w| **w).count(),
+            1,
+            "round {round}: exactly one wins"
+        );
+        let loser = if won[0] { &ob } else { &oa };
+        assert_eq!(json_error(loser).0, "team_conflict", "round {round}");
+        assert_eq!(
+            bao.version(&path),
+            round + 1,
+            "round {round}: one new version"
+        );
+        // Both take the winner's version: the same secret on both workstations.
+        a.json(&["team", "sync", "race"]);
+        b.json(&["team", "sync", "race"]);
+        assert_eq!(
+            secret_tool_lookup(&keyref),
+            b.bus.secret_tool_lookup(&keyref),
+            "round {round}"
+        );
+    }
 }
 
 #[test]

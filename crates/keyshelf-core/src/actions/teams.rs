@@ -121,18 +121,7 @@ impl Keyshelf {
             .get(&vault::key_account(&key.provider, &key.name))?
             .ok_or_else(|| Error::SecretMissing(key.full_ref()))?;
         let by = who_am_i();
-        let meta = SharedKey {
-            env: key.env.clone(),
-            provider: key.provider.clone(),
-            provider_key_id: key.provider_key_id.clone(),
-            user: key.user.clone(),
-            var_name: key.var_name.clone(),
-            tags: key.tags.clone(),
-            notes: key.notes.clone(),
-            last_rotated_at: key.last_rotated_at.map(crate::store::fmt_time),
-            interval_override_days: key.interval_days,
-            shared_by: by.clone(),
-        };
+        let meta = shared_meta(&key, &by);
         let path = team.key_path(&key.provider, &key.name);
         let held = self.store_ref().read().share(&team.name, key.id)?;
         let client = BaoClient::new(&team, token)?;
@@ -165,6 +154,64 @@ impl Keyshelf {
             path,
             version,
         })
+    }
+
+    /// Publishes a rotated key's new secret to every team it is shared with, each over the
+    /// version this workstation holds (`cas=N`). A teammate who published since wins:
+    /// [`TeamErrorKind::Conflict`] naming who and when, nothing written. Called by the rotation
+    /// before its irreversible steps.
+    pub(crate) fn publish_rotated(&mut self, key_id: i64) -> Result<()> {
+        let shares = self.store_ref().read().shares_of_key(key_id)?;
+        if shares.is_empty() {
+            return Ok(());
+        }
+        let key = self.store_ref().read().key_by_id(key_id)?;
+        let secret = self
+            .vault_arc()
+            .get(&vault::key_account(&key.provider, &key.name))?
+            .ok_or_else(|| Error::SecretMissing(key.full_ref()))?;
+        let by = who_am_i();
+        for held in shares {
+            let (team, token) = self.team_and_token(&held.team)?;
+            let client = BaoClient::new(&team, token)?;
+            let path = team.key_path(&key.provider, &key.name);
+            let meta = shared_meta(&key, &by);
+            let version = match client.write(&path, &entry(&meta, &secret), Some(held.version)) {
+                Ok(v) => v,
+                Err(Error::Team {
+                    kind: TeamErrorKind::Conflict,
+                    ..
+                }) => {
+                    let (who, v) = match client.read(&path)? {
+                        Some((data, v)) => (
+                            data["meta"]["shared_by"]
+                                .as_str()
+                                .unwrap_or("a teammate")
+                                .to_owned(),
+                            v,
+                        ),
+                        None => ("a teammate".to_owned(), held.version + 1),
+                    };
+                    return Err(team::error(
+                        TeamErrorKind::Conflict,
+                        format!(
+                            "{who} published version {v} of {} to team {} after version {}, which this rotation started from; theirs stands and this rotation was undone (its new key deleted, the old secret current). `keyshelf team sync {}` brings their key",
+                            key.full_ref(), team.name, held.version, team.name
+                        ),
+                    ));
+                }
+                Err(e) => return Err(e),
+            };
+            self.store().write(|tx| {
+                tx.set_share(&Share {
+                    version,
+                    shared_by: by.clone(),
+                    ..held
+                })?;
+                tx.audit(Some(&key.full_ref()), "team-publish", &team.name)
+            })?;
+        }
+        Ok(())
     }
 
     /// Stops sharing `keyref` with `team`: deletes it there (every version); the local key stays.
@@ -322,6 +369,22 @@ impl Keyshelf {
             )
         })?;
         Ok((team, token))
+    }
+}
+
+/// What a teammate needs of `key`, shared by `by`.
+fn shared_meta(key: &crate::store::KeyRecord, by: &str) -> SharedKey {
+    SharedKey {
+        env: key.env.clone(),
+        provider: key.provider.clone(),
+        provider_key_id: key.provider_key_id.clone(),
+        user: key.user.clone(),
+        var_name: key.var_name.clone(),
+        tags: key.tags.clone(),
+        notes: key.notes.clone(),
+        last_rotated_at: key.last_rotated_at.map(crate::store::fmt_time),
+        interval_override_days: key.interval_days,
+        shared_by: by.to_owned(),
     }
 }
 

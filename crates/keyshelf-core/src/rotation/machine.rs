@@ -8,6 +8,7 @@ use super::{
     RotationProvider, Start, Step, Waiting,
 };
 use crate::store::KeyRecord;
+use crate::team::TeamErrorKind;
 use crate::vault::{key_account, previous_account};
 use crate::{Error, Keyshelf, Result};
 use chrono::Utc;
@@ -258,6 +259,22 @@ impl Keyshelf {
                 Step::Created => {
                     r.notes
                         .extend(steps::verify(&ctx, r, mode, opts.verify_timeout)?);
+                    // A shared key's new version goes to its teams before anything
+                    // irreversible: when a teammate published first, theirs stands and this
+                    // rotation is undone (new key deleted, old secret current).
+                    match self.publish_rotated(key.id) {
+                        Ok(()) => {}
+                        Err(
+                            e @ Error::Team {
+                                kind: TeamErrorKind::Conflict,
+                                ..
+                            },
+                        ) => {
+                            self.abort_claimed(me, key, r, provider, false)?;
+                            return Err(e);
+                        }
+                        Err(e) => return Err(e),
+                    }
                     self.record_step(me, r, Step::Verified)?;
                 }
                 Step::Verified => {

@@ -99,6 +99,15 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Every team key `key_id` is shared with.
+    pub fn shares_of_key(&self, key_id: i64) -> Result<Vec<Share>> {
+        let mut stmt = self.0.prepare(
+            "SELECT team, key_id, version, shared_by FROM team_shares WHERE key_id = ?1 ORDER BY team",
+        )?;
+        let rows = stmt.query_map([key_id], share_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Forgets that key `key_id` is shared with `team`.
     pub fn delete_share(&self, team: &str, key_id: i64) -> Result<()> {
         self.0.execute(
