@@ -294,6 +294,8 @@ def main():
     bench_lookup()
     bench_listing()
     bench_sync()
+    import team_sync  # beside this file
+    rows.extend(team_sync.bench_team(KEYSHELF, RUNS, SMOKE, run_once, home_env, verdict))
     extra = os.path.join(OUT, "extra-rows.json")  # rows added by other stages of scripts/bench.sh
     if os.path.exists(extra):
         rows.extend(tuple(r) for r in json.load(open(extra)))

@@ -236,11 +236,12 @@ impl Keyshelf {
             ..Default::default()
         };
         let mut seen = BTreeSet::new();
-        for (provider, key_name) in shared_paths(&client, &team)? {
-            let Some((data, version)) = client.read(&team.key_path(&provider, &key_name))? else {
+        let paths = shared_paths(&client, &team)?;
+        for ((provider, key_name), entry) in paths.iter().zip(read_all(&client, &team, &paths)?) {
+            let Some((data, version)) = entry else {
                 continue;
             };
-            let id = self.apply_shared(&team, &provider, &key_name, &data, version, &mut report)?;
+            let id = self.apply_shared(&team, provider, key_name, &data, version, &mut report)?;
             seen.insert(id);
         }
         let shares = self.store_ref().read().shares(&team.name)?;
@@ -391,6 +392,36 @@ fn shared_meta(key: &crate::store::KeyRecord, by: &str) -> SharedKey {
 /// The shared entry: the secret beside its metadata.
 fn entry(meta: &SharedKey, secret: &Secret) -> Value {
     json!({ "secret": secret.expose(), "meta": meta })
+}
+
+/// Requests in flight at once when a sync reads the team's keys.
+const PARALLEL_READS: usize = 8;
+
+/// The latest version of every key in `paths`, in order, read [`PARALLEL_READS`] at a time (a
+/// sync of 1,000 keys is 1,000 reads; one at a time they would wait on each other's round trip).
+fn read_all(
+    client: &BaoClient<'_>,
+    team: &TeamProfile,
+    paths: &[(String, String)],
+) -> Result<Vec<Option<(Value, u64)>>> {
+    let chunk = paths.len().div_ceil(PARALLEL_READS).max(1);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|(p, n)| client.read(&team.key_path(p, n)))
+                        .collect::<Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(paths.len());
+        for w in workers {
+            out.extend(w.join().expect("a read worker panicked")?);
+        }
+        Ok(out)
+    })
 }
 
 /// Every shared key of the team as `(provider, name)`.
