@@ -128,6 +128,8 @@ impl<'a> BaoClient<'a> {
             401 | 403 => (K::Unauthorized, format!("the team's token was refused: `keyshelf team add {team}` again with a valid token")),
             400 if said.contains("check-and-set") => (K::Conflict, "someone wrote it first; `keyshelf team sync` brings their version".to_owned()),
             404 => (K::NotFound, "nothing is there".to_owned()),
+            // A cluster electing a new active node answers 5xx for a few seconds.
+            500 | 502 | 503 | 504 => (K::Unreachable, "OpenBao has no active node right now (a cluster electing a new leader, or starting up); try again in a few seconds".to_owned()),
             _ => (K::BadResponse, "an answer Keyshelf did not expect".to_owned()),
         };
         error(
