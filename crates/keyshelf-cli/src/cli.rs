@@ -120,6 +120,11 @@ pub struct TeamAddArgs {
     /// The path under the mount (default keyshelf/TEAM).
     #[arg(long)]
     pub prefix: Option<String>,
+    /// How to log in: token (stdin: the token), userpass (stdin: user:password) or approle
+    /// (stdin: role_id:secret_id); a login's token is kept in the keychain and renewed by a new
+    /// login before it expires.
+    #[arg(long, default_value = "token")]
+    pub auth: String,
     /// Read the OpenBao token from stdin (the only way).
     #[arg(long)]
     pub credential_stdin: bool,

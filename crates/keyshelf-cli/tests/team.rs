@@ -371,3 +371,117 @@ fn a_reader_cannot_share_and_a_down_or_sealed_server_is_said_plainly() {
     assert_eq!(json_error(&out).0, "team_unreachable");
     a.ok(&["get", &name]);
 }
+
+#[test]
+fn userpass_and_approle_log_in_keep_the_token_in_the_keychain_and_log_in_again_when_it_expires() {
+    let bao = Bao::start();
+    bao.rotator_token(); // writes the keyshelf-rotator policy
+    for method in ["userpass", "approle"] {
+        assert!(bao.cli(&["auth", "enable", method]).status.success());
+    }
+    let ok = |out: Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    ok(bao.cli(&[
+        "write",
+        "auth/userpass/users/alice",
+        "password=alice-password-not-real",
+        "token_policies=keyshelf-rotator",
+    ]));
+    // AppRole tokens live 2 s here: every command after that logs in again.
+    ok(bao.cli(&[
+        "write",
+        "auth/approle/role/ci",
+        "token_policies=keyshelf-rotator",
+        "token_ttl=2s",
+        "token_max_ttl=2s",
+    ]));
+    let role_id = String::from_utf8(
+        bao.cli(&["read", "-field=role_id", "auth/approle/role/ci/role-id"])
+            .stdout,
+    )
+    .unwrap();
+    let secret_id = String::from_utf8(
+        bao.cli(&[
+            "write",
+            "-f",
+            "-field=secret_id",
+            "auth/approle/role/ci/secret-id",
+        ])
+        .stdout,
+    )
+    .unwrap();
+
+    let a = Shelf::new("team-userpass");
+    let out = a.run_in(
+        &[
+            "team",
+            "add",
+            "up",
+            "--addr",
+            &bao.addr,
+            "--auth",
+            "userpass",
+            "--credential-stdin",
+            "--json",
+        ],
+        "alice:wrong-password-not-real",
+    );
+    assert_eq!(out.status.code(), Some(6));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "team_unauthorized", "{msg}");
+    assert!(!msg.contains("wrong-password"), "{msg}");
+    a.ok_in(
+        &[
+            "team",
+            "add",
+            "up",
+            "--addr",
+            &bao.addr,
+            "--auth",
+            "userpass",
+            "--credential-stdin",
+        ],
+        "alice:alice-password-not-real",
+    );
+    let cached = secret_tool_lookup("team:up#token").expect("the login's token is in the keychain");
+    assert!(!cached.contains("alice-password"));
+    let name = a.name("k");
+    a.json(&["generate", &name, "--env", "dev"]);
+    assert_eq!(a.json(&["share", &name, "--team", "up"])["version"], 1);
+
+    let b = Shelf::new("team-approle");
+    b.ok_in(
+        &[
+            "team",
+            "add",
+            "ci",
+            "--addr",
+            &bao.addr,
+            "--prefix",
+            "keyshelf/up",
+            "--auth",
+            "approle",
+            "--credential-stdin",
+        ],
+        &format!("{}:{}", role_id.trim(), secret_id.trim()),
+    );
+    let first_login = secret_tool_lookup("team:ci#token").expect("cached");
+    std::thread::sleep(Duration::from_millis(2500));
+    // The first login's token has expired: the sync logs in again and reads the team's keys.
+    let r = b.json(&["team", "sync", "ci"]);
+    assert_eq!(
+        r["added"],
+        serde_json::json!([format!("local/{name}")]),
+        "{r}"
+    );
+    assert_ne!(
+        secret_tool_lookup("team:ci#token").expect("cached"),
+        first_login,
+        "a new login"
+    );
+}

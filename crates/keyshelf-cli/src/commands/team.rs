@@ -2,7 +2,7 @@
 
 use crate::cli::{ShareArgs, TeamCommand, UnshareArgs};
 use crate::{input, output};
-use keyshelf_core::team::TeamProfile;
+use keyshelf_core::team::{TeamAuth, TeamProfile};
 use keyshelf_core::{Error, Keyshelf, Result};
 use std::process::ExitCode;
 
@@ -23,13 +23,19 @@ pub fn run(shelf: &mut Keyshelf, c: TeamCommand, json: bool) -> Result<ExitCode>
             if let Some(p) = a.prefix {
                 team.prefix = p.trim_matches('/').to_owned();
             }
-            let token = input::read_secret(&format!("OpenBao token for team {}: ", a.name))?;
+            team.auth = a.auth.parse()?;
+            let what = match team.auth {
+                TeamAuth::Token => "OpenBao token",
+                TeamAuth::Userpass => "user:password",
+                TeamAuth::Approle => "role_id:secret_id",
+            };
+            let token = input::read_secret(&format!("{what} for team {}: ", a.name))?;
             let t = shelf.add_team(team, token)?;
             if json {
                 output::json(&t)?;
             } else {
                 output::note(&format!(
-                    "Added team {}; its token is in the keychain as keyshelf team:{}. Shared keys live at {}/data/{}/keys/.",
+                    "Added team {}; its credential is in the keychain as keyshelf team:{}. Shared keys live at {}/data/{}/keys/.",
                     t.name, t.name, t.mount, t.prefix
                 ));
             }

@@ -13,9 +13,22 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-/// The keychain account of a team's OpenBao token.
+/// The keychain account of a team's OpenBao credential (a token, `user:password` or
+/// `role_id:secret_id`).
 pub fn team_account(team: &str) -> String {
     format!("team:{team}")
+}
+
+/// The keychain account of the token a login obtained, as `"<expires_unix> <token>"`.
+pub fn team_token_account(team: &str) -> String {
+    format!("team:{team}#token")
+}
+
+fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// What `team test` found.
@@ -68,13 +81,21 @@ impl Keyshelf {
         if self.store_ref().read().team(&profile.name)?.is_some() {
             return Err(Error::TeamExists(profile.name));
         }
-        let client = BaoClient::new(&profile, token.clone())?;
-        client.health()?;
-        client.whoami()?;
+        // Checked before anything is kept: the server, the login, the token.
+        let anonymous = BaoClient::new(&profile, Secret::new(String::new()))?;
+        anonymous.health()?;
+        let (session, ttl) = anonymous.login(profile.auth, &token)?;
+        BaoClient::new(&profile, session.clone())?.whoami()?;
         let vault = self.vault_arc();
         self.store().write(|tx| {
             tx.insert_team(&profile)?;
             vault.set(&team_account(&profile.name), &token)?;
+            let cache = team_token_account(&profile.name);
+            if profile.auth == team::TeamAuth::Token {
+                vault.delete(&cache)?;
+            } else {
+                vault.set(&cache, &cached(&session, ttl))?;
+            }
             tx.audit(None, "team-add", &profile.name)
         })?;
         Ok(profile)
@@ -91,6 +112,7 @@ impl Keyshelf {
         self.store().write(|tx| {
             tx.delete_team(name)?;
             vault.delete(&team_account(name))?;
+            vault.delete(&team_token_account(name))?;
             tx.audit(None, "team-remove", name)
         })
     }
@@ -363,14 +385,42 @@ impl Keyshelf {
             .read()
             .team(name)?
             .ok_or_else(|| Error::TeamNotFound(name.to_owned()))?;
-        let token = self.vault_arc().get(&team_account(name))?.ok_or_else(|| {
+        let vault = self.vault_arc();
+        let credential = vault.get(&team_account(name))?.ok_or_else(|| {
             Error::invalid(
                 "team",
-                format!("the token of team {name} is not in the keychain; `keyshelf team remove {name}` and add it again"),
+                format!("the credential of team {name} is not in the keychain; `keyshelf team remove {name}` and add it again"),
             )
         })?;
+        if team.auth == team::TeamAuth::Token {
+            return Ok((team, credential));
+        }
+        // A login's token, while it has 30 s left; else a new login (which is the renewal).
+        let cache = team_token_account(name);
+        if let Some(token) = vault.get(&cache)?.as_ref().and_then(still_valid) {
+            return Ok((team, token));
+        }
+        let (token, ttl) =
+            BaoClient::new(&team, Secret::new(String::new()))?.login(team.auth, &credential)?;
+        vault.set(&cache, &cached(&token, ttl))?;
         Ok((team, token))
     }
+}
+
+/// A login's token as the cache keeps it.
+fn cached(token: &Secret, ttl: u64) -> Secret {
+    Secret::new(format!(
+        "{} {}",
+        now_unix().saturating_add(ttl),
+        token.expose()
+    ))
+}
+
+/// The cached token, if it is good for 30 s more.
+fn still_valid(entry: &Secret) -> Option<Secret> {
+    let (exp, token) = entry.expose().split_once(' ')?;
+    let exp: u64 = exp.parse().ok()?;
+    (exp > now_unix() + 30 && !token.is_empty()).then(|| Secret::new(token.to_owned()))
 }
 
 /// What a teammate needs of `key`, shared by `by`.

@@ -57,8 +57,11 @@ impl<'a> BaoClient<'a> {
             let mut req = self
                 .http
                 .request(method.clone(), &url)
-                .header("X-Vault-Token", self.token.expose())
                 .header("X-Vault-Request", "true");
+            // No token before a login (health, the login itself).
+            if !self.token.is_empty() {
+                req = req.header("X-Vault-Token", self.token.expose());
+            }
             if let Some(b) = body {
                 req = req.json(b);
             }
@@ -149,6 +152,68 @@ impl<'a> BaoClient<'a> {
 
     fn data_path(&self, path: &str) -> String {
         format!("{}/data/{}", self.team.mount, encode_path(path))
+    }
+
+    /// Logs in with `credential` (`user:password` or `role_id:secret_id`) at the auth method of
+    /// `auth`; the token and how many seconds it lives. This client's own token is not sent.
+    pub fn login(&self, auth: super::TeamAuth, credential: &Secret) -> Result<(Secret, u64)> {
+        if auth == super::TeamAuth::Token {
+            return Ok((credential.clone(), u64::MAX));
+        }
+        let (first, second) = credential.expose().split_once(':').ok_or_else(|| {
+            Error::invalid(
+                "credential",
+                match auth {
+                    super::TeamAuth::Approle => "AppRole needs `role_id:secret_id` on stdin",
+                    _ => "userpass needs `user:password` on stdin",
+                },
+            )
+        })?;
+        let (path, body) = if auth == super::TeamAuth::Userpass {
+            (
+                format!("auth/userpass/login/{}", percent_encode_segment(first)),
+                json!({ "password": second }),
+            )
+        } else {
+            (
+                "auth/approle/login".to_owned(),
+                json!({ "role_id": first, "secret_id": second }),
+            )
+        };
+        let a = self.send(Method::POST, &path, Some(&body))?;
+        let scrub = |e: Error| match e {
+            Error::Team { kind, message } => Error::Team {
+                kind,
+                message: message.replace(second, "[redacted]"),
+            },
+            other => other,
+        };
+        if !(200..300).contains(&a.status) {
+            // A refused login is the credential, not the policy.
+            let e = self.refusal("logging in", &a);
+            return Err(scrub(match e {
+                Error::Team { message, .. } if a.status == 400 || a.status == 403 => Error::Team {
+                    kind: K::Unauthorized,
+                    message: format!(
+                        "{message}. Check the team's {} credential",
+                        match auth {
+                            super::TeamAuth::Approle => "AppRole",
+                            _ => "userpass",
+                        }
+                    ),
+                },
+                other => other,
+            }));
+        }
+        let token = a.body["auth"]["client_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| scrub(self.refusal("logging in", &a)))?;
+        let ttl = a.body["auth"]["lease_duration"].as_u64().unwrap_or(0);
+        Ok((
+            Secret::new(token.to_owned()),
+            if ttl == 0 { u64::MAX } else { ttl },
+        ))
     }
 
     /// The server answers and is unsealed (`sys/health`).

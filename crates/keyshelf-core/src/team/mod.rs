@@ -27,6 +27,39 @@ pub struct TeamProfile {
     pub mount: String,
     /// The path under the mount (`keyshelf/<team>`).
     pub prefix: String,
+    /// How Keyshelf logs in.
+    #[serde(default)]
+    pub auth: TeamAuth,
+}
+
+/// How a workstation authenticates to the team's OpenBao; the credential is in the keychain as
+/// `team:<name>`, a login's token beside it as `team:<name>#token`.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TeamAuth {
+    /// A token, used as it is.
+    #[default]
+    Token,
+    /// `user:password` at the `userpass` auth method.
+    Userpass,
+    /// `role_id:secret_id` at the `approle` auth method.
+    Approle,
+}
+
+impl std::str::FromStr for TeamAuth {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "token" => Ok(TeamAuth::Token),
+            "userpass" => Ok(TeamAuth::Userpass),
+            "approle" => Ok(TeamAuth::Approle),
+            other => Err(crate::Error::invalid(
+                "--auth",
+                format!("{other:?}: use token, userpass or approle"),
+            )),
+        }
+    }
 }
 
 impl TeamProfile {
@@ -37,6 +70,7 @@ impl TeamProfile {
             addrs,
             mount: DEFAULT_MOUNT.into(),
             prefix: format!("keyshelf/{name}"),
+            auth: TeamAuth::Token,
         }
     }
 
