@@ -125,6 +125,9 @@ pub struct TeamAddArgs {
     /// login before it expires.
     #[arg(long, default_value = "token")]
     pub auth: String,
+    /// A private CA's certificate (PEM file) that OpenBao's TLS certificate is checked against.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<std::path::PathBuf>,
     /// Read the OpenBao token from stdin (the only way).
     #[arg(long)]
     pub credential_stdin: bool,

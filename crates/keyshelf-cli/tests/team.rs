@@ -485,3 +485,67 @@ fn userpass_and_approle_log_in_keep_the_token_in_the_keychain_and_log_in_again_w
         "a new login"
     );
 }
+
+#[test]
+fn a_server_with_a_private_ca_is_refused_until_its_certificate_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("bao")
+        .args([
+            "server",
+            "-dev",
+            "-dev-tls",
+            &format!("-dev-tls-cert-dir={}", dir.path().display()),
+            &format!("-dev-root-token-id={ROOT}"),
+            &format!("-dev-listen-address=127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("bao");
+    let bao = Bao {
+        child,
+        addr: format!("https://127.0.0.1:{port}"),
+    };
+    let ca = dir.path().join("vault-ca.pem");
+    let until = Instant::now() + Duration::from_secs(20);
+    while !ca.exists() || TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < until, "bao -dev-tls did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let a = Shelf::new("team-tls");
+    let out = a.run_in(
+        &[
+            "team",
+            "add",
+            "tls",
+            "--addr",
+            &bao.addr,
+            "--credential-stdin",
+            "--json",
+        ],
+        ROOT,
+    );
+    assert_eq!(out.status.code(), Some(6));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "team_unreachable");
+    assert!(msg.contains("--ca-cert"), "{msg}");
+    a.ok_in(
+        &[
+            "team",
+            "add",
+            "tls",
+            "--addr",
+            &bao.addr,
+            "--ca-cert",
+            ca.to_str().unwrap(),
+            "--credential-stdin",
+        ],
+        ROOT,
+    );
+    assert_eq!(a.json(&["team", "test", "tls"])["shared_keys"], 0);
+}

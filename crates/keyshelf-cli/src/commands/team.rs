@@ -24,6 +24,12 @@ pub fn run(shelf: &mut Keyshelf, c: TeamCommand, json: bool) -> Result<ExitCode>
                 team.prefix = p.trim_matches('/').to_owned();
             }
             team.auth = a.auth.parse()?;
+            if let Some(path) = &a.ca_cert {
+                team.ca_cert = Some(std::fs::read_to_string(path).map_err(|e| Error::Io {
+                    what: format!("reading the CA certificate {}", path.display()),
+                    source: e,
+                })?);
+            }
             let what = match team.auth {
                 TeamAuth::Token => "OpenBao token",
                 TeamAuth::Userpass => "user:password",

@@ -40,7 +40,17 @@ impl<'a> BaoClient<'a> {
         for a in &team.addrs {
             check_base_url(a)?;
         }
-        let http = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder();
+        if let Some(pem) = &team.ca_cert {
+            let cert = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| {
+                Error::invalid(
+                    "--ca-cert",
+                    format!("not a PEM certificate: {}", root_cause(&e)),
+                )
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(15))
             .redirect(reqwest::redirect::Policy::none())
@@ -103,11 +113,19 @@ impl<'a> BaoClient<'a> {
                 }
             }
         }
+        let hint = if last.contains("certificate") {
+            " — its TLS certificate is not trusted here: for a private CA, add the team again with --ca-cert FILE".to_owned()
+        } else {
+            format!(
+                "; check that OpenBao is running and `keyshelf team test {}`",
+                self.team.name
+            )
+        };
         Err(error(
             K::Unreachable,
             format!(
-                "team {}: no OpenBao address answered (last: {last}); check that OpenBao is running and `keyshelf team test {}`",
-                self.team.name, self.team.name
+                "team {}: no OpenBao address answered (last: {last}){hint}",
+                self.team.name
             ),
         ))
     }

@@ -30,6 +30,10 @@ pub struct TeamProfile {
     /// How Keyshelf logs in.
     #[serde(default)]
     pub auth: TeamAuth,
+    /// A private CA's certificate (PEM) that OpenBao's TLS certificate is checked against, in
+    /// addition to the system's roots.
+    #[serde(default)]
+    pub ca_cert: Option<String>,
 }
 
 /// How a workstation authenticates to the team's OpenBao; the credential is in the keychain as
@@ -71,6 +75,7 @@ impl TeamProfile {
             mount: DEFAULT_MOUNT.into(),
             prefix: format!("keyshelf/{name}"),
             auth: TeamAuth::Token,
+            ca_cert: None,
         }
     }
 
