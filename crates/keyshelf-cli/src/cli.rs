@@ -106,6 +106,21 @@ pub enum TeamCommand {
     Sync { name: String },
     /// Disconnect a team and remove its token from the keychain (its keys stay).
     Remove { name: String },
+    /// The team's rotation policy, applied to its keys on every workstation at each sync.
+    #[command(subcommand)]
+    Policy(TeamPolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamPolicyCommand {
+    /// Show the team's intervals.
+    Show { name: String },
+    /// Set the rotation interval of an environment for the team's keys.
+    Set {
+        name: String,
+        env: String,
+        days: u32,
+    },
 }
 
 #[derive(Debug, Args)]

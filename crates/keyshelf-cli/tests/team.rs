@@ -261,6 +261,18 @@ fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versi
         secret_tool_lookup(&keyref)
     );
 
+    // The team's policy: staging keys every 14 days, applied on B at its next sync.
+    assert_eq!(
+        a.json(&["team", "policy", "set", "ops", "staging", "14"])["intervals"]["staging"],
+        14
+    );
+    assert_eq!(
+        b.json(&["team", "policy", "show", "ops"])["intervals"]["staging"],
+        14
+    );
+    b.json(&["team", "sync", "ops"]);
+    assert_eq!(b.json(&["show", &keyref])["interval_override_days"], 14);
+
     // Unshared: gone at B's next sync; B's key stays, marked gone.
     a.ok(&["unshare", &name, "--team", "ops", "--yes"]);
     let r = b.json(&["team", "sync", "ops"]);
@@ -355,6 +367,12 @@ fn a_reader_cannot_share_and_a_down_or_sealed_server_is_said_plainly() {
     assert_eq!(
         a.json(&["team", "sync", "ro"])["added"],
         serde_json::json!([])
+    );
+    let out = a.run(&["team", "policy", "set", "ro", "prod", "30", "--json"]);
+    assert_eq!(
+        json_error(&out).0,
+        "team_forbidden",
+        "a reader cannot change the policy"
     );
 
     // Sealed: the error says so.

@@ -1,6 +1,6 @@
 //! `keyshelf team …`, `share`, `unshare`: keys shared with a team through its OpenBao.
 
-use crate::cli::{ShareArgs, TeamCommand, UnshareArgs};
+use crate::cli::{ShareArgs, TeamCommand, TeamPolicyCommand, UnshareArgs};
 use crate::{input, output};
 use keyshelf_core::team::{TeamAuth, TeamProfile};
 use keyshelf_core::{Error, Keyshelf, Result};
@@ -94,6 +94,30 @@ pub fn run(shelf: &mut Keyshelf, c: TeamCommand, json: bool) -> Result<ExitCode>
                     r.updated.len(),
                     r.gone.len(),
                     r.unchanged
+                ));
+            }
+        }
+        TeamCommand::Policy(TeamPolicyCommand::Show { name }) => {
+            let p = shelf.team_policy(&name)?;
+            if json {
+                output::json(&p)?;
+            } else if p.intervals.is_empty() {
+                output::note(&format!(
+                    "Team {name} has no policy: each workstation's intervals apply."
+                ));
+            } else {
+                for (env, days) in &p.intervals {
+                    println!("{env}  {days} days");
+                }
+            }
+        }
+        TeamCommand::Policy(TeamPolicyCommand::Set { name, env, days }) => {
+            let p = shelf.set_team_policy(&name, &env, days)?;
+            if json {
+                output::json(&p)?;
+            } else {
+                output::note(&format!(
+                    "Team {name}: keys of {env} are rotated every {days} days; teammates apply it at their next sync."
                 ));
             }
         }

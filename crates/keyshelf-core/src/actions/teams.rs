@@ -5,7 +5,7 @@ use crate::names;
 use crate::shelf::NewKey;
 use crate::store::teams::Share;
 use crate::team::client::BaoClient;
-use crate::team::{self, SharedKey, TeamErrorKind, TeamProfile};
+use crate::team::{self, SharedKey, TeamErrorKind, TeamPolicy, TeamProfile};
 use crate::vault;
 use crate::{Error, Keyshelf, Result, Secret};
 use chrono::{DateTime, Utc};
@@ -236,6 +236,34 @@ impl Keyshelf {
         Ok(())
     }
 
+    /// The team's policy (empty when none was set).
+    pub fn team_policy(&self, name: &str) -> Result<TeamPolicy> {
+        let (team, token) = self.team_and_token(name)?;
+        let client = BaoClient::new(&team, token)?;
+        Ok(read_policy(&client, &team)?.0)
+    }
+
+    /// Sets the team's rotation interval of `env` (days); every workstation applies it to the
+    /// team's keys of that environment at its next sync. Check-and-set over the version read,
+    /// so two teammates' changes never overwrite each other unseen.
+    pub fn set_team_policy(&mut self, name: &str, env: &str, days: u32) -> Result<TeamPolicy> {
+        if days == 0 || days > 3650 {
+            return Err(Error::invalid("days", "between 1 and 3650"));
+        }
+        names::validate_provider_name(env).map_err(|_| {
+            Error::invalid("environment", format!("{env:?} is not an environment name"))
+        })?;
+        let (team, token) = self.team_and_token(name)?;
+        let client = BaoClient::new(&team, token)?;
+        let (mut policy, version) = read_policy(&client, &team)?;
+        policy.intervals.insert(env.to_owned(), days);
+        let data = serde_json::to_value(&policy).map_err(|e| Error::Store(e.to_string()))?;
+        client.write(&team.policy_path(), &data, Some(version))?;
+        self.store()
+            .write(|tx| tx.audit(None, "team-policy", &format!("{name}: {env} {days} days")))?;
+        Ok(policy)
+    }
+
     /// Stops sharing `keyref` with `team`: deletes it there (every version); the local key stays.
     pub fn unshare_key(&mut self, keyref: &str, team_name: &str) -> Result<()> {
         let key = self.resolve(keyref)?;
@@ -276,6 +304,22 @@ impl Keyshelf {
             if let Some(k) = key {
                 report.gone.push(k.full_ref());
             }
+        }
+        // The team's intervals apply to its keys here as their own interval.
+        let (policy, _) = read_policy(&client, &team)?;
+        if !policy.intervals.is_empty() {
+            let shares = self.store_ref().read().shares(&team.name)?;
+            self.store().write(|tx| {
+                for s in &shares {
+                    let key = tx.key_by_id(s.key_id)?;
+                    if let Some(days) = policy.intervals.get(&key.env) {
+                        if key.interval_days != Some(*days) {
+                            tx.set_key_interval(key.id, Some(*days))?;
+                        }
+                    }
+                }
+                Ok(())
+            })?;
         }
         self.store().write(|tx| tx.set_team_synced(&team.name))?;
         Ok(report)
@@ -404,6 +448,23 @@ impl Keyshelf {
             BaoClient::new(&team, Secret::new(String::new()))?.login(team.auth, &credential)?;
         vault.set(&cache, &cached(&token, ttl))?;
         Ok((team, token))
+    }
+}
+
+/// The team's policy and its version (0: none yet, so the first write creates it).
+fn read_policy(client: &BaoClient<'_>, team: &TeamProfile) -> Result<(TeamPolicy, u64)> {
+    match client.read(&team.policy_path())? {
+        None => Ok((TeamPolicy::default(), 0)),
+        Some((data, v)) => serde_json::from_value(data).map(|p| (p, v)).map_err(|_| {
+            team::error(
+                TeamErrorKind::BadResponse,
+                format!(
+                    "team {}: its policy at {} is not readable",
+                    team.name,
+                    team.policy_path()
+                ),
+            )
+        }),
     }
 }
 

@@ -79,6 +79,11 @@ impl TeamProfile {
         }
     }
 
+    /// The KV path of the team's policy.
+    pub fn policy_path(&self) -> String {
+        format!("{}/policy", self.prefix)
+    }
+
     /// The KV path (under the mount, without `data/`) of the shared key `provider/name`.
     pub fn key_path(&self, provider: &str, name: &str) -> String {
         format!("{}/keys/{provider}/{name}", self.prefix)
@@ -107,6 +112,16 @@ pub struct SharedKey {
     /// Who shared or last published it (the workstation's user and host).
     #[serde(default)]
     pub shared_by: String,
+}
+
+/// The team's rotation policy, kept in OpenBao beside its keys: every workstation applies it to
+/// the team's keys at each sync.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamPolicy {
+    /// Environment → rotation interval in days.
+    #[serde(default)]
+    pub intervals: std::collections::BTreeMap<String, u32>,
 }
 
 /// Why a team call failed: the stable code of [`crate::Error::Team`].
