@@ -16,7 +16,8 @@ const backend = vi.hoisted(() => {
     'reminderStatus', 'removeEnvironment', 'removeKey', 'removeProvider', 'revealSecret', 'rotateKey',
     'rotationStatus', 'setAutostart', 'setClipboardClearSecs', 'setDueSoonDays', 'setEnvironment', 'setKeyActive',
     'setKeyInterval', 'setRemindInterval', 'setTheme', 'settings', 'suggestName', 'syncProvider', 'takePendingView',
-    'testProvider', 'updateProvider', 'usageReport', 'verifyKey',
+    'testProvider', 'updateProvider', 'usageReport', 'verifyKey', 'listTeams', 'keyTeams', 'addTeam',
+    'removeTeam', 'syncTeam', 'shareKey', 'unshareKey',
   ];
   return {
     BackendError: class BackendError extends Error {},
@@ -28,6 +29,7 @@ vi.mock('./lib/backend', () => backend);
 import App from './App.svelte';
 import Overview from './screens/Overview.svelte';
 import EnvImport from './screens/EnvImport.svelte';
+import Teams from './screens/Teams.svelte';
 import Keys from './screens/Keys.svelte';
 import Usage from './screens/Usage.svelte';
 import Settings from './screens/Settings.svelte';
@@ -123,6 +125,10 @@ beforeEach(() => {
   backend.takePendingView.mockResolvedValue(null);
   backend.suggestName.mockResolvedValue('dev-app-purpose-2026-11');
   backend.chooseEnvFile.mockResolvedValue(plan);
+  backend.listTeams.mockResolvedValue([
+    { name: 'ops', addrs: ['https://bao.example.com'], mount: 'secret', prefix: 'keyshelf/ops', auth: 'token', ca_cert: null, last_sync_at: '2026-11-23T12:00:00Z', shared_keys: 3 },
+  ]);
+  backend.keyTeams.mockResolvedValue(['ops']);
 });
 afterEach(() => cleanup());
 
@@ -145,6 +151,7 @@ const cases: [string, Component<any>, () => Record<string, unknown>, string][] =
   ['Settings', Settings, noProps, 'theme-select'],
   ['Providers', Providers, noProps, 'provider-row'],
   ['New key', NewKey, () => ({ oncreated: vi.fn() }), 'name'],
+  ['Teams', Teams, noProps, 'team-row'],
 ];
 
 describe('axe finds nothing serious', () => {

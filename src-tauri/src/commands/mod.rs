@@ -18,12 +18,13 @@ pub mod providers;
 pub mod reminders;
 pub mod rotation;
 pub mod settings;
+pub mod teams;
 
 /// Every command, for Tauri's invoke handler and for the generated TypeScript bindings
 /// (`ui/src/lib/bindings.ts`, see [`crate::bindings`]); build.rs lists the same names to
 /// generate permissions.
 pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
-    use self::{keys::*, overview::*, providers::*, reminders::*, rotation::*, settings::*};
+    use self::{keys::*, overview::*, providers::*, reminders::*, rotation::*, settings::*, teams::*};
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         list_keys,
         key_detail,
@@ -59,6 +60,13 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
         test_provider,
         provider_presets,
         profile_summary,
+        list_teams,
+        add_team,
+        remove_team,
+        sync_team,
+        share_key,
+        unshare_key,
+        key_teams,
         sync_provider,
         create_provider_key,
         verify_key,

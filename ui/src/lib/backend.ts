@@ -10,6 +10,7 @@ import type {
   SpecInput,
   Theme,
   ProviderInput,
+  TeamInput,
 } from './types';
 
 /** An error from the shell: the core's stable code and a message a person can act on. */
@@ -162,3 +163,14 @@ export const importEnvFile = (env: string, only: string[] | null) =>
 
 /** The window's colours: system (default), light or dark. */
 export const setTheme = (theme: Theme) => call(commands.setTheme(theme));
+
+// --- teams ---
+export const listTeams = () => call(commands.listTeams());
+/** The credential (a token, `user:password` or `role_id:secret_id`) is sent once and stored in the keychain. */
+export const addTeam = (team: TeamInput, credential: string) => call(commands.addTeam(team, credential));
+export const removeTeam = (name: string) => call(commands.removeTeam(name));
+export const syncTeam = (name: string) => call(commands.syncTeam(name));
+/** The key's secret goes from the keychain to the team's OpenBao inside the shell. */
+export const shareKey = (keyref: string, team: string) => call(commands.shareKey(keyref, team));
+export const unshareKey = (keyref: string, team: string) => call(commands.unshareKey(keyref, team));
+export const keyTeams = (keyref: string) => call(commands.keyTeams(keyref));

@@ -83,3 +83,10 @@ export type Theme = B.Theme;
 export function keyRef(k: Pick<Key, 'provider' | 'name'>): string {
   return `${k.provider}/${k.name}`;
 }
+
+// --- teams ---
+/** A team: its OpenBao settings (never its credential), last sync, shared keys held here. */
+export type Team = B.TeamSummary_Serialize;
+export type TeamAuth = B.TeamAuth;
+export type TeamInput = B.TeamInput;
+export type TeamSyncReport = B.TeamSyncReport_Serialize;

@@ -7,6 +7,9 @@ import { fakeDays, fakeKey, fakeMark, fakeOverview } from '../lib/fixtures';
 import type { EnvImportPlan, Provider, UsageReport } from '../lib/types';
 
 const backend = vi.hoisted(() => ({
+  listTeams: vi.fn(),
+  keyTeams: vi.fn(),
+  shareKey: vi.fn(),
   BackendError: class BackendError extends Error {},
   overview: vi.fn(),
   chooseEnvFile: vi.fn(),
@@ -71,6 +74,8 @@ const plan = (over: Partial<EnvImportPlan> = {}): EnvImportPlan => ({
 
 beforeEach(() => {
   vi.clearAllMocks();
+  backend.listTeams.mockResolvedValue([]);
+  backend.keyTeams.mockResolvedValue([]);
   document.documentElement.removeAttribute('data-theme');
   backend.settings.mockResolvedValue({
     environments: [
@@ -373,7 +378,7 @@ describe('The app', () => {
     render(App);
     expect(screen.getByTestId('nav-overview').getAttribute('aria-current')).toBe('page');
     const nav = screen.getAllByRole('button').filter((b) => b.dataset.testid?.startsWith('nav-'));
-    expect(nav.map((b) => b.dataset.testid)).toEqual(['nav-overview', 'nav-keys', 'nav-new', 'nav-providers', 'nav-usage', 'nav-settings']);
+    expect(nav.map((b) => b.dataset.testid)).toEqual(['nav-overview', 'nav-keys', 'nav-new', 'nav-providers', 'nav-teams', 'nav-usage', 'nav-settings']);
     const mark = await waitFor(() =>
       screen.getAllByTestId('timeline-mark').find((m) => m.dataset.key === 'sim/dev-a')!,
     );

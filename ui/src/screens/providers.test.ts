@@ -5,6 +5,9 @@ import { defaultPaths, fakeKey, fakePresets } from '../lib/fixtures';
 import type { Provider } from '../lib/types';
 
 const backend = vi.hoisted(() => ({
+  listTeams: vi.fn(),
+  keyTeams: vi.fn(),
+  shareKey: vi.fn(),
   settings: vi.fn(),
   suggestName: vi.fn(),
   keyDetail: vi.fn(),
@@ -58,6 +61,8 @@ function fakeProvider(over: Partial<Provider> = {}): Provider {
 
 beforeEach(() => {
   vi.clearAllMocks();
+  backend.listTeams.mockResolvedValue([]);
+  backend.keyTeams.mockResolvedValue([]);
   backend.rotationStatus.mockResolvedValue(null);
   backend.providerPresets.mockResolvedValue(fakePresets());
   backend.settings.mockResolvedValue({

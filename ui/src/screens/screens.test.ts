@@ -6,6 +6,12 @@ import { fakeKey, fakeOverview } from '../lib/fixtures';
 import type { Provider, ReminderStatus } from '../lib/types';
 
 const backend = vi.hoisted(() => ({
+  listTeams: vi.fn(),
+  keyTeams: vi.fn(),
+  shareKey: vi.fn(),
+  addTeam: vi.fn(),
+  removeTeam: vi.fn(),
+  syncTeam: vi.fn(),
   BackendError: class BackendError extends Error {
     constructor(
       public code: string,
@@ -65,6 +71,7 @@ import NewKey from './NewKey.svelte';
 import Settings from './Settings.svelte';
 import App from '../App.svelte';
 import RotatePanel from './RotatePanel.svelte';
+import Teams from './Teams.svelte';
 
 const many = Array.from({ length: 10_000 }, (_, i) =>
   fakeKey({ name: `svc-${String(i).padStart(5, '0')}`, days_left: i }),
@@ -72,6 +79,8 @@ const many = Array.from({ length: 10_000 }, (_, i) =>
 
 beforeEach(() => {
   vi.clearAllMocks();
+  backend.listTeams.mockResolvedValue([]);
+  backend.keyTeams.mockResolvedValue([]);
   backend.rotationStatus.mockResolvedValue(null);
   backend.listProviders.mockResolvedValue([]);
   backend.settings.mockResolvedValue({
@@ -642,5 +651,59 @@ describe('An interrupted rotation', () => {
     render(RotatePanel, { keyref: stopped.key, onchanged: vi.fn() });
     await waitFor(() => screen.getByTestId('rotate-start'));
     expect(screen.queryByTestId('rotate-interrupted')).toBeNull();
+  });
+});
+
+describe('Teams', () => {
+  const ops = {
+    name: 'ops',
+    addrs: ['https://bao.example.com'],
+    mount: 'secret',
+    prefix: 'keyshelf/ops',
+    auth: 'token' as const,
+    ca_cert: null,
+    last_sync_at: null,
+    shared_keys: 0,
+  };
+
+  it('connects a team with its credential sent once, then syncs it and says what came', async () => {
+    backend.listTeams.mockResolvedValueOnce([]).mockResolvedValue([ops]);
+    backend.addTeam.mockResolvedValue(ops);
+    backend.syncTeam.mockResolvedValue({ team: 'ops', added: ['local/mail'], updated: ['local/db'], gone: [], unchanged: 4 });
+    render(Teams);
+    await waitFor(() => screen.getByTestId('no-teams'));
+    await fireEvent.click(screen.getByTestId('add-team'));
+    await fireEvent.input(screen.getByTestId('team-name'), { target: { value: 'ops' } });
+    await fireEvent.input(screen.getByTestId('team-addrs'), { target: { value: 'https://bao.example.com' } });
+    await fireEvent.change(screen.getByTestId('team-auth'), { target: { value: 'userpass' } });
+    expect(screen.getByTestId('team-form').textContent).toMatch(/user:password/);
+    await fireEvent.input(screen.getByTestId('team-credential'), { target: { value: 'alice:fixture-password-not-real' } });
+    await fireEvent.submit(screen.getByTestId('team-form'));
+    await waitFor(() => expect(backend.addTeam).toHaveBeenCalled());
+    expect(backend.addTeam.mock.calls[0]).toEqual([
+      { name: 'ops', addrs: 'https://bao.example.com', auth: 'userpass', mount: '', prefix: '', ca_cert: null },
+      'alice:fixture-password-not-real',
+    ]);
+    const row = await waitFor(() => screen.getByTestId('team-row'));
+    expect(row.textContent).toMatch(/never/);
+    await fireEvent.click(screen.getByTestId('team-sync'));
+    await waitFor(() =>
+      expect(screen.getByTestId('teams-notice').textContent).toMatch(/1 added, 1 updated \(the replaced secrets are kept as previous\), 0 no longer shared, 4 unchanged/),
+    );
+  });
+
+  it('offers to share a key with a team it is not shared with, and shows where it is shared', async () => {
+    backend.keyDetail.mockResolvedValue({ key: fakeKey({ name: 'dev-mail' }), audit: [] });
+    backend.listTeams.mockResolvedValue([ops, { ...ops, name: 'web' }]);
+    backend.keyTeams.mockResolvedValueOnce(['ops']).mockResolvedValue(['ops', 'web']);
+    backend.shareKey.mockResolvedValue({ key: 'local/dev-mail', team: 'web', path: 'keyshelf/web/keys/local/dev-mail', version: 1 });
+    render(KeyDetail, { keyref: 'local/dev-mail', onclose: vi.fn(), onchanged: vi.fn() });
+    const teams = await waitFor(() => screen.getByTestId('detail-teams'));
+    expect(screen.getAllByTestId('shared-badge').map((b) => b.textContent)).toEqual(['shared with ops']);
+    await fireEvent.click(screen.getByTestId('detail-share'));
+    await waitFor(() => expect(backend.shareKey).toHaveBeenCalledWith('local/dev-mail', 'web'));
+    await waitFor(() => expect(screen.getAllByTestId('shared-badge')).toHaveLength(2));
+    expect(teams.textContent).not.toMatch(/Share$/);
+    expect(screen.getByTestId('detail-notice').textContent).toMatch(/Shared with team web \(version 1\)/);
   });
 });

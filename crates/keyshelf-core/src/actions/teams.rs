@@ -31,6 +31,17 @@ fn now_unix() -> u64 {
         .unwrap_or(0)
 }
 
+/// A team as the Teams screen lists it: its settings (never its credential), when it was last
+/// synced here, and how many of its keys this workstation holds.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamSummary {
+    #[serde(flatten)]
+    pub team: TeamProfile,
+    pub last_sync_at: Option<String>,
+    pub shared_keys: usize,
+}
+
 /// What `team test` found.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +115,33 @@ impl Keyshelf {
     /// Every team, by name.
     pub fn teams(&self) -> Result<Vec<TeamProfile>> {
         self.store_ref().read().teams()
+    }
+
+    /// Every team with its last sync and the shared keys held here.
+    pub fn team_summaries(&self) -> Result<Vec<TeamSummary>> {
+        let tx = self.store_ref().read();
+        tx.teams()?
+            .into_iter()
+            .map(|team| {
+                Ok(TeamSummary {
+                    last_sync_at: tx.team_last_sync(&team.name)?,
+                    shared_keys: tx.shares(&team.name)?.len(),
+                    team,
+                })
+            })
+            .collect()
+    }
+
+    /// The teams `keyref` is shared with.
+    pub fn key_teams(&self, keyref: &str) -> Result<Vec<String>> {
+        let key = self.resolve(keyref)?;
+        Ok(self
+            .store_ref()
+            .read()
+            .shares_of_key(key.id)?
+            .into_iter()
+            .map(|s| s.team)
+            .collect())
     }
 
     /// Disconnects a team: its settings and token go; the keys it brought stay, unshared.

@@ -117,6 +117,19 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// When `team` was last synced, if ever.
+    pub fn team_last_sync(&self, team: &str) -> Result<Option<String>> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT last_sync_at FROM teams WHERE name = ?1",
+                [team],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     /// Records when `team` was last synced.
     pub fn set_team_synced(&self, team: &str) -> Result<()> {
         self.0.execute(
