@@ -105,6 +105,19 @@ export const commands = {
 	providerPresets: () => typedError<PresetSummary_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("provider_presets")),
 	/**  What a profile file the user picked offers (checked as `provider add --profile` checks it). */
 	profileSummary: (text: string) => typedError<PresetSummary_Serialize, CommandError_Serialize>(__TAURI_INVOKE("profile_summary", { text })),
+	listTeams: () => typedError<TeamSummary_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_teams")),
+	/**
+	 *  Connects a team; the credential (a token, `user:password` or `role_id:secret_id`) arrives
+	 *  once from the form's password field and goes to the keychain.
+	 */
+	addTeam: (team: TeamInput_Deserialize, credential: string) => typedError<TeamProfile_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_team", { team, credential })),
+	removeTeam: (name: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("remove_team", { name })),
+	syncTeam: (name: string) => typedError<TeamSyncReport, CommandError_Serialize>(__TAURI_INVOKE("sync_team", { name })),
+	/**  Shares a key with a team (its secret goes from the keychain to OpenBao in the shell). */
+	shareKey: (keyref: string, team: string) => typedError<Shared, CommandError_Serialize>(__TAURI_INVOKE("share_key", { keyref, team })),
+	unshareKey: (keyref: string, team: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("unshare_key", { keyref, team })),
+	/**  The teams a key is shared with. */
+	keyTeams: (keyref: string) => typedError<string[], CommandError_Serialize>(__TAURI_INVOKE("key_teams", { keyref })),
 	/**  Brings the local list in step with the provider's (every provider when `name` is `None`). */
 	syncProvider: (name: string | null) => typedError<SyncReport[], CommandError_Serialize>(__TAURI_INVOKE("sync_provider", { name })),
 	/**
@@ -944,6 +957,14 @@ export type Settings = {
 	theme: Theme,
 };
 
+/**  A share's result: where the key is, at which version. */
+export type Shared = {
+	key: string,
+	team: string,
+	path: string,
+	version: number,
+};
+
 /**  What to generate. */
 export type Spec = Spec_Serialize | Spec_Deserialize;
 
@@ -1038,6 +1059,124 @@ export type SyncReport = {
 	/**  Keys whose status or presence changed. */
 	updated: string[],
 	/**  Keys gone from the provider, now marked `gone` (not dropped). */
+	gone: string[],
+	unchanged: number,
+};
+
+/**
+ *  How a workstation authenticates to the team's OpenBao; the credential is in the keychain as
+ *  `team:<name>`, a login's token beside it as `team:<name>#token`.
+ */
+export type TeamAuth = 
+/**  A token, used as it is. */
+"token" | 
+/**  `user:password` at the `userpass` auth method. */
+"userpass" | 
+/**  `role_id:secret_id` at the `approle` auth method. */
+"approle";
+
+/**  A team as the form gives it (the credential travels apart, once). */
+export type TeamInput = TeamInput_Serialize | TeamInput_Deserialize;
+
+/**  A team as the form gives it (the credential travels apart, once). */
+export type TeamInput_Deserialize = {
+	name: string,
+	/**  Addresses, comma-separated, tried in order. */
+	addrs: string,
+	auth: TeamAuth,
+	/**  Empty: `secret`. */
+	mount: string,
+	/**  Empty: `keyshelf/<name>`. */
+	prefix: string,
+	/**  A private CA's certificate (PEM text), if any. */
+	ca_cert?: string | null,
+};
+
+/**  A team as the form gives it (the credential travels apart, once). */
+export type TeamInput_Serialize = {
+	name: string,
+	/**  Addresses, comma-separated, tried in order. */
+	addrs: string,
+	auth: TeamAuth,
+	/**  Empty: `secret`. */
+	mount: string,
+	/**  Empty: `keyshelf/<name>`. */
+	prefix: string,
+	/**  A private CA's certificate (PEM text), if any. */
+	ca_cert: string | null,
+};
+
+/**  A team as Keyshelf keeps it (never its credential: that is in the keychain as `team:<name>`). */
+export type TeamProfile = TeamProfile_Serialize | TeamProfile_Deserialize;
+
+/**  A team as Keyshelf keeps it (never its credential: that is in the keychain as `team:<name>`). */
+export type TeamProfile_Deserialize = {
+	name: string,
+	/**  OpenBao addresses, tried in order: a request that cannot connect goes to the next one. */
+	addrs: string[],
+	/**  The KV v2 mount (`secret`). */
+	mount: string,
+	/**  The path under the mount (`keyshelf/<team>`). */
+	prefix: string,
+	/**  How Keyshelf logs in. */
+	auth?: TeamAuth,
+	/**
+	 *  A private CA's certificate (PEM) that OpenBao's TLS certificate is checked against, in
+	 *  addition to the system's roots.
+	 */
+	ca_cert?: string | null,
+};
+
+/**  A team as Keyshelf keeps it (never its credential: that is in the keychain as `team:<name>`). */
+export type TeamProfile_Serialize = {
+	name: string,
+	/**  OpenBao addresses, tried in order: a request that cannot connect goes to the next one. */
+	addrs: string[],
+	/**  The KV v2 mount (`secret`). */
+	mount: string,
+	/**  The path under the mount (`keyshelf/<team>`). */
+	prefix: string,
+	/**  How Keyshelf logs in. */
+	auth: TeamAuth,
+	/**
+	 *  A private CA's certificate (PEM) that OpenBao's TLS certificate is checked against, in
+	 *  addition to the system's roots.
+	 */
+	ca_cert: string | null,
+};
+
+/**
+ *  A team as the Teams screen lists it: its settings (never its credential), when it was last
+ *  synced here, and how many of its keys this workstation holds.
+ */
+export type TeamSummary = TeamSummary_Serialize | TeamSummary_Deserialize;
+
+/**
+ *  A team as the Teams screen lists it: its settings (never its credential), when it was last
+ *  synced here, and how many of its keys this workstation holds.
+ */
+export type TeamSummary_Deserialize = {
+	last_sync_at?: string | null,
+	shared_keys: number,
+} & TeamProfile_Deserialize;
+
+/**
+ *  A team as the Teams screen lists it: its settings (never its credential), when it was last
+ *  synced here, and how many of its keys this workstation holds.
+ */
+export type TeamSummary_Serialize = {
+	last_sync_at: string | null,
+	shared_keys: number,
+} & TeamProfile_Serialize;
+
+/**  What a team sync did. */
+export type TeamSyncReport = {
+	team: string,
+	/**  Shared keys new to this workstation. */
+	added: string[],
+	/**  Keys whose shared secret changed (a teammate rotated): the old one is kept as previous. */
+	updated: string[],
+	/**  Keys no longer shared. */
 	gone: string[],
 	unchanged: number,
 };

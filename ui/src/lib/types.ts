@@ -89,4 +89,4 @@ export function keyRef(k: Pick<Key, 'provider' | 'name'>): string {
 export type Team = B.TeamSummary_Serialize;
 export type TeamAuth = B.TeamAuth;
 export type TeamInput = B.TeamInput;
-export type TeamSyncReport = B.TeamSyncReport_Serialize;
+export type TeamSyncReport = B.TeamSyncReport;

@@ -697,7 +697,7 @@ describe('Teams', () => {
     backend.listTeams.mockResolvedValue([ops, { ...ops, name: 'web' }]);
     backend.keyTeams.mockResolvedValueOnce(['ops']).mockResolvedValue(['ops', 'web']);
     backend.shareKey.mockResolvedValue({ key: 'local/dev-mail', team: 'web', path: 'keyshelf/web/keys/local/dev-mail', version: 1 });
-    render(KeyDetail, { keyref: 'local/dev-mail', onclose: vi.fn(), onchanged: vi.fn() });
+    render(KeyDetail, { keyref: 'local/dev-mail', onclose: vi.fn(), onchanged: vi.fn(), onremoved: vi.fn() });
     const teams = await waitFor(() => screen.getByTestId('detail-teams'));
     expect(screen.getAllByTestId('shared-badge').map((b) => b.textContent)).toEqual(['shared with ops']);
     await fireEvent.click(screen.getByTestId('detail-share'));
