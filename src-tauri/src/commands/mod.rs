@@ -24,7 +24,9 @@ pub mod teams;
 /// (`ui/src/lib/bindings.ts`, see [`crate::bindings`]); build.rs lists the same names to
 /// generate permissions.
 pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
-    use self::{keys::*, overview::*, providers::*, reminders::*, rotation::*, settings::*, teams::*};
+    use self::{
+        keys::*, overview::*, providers::*, reminders::*, rotation::*, settings::*, teams::*,
+    };
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         list_keys,
         key_detail,

@@ -11,6 +11,7 @@ pub mod file_chooser;
 pub mod notifications;
 pub mod seed;
 pub mod tray;
+pub mod ui;
 pub mod webdriver;
 pub mod window;
 

@@ -14,7 +14,7 @@ use keyshelf_core::vault::KeyringVault;
 use keyshelf_core::Keyshelf;
 use keyshelf_e2e::app::App;
 use keyshelf_e2e::file_chooser::Chooser;
-use keyshelf_e2e::webdriver::Session;
+use keyshelf_e2e::ui::{choose, click, page_text, text_of, type_in, wait_text, WAIT};
 use keyshelf_e2e::{clipboard_text, keychain_lookup, require_test_session, shot};
 use keyshelf_provider_sim::{Config, Plan};
 use serde_json::json;
@@ -22,57 +22,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(30);
-
 fn open(home: &Path) -> Keyshelf {
     Keyshelf::open(home, Arc::new(KeyringVault)).expect("open the test home")
-}
-
-fn text_of(s: &Session, css: &str) -> String {
-    s.find(css).and_then(|e| s.text(&e)).unwrap_or_default()
-}
-
-fn page_text(s: &Session) -> String {
-    s.execute("return document.body.innerText", json!([]))
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn click(s: &Session, css: &str) {
-    let e = s
-        .wait_for(css, WAIT)
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    s.click(&e).unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-fn type_in(s: &Session, css: &str, text: &str) {
-    let e = s
-        .wait_for(css, WAIT)
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    s.clear(&e).unwrap();
-    s.type_into(&e, text).unwrap();
-}
-
-/// Chooses an option of a `<select>` the way a user does: value set, `change` fired.
-fn choose(s: &Session, css: &str, value: &str) {
-    s.wait_for(css, WAIT)
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    s.execute(
-        "const el = document.querySelector(arguments[0]); el.value = arguments[1]; el.dispatchEvent(new Event('change', {bubbles: true}));",
-        json!([css, value]),
-    )
-    .unwrap();
-}
-
-fn wait_text(s: &Session, css: &str, what: &str, needle: &str) -> String {
-    let mut last = String::new();
-    let ok = s.wait_until(what, WAIT, |s| {
-        last = text_of(s, css);
-        last.contains(needle)
-    });
-    assert!(ok.is_ok(), "{what}: {css} says {last:?}");
-    last
 }
 
 /// The parent process of `pid` (field 4 of `/proc/<pid>/stat`, after the parenthesised name).
