@@ -4,22 +4,11 @@
 //! secrets in the real Secret Service of the test session.
 
 mod common;
-use common::{json_error, secret_tool_lookup, Shelf};
-use keyshelf_provider_sim::{Config, SimHandle, SimKey};
+use common::{json_error, secret_tool_lookup, sim_with, Shelf};
+use keyshelf_provider_sim::{SimHandle, SimKey};
 use serde_json::Value;
 
 const TOKEN: &str = "sim-management-token-not-real";
-
-fn sim(seed_keys: usize) -> SimHandle {
-    keyshelf_provider_sim::spawn(
-        Config {
-            seed_keys,
-            ..Config::default()
-        },
-        0,
-    )
-    .expect("simulator")
-}
 
 /// Adds the simulator as a `gitlab` provider listing 5 tokens per page; returns its name.
 fn add_gitlab(s: &Shelf, sim: &SimHandle, how: &[&str]) -> String {
@@ -134,7 +123,7 @@ fn presets_are_listed_with_what_they_support_and_how_they_rotate() {
 fn a_gitlab_provider_syncs_creates_verifies_rotates_and_revokes() {
     let s = Shelf::new("preset-gitlab");
     // 12 tokens at 5 a page: three pages.
-    let sim = sim(12);
+    let sim = sim_with(TOKEN, 12);
     let p = add_gitlab(&s, &sim, &["--preset", "gitlab"]);
 
     let before = sim.stats().requests;
@@ -274,7 +263,7 @@ fn a_gitlab_provider_syncs_creates_verifies_rotates_and_revokes() {
 #[test]
 fn a_user_profile_file_that_copies_the_preset_behaves_the_same() {
     let s = Shelf::new("profile-file");
-    let sim = sim(7);
+    let sim = sim_with(TOKEN, 7);
     let listed = |p: &str| {
         s.json(&["sync", "--provider", p]);
         names(&s.json(&["list", "--provider", p]))
@@ -295,7 +284,7 @@ fn a_user_profile_file_that_copies_the_preset_behaves_the_same() {
 #[test]
 fn a_bad_profile_is_refused_with_every_problem_its_field_and_line() {
     let s = Shelf::new("profile-bad");
-    let sim = sim(0);
+    let sim = sim_with(TOKEN, 0);
     let text = s
         .ok(&["provider", "presets", "--show", "gitlab"])
         .replace(

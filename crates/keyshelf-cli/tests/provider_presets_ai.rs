@@ -4,22 +4,11 @@
 //! the grace period).
 
 mod common;
-use common::{json_error, secret_tool_lookup, stderr, Shelf};
-use keyshelf_provider_sim::{Config, SimHandle, SimKey};
+use common::{json_error, secret_tool_lookup, sim_with, stderr, Shelf};
+use keyshelf_provider_sim::{SimHandle, SimKey};
 use serde_json::Value;
 
 const TOKEN: &str = "sim-management-token-not-real";
-
-fn sim(seed_keys: usize) -> SimHandle {
-    keyshelf_provider_sim::spawn(
-        Config {
-            seed_keys,
-            ..Config::default()
-        },
-        0,
-    )
-    .expect("simulator")
-}
 
 /// Adds the simulator under `preset`, its API at `prefix`, listing 5 keys per page.
 fn add(s: &Shelf, sim: &SimHandle, preset: &str, prefix: &str) -> String {
@@ -52,7 +41,7 @@ fn openai_key(sim: &SimHandle, id: &str) -> Option<SimKey> {
 #[test]
 fn an_openai_provider_pages_by_cursor_and_rotates_by_create_then_delete_after_the_grace() {
     let s = Shelf::new("preset-openai");
-    let sim = sim(12);
+    let sim = sim_with(TOKEN, 12);
     let p = add(&s, &sim, "openai", "/v1");
 
     // 12 keys at 5 a page: three pages, each asked for after the previous page's last id.
@@ -164,7 +153,7 @@ fn anthropic_key(sim: &SimHandle, id: &str) -> SimKey {
 #[test]
 fn an_anthropic_provider_manages_console_made_keys_and_rotates_to_one_made_in_the_console() {
     let s = Shelf::new("preset-anthropic");
-    let sim = sim(12);
+    let sim = sim_with(TOKEN, 12);
     let p = add(&s, &sim, "anthropic", "");
 
     let before = sim.stats().requests;

@@ -4,26 +4,14 @@
 //! full-replace update that must echo the token's fields, and a roll that keeps the id.
 
 mod common;
-use common::{json_error, secret_tool_lookup, Shelf};
-use keyshelf_provider_sim::{Config, SimHandle};
+use common::{json_error, secret_tool_lookup, sim_with, Shelf};
 
 const TOKEN: &str = "sim-management-token-not-real";
-
-fn sim(seed_keys: usize) -> SimHandle {
-    keyshelf_provider_sim::spawn(
-        Config {
-            seed_keys,
-            ..Config::default()
-        },
-        0,
-    )
-    .expect("simulator")
-}
 
 #[test]
 fn a_cloudflare_provider_pages_echoes_fields_on_status_changes_and_rolls_in_place() {
     let s = Shelf::new("preset-cloudflare");
-    let sim = sim(12);
+    let sim = sim_with(TOKEN, 12);
     let p = s.name("cf");
     let base = format!("{}/client/v4", sim.url);
     s.ok_in(
@@ -119,7 +107,7 @@ fn a_cloudflare_provider_pages_echoes_fields_on_status_changes_and_rolls_in_plac
 #[test]
 fn account_owned_tokens_live_under_the_accounts_path_and_are_adopted_rolled_and_deleted() {
     let s = Shelf::new("preset-cloudflare-account");
-    let sim = sim(12);
+    let sim = sim_with(TOKEN, 12);
     let p = s.name("cfa");
     let base = format!("{}/client/v4", sim.url);
     let account = "0123456789abcdef0123456789abcdef";

@@ -7,9 +7,8 @@
 //! API keys (form bodies, a policy for Restricted keys, verify on another host).
 
 mod common;
-use common::{json_error, secret_tool_lookup, stderr, Shelf};
-use keyshelf_provider_sim::{Config, SimHandle, SimKey};
-use serde_json::Value;
+use common::{json_error, secret_tool_lookup, sim_with, stderr, Shelf};
+use keyshelf_provider_sim::{SimHandle, SimKey};
 
 /// Datadog's management credential: an API key and an application key.
 const DD_PAIR: &str = "sim-dd-api-key-not-real:sim-dd-app-key-not-real";
@@ -18,18 +17,6 @@ const TOKEN: &str = "sim-management-token-not-real";
 const TWILIO_ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef:sim-auth-token-not-real";
 /// A Confluent Cloud API key as `ID:SECRET`.
 const CFL_PAIR: &str = "SIMMGMT000000001:sim-cloud-secret-not-real";
-
-fn sim(token: &str, seed_keys: usize) -> SimHandle {
-    keyshelf_provider_sim::spawn(
-        Config {
-            token: token.into(),
-            seed_keys,
-            ..Config::default()
-        },
-        0,
-    )
-    .expect("simulator")
-}
 
 /// Adopts the simulator's key `k` (its id at the service: `id`) and verifies it.
 fn adopt(s: &Shelf, p: &str, k: &SimKey, id: &str) {
@@ -62,7 +49,7 @@ fn datadog_key(sim: &SimHandle, id: &str) -> Option<SimKey> {
 #[test]
 fn a_datadog_provider_takes_its_site_and_key_pair_and_rotates_a_key_that_cannot_be_disabled() {
     let s = Shelf::new("preset-datadog");
-    let sim = sim(DD_PAIR, 12);
+    let sim = sim_with(DD_PAIR, 12);
 
     // The site picks the base URL; a site Datadog does not have is refused with the allowed ones.
     let eu = s.name("ddeu");
@@ -161,17 +148,7 @@ fn a_datadog_provider_takes_its_site_and_key_pair_and_rotates_a_key_that_cannot_
     assert!(msg.contains("only deleted"), "{msg}");
 
     // Rotate: the old key keeps working through the grace period, then is deleted.
-    let out = s.run(&["rotate", &keyref, "--confirm-updated"]);
-    common::assert_success(&out, &["rotate"]);
-    assert!(
-        datadog_key(&sim, &id).is_some(),
-        "old key kept during the grace period"
-    );
-    let status: Value = s.json(&["rotate", "--status"]);
-    assert_eq!(status[0]["old_key"], "untouched", "{status}");
-    let out = s.run(&["rotate", &keyref, "--resume", "--end-grace"]);
-    common::assert_success(&out, &["rotate", "--end-grace"]);
-    assert!(datadog_key(&sim, &id).is_none(), "old key deleted");
+    common::rotate_through_grace(&s, &keyref, || datadog_key(&sim, &id).is_some());
     let new_id = s.json(&["show", &keyref])["provider_key_id"]
         .as_str()
         .unwrap()
@@ -196,7 +173,7 @@ fn sendgrid_key(sim: &SimHandle, id: &str) -> Option<SimKey> {
 #[test]
 fn a_sendgrid_provider_creates_scoped_keys_up_to_its_limit_and_rotates_them() {
     let s = Shelf::new("preset-sendgrid");
-    let sim = sim(TOKEN, 12);
+    let sim = sim_with(TOKEN, 12);
     let p = s.name("sg");
     s.ok_in(
         &[
@@ -257,12 +234,7 @@ fn a_sendgrid_provider_creates_scoped_keys_up_to_its_limit_and_rotates_them() {
     );
 
     // Rotate: the old key works until the grace period ends, then is deleted.
-    let out = s.run(&["rotate", &keyref, "--confirm-updated"]);
-    common::assert_success(&out, &["rotate"]);
-    assert!(sendgrid_key(&sim, &id).is_some());
-    let out = s.run(&["rotate", &keyref, "--resume", "--end-grace"]);
-    common::assert_success(&out, &["rotate", "--end-grace"]);
-    assert!(sendgrid_key(&sim, &id).is_none(), "old key deleted");
+    common::rotate_through_grace(&s, &keyref, || sendgrid_key(&sim, &id).is_some());
 
     // A full account (100 keys) that Keyshelf does not know of yet: SendGrid's own refusal reads
     // as the plan's limit. Once synced, Keyshelf refuses before sending anything.
@@ -312,7 +284,7 @@ fn confluent_key(sim: &SimHandle, id: &str) -> Option<SimKey> {
 #[test]
 fn a_confluent_provider_pages_by_next_url_and_presents_keys_as_id_and_secret() {
     let s = Shelf::new("preset-confluent");
-    let sim = sim(CFL_PAIR, 12);
+    let sim = sim_with(CFL_PAIR, 12);
     let p = s.name("cfl");
     s.ok_in(
         &[
@@ -366,12 +338,7 @@ fn a_confluent_provider_pages_by_next_url_and_presents_keys_as_id_and_secret() {
     assert_eq!(v["ok"], true, "{v}");
 
     // Rotation verifies the new key with its own id, keeps the old one through the grace period.
-    let out = s.run(&["rotate", &keyref, "--confirm-updated"]);
-    common::assert_success(&out, &["rotate"]);
-    assert!(confluent_key(&sim, &id).is_some());
-    let out = s.run(&["rotate", &keyref, "--resume", "--end-grace"]);
-    common::assert_success(&out, &["rotate", "--end-grace"]);
-    assert!(confluent_key(&sim, &id).is_none(), "old key deleted");
+    common::rotate_through_grace(&s, &keyref, || confluent_key(&sim, &id).is_some());
     s.json(&["verify", &keyref]);
 
     s.json(&["delete", &keyref, "--yes"]);
@@ -387,7 +354,7 @@ fn twilio_key(sim: &SimHandle, sid: &str) -> Option<SimKey> {
 #[test]
 fn a_twilio_provider_creates_keys_by_form_and_verifies_them_on_the_rest_api_host() {
     let s = Shelf::new("preset-twilio");
-    let sim = sim(TWILIO_ACCOUNT, 12);
+    let sim = sim_with(TWILIO_ACCOUNT, 12);
     let p = s.name("tw");
     let account = TWILIO_ACCOUNT.split(':').next().unwrap();
     s.ok_in(
@@ -469,12 +436,7 @@ fn a_twilio_provider_creates_keys_by_form_and_verifies_them_on_the_rest_api_host
     }
 
     // Rotate: the old key works until the grace period ends, then is deleted.
-    let out = s.run(&["rotate", &keyref, "--confirm-updated"]);
-    common::assert_success(&out, &["rotate"]);
-    assert!(twilio_key(&sim, &sid).is_some());
-    let out = s.run(&["rotate", &keyref, "--resume", "--end-grace"]);
-    common::assert_success(&out, &["rotate", "--end-grace"]);
-    assert!(twilio_key(&sim, &sid).is_none(), "old key deleted");
+    common::rotate_through_grace(&s, &keyref, || twilio_key(&sim, &sid).is_some());
     s.json(&["verify", &keyref]);
     s.json(&["delete", &keyref, "--yes"]);
     assert_eq!(secret_tool_lookup(&keyref), None);

@@ -243,25 +243,12 @@ async fn create(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Res
             "spec.resource is required",
         );
     };
-    let id = sim.next_id;
-    sim.next_id += 1;
-    let mut attrs = serde_json::Map::new();
-    attrs.insert("resource".into(), Value::String(res));
-    let k = SimKey {
-        id,
-        api_key_name: text("/spec/display_name").unwrap_or_default(),
-        // 64 characters like Confluent's secrets, marked as the simulator's.
-        api_key: format!("simcfl{}", random(58)),
-        user: owner,
-        status: "active".into(),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        last_used_at: None,
-        revoked: false,
-        scopes: Vec::new(),
-        expires_at: None,
-        attrs,
-    };
-    sim.keys.push(k.clone());
+    let name = text("/spec/display_name").unwrap_or_default();
+    // 64 characters like Confluent's secrets, marked as the simulator's.
+    let value = format!("simcfl{}", random(58));
+    let k = sim.push_key(&name, value, &owner, |k| {
+        k.attrs.insert("resource".into(), Value::String(res));
+    });
     if take_fail_after_create(&mut sim) {
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,

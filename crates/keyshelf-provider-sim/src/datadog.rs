@@ -176,23 +176,9 @@ async fn create(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Res
     else {
         return errors(StatusCode::BAD_REQUEST, "name is required");
     };
-    let id = sim.next_id;
-    sim.next_id += 1;
-    let k = SimKey {
-        id,
-        api_key_name: name.to_owned(),
-        // 32 lowercase characters like Datadog's, but prefixed so nobody takes it for one.
-        api_key: format!("simdd{}", random(27).to_lowercase()),
-        user: "1".into(),
-        status: "active".into(),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        last_used_at: None,
-        revoked: false,
-        scopes: Vec::new(),
-        expires_at: None,
-        attrs: Default::default(),
-    };
-    sim.keys.push(k.clone());
+    // 32 lowercase characters like Datadog's, but prefixed so nobody takes it for one.
+    let value = format!("simdd{}", random(27).to_lowercase());
+    let k = sim.push_key(name, value, "1", |_| {});
     if take_fail_after_create(&mut sim) {
         return errors(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
     }

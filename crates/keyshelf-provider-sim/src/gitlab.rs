@@ -375,24 +375,12 @@ pub(crate) fn new_token(
     scopes: Vec<String>,
     expires_at: Option<String>,
 ) -> SimKey {
-    let id = sim.next_id;
-    sim.next_id += 1;
-    let k = SimKey {
-        id,
-        api_key_name: name.to_owned(),
-        // Made up at run time, shaped so nobody takes it for a real GitLab token.
-        api_key: format!("simglpat-{}", random(20)),
-        user: user.to_owned(),
-        status: "active".into(),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        last_used_at: None,
-        revoked: false,
-        scopes,
-        expires_at,
-        attrs: Default::default(),
-    };
-    sim.keys.push(k.clone());
-    k
+    // Made up at run time, shaped so nobody takes it for a real GitLab token.
+    let value = format!("simglpat-{}", random(20));
+    sim.push_key(name, value, user, |k| {
+        k.scopes = scopes;
+        k.expires_at = expires_at;
+    })
 }
 
 pub(crate) fn take_fail_after_create(sim: &mut Sim) -> bool {

@@ -239,10 +239,10 @@ fn new_scoped(
     expires_at: Option<String>,
 ) -> SimKey {
     let mut k = new_token(sim, name, "900", scopes, expires_at);
-    k.attrs
-        .insert(kind.attr().into(), Value::String(scope.to_owned()));
+    let owner = Value::String(scope.to_owned());
+    k.attrs.insert(kind.attr().into(), owner.clone());
     if let Some(last) = sim.keys.last_mut() {
-        *last = k.clone();
+        last.attrs.insert(kind.attr().into(), owner);
     }
     k
 }

@@ -217,27 +217,15 @@ async fn create(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Res
             None,
         );
     };
-    let id = sim.next_id;
-    sim.next_id += 1;
-    let k = SimKey {
-        id,
-        api_key_name: name,
-        // Made up at run time, shaped so nobody takes it for a real OpenAI key.
-        api_key: format!("simadmin-{}", random(32)),
-        user: "1".into(),
-        status: "active".into(),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        last_used_at: None,
-        revoked: false,
-        scopes: Vec::new(),
+    // Made up at run time, shaped so nobody takes it for a real OpenAI key.
+    let value = format!("simadmin-{}", random(32));
+    let k = sim.push_key(&name, value, "1", |k| {
         // Kept as RFC 3339 like the store's other times; shown as Unix seconds.
-        expires_at: b.expires_in_seconds.map(|s| {
+        k.expires_at = b.expires_in_seconds.map(|s| {
             (chrono::Utc::now() + chrono::Duration::seconds(s))
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        }),
-        attrs: Default::default(),
-    };
-    sim.keys.push(k.clone());
+        });
+    });
     if take_fail_after_create(&mut sim) {
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,

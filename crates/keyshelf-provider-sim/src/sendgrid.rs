@@ -155,23 +155,9 @@ async fn create(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Res
     let scopes = b
         .scopes
         .unwrap_or_else(|| vec!["mail.send".into(), "api_keys.create".into()]);
-    let id = sim.next_id;
-    sim.next_id += 1;
-    let k = SimKey {
-        id,
-        api_key_name: name,
-        // SendGrid's shape (SG.<22>.<43>), marked as the simulator's.
-        api_key: format!("SG.sim{}.{}", random(19), random(43)),
-        user: "1".into(),
-        status: "active".into(),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        last_used_at: None,
-        revoked: false,
-        scopes,
-        expires_at: None,
-        attrs: Default::default(),
-    };
-    sim.keys.push(k.clone());
+    // SendGrid's shape (SG.<22>.<43>), marked as the simulator's.
+    let value = format!("SG.sim{}.{}", random(19), random(43));
+    let k = sim.push_key(&name, value, "1", |k| k.scopes = scopes);
     if take_fail_after_create(&mut sim) {
         return errors(StatusCode::INTERNAL_SERVER_ERROR, None, "internal error");
     }

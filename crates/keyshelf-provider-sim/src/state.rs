@@ -213,7 +213,8 @@ pub fn random(n: usize) -> String {
     Alphanumeric.sample_string(&mut rand::rng(), n)
 }
 
-fn now() -> String {
+/// Now, as the store keeps times (RFC 3339, seconds, UTC).
+pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
@@ -250,6 +251,35 @@ impl Sim {
             });
         }
         sim
+    }
+
+    /// Adds an active key made by a service mode's create: its name, value and user; `edit`
+    /// sets what else that service keeps (scopes, expiry, attributes). Returns a copy.
+    pub fn push_key(
+        &mut self,
+        name: &str,
+        value: String,
+        user: &str,
+        edit: impl FnOnce(&mut SimKey),
+    ) -> SimKey {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut k = SimKey {
+            id,
+            api_key_name: name.to_owned(),
+            api_key: value,
+            user: user.to_owned(),
+            status: "active".into(),
+            created_at: now(),
+            last_used_at: None,
+            revoked: false,
+            scopes: Vec::new(),
+            expires_at: None,
+            attrs: Default::default(),
+        };
+        edit(&mut k);
+        self.keys.push(k.clone());
+        k
     }
 
     /// Creates a key; `Err(limit)` when the plan is full.

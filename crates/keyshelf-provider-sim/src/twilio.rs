@@ -245,27 +245,14 @@ async fn create(
         Some(Ok(p)) => Some(p),
         Some(Err(_)) => return error(StatusCode::BAD_REQUEST, 20001, "Policy is not valid JSON"),
     };
-    let id = sim.next_id;
-    sim.next_id += 1;
-    let mut attrs = serde_json::Map::new();
-    if let Some(p) = policy {
-        attrs.insert("policy".into(), p);
-    }
-    let k = SimKey {
-        id,
-        api_key_name: form.get("FriendlyName").cloned().unwrap_or_default(),
-        // 32 characters like Twilio's secrets, marked as the simulator's.
-        api_key: format!("simtw{}", random(27)),
-        user: "1".into(),
-        status: "active".into(),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        last_used_at: None,
-        revoked: false,
-        scopes: Vec::new(),
-        expires_at: None,
-        attrs,
-    };
-    sim.keys.push(k.clone());
+    let name = form.get("FriendlyName").cloned().unwrap_or_default();
+    // 32 characters like Twilio's secrets, marked as the simulator's.
+    let value = format!("simtw{}", random(27));
+    let k = sim.push_key(&name, value, "1", |k| {
+        if let Some(p) = policy {
+            k.attrs.insert("policy".into(), p);
+        }
+    });
     if take_fail_after_create(&mut sim) {
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -325,3 +325,30 @@ pub fn add_sim_provider(s: &Shelf, url: &str, name: &str, extra: &[&str]) {
     args.push("--token-stdin");
     s.ok_in(&args, SIM_TOKEN);
 }
+
+/// A simulator on loopback holding `seed_keys` keys, managed with `token`.
+pub fn sim_with(token: &str, seed_keys: usize) -> keyshelf_provider_sim::SimHandle {
+    keyshelf_provider_sim::spawn(
+        keyshelf_provider_sim::Config {
+            token: token.into(),
+            seed_keys,
+            ..keyshelf_provider_sim::Config::default()
+        },
+        0,
+    )
+    .expect("the simulator starts on loopback")
+}
+
+/// Rotates `keyref`, whose service cannot deactivate keys, the whole way: confirmed at once, the
+/// old key still there through the grace period (`old_there`), then deleted when it ends.
+pub fn rotate_through_grace(s: &Shelf, keyref: &str, old_there: impl Fn() -> bool) {
+    let out = s.run(&["rotate", keyref, "--confirm-updated"]);
+    assert_success(&out, &["rotate"]);
+    assert!(old_there(), "the old key is kept through the grace period");
+    let out = s.run(&["rotate", keyref, "--resume", "--end-grace"]);
+    assert_success(&out, &["rotate", "--end-grace"]);
+    assert!(
+        !old_there(),
+        "the old key is deleted when the grace period ends"
+    );
+}
