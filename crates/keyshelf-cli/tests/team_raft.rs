@@ -278,14 +278,23 @@ fn killing_the_active_node_mid_loop_loses_no_version_and_every_operation_succeed
         let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(meta["data"]["current_version"], 1, "{keyref}");
     }
-    let names: Vec<String> = b
-        .json(&["list"])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| format!("local/{}", k["name"].as_str().unwrap()))
-        .collect();
-    for keyref in &shared {
-        assert!(names.contains(keyref), "{keyref} reached B");
+    // Every share reaches B. A standby that has not applied the newest write yet may list a key
+    // it cannot read: that sync leaves it for the next one, so B syncs until all are there.
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        until_ok(&b, &["team", "sync", "cl"]);
+        let names: Vec<String> = b
+            .json(&["list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| format!("local/{}", k["name"].as_str().unwrap()))
+            .collect();
+        let missing: Vec<&String> = shared.iter().filter(|k| !names.contains(k)).collect();
+        if missing.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < until, "never reached B: {missing:?}");
+        std::thread::sleep(Duration::from_millis(500));
     }
 }
