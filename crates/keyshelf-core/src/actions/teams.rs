@@ -2,6 +2,7 @@
 //! stop sharing, and sync the team's keys into this workstation's keychain.
 
 use crate::names;
+use crate::provider::client::{cache_entry, valid_cached};
 use crate::shelf::NewKey;
 use crate::store::teams::Share;
 use crate::team::client::BaoClient;
@@ -22,13 +23,6 @@ pub fn team_account(team: &str) -> String {
 /// The keychain account of the token a login obtained, as `"<expires_unix> <token>"`.
 pub fn team_token_account(team: &str) -> String {
     format!("team:{team}#token")
-}
-
-fn now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// A team as the Teams screen lists it: its settings (never its credential), when it was last
@@ -105,7 +99,7 @@ impl Keyshelf {
             if profile.auth == team::TeamAuth::Token {
                 vault.delete(&cache)?;
             } else {
-                vault.set(&cache, &cached(&session, ttl))?;
+                vault.set(&cache, &cache_entry(&session, ttl))?;
             }
             tx.audit(None, "team-add", &profile.name)
         })?;
@@ -479,12 +473,12 @@ impl Keyshelf {
         }
         // A login's token, while it has 30 s left; else a new login (which is the renewal).
         let cache = team_token_account(name);
-        if let Some(token) = vault.get(&cache)?.as_ref().and_then(still_valid) {
+        if let Some(token) = vault.get(&cache)?.as_ref().and_then(valid_cached) {
             return Ok((team, token));
         }
         let (token, ttl) =
             BaoClient::new(&team, Secret::new(String::new()))?.login(team.auth, &credential)?;
-        vault.set(&cache, &cached(&token, ttl))?;
+        vault.set(&cache, &cache_entry(&token, ttl))?;
         Ok((team, token))
     }
 }
@@ -504,22 +498,6 @@ fn read_policy(client: &BaoClient<'_>, team: &TeamProfile) -> Result<(TeamPolicy
             )
         }),
     }
-}
-
-/// A login's token as the cache keeps it.
-fn cached(token: &Secret, ttl: u64) -> Secret {
-    Secret::new(format!(
-        "{} {}",
-        now_unix().saturating_add(ttl),
-        token.expose()
-    ))
-}
-
-/// The cached token, if it is good for 30 s more.
-fn still_valid(entry: &Secret) -> Option<Secret> {
-    let (exp, token) = entry.expose().split_once(' ')?;
-    let exp: u64 = exp.parse().ok()?;
-    (exp > now_unix() + 30 && !token.is_empty()).then(|| Secret::new(token.to_owned()))
 }
 
 /// What a teammate needs of `key`, shared by `by`.

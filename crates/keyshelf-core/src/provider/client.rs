@@ -270,8 +270,7 @@ impl<'a> Client<'a> {
                 let (token, expires_in) = self.fetch_token(&stored)?;
                 // A hostile `expires_in` (u64::MAX) must not overflow (found while writing the
                 // fuzz targets; regression test in tests/provider_hostile.rs).
-                let expires_at = now_unix().saturating_add(expires_in);
-                let entry = Secret::new(format!("{expires_at} {}", token.expose()));
+                let entry = cache_entry(&token, expires_in);
                 if let Err(e) = self.vault.set(&cache, &entry) {
                     // Only a cache: the token still works for this call.
                     tracing::warn!(code = e.code(), "cannot cache the OAuth2 access token");
@@ -624,8 +623,18 @@ fn now_unix() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// A token that lives `ttl` seconds, as its keychain cache keeps it: `"<expires_unix> <token>"`
+/// (a provider's OAuth2 access token, a team's login token).
+pub(crate) fn cache_entry(token: &Secret, ttl: u64) -> Secret {
+    Secret::new(format!(
+        "{} {}",
+        now_unix().saturating_add(ttl),
+        token.expose()
+    ))
+}
+
 /// The token of a cache entry `"<expires_unix> <token>"` if it is good for 30 s more.
-fn valid_cached(entry: &Secret) -> Option<Secret> {
+pub(crate) fn valid_cached(entry: &Secret) -> Option<Secret> {
     let (exp, token) = entry.expose().split_once(' ')?;
     let exp: u64 = exp.parse().ok()?;
     (exp > now_unix() + 30 && !token.is_empty()).then(|| Secret::new(token.to_owned()))
