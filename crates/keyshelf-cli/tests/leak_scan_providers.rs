@@ -358,3 +358,130 @@ fn provider_error_paths_at_trace_level_leak_no_token_key_header_or_userinfo() {
         }
     }
 }
+
+/// The team flows at `KEYSHELF_LOG=trace` against a real `bao server -dev`: a refused token, a
+/// refused userpass login, then add, share, sync, test and a sealed server. Neither the token, the
+/// password nor the shared value appears on stdout (but `get`), stderr, or in the home or temp dir.
+#[test]
+fn team_flows_at_trace_level_leak_no_token_password_or_shared_value() {
+    const ROOT: &str = "leak-bao-root-Kd72m";
+    const PASSWORD: &str = "leak-bao-password-Vx31";
+    const VALUE: &str = "leak-shared-value-Qm58";
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("http://127.0.0.1:{port}");
+    let mut bao = std::process::Command::new("bao")
+        .args([
+            "server",
+            "-dev",
+            &format!("-dev-root-token-id={ROOT}"),
+            &format!("-dev-listen-address=127.0.0.1:{port}"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("bao is installed by scripts/setup.sh");
+    let cli = |args: &[&str]| {
+        std::process::Command::new("bao")
+            .args(args)
+            .env("BAO_ADDR", &addr)
+            .env("BAO_TOKEN", ROOT)
+            .output()
+            .expect("bao")
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !cli(&["kv", "list", "secret/"])
+        .status
+        .code()
+        .is_some_and(|c| c == 0 || c == 2)
+    {
+        assert!(
+            std::time::Instant::now() < until,
+            "bao server -dev did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(cli(&["auth", "enable", "userpass"]).status.success());
+    assert!(cli(&[
+        "write",
+        "auth/userpass/users/leak",
+        "password=other-password"
+    ])
+    .status
+    .success());
+
+    let s = Shelf::new("leak-team");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = |args: &[&str], stdin: &str| -> Output {
+        let mut cmd = s.cmd(args);
+        cmd.env("KEYSHELF_LOG", "trace").env("TMPDIR", tmp.path());
+        common::run_with_stdin(cmd, stdin)
+    };
+    let name = s.name("shared");
+    let mut outs = vec![
+        (
+            "bad token",
+            run(
+                &["team", "add", "bad", "--addr", &addr, "--credential-stdin"],
+                &format!("{ROOT}x"),
+            ),
+        ),
+        (
+            "bad login",
+            run(
+                &[
+                    "team",
+                    "add",
+                    "up",
+                    "--addr",
+                    &addr,
+                    "--auth",
+                    "userpass",
+                    "--credential-stdin",
+                ],
+                &format!("leak:{PASSWORD}"),
+            ),
+        ),
+        (
+            "add",
+            run(
+                &["team", "add", "ops", "--addr", &addr, "--credential-stdin"],
+                ROOT,
+            ),
+        ),
+        ("import", run(&["import", &name, "--env", "dev"], VALUE)),
+        ("share", run(&["share", &name, "--team", "ops"], "")),
+        ("sync", run(&["team", "sync", "ops", "--json"], "")),
+        ("test", run(&["team", "test", "ops", "--json"], "")),
+    ];
+    assert!(
+        outs.iter().skip(2).all(|(_, o)| o.status.success()),
+        "the team flow works"
+    );
+    assert!(cli(&["operator", "seal"]).status.success());
+    outs.push(("sealed", run(&["team", "sync", "ops"], "")));
+    let _ = bao.kill();
+    let _ = bao.wait();
+    for (label, out) in &outs {
+        for v in [ROOT, PASSWORD, VALUE] {
+            for f in forms(v) {
+                assert!(!contains(&out.stderr, &f), "{label}: a secret on stderr");
+                assert!(!contains(&out.stdout, &f), "{label}: a secret on stdout");
+            }
+        }
+    }
+    let mut files = Vec::new();
+    files_under(s.home_path(), &mut files);
+    files_under(tmp.path(), &mut files);
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        for v in [ROOT, PASSWORD, VALUE] {
+            for f in forms(v) {
+                assert!(!contains(&bytes, &f), "a secret is in {}", file.display());
+            }
+        }
+    }
+}
