@@ -104,6 +104,8 @@ pub enum TeamCommand {
     /// Bring the team's shared keys here: new ones, newer versions (the old secret kept as
     /// previous), and those no longer shared marked gone.
     Sync { name: String },
+    /// The keys shared with the team that this workstation holds: version, who rotated last.
+    Keys { name: String },
     /// Disconnect a team and remove its token from the keychain (its keys stay).
     Remove { name: String },
     /// The team's rotation policy, applied to its keys on every workstation at each sync.
@@ -113,14 +115,32 @@ pub enum TeamCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TeamPolicyCommand {
-    /// Show the team's intervals.
+    /// Show the team's intervals, due-soon window and naming pattern.
     Show { name: String },
-    /// Set the rotation interval of an environment for the team's keys.
-    Set {
-        name: String,
-        env: String,
-        days: u32,
-    },
+    /// Set the rotation interval of an environment for the team's keys (TEAM ENV DAYS), or the
+    /// due-soon window (--due-soon DAYS) or the naming pattern of shared keys (--naming).
+    Set(TeamPolicySetArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).args(["env", "due_soon", "naming", "no_naming"])))]
+pub struct TeamPolicySetArgs {
+    pub name: String,
+    /// The environment whose interval to set (with DAYS).
+    #[arg(requires = "days")]
+    pub env: Option<String>,
+    /// The rotation interval in days.
+    pub days: Option<u32>,
+    /// Team keys count as due soon this many days before their due date, on every workstation.
+    #[arg(long, value_name = "DAYS")]
+    pub due_soon: Option<u32>,
+    /// Share only keys whose name follows PATTERN: `*` stands for anything, `{env}` for the
+    /// key's environment (e.g. "{env}-*").
+    #[arg(long, value_name = "PATTERN")]
+    pub naming: Option<String>,
+    /// Lift the naming pattern.
+    #[arg(long, conflicts_with = "naming")]
+    pub no_naming: bool,
 }
 
 #[derive(Debug, Args)]

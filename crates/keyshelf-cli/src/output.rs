@@ -64,11 +64,25 @@ pub fn due_text(v: &KeyView) -> String {
 }
 
 /// Prints keys as an aligned table, through one buffer (a table of 100,000 keys was a write
-/// and a handful of allocations per row).
+/// and a handful of allocations per row). A ROTATED BY column (who published a team key's
+/// current version) is there when a key is shared with a team.
 pub fn key_table(keys: &[KeyView]) {
-    let header = ["NAME", "PROVIDER", "ENV", "STATUS", "DUE", "STATE"];
+    let header = [
+        "NAME",
+        "PROVIDER",
+        "ENV",
+        "STATUS",
+        "DUE",
+        "STATE",
+        "ROTATED BY",
+    ];
+    let columns = if keys.iter().any(|v| v.rotated_by.is_some()) {
+        7
+    } else {
+        6
+    };
     let dues: Vec<String> = keys.iter().map(due_text).collect();
-    let rows: Vec<[&str; 6]> = keys
+    let rows: Vec<[&str; 7]> = keys
         .iter()
         .zip(&dues)
         .map(|(v, due)| {
@@ -79,22 +93,23 @@ pub fn key_table(keys: &[KeyView]) {
                 v.display_status.as_str(),
                 due.as_str(),
                 v.state.as_str(),
+                v.rotated_by.as_deref().unwrap_or("-"),
             ]
         })
         .collect();
     let mut widths = header.map(str::len);
     for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
+        for (w, cell) in widths.iter_mut().zip(&row[..columns]) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let mut line = |cells: &[&str; 6]| -> std::io::Result<()> {
+    let mut line = |cells: &[&str; 7]| -> std::io::Result<()> {
         // The last column unpadded, so no line ends in spaces.
-        for (cell, w) in cells[..5].iter().zip(widths) {
+        for (cell, w) in cells[..columns - 1].iter().zip(widths) {
             write!(out, "{cell:<w$}  ")?;
         }
-        writeln!(out, "{}", cells[5])
+        writeln!(out, "{}", cells[columns - 1])
     };
     // A closed pipe (`| head`) ends the table; nothing else can fail writing to stdout here
     // that the person could act on.

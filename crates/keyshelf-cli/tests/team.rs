@@ -567,3 +567,178 @@ fn a_server_with_a_private_ca_is_refused_until_its_certificate_is_given() {
     );
     assert_eq!(a.json(&["team", "test", "tls"])["shared_keys"], 0);
 }
+
+/// Runs `keyshelf ARGS --json` on `shelf` as the user `user` (who a share or a rotation says
+/// published the key).
+fn json_as(shelf: &Shelf, user: &str, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let mut cmd = shelf.cmd(&all);
+    cmd.env("USER", user);
+    let out = common::run_with_stdin(cmd, "");
+    common::assert_success(&out, args);
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[test]
+fn the_team_policy_sets_due_soon_and_naming_and_the_due_list_says_who_rotated_last() {
+    let bao = Bao::start();
+    let a = Shelf::new("team-pol-a");
+    let b = Workstation::start("team-pol-b");
+    add_team(|x, i| a.run_in(x, i), "pol", &bao, &bao.rotator_token());
+    add_team(|x, i| b.run(x, i), "pol", &bao, &bao.rotator_token());
+
+    // Naming: only "<env>-…" names are shared; another is refused and nothing is written.
+    a.json(&["team", "policy", "set", "pol", "--naming", "{env}-*"]);
+    let odd = a.name("mail");
+    a.json(&["generate", &odd, "--env", "staging"]);
+    let out = a.run(&["share", &odd, "--team", "pol", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "invalid_input");
+    assert!(msg.contains("{env}-*") && msg.contains(&odd), "{msg}");
+    assert!(
+        !bao.cli(&[
+            "kv",
+            "get",
+            &format!("secret/keyshelf/pol/keys/local/{odd}")
+        ])
+        .status
+        .success(),
+        "nothing shared"
+    );
+    let name = format!("staging-{}", a.name("mail"));
+    let keyref = format!("local/{name}");
+    a.json(&["generate", &name, "--env", "staging"]);
+    json_as(&a, "alice", &["share", &name, "--team", "pol"]);
+
+    // Due soon 90 days before: a new staging key (due in 60) is due soon on every workstation.
+    a.json(&["team", "policy", "set", "pol", "--due-soon", "90"]);
+    let policy = b.json(&["team", "policy", "show", "pol"]);
+    assert_eq!(policy["due_soon_days"], 90, "{policy}");
+    assert_eq!(policy["naming"], "{env}-*", "{policy}");
+    let r = b.json(&["team", "sync", "pol"]);
+    assert_eq!(r["added"], serde_json::json!([keyref]), "{r}");
+    assert_eq!(b.json(&["show", &keyref])["due_soon_override_days"], 90);
+    let due = b.json(&["due"]);
+    let entry = due
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == name.as_str())
+        .unwrap_or_else(|| panic!("the team key is due soon on B: {due}"));
+    assert_eq!(entry["state"], "due-soon");
+    assert!(
+        entry["rotated_by"].as_str().unwrap().starts_with("alice@"),
+        "{entry}"
+    );
+    let table = String::from_utf8(b.run(&["due"], "").stdout).unwrap();
+    assert!(
+        table.contains("ROTATED BY") && table.contains("alice@"),
+        "{table}"
+    );
+    // A window asked for applies to every key.
+    let due = b.json(&["due", "--within", "0"]);
+    assert!(
+        !due.as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["name"] == name.as_str()),
+        "{due}"
+    );
+    // The reminder names who rotated last.
+    let reminder = b.json(&["remind", "--dry-run", "--all"]);
+    assert!(
+        reminder["reminder"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("last rotated by alice@"),
+        "{reminder}"
+    );
+
+    // A rotates as bob: B's list of the team's keys says version 2, by bob.
+    let mut rotate = a.cmd(&["rotate", &name, "--confirm-updated", "--json"]);
+    rotate.env("USER", "bob");
+    common::assert_success(&common::run_with_stdin(rotate, ""), &["rotate"]);
+    b.json(&["team", "sync", "pol"]);
+    let keys = b.json(&["team", "keys", "pol"]);
+    assert_eq!(keys[0]["key"], keyref.as_str(), "{keys}");
+    assert_eq!(keys[0]["version"], 2, "{keys}");
+    assert!(
+        keys[0]["rotated_by"].as_str().unwrap().starts_with("bob@"),
+        "{keys}"
+    );
+    let teams = b.json(&["team", "list"]);
+    assert_eq!(
+        teams[0]["last_sync"]["summary"], "0 added, 1 updated, 0 gone, 0 unchanged",
+        "{teams}"
+    );
+}
+
+#[test]
+fn a_sync_never_replaces_a_key_that_did_not_come_from_the_team_and_skips_an_unreadable_entry() {
+    let bao = Bao::start();
+    let a = Shelf::new("team-skip-a");
+    let b = Workstation::start("team-skip-b");
+    add_team(|x, i| a.run_in(x, i), "skip", &bao, &bao.rotator_token());
+    add_team(|x, i| b.run(x, i), "skip", &bao, &bao.rotator_token());
+
+    // B has its own key of the name A shares: B's secret stays, the sync says why.
+    let name = a.name("mail");
+    let keyref = format!("local/{name}");
+    b.json(&["generate", &name, "--env", "dev"]);
+    let mine = b.bus.secret_tool_lookup(&keyref).expect("B's secret");
+    a.json(&["generate", &name, "--env", "dev"]);
+    a.json(&["share", &name, "--team", "skip"]);
+    // An entry written by hand that Keyshelf cannot read is skipped; the others still come.
+    let other = a.name("other");
+    a.json(&["generate", &other, "--env", "dev"]);
+    a.json(&["share", &other, "--team", "skip"]);
+    let out = bao.cli(&[
+        "kv",
+        "put",
+        "secret/keyshelf/skip/keys/local/handmade",
+        "secret=not-a-real-secret",
+        "meta=not-json",
+    ]);
+    assert!(out.status.success());
+
+    let r = b.json(&["team", "sync", "skip"]);
+    assert_eq!(
+        r["added"],
+        serde_json::json!([format!("local/{other}")]),
+        "{r}"
+    );
+    let skipped = |key: &str| {
+        r["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == key)
+            .map(|s| s["reason"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(r["skipped"].as_array().unwrap().len(), 2, "{r}");
+    assert!(
+        skipped("local/handmade").is_some_and(|why| why.contains("unreadable metadata")),
+        "{r}"
+    );
+    assert!(
+        skipped(&keyref).is_some_and(|why| why.contains("did not come from team skip")),
+        "{r}"
+    );
+    assert_eq!(b.bus.secret_tool_lookup(&keyref), Some(mine));
+    assert!(b
+        .bus
+        .secret_tool_lookup(&format!("{keyref}#previous"))
+        .is_none());
+
+    // A failed sync is recorded for the Teams screen and `team list`.
+    drop(bao);
+    let out = b.run(&["team", "sync", "skip", "--json"], "");
+    assert_eq!(out.status.code(), Some(6));
+    let teams = b.json(&["team", "list"]);
+    assert_eq!(
+        teams[0]["last_sync"]["error_code"], "team_unreachable",
+        "{teams}"
+    );
+}

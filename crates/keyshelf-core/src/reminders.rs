@@ -45,6 +45,9 @@ pub struct DueKey {
     pub state: DueState,
     pub due_at: DateTime<Utc>,
     pub days_left: i64,
+    /// For a team key: who rotated it last (or shared it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotated_by: Option<String>,
 }
 
 /// The announced keys of one state in one environment.
@@ -134,6 +137,7 @@ pub fn build(announce: &[KeyView], due_total: usize) -> Option<Reminder> {
             state: v.state,
             due_at: v.due_at,
             days_left: v.days_left,
+            rotated_by: v.rotated_by.clone(),
         })
         .collect();
     Some(Reminder {
@@ -178,7 +182,10 @@ fn body(keys: &[DueKey], due_total: usize) -> String {
                 0 => "due today".to_owned(),
                 d => format!("due in {d} d"),
             };
-            format!("{} ({}): {when}", k.name, k.env)
+            match &k.rotated_by {
+                Some(by) => format!("{} ({}): {when}, last rotated by {by}", k.name, k.env),
+                None => format!("{} ({}): {when}", k.name, k.env),
+            }
         })
         .collect();
     if keys.len() > BODY_KEYS {

@@ -53,6 +53,9 @@ pub struct KeyView {
     pub due_at: DateTime<Utc>,
     pub state: DueState,
     pub days_left: i64,
+    /// For a key shared with a team: who published its current shared version (the teammate
+    /// who rotated it last, or who shared it).
+    pub rotated_by: Option<String>,
 }
 
 /// What the user gives for a new key (generated or imported).
@@ -280,12 +283,15 @@ impl Keyshelf {
                 return Err(Error::UnknownEnvironment(names::printable(env)));
             }
         }
-        let soon = self.due_soon_days()?;
+        let ctx = ViewContext {
+            envs,
+            soon: self.due_soon_days()?,
+            exact_window: false,
+            now,
+            rotated_by: self.store.read().team_publishers()?,
+        };
         let keys = self.store.read().keys(filter)?;
-        Ok(keys
-            .into_iter()
-            .map(|k| make_view(k, &envs, soon, now))
-            .collect())
+        Ok(keys.into_iter().map(|k| make_view(k, &ctx)).collect())
     }
 
     /// Keys due soon or overdue, most urgent first. `within_days` overrides the due-soon window.
@@ -295,13 +301,18 @@ impl Keyshelf {
 
     /// [`Keyshelf::due`] as it stands at `now` (reminders and tests pass their own clock).
     pub fn due_as_of(&self, within_days: Option<u32>, now: DateTime<Utc>) -> Result<Vec<KeyView>> {
-        let envs = self.environment_intervals()?;
-        let soon = match within_days {
-            Some(d) => d,
-            None => self.due_soon_days()?,
+        let ctx = ViewContext {
+            envs: self.environment_intervals()?,
+            soon: match within_days {
+                Some(d) => d,
+                None => self.due_soon_days()?,
+            },
+            exact_window: within_days.is_some(),
+            now,
+            rotated_by: self.store.read().team_publishers()?,
         };
-        let mut due: Vec<KeyView> = self.store.read().due_candidates(now, soon, |k| {
-            Some(make_view(k, &envs, soon, now)).filter(|v| v.state != DueState::Ok)
+        let mut due: Vec<KeyView> = self.store.read().due_candidates(now, ctx.soon, |k| {
+            Some(make_view(k, &ctx)).filter(|v| v.state != DueState::Ok)
         })?;
         // Most urgent first, then by name (and provider, so the order is total). Sorted as
         // (due time, position) pairs and then put in place: a view is a few hundred bytes, and
@@ -538,12 +549,14 @@ impl Keyshelf {
     }
 
     pub(crate) fn view(&self, key: KeyRecord) -> Result<KeyView> {
-        Ok(make_view(
-            key,
-            &self.environment_intervals()?,
-            self.due_soon_days()?,
-            Utc::now(),
-        ))
+        let ctx = ViewContext {
+            envs: self.environment_intervals()?,
+            soon: self.due_soon_days()?,
+            exact_window: false,
+            now: Utc::now(),
+            rotated_by: self.store.read().team_publishers()?,
+        };
+        Ok(make_view(key, &ctx))
     }
 
     // --- environments and policy --------------------------------------------------------------
@@ -634,20 +647,33 @@ pub(crate) fn interval_days(own: Option<u32>, env: &str, envs: &[(String, u32)])
     own.or(env_interval).unwrap_or(30)
 }
 
-fn make_view(
-    key: KeyRecord,
-    envs: &[(String, u32)],
-    due_soon_days: u32,
+/// What computing a key's schedule needs beside the key.
+struct ViewContext {
+    /// Every environment's interval.
+    envs: Vec<(String, u32)>,
+    /// The due-soon window in days.
+    soon: u32,
+    /// True when the window was asked for (`due --within`): it then applies to every key, even
+    /// one with its own window from a team policy.
+    exact_window: bool,
     now: DateTime<Utc>,
-) -> KeyView {
-    let interval = interval_days(key.interval_days, &key.env, envs);
+    /// Key id → who published the current version of the team entry it is shared as.
+    rotated_by: std::collections::HashMap<i64, String>,
+}
+
+fn make_view(key: KeyRecord, ctx: &ViewContext) -> KeyView {
+    let interval = interval_days(key.interval_days, &key.env, &ctx.envs);
+    let soon = match key.due_soon_days {
+        Some(own) if !ctx.exact_window => own,
+        _ => ctx.soon,
+    };
     let due = policy::due(
         key.created_at,
         key.last_rotated_at,
         interval,
-        due_soon_days,
+        soon,
         key.snoozed_until,
-        now,
+        ctx.now,
     );
     let display_status = if key.remote_state == Some(RemoteState::Gone) {
         "gone".to_owned()
@@ -659,6 +685,7 @@ fn make_view(
         key.status.as_str().to_owned()
     };
     KeyView {
+        rotated_by: ctx.rotated_by.get(&key.id).cloned(),
         key,
         display_status,
         effective_interval_days: interval,
@@ -920,15 +947,20 @@ mod tests {
         for offset_hours in (0..24 * 40).step_by(5) {
             let now = Utc::now() + Duration::hours(offset_hours);
             for window in [None, Some(0), Some(3)] {
-                let soon = window.unwrap_or_else(|| s.due_soon_days().unwrap());
-                let envs = s.environment_intervals().unwrap();
+                let ctx = ViewContext {
+                    envs: s.environment_intervals().unwrap(),
+                    soon: window.unwrap_or_else(|| s.due_soon_days().unwrap()),
+                    exact_window: window.is_some(),
+                    now,
+                    rotated_by: Default::default(),
+                };
                 let mut expected: Vec<KeyView> = s
                     .store
                     .read()
                     .keys(&KeyFilter::default())
                     .unwrap()
                     .into_iter()
-                    .map(|k| make_view(k, &envs, soon, now))
+                    .map(|k| make_view(k, &ctx))
                     .filter(|v| v.state != DueState::Ok)
                     .collect();
                 // Most urgent first, ties by name: the order `due` promises.

@@ -2,7 +2,7 @@
 
 use crate::cli::{ShareArgs, TeamCommand, TeamPolicyCommand, UnshareArgs};
 use crate::{input, output};
-use keyshelf_core::team::{TeamAuth, TeamProfile};
+use keyshelf_core::team::{PolicyChange, TeamAuth, TeamProfile};
 use keyshelf_core::{Error, Keyshelf, Result};
 use std::process::ExitCode;
 
@@ -47,18 +47,41 @@ pub fn run(shelf: &mut Keyshelf, c: TeamCommand, json: bool) -> Result<ExitCode>
             }
         }
         TeamCommand::List => {
-            let teams = shelf.teams()?;
+            let teams = shelf.team_summaries()?;
             if json {
                 output::json(&teams)?;
             } else {
                 for t in teams {
+                    let sync = match &t.last_sync {
+                        None => "never synced".to_owned(),
+                        Some(s) => match (&s.summary, &s.error_message) {
+                            (_, Some(e)) => format!("last sync {} failed: {e}", s.at),
+                            (Some(sum), None) => format!("last sync {}: {sum}", s.at),
+                            (None, None) => format!("last sync {}", s.at),
+                        },
+                    };
                     println!(
-                        "{}  {}  {}/{}",
-                        t.name,
-                        t.addrs.join(","),
-                        t.mount,
-                        t.prefix
+                        "{}  {}  {}/{}  {} key(s)  {sync}",
+                        t.team.name,
+                        t.team.addrs.join(","),
+                        t.team.mount,
+                        t.team.prefix,
+                        t.shared_keys
                     );
+                }
+            }
+        }
+        TeamCommand::Keys { name } => {
+            let keys = shelf.team_keys(&name)?;
+            if json {
+                output::json(&keys)?;
+            } else if keys.is_empty() {
+                output::note(&format!(
+                    "No key of team {name} is here; `keyshelf team sync {name}` brings them."
+                ));
+            } else {
+                for k in keys {
+                    println!("{}  {}  v{}  {}", k.key, k.env, k.version, k.rotated_by);
                 }
             }
         }
@@ -87,21 +110,17 @@ pub fn run(shelf: &mut Keyshelf, c: TeamCommand, json: bool) -> Result<ExitCode>
                 for k in &r.gone {
                     println!("gone     {k}");
                 }
-                output::note(&format!(
-                    "Team {}: {} added, {} updated, {} gone, {} unchanged.",
-                    r.team,
-                    r.added.len(),
-                    r.updated.len(),
-                    r.gone.len(),
-                    r.unchanged
-                ));
+                for k in &r.skipped {
+                    println!("skipped  {}  ({})", k.key, k.reason);
+                }
+                output::note(&format!("Team {}: {}.", r.team, r.summary()));
             }
         }
         TeamCommand::Policy(TeamPolicyCommand::Show { name }) => {
             let p = shelf.team_policy(&name)?;
             if json {
                 output::json(&p)?;
-            } else if p.intervals.is_empty() {
+            } else if p.is_empty() {
                 output::note(&format!(
                     "Team {name} has no policy: each workstation's intervals apply."
                 ));
@@ -109,15 +128,49 @@ pub fn run(shelf: &mut Keyshelf, c: TeamCommand, json: bool) -> Result<ExitCode>
                 for (env, days) in &p.intervals {
                     println!("{env}  {days} days");
                 }
+                if let Some(days) = p.due_soon_days {
+                    println!("due-soon  {days} days before");
+                }
+                if let Some(pattern) = &p.naming {
+                    println!("naming  {pattern}");
+                }
             }
         }
-        TeamCommand::Policy(TeamPolicyCommand::Set { name, env, days }) => {
-            let p = shelf.set_team_policy(&name, &env, days)?;
+        TeamCommand::Policy(TeamPolicyCommand::Set(a)) => {
+            let (change, said) = match (a.env, a.days, a.due_soon, a.naming, a.no_naming) {
+                (Some(env), Some(days), None, None, false) => (
+                    PolicyChange::Interval {
+                        env: env.clone(),
+                        days,
+                    },
+                    format!("keys of {env} are rotated every {days} days"),
+                ),
+                (None, None, Some(days), None, false) => (
+                    PolicyChange::DueSoon(days),
+                    format!("keys are due soon {days} days before their due date"),
+                ),
+                (None, None, None, Some(p), false) => (
+                    PolicyChange::Naming(Some(p.clone())),
+                    format!("keys are shared only under names following {p:?}"),
+                ),
+                (None, None, None, None, true) => (
+                    PolicyChange::Naming(None),
+                    "keys are shared under any name".to_owned(),
+                ),
+                _ => {
+                    return Err(Error::invalid(
+                        "team policy set",
+                        "one change at a time: TEAM ENV DAYS, --due-soon DAYS, --naming PATTERN or --no-naming",
+                    ))
+                }
+            };
+            let p = shelf.set_team_policy(&a.name, change)?;
             if json {
                 output::json(&p)?;
             } else {
                 output::note(&format!(
-                    "Team {name}: keys of {env} are rotated every {days} days; teammates apply it at their next sync."
+                    "Team {}: {said}; teammates apply it at their next sync.",
+                    a.name
                 ));
             }
         }

@@ -2,17 +2,19 @@
 //! stop sharing, and sync the team's keys into this workstation's keychain.
 
 use crate::names;
+use crate::policy;
 use crate::provider::client::{cache_entry, valid_cached};
 use crate::shelf::NewKey;
-use crate::store::teams::Share;
+use crate::store::teams::{Share, TeamSyncStatus};
 use crate::team::client::BaoClient;
-use crate::team::{self, SharedKey, TeamErrorKind, TeamPolicy, TeamProfile};
+use crate::team::{self, PolicyChange, SharedKey, TeamErrorKind, TeamPolicy, TeamProfile};
 use crate::vault;
 use crate::{Error, Keyshelf, Result, Secret};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 /// The keychain account of a team's OpenBao credential (a token, `user:password` or
 /// `role_id:secret_id`).
@@ -32,8 +34,34 @@ pub fn team_token_account(team: &str) -> String {
 pub struct TeamSummary {
     #[serde(flatten)]
     pub team: TeamProfile,
-    pub last_sync_at: Option<String>,
+    /// How the last sync went (`None`: never synced here).
+    pub last_sync: Option<TeamSyncStatus>,
     pub shared_keys: usize,
+}
+
+/// A key shared with a team, as the Teams screen lists it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamKey {
+    /// `provider/name`.
+    pub key: String,
+    pub env: String,
+    /// The version of the shared entry this workstation holds.
+    pub version: u64,
+    /// Who published that version (the teammate who rotated it last, or who shared it).
+    pub rotated_by: String,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    #[serde(serialize_with = "crate::timestamp::serialize_opt")]
+    pub last_rotated_at: Option<DateTime<Utc>>,
+}
+
+/// A shared key a sync left alone, and why.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedShare {
+    /// `provider/name`.
+    pub key: String,
+    pub reason: String,
 }
 
 /// What `team test` found.
@@ -68,7 +96,27 @@ pub struct TeamSyncReport {
     pub updated: Vec<String>,
     /// Keys no longer shared.
     pub gone: Vec<String>,
+    /// Shared keys left alone this time (listed but not readable yet, an entry Keyshelf cannot
+    /// read, a local key of that name not from the team); the next sync tries again.
+    pub skipped: Vec<SkippedShare>,
     pub unchanged: usize,
+}
+
+impl TeamSyncReport {
+    /// One line: "2 added, 1 updated, 0 gone, 10 unchanged" (and the skipped, if any).
+    pub fn summary(&self) -> String {
+        let mut line = format!(
+            "{} added, {} updated, {} gone, {} unchanged",
+            self.added.len(),
+            self.updated.len(),
+            self.gone.len(),
+            self.unchanged
+        );
+        if !self.skipped.is_empty() {
+            line.push_str(&format!(", {} skipped", self.skipped.len()));
+        }
+        line
+    }
 }
 
 impl Keyshelf {
@@ -118,7 +166,7 @@ impl Keyshelf {
             .into_iter()
             .map(|team| {
                 Ok(TeamSummary {
-                    last_sync_at: tx.team_last_sync(&team.name)?,
+                    last_sync: tx.team_last_sync(&team.name)?,
                     shared_keys: tx.shares(&team.name)?.len(),
                     team,
                 })
@@ -179,6 +227,17 @@ impl Keyshelf {
         let path = team.key_path(&key.provider, &key.name);
         let held = self.store_ref().read().share(&team.name, key.id)?;
         let client = BaoClient::new(&team, token)?;
+        let (policy, _) = read_policy(&client, &team)?;
+        if !policy.allows_name(&key.name, &key.env) {
+            return Err(Error::invalid(
+                "name",
+                format!(
+                    "team {team_name} shares only keys named after the pattern {:?} ({{env}} stands for the environment, * for anything), which {} does not follow; nothing was shared",
+                    policy.naming.as_deref().unwrap_or_default(),
+                    key.full_ref()
+                ),
+            ));
+        }
         let cas = held.as_ref().map_or(0, |s| s.version);
         let version = client
             .write(&path, &entry(&meta, &secret), Some(cas))
@@ -275,24 +334,68 @@ impl Keyshelf {
         Ok(read_policy(&client, &team)?.0)
     }
 
-    /// Sets the team's rotation interval of `env` (days); every workstation applies it to the
-    /// team's keys of that environment at its next sync. Check-and-set over the version read,
-    /// so two teammates' changes never overwrite each other unseen.
-    pub fn set_team_policy(&mut self, name: &str, env: &str, days: u32) -> Result<TeamPolicy> {
-        if days == 0 || days > 3650 {
-            return Err(Error::invalid("days", "between 1 and 3650"));
-        }
-        names::validate_provider_name(env).map_err(|_| {
-            Error::invalid("environment", format!("{env:?} is not an environment name"))
-        })?;
+    /// Changes the team's policy (an environment's interval, the due-soon window, the naming
+    /// pattern); every workstation applies it to the team's keys at its next sync. Check-and-set
+    /// over the version read, so two teammates' changes never overwrite each other unseen.
+    pub fn set_team_policy(&mut self, name: &str, change: PolicyChange) -> Result<TeamPolicy> {
+        let what = match &change {
+            PolicyChange::Interval { env, days } => {
+                if *days == 0 || *days > policy::MAX_INTERVAL_DAYS {
+                    return Err(Error::invalid(
+                        "days",
+                        format!("between 1 and {}", policy::MAX_INTERVAL_DAYS),
+                    ));
+                }
+                names::validate_provider_name(env).map_err(|_| {
+                    Error::invalid("environment", format!("{env:?} is not an environment name"))
+                })?;
+                format!("{env} {days} days")
+            }
+            PolicyChange::DueSoon(days) => {
+                if *days > policy::MAX_INTERVAL_DAYS {
+                    return Err(Error::invalid(
+                        "--due-soon",
+                        format!("at most {} days", policy::MAX_INTERVAL_DAYS),
+                    ));
+                }
+                format!("due soon {days} days before")
+            }
+            PolicyChange::Naming(Some(p)) => {
+                if p.trim().is_empty() || p.chars().any(char::is_control) {
+                    return Err(Error::invalid(
+                        "--naming",
+                        "an empty pattern; give one such as \"{env}-*\", or --no-naming to lift it",
+                    ));
+                }
+                format!("naming {p}")
+            }
+            PolicyChange::Naming(None) => "naming lifted".to_owned(),
+        };
         let (team, token) = self.team_and_token(name)?;
         let client = BaoClient::new(&team, token)?;
         let (mut policy, version) = read_policy(&client, &team)?;
-        policy.intervals.insert(env.to_owned(), days);
+        match change {
+            PolicyChange::Interval { env, days } => {
+                policy.intervals.insert(env, days);
+            }
+            PolicyChange::DueSoon(days) => policy.due_soon_days = Some(days),
+            PolicyChange::Naming(p) => policy.naming = p,
+        }
         let data = serde_json::to_value(&policy).map_err(|e| Error::Store(e.to_string()))?;
-        client.write(&team.policy_path(), &data, Some(version))?;
+        client
+            .write(&team.policy_path(), &data, Some(version))
+            .map_err(|e| match e {
+                Error::Team {
+                    kind: TeamErrorKind::Conflict,
+                    ..
+                } => team::error(
+                    TeamErrorKind::Conflict,
+                    format!("a teammate changed team {name}'s policy at the same moment; nothing was written, run the command again"),
+                ),
+                other => other,
+            })?;
         self.store()
-            .write(|tx| tx.audit(None, "team-policy", &format!("{name}: {env} {days} days")))?;
+            .write(|tx| tx.audit(None, "team-policy", &format!("{name}: {what}")))?;
         Ok(policy)
     }
 
@@ -309,55 +412,150 @@ impl Keyshelf {
 
     /// Brings the team's shared keys here: new ones into the keychain and the store, newer
     /// versions over the local secret (the replaced one kept as `#previous`), keys no longer
-    /// shared marked gone. Running it twice changes nothing.
+    /// shared marked gone, the team's policy applied to its keys. Running it twice changes
+    /// nothing. How it went is kept for the Teams screen.
     pub fn sync_team(&mut self, name: &str) -> Result<TeamSyncReport> {
+        let outcome = self.sync_team_now(name);
+        let recorded = match &outcome {
+            Ok(report) => Ok(report.summary()),
+            Err(e) => Err((e.code(), e.to_string())),
+        };
+        if self.store_ref().read().team(name)?.is_some() {
+            self.store().write(|tx| {
+                tx.set_team_synced(
+                    name,
+                    recorded
+                        .as_ref()
+                        .map(String::as_str)
+                        .map_err(|(c, m)| (*c, m.as_str())),
+                )
+            })?;
+        }
+        outcome
+    }
+
+    /// Syncs every team whose last sync is older than `every` (or never ran): the desktop's
+    /// schedule. Each team's outcome, by name; one team's failure does not stop the others.
+    pub fn sync_stale_teams(
+        &mut self,
+        every: Duration,
+    ) -> Result<Vec<(String, Result<TeamSyncReport>)>> {
+        let now = Utc::now();
+        let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
+        let mut out = Vec::new();
+        for t in self.team_summaries()? {
+            let fresh = t
+                .last_sync
+                .as_ref()
+                .and_then(|s| DateTime::parse_from_rfc3339(&s.at).ok())
+                .is_some_and(|at| now.signed_duration_since(at) < every);
+            if !fresh {
+                let name = t.team.name;
+                let outcome = self.sync_team(&name);
+                out.push((name, outcome));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The keys shared with `team` that this workstation holds, by name.
+    pub fn team_keys(&self, name: &str) -> Result<Vec<TeamKey>> {
+        let tx = self.store_ref().read();
+        tx.team(name)?
+            .ok_or_else(|| Error::TeamNotFound(name.to_owned()))?;
+        let mut keys = tx
+            .shares(name)?
+            .into_iter()
+            .map(|s| {
+                let k = tx.key_by_id(s.key_id)?;
+                Ok(TeamKey {
+                    key: k.full_ref(),
+                    env: k.env,
+                    version: s.version,
+                    rotated_by: s.shared_by,
+                    last_rotated_at: k.last_rotated_at,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        keys.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(keys)
+    }
+
+    fn sync_team_now(&mut self, name: &str) -> Result<TeamSyncReport> {
         let (team, token) = self.team_and_token(name)?;
         let client = BaoClient::new(&team, token)?;
         let mut report = TeamSyncReport {
             team: team.name.clone(),
             ..Default::default()
         };
-        let mut seen = BTreeSet::new();
         let paths = shared_paths(&client, &team)?;
         for ((provider, key_name), entry) in paths.iter().zip(read_all(&client, &team, &paths)?) {
+            let keyref = vault::key_account(provider, key_name);
             let Some((data, version)) = entry else {
+                // Listed but not readable: a standby node that has not applied the write yet,
+                // or deleted between the list and the read. Not gone; the next sync tries again.
+                report.skipped.push(SkippedShare {
+                    key: keyref,
+                    reason: "listed by OpenBao but not readable yet".into(),
+                });
                 continue;
             };
-            let id = self.apply_shared(&team, provider, key_name, &data, version, &mut report)?;
-            seen.insert(id);
+            match self.apply_shared(&team, provider, key_name, &data, version, &mut report) {
+                Ok(()) => {}
+                Err(Error::Team {
+                    kind: TeamErrorKind::BadResponse,
+                    message,
+                }) => report.skipped.push(SkippedShare {
+                    key: keyref,
+                    reason: message,
+                }),
+                Err(e) => return Err(e),
+            }
         }
+        // Keys no longer listed are gone; a listed one skipped above is not.
+        let listed: BTreeSet<String> = paths
+            .iter()
+            .map(|(p, n)| vault::key_account(p, n))
+            .collect();
         let shares = self.store_ref().read().shares(&team.name)?;
-        for s in shares.into_iter().filter(|s| !seen.contains(&s.key_id)) {
-            let key = self.store_ref().read().key_by_id(s.key_id).ok();
+        for s in shares {
+            let Ok(key) = self.store_ref().read().key_by_id(s.key_id) else {
+                continue;
+            };
+            if listed.contains(&key.full_ref()) {
+                continue;
+            }
             self.store().write(|tx| {
                 tx.delete_share(&team.name, s.key_id)?;
                 tx.mark_gone(s.key_id)
             })?;
-            if let Some(k) = key {
-                report.gone.push(k.full_ref());
-            }
+            report.gone.push(key.full_ref());
         }
-        // The team's intervals apply to its keys here as their own interval.
         let (policy, _) = read_policy(&client, &team)?;
-        if !policy.intervals.is_empty() {
-            let shares = self.store_ref().read().shares(&team.name)?;
-            self.store().write(|tx| {
-                for s in &shares {
-                    let key = tx.key_by_id(s.key_id)?;
-                    if let Some(days) = policy.intervals.get(&key.env) {
-                        if key.interval_days != Some(*days) {
-                            tx.set_key_interval(key.id, Some(*days))?;
-                        }
-                    }
-                }
-                Ok(())
-            })?;
-        }
-        self.store().write(|tx| tx.set_team_synced(&team.name))?;
+        self.apply_team_policy(&team.name, &policy)?;
         Ok(report)
     }
 
-    /// One shared entry applied here; returns the local key's id.
+    /// The team's intervals and due-soon window become its keys' own here.
+    fn apply_team_policy(&mut self, team: &str, policy: &TeamPolicy) -> Result<()> {
+        let shares = self.store_ref().read().shares(team)?;
+        self.store().write(|tx| {
+            for s in &shares {
+                let key = tx.key_by_id(s.key_id)?;
+                if let Some(days) = policy.intervals.get(&key.env) {
+                    if key.interval_days != Some(*days) {
+                        tx.set_key_interval(key.id, Some(*days))?;
+                    }
+                }
+                if key.due_soon_days != policy.due_soon_days {
+                    tx.set_key_due_soon(key.id, policy.due_soon_days)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// One shared entry applied here.
     fn apply_shared(
         &mut self,
         team: &TeamProfile,
@@ -366,7 +564,7 @@ impl Keyshelf {
         data: &Value,
         version: u64,
         report: &mut TeamSyncReport,
-    ) -> Result<i64> {
+    ) -> Result<()> {
         let bad = |what: &str| {
             team::error(
                 TeamErrorKind::BadResponse,
@@ -421,9 +619,24 @@ impl Keyshelf {
                 tx.set_share(&share(id))
             })?;
             report.added.push(keyref);
-            return Ok(id);
+            return Ok(());
         };
         let known = self.store_ref().read().share(&team.name, key.id)?;
+        if known.is_none() {
+            // A key of that name that did not come from this team: its secret is the user's,
+            // never replaced by the team's unseen. The same secret is the same key.
+            let current = vault.get(&keyref)?;
+            if current.as_ref().map(Secret::expose) != Some(secret.expose()) {
+                report.skipped.push(SkippedShare {
+                    key: keyref.clone(),
+                    reason: format!(
+                        "a key {keyref} with another secret is here and did not come from team {}; `keyshelf remove {keyref}` (after saving its secret if you need it) and sync again to take the team's",
+                        team.name
+                    ),
+                });
+                return Ok(());
+            }
+        }
         match known {
             Some(s) if s.version >= version => {
                 report.unchanged += 1;
@@ -452,7 +665,7 @@ impl Keyshelf {
                 })?;
             }
         }
-        Ok(key.id)
+        Ok(())
     }
 
     fn team_and_token(&self, name: &str) -> Result<(TeamProfile, Secret)> {

@@ -120,6 +120,9 @@ pub struct KeyRecord {
     pub last_copied_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,
     pub notes: String,
+    /// The key's own due-soon window in days (a team policy's), overriding the workstation's.
+    #[serde(rename = "due_soon_override_days")]
+    pub due_soon_days: Option<u32>,
 }
 
 impl KeyRecord {
@@ -153,6 +156,7 @@ impl KeyRecord {
             // Tags are written by us as a JSON array; an unreadable value shows as no tags.
             tags: serde_json::from_str(tags).unwrap_or_default(),
             notes: row.get(17)?,
+            due_soon_days: row.get(18)?,
         })
     }
 }
@@ -206,7 +210,7 @@ pub struct KeyFilter {
 }
 
 /// The columns [`KeyRecord::from_row`] reads, in the order it reads them.
-const KEY_COLUMNS: &str = "id, provider, name, provider_key_id, env, status, has_secret, remote_state, user, var_name, origin, created_at, last_rotated_at, interval_days, snoozed_until, last_copied_at, tags, notes";
+const KEY_COLUMNS: &str = "id, provider, name, provider_key_id, env, status, has_secret, remote_state, user, var_name, origin, created_at, last_rotated_at, interval_days, snoozed_until, last_copied_at, tags, notes, due_soon_days";
 
 impl Tx<'_> {
     /// Inserts a key; [`Error::KeyExists`] when `provider/name` is taken.
@@ -296,7 +300,8 @@ impl Tx<'_> {
                  FROM keys LEFT JOIN environments e ON e.name = keys.env)
              WHERE coalesce(
                  julianday(coalesce(last_rotated_at, created_at))
-                     + coalesce(interval_days, env_interval_days, 30) - ?2 - 1 <= julianday(?1),
+                     + coalesce(interval_days, env_interval_days, 30)
+                     - max(?2, coalesce(due_soon_days, 0)) - 1 <= julianday(?1),
                  TRUE)"
         );
         let mut stmt = self.0.prepare_cached(&sql)?;
@@ -318,6 +323,15 @@ impl Tx<'_> {
     pub fn set_key_interval(&self, id: i64, days: Option<u32>) -> Result<()> {
         self.0.execute(
             "UPDATE keys SET interval_days = ?2 WHERE id = ?1",
+            params![id, days],
+        )?;
+        Ok(())
+    }
+
+    /// Sets a key's own due-soon window (a team policy's; `None` returns to the workstation's).
+    pub fn set_key_due_soon(&self, id: i64, days: Option<u32>) -> Result<()> {
+        self.0.execute(
+            "UPDATE keys SET due_soon_days = ?2 WHERE id = ?1",
             params![id, days],
         )?;
         Ok(())

@@ -152,6 +152,15 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (team, key_id)
     );
     "#,
+    // 8: a team policy's due-soon window on the team's keys (NULL: the workstation's), and how
+    // each team's last sync went (a summary when it worked, the error's code and message when
+    // it failed), for the Teams screen.
+    r#"
+    ALTER TABLE keys ADD COLUMN due_soon_days INTEGER;
+    ALTER TABLE teams ADD COLUMN last_sync_summary TEXT;
+    ALTER TABLE teams ADD COLUMN last_sync_code TEXT;
+    ALTER TABLE teams ADD COLUMN last_sync_message TEXT;
+    "#,
 ];
 
 /// Formats a timestamp the way the store keeps it (RFC 3339, UTC, seconds; sorts as text).

@@ -117,27 +117,66 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// When `team` was last synced, if ever.
-    pub fn team_last_sync(&self, team: &str) -> Result<Option<String>> {
+    /// Key id → who published the current version of the entry it is shared as (of its first
+    /// team by name when it is shared with several).
+    pub fn team_publishers(&self) -> Result<std::collections::HashMap<i64, String>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT key_id, shared_by FROM team_shares ORDER BY team DESC")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How `team`'s last sync went, if it ever ran.
+    pub fn team_last_sync(&self, team: &str) -> Result<Option<TeamSyncStatus>> {
         Ok(self
             .0
             .query_row(
-                "SELECT last_sync_at FROM teams WHERE name = ?1",
+                "SELECT last_sync_at, last_sync_summary, last_sync_code, last_sync_message
+                 FROM teams WHERE name = ?1 AND last_sync_at IS NOT NULL",
                 [team],
-                |r| r.get(0),
+                |r| {
+                    Ok(TeamSyncStatus {
+                        at: r.get(0)?,
+                        summary: r.get(1)?,
+                        error_code: r.get(2)?,
+                        error_message: r.get(3)?,
+                    })
+                },
             )
-            .optional()?
-            .flatten())
+            .optional()?)
     }
 
-    /// Records when `team` was last synced.
-    pub fn set_team_synced(&self, team: &str) -> Result<()> {
+    /// Records how `team`'s sync went just now: `Ok(summary)` or `Err((code, message))`.
+    pub fn set_team_synced(
+        &self,
+        team: &str,
+        outcome: std::result::Result<&str, (&str, &str)>,
+    ) -> Result<()> {
+        let (summary, code, message) = match outcome {
+            Ok(summary) => (Some(summary), None, None),
+            Err((code, message)) => (None, Some(code), Some(message)),
+        };
         self.0.execute(
-            "UPDATE teams SET last_sync_at = ?2 WHERE name = ?1",
-            rusqlite::params![team, fmt_time(Utc::now())],
+            "UPDATE teams SET last_sync_at = ?2, last_sync_summary = ?3, last_sync_code = ?4,
+                 last_sync_message = ?5 WHERE name = ?1",
+            rusqlite::params![team, fmt_time(Utc::now()), summary, code, message],
         )?;
         Ok(())
     }
+}
+
+/// How a team's last sync went.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TeamSyncStatus {
+    /// When it ran.
+    pub at: String,
+    /// What it did, when it worked ("2 added, 1 updated, 0 gone, 10 unchanged").
+    pub summary: Option<String>,
+    /// Why it failed, when it did.
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
 }
 
 fn share_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Share> {

@@ -122,6 +122,59 @@ pub struct TeamPolicy {
     /// Environment → rotation interval in days.
     #[serde(default)]
     pub intervals: std::collections::BTreeMap<String, u32>,
+    /// How many days before its due date a team key counts as due soon (else each
+    /// workstation's own window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_soon_days: Option<u32>,
+    /// The names a key may be shared under: a pattern where `*` stands for any run of
+    /// characters and `{env}` for the key's environment (`{env}-*`); none: any name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub naming: Option<String>,
+}
+
+/// One change to a team's policy (`keyshelf team policy set`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyChange {
+    /// The rotation interval of an environment, in days.
+    Interval { env: String, days: u32 },
+    /// The due-soon window in days.
+    DueSoon(u32),
+    /// The naming pattern; `None` lifts it.
+    Naming(Option<String>),
+}
+
+impl TeamPolicy {
+    /// True when the policy sets nothing.
+    pub fn is_empty(&self) -> bool {
+        self.intervals.is_empty() && self.due_soon_days.is_none() && self.naming.is_none()
+    }
+
+    /// Whether `name` (of a key in `env`) follows the team's naming pattern.
+    pub fn allows_name(&self, name: &str, env: &str) -> bool {
+        self.naming
+            .as_deref()
+            .is_none_or(|p| glob(&p.replace("{env}", env), name))
+    }
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any run of characters (none too).
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// Why a team call failed: the stable code of [`crate::Error::Team`].
@@ -164,5 +217,32 @@ pub fn error(kind: TeamErrorKind, message: impl Into<String>) -> crate::Error {
     crate::Error::Team {
         kind,
         message: message.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naming(p: &str) -> TeamPolicy {
+        TeamPolicy {
+            naming: Some(p.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn naming_pattern_matches_with_wildcards_and_the_environment() {
+        let p = naming("{env}-*-*");
+        assert!(p.allows_name("prod-billing-stripe", "prod"));
+        assert!(!p.allows_name("prod-billing-stripe", "staging"));
+        assert!(!p.allows_name("prod-billing", "prod"));
+        assert!(naming("*").allows_name("anything", "dev"));
+        assert!(naming("a*b").allows_name("ab", "dev"));
+        assert!(!naming("a*b").allows_name("a", "dev"));
+        assert!(!naming("exact").allows_name("exactly", "dev"));
+        assert!(naming("*-key").allows_name("mail-key", "dev"));
+        assert!(!naming("*-key").allows_name("mail-keys", "dev"));
+        assert!(TeamPolicy::default().allows_name("any", "dev"));
     }
 }
