@@ -39,6 +39,7 @@ const COMMANDS: &[&str] = &[
     "share_key",
     "unshare_key",
     "key_teams",
+    "team_keys",
     "update_provider",
     "remove_provider",
     "test_provider",

@@ -13,6 +13,24 @@ use std::collections::HashSet;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+/// How often the app syncs each team on its own (the Teams screen syncs on demand too).
+pub const TEAM_SYNC_EVERY: Duration = Duration::from_secs(15 * 60);
+
+/// Syncs the teams whose last sync is older than [`TEAM_SYNC_EVERY`]; failures are recorded
+/// per team by the core and shown on the Teams screen.
+fn sync_teams(shelf: &mut Keyshelf) {
+    match shelf.sync_stale_teams(TEAM_SYNC_EVERY) {
+        Ok(done) => {
+            for (team, outcome) in done {
+                if let Err(e) = outcome {
+                    eprintln!("keyshelf-desktop: scheduled sync of team {team} failed: {e}");
+                }
+            }
+        }
+        Err(e) => eprintln!("keyshelf-desktop: scheduled team sync: {e}"),
+    }
+}
+
 /// What the last check found.
 #[derive(Debug, Clone, Default, Serialize, specta::Type)]
 pub struct Status {
@@ -141,12 +159,15 @@ impl Reminders {
     }
 
     /// Starts the scheduler thread: a check now, then one every interval; `after` runs after
-    /// every check (the tray updates its due count).
+    /// every check (the tray updates its due count). Before each check, teams not synced for
+    /// [`TEAM_SYNC_EVERY`] are synced, so the reminder counts a teammate's rotation; each
+    /// team's outcome is kept in the store for the Teams screen.
     pub fn start(&self, shelf: Shelf, after: impl Fn(&Status) + Send + 'static) {
         let me = self.clone();
         let spawned = std::thread::Builder::new()
             .name("reminders".into())
             .spawn(move || loop {
+                sync_teams(&mut shelf.lock());
                 let status = me.check(&mut shelf.lock());
                 after(&status);
                 let wait = Duration::from_secs(u64::from(status.interval_minutes.max(1)) * 60);

@@ -126,7 +126,7 @@ beforeEach(() => {
   backend.suggestName.mockResolvedValue('dev-app-purpose-2026-11');
   backend.chooseEnvFile.mockResolvedValue(plan);
   backend.listTeams.mockResolvedValue([
-    { name: 'ops', addrs: ['https://bao.example.com'], mount: 'secret', prefix: 'keyshelf/ops', auth: 'token', ca_cert: null, last_sync_at: '2026-11-23T12:00:00Z', shared_keys: 3 },
+    { name: 'ops', addrs: ['https://bao.example.com'], mount: 'secret', prefix: 'keyshelf/ops', auth: 'token', ca_cert: null, last_sync: { at: '2026-11-23T12:00:00Z', summary: '3 added, 0 updated, 0 gone, 0 unchanged', error_code: null, error_message: null }, shared_keys: 3 },
   ]);
   backend.keyTeams.mockResolvedValue(['ops']);
 });

@@ -69,6 +69,7 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
         share_key,
         unshare_key,
         key_teams,
+        team_keys,
         sync_provider,
         create_provider_key,
         verify_key,

@@ -2,7 +2,7 @@
 
 use crate::error::CmdResult;
 use crate::state::Shelf;
-use keyshelf_core::actions::teams::{Shared, TeamSummary, TeamSyncReport};
+use keyshelf_core::actions::teams::{Shared, TeamKey, TeamSummary, TeamSyncReport};
 use keyshelf_core::team::{TeamAuth, TeamProfile};
 use keyshelf_core::Secret;
 use serde::Deserialize;
@@ -85,6 +85,13 @@ pub async fn share_key(shelf: State<'_, Shelf>, keyref: String, team: String) ->
 #[specta::specta]
 pub async fn unshare_key(shelf: State<'_, Shelf>, keyref: String, team: String) -> CmdResult<()> {
     shelf.run(move |s| Ok(s.unshare_key(&keyref, &team)?)).await
+}
+
+/// The keys shared with a team that this workstation holds: version, who rotated last.
+#[tauri::command]
+#[specta::specta]
+pub async fn team_keys(shelf: State<'_, Shelf>, name: String) -> CmdResult<Vec<TeamKey>> {
+    shelf.run(move |s| Ok(s.team_keys(&name)?)).await
 }
 
 /// The teams a key is shared with.

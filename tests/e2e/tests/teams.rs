@@ -161,6 +161,19 @@ fn a_team_is_connected_a_key_shared_and_a_teammates_key_synced_in_the_real_windo
         text_of(s, r#"[data-testid="teams-error"]"#)
     );
     wait_text(s, r#"[data-testid="team-row"]"#, "the row", "2");
+    wait_text(
+        s,
+        r#"[data-testid="team-last-sync"]"#,
+        "the last sync's outcome",
+        "1 added",
+    );
+    // The team's keys held here: version and who rotated (or shared) each last.
+    click(s, r#"[data-testid="team-keys-toggle"]"#);
+    s.wait_until("the team's keys", WAIT, |s| {
+        let t = text_of(s, r#"[data-testid="team-keys"]"#);
+        t.contains(&theirs) && t.contains("bob@laptop") && t.contains(&name)
+    })
+    .unwrap();
     shot(s, "teams");
     assert_eq!(
         keychain_lookup(&format!("local/{theirs}")).as_deref(),

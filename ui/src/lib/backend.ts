@@ -174,3 +174,4 @@ export const syncTeam = (name: string) => call(commands.syncTeam(name));
 export const shareKey = (keyref: string, team: string) => call(commands.shareKey(keyref, team));
 export const unshareKey = (keyref: string, team: string) => call(commands.unshareKey(keyref, team));
 export const keyTeams = (keyref: string) => call(commands.keyTeams(keyref));
+export const teamKeys = (name: string) => call(commands.teamKeys(name));

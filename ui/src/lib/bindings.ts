@@ -118,6 +118,8 @@ export const commands = {
 	unshareKey: (keyref: string, team: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("unshare_key", { keyref, team })),
 	/**  The teams a key is shared with. */
 	keyTeams: (keyref: string) => typedError<string[], CommandError_Serialize>(__TAURI_INVOKE("key_teams", { keyref })),
+	/**  The keys shared with a team that this workstation holds: version, who rotated last. */
+	teamKeys: (name: string) => typedError<TeamKey_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("team_keys", { name })),
 	/**  Brings the local list in step with the provider's (every provider when `name` is `None`). */
 	syncProvider: (name: string | null) => typedError<SyncReport[], CommandError_Serialize>(__TAURI_INVOKE("sync_provider", { name })),
 	/**
@@ -352,6 +354,8 @@ export type KeyRecord_Deserialize = {
 	last_copied_at?: string | null,
 	tags: string[],
 	notes: string,
+	/**  The key's own due-soon window in days (a team policy's), overriding the workstation's. */
+	due_soon_override_days?: number | null,
 };
 
 /**  A key's metadata, as stored. Never holds the secret. */
@@ -373,6 +377,8 @@ export type KeyRecord_Serialize = {
 	last_copied_at: string | null,
 	tags: string[],
 	notes: string,
+	/**  The key's own due-soon window in days (a team policy's), overriding the workstation's. */
+	due_soon_override_days: number | null,
 };
 
 /**  How a provider takes a key. */
@@ -390,6 +396,11 @@ export type KeyView_Deserialize = {
 	due_at: string,
 	state: DueState,
 	days_left: number,
+	/**
+	 *  For a key shared with a team: who published its current shared version (the teammate
+	 *  who rotated it last, or who shared it).
+	 */
+	rotated_by?: string | null,
 } & KeyRecord_Deserialize;
 
 /**  A key with its rotation schedule computed, as the CLI and UI show it. Never holds the secret. */
@@ -401,6 +412,11 @@ export type KeyView_Serialize = {
 	due_at: string,
 	state: DueState,
 	days_left: number,
+	/**
+	 *  For a key shared with a team: who published its current shared version (the teammate
+	 *  who rotated it last, or who shared it).
+	 */
+	rotated_by: string | null,
 } & KeyRecord_Serialize;
 
 /**  A key made in a provider's console, as the rotation panel's fields give it. */
@@ -965,6 +981,13 @@ export type Shared = {
 	version: number,
 };
 
+/**  A shared key a sync left alone, and why. */
+export type SkippedShare = {
+	/**  `provider/name`. */
+	key: string,
+	reason: string,
+};
+
 /**  What to generate. */
 export type Spec = Spec_Serialize | Spec_Deserialize;
 
@@ -1106,6 +1129,33 @@ export type TeamInput_Serialize = {
 	ca_cert: string | null,
 };
 
+/**  A key shared with a team, as the Teams screen lists it. */
+export type TeamKey = TeamKey_Serialize | TeamKey_Deserialize;
+
+/**  A key shared with a team, as the Teams screen lists it. */
+export type TeamKey_Deserialize = {
+	/**  `provider/name`. */
+	key: string,
+	env: string,
+	/**  The version of the shared entry this workstation holds. */
+	version: number,
+	/**  Who published that version (the teammate who rotated it last, or who shared it). */
+	rotated_by: string,
+	last_rotated_at?: string | null,
+};
+
+/**  A key shared with a team, as the Teams screen lists it. */
+export type TeamKey_Serialize = {
+	/**  `provider/name`. */
+	key: string,
+	env: string,
+	/**  The version of the shared entry this workstation holds. */
+	version: number,
+	/**  Who published that version (the teammate who rotated it last, or who shared it). */
+	rotated_by: string,
+	last_rotated_at: string | null,
+};
+
 /**  A team as Keyshelf keeps it (never its credential: that is in the keychain as `team:<name>`). */
 export type TeamProfile = TeamProfile_Serialize | TeamProfile_Deserialize;
 
@@ -1156,7 +1206,8 @@ export type TeamSummary = TeamSummary_Serialize | TeamSummary_Deserialize;
  *  synced here, and how many of its keys this workstation holds.
  */
 export type TeamSummary_Deserialize = {
-	last_sync_at?: string | null,
+	/**  How the last sync went (`None`: never synced here). */
+	last_sync?: TeamSyncStatus_Deserialize | null,
 	shared_keys: number,
 } & TeamProfile_Deserialize;
 
@@ -1165,7 +1216,8 @@ export type TeamSummary_Deserialize = {
  *  synced here, and how many of its keys this workstation holds.
  */
 export type TeamSummary_Serialize = {
-	last_sync_at: string | null,
+	/**  How the last sync went (`None`: never synced here). */
+	last_sync: TeamSyncStatus_Serialize | null,
 	shared_keys: number,
 } & TeamProfile_Serialize;
 
@@ -1178,7 +1230,37 @@ export type TeamSyncReport = {
 	updated: string[],
 	/**  Keys no longer shared. */
 	gone: string[],
+	/**
+	 *  Shared keys left alone this time (listed but not readable yet, an entry Keyshelf cannot
+	 *  read, a local key of that name not from the team); the next sync tries again.
+	 */
+	skipped: SkippedShare[],
 	unchanged: number,
+};
+
+/**  How a team's last sync went. */
+export type TeamSyncStatus = TeamSyncStatus_Serialize | TeamSyncStatus_Deserialize;
+
+/**  How a team's last sync went. */
+export type TeamSyncStatus_Deserialize = {
+	/**  When it ran. */
+	at: string,
+	/**  What it did, when it worked ("2 added, 1 updated, 0 gone, 10 unchanged"). */
+	summary?: string | null,
+	/**  Why it failed, when it did. */
+	error_code?: string | null,
+	error_message?: string | null,
+};
+
+/**  How a team's last sync went. */
+export type TeamSyncStatus_Serialize = {
+	/**  When it ran. */
+	at: string,
+	/**  What it did, when it worked ("2 added, 1 updated, 0 gone, 10 unchanged"). */
+	summary: string | null,
+	/**  Why it failed, when it did. */
+	error_code: string | null,
+	error_message: string | null,
 };
 
 /**  The window's colours: the system's choice, or always light or dark. */

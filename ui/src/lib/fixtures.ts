@@ -34,6 +34,8 @@ export function fakeKey(over: Partial<Key> = {}): Key {
     last_copied_at: null,
     tags: [],
     notes: '',
+    due_soon_override_days: null,
+    rotated_by: null,
     due_at: '2026-01-31T00:00:00Z',
     state: 'ok',
     days_left: 10,

@@ -90,3 +90,5 @@ export type Team = B.TeamSummary_Serialize;
 export type TeamAuth = B.TeamAuth;
 export type TeamInput = B.TeamInput;
 export type TeamSyncReport = B.TeamSyncReport;
+/** A key shared with a team, held here: the version and who rotated it last. */
+export type TeamKey = B.TeamKey_Serialize;

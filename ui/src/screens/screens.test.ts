@@ -12,6 +12,7 @@ const backend = vi.hoisted(() => ({
   addTeam: vi.fn(),
   removeTeam: vi.fn(),
   syncTeam: vi.fn(),
+  teamKeys: vi.fn(),
   BackendError: class BackendError extends Error {
     constructor(
       public code: string,
@@ -662,14 +663,61 @@ describe('Teams', () => {
     prefix: 'keyshelf/ops',
     auth: 'token' as const,
     ca_cert: null,
-    last_sync_at: null,
+    last_sync: null,
     shared_keys: 0,
   };
+
+  it('shows how the last sync went and the keys shared with a team, with who rotated them last', async () => {
+    backend.listTeams.mockResolvedValue([
+      { ...ops, shared_keys: 1, last_sync: { at: '2026-11-23T12:00:00Z', summary: null, error_code: 'team_sealed', error_message: 'team ops: OpenBao is sealed' } },
+    ]);
+    backend.teamKeys.mockResolvedValue([
+      { key: 'local/staging-mail', env: 'staging', version: 3, rotated_by: 'alice@ws1', last_rotated_at: '2026-11-20T09:00:00Z' },
+    ]);
+    render(Teams);
+    const last = await waitFor(() => screen.getByTestId('team-last-sync'));
+    expect(last.textContent).toMatch(/failed/);
+    expect(last.textContent).toMatch(/OpenBao is sealed/);
+    const toggle = screen.getByTestId('team-keys-toggle');
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    await fireEvent.click(toggle);
+    const row = await waitFor(() => screen.getByTestId('team-key'));
+    expect(backend.teamKeys).toHaveBeenCalledWith('ops');
+    expect(row.textContent).toMatch(/local\/staging-mail/);
+    expect(row.textContent).toMatch(/v3/);
+    expect(row.textContent).toMatch(/alice@ws1/);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    await fireEvent.click(toggle);
+    expect(screen.queryByTestId('team-keys')).toBeNull();
+  });
+
+  it('in the rotation of a shared key, says a teammate rotated first and takes their key on request', async () => {
+    backend.rotationStatus.mockResolvedValue(null);
+    backend.rotateKey.mockRejectedValueOnce(
+      new backend.BackendError(
+        'team_conflict',
+        'alice@ws1 published version 4 of local/mail to team ops after version 3, which this rotation started from; theirs stands and this rotation was undone (its new key deleted, the old secret current). `keyshelf team sync ops` brings their key',
+      ),
+    );
+    backend.syncTeam.mockResolvedValue({ team: 'ops', added: [], updated: ['local/mail'], gone: [], skipped: [], unchanged: 0 });
+    const onchanged = vi.fn();
+    render(RotatePanel, { keyref: 'local/mail', teams: ['ops'], onchanged });
+    expect((await waitFor(() => screen.getByTestId('rotate-team-note'))).textContent).toMatch(/published to the team/);
+    await fireEvent.click(screen.getByTestId('rotate-start'));
+    const box = await waitFor(() => screen.getByTestId('rotate-team-conflict'));
+    expect(box.textContent).toMatch(/alice@ws1 published version 4/);
+    expect(document.body.textContent).not.toMatch(/keyshelf team sync/);
+    await fireEvent.click(screen.getByTestId('rotate-team-sync'));
+    await waitFor(() => expect(backend.syncTeam).toHaveBeenCalledWith('ops'));
+    await waitFor(() => expect(screen.queryByTestId('rotate-team-conflict')).toBeNull());
+    expect(document.body.textContent).toMatch(/the teammate's key is current here/);
+    expect(onchanged).toHaveBeenCalled();
+  });
 
   it('connects a team with its credential sent once, then syncs it and says what came', async () => {
     backend.listTeams.mockResolvedValueOnce([]).mockResolvedValue([ops]);
     backend.addTeam.mockResolvedValue(ops);
-    backend.syncTeam.mockResolvedValue({ team: 'ops', added: ['local/mail'], updated: ['local/db'], gone: [], unchanged: 4 });
+    backend.syncTeam.mockResolvedValue({ team: 'ops', added: ['local/mail'], updated: ['local/db'], gone: [], skipped: [], unchanged: 4 });
     render(Teams);
     await waitFor(() => screen.getByTestId('no-teams'));
     await fireEvent.click(screen.getByTestId('add-team'));
