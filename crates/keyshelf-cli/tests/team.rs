@@ -619,7 +619,9 @@ fn the_team_policy_sets_due_soon_and_naming_and_the_due_list_says_who_rotated_la
     assert_eq!(policy["naming"], "{env}-*", "{policy}");
     let r = b.json(&["team", "sync", "pol"]);
     assert_eq!(r["added"], serde_json::json!([keyref]), "{r}");
-    assert_eq!(b.json(&["show", &keyref])["due_soon_override_days"], 90);
+    let shown = b.json(&["show", &keyref]);
+    assert_eq!(shown["due_soon_override_days"], 90, "{shown}");
+    assert_eq!(shown["origin"], "team", "{shown}");
     let due = b.json(&["due"]);
     let entry = due
         .as_array()
@@ -656,11 +658,25 @@ fn the_team_policy_sets_due_soon_and_naming_and_the_due_list_says_who_rotated_la
         "{reminder}"
     );
 
-    // A rotates as bob: B's list of the team's keys says version 2, by bob.
-    let mut rotate = a.cmd(&["rotate", &name, "--confirm-updated", "--json"]);
+    // A rotates as bob, with no grace period: B's list of the team's keys says version 2, by
+    // bob; B keeps the replaced secret as previous until the next sync finds the grace over.
+    let before = b.bus.secret_tool_lookup(&keyref).expect("B's copy");
+    let mut rotate = a.cmd(&[
+        "rotate",
+        &name,
+        "--grace",
+        "0",
+        "--confirm-updated",
+        "--json",
+    ]);
     rotate.env("USER", "bob");
     common::assert_success(&common::run_with_stdin(rotate, ""), &["rotate"]);
-    b.json(&["team", "sync", "pol"]);
+    let r = b.json(&["team", "sync", "pol"]);
+    assert_eq!(r["previous_removed"], serde_json::json!([]), "{r}");
+    assert_eq!(
+        b.bus.secret_tool_lookup(&format!("{keyref}#previous")),
+        Some(before)
+    );
     let keys = b.json(&["team", "keys", "pol"]);
     assert_eq!(keys[0]["key"], keyref.as_str(), "{keys}");
     assert_eq!(keys[0]["version"], 2, "{keys}");
@@ -672,6 +688,17 @@ fn the_team_policy_sets_due_soon_and_naming_and_the_due_list_says_who_rotated_la
     assert_eq!(
         teams[0]["last_sync"]["summary"], "0 added, 1 updated, 0 gone, 0 unchanged",
         "{teams}"
+    );
+    let r = b.json(&["team", "sync", "pol"]);
+    assert_eq!(r["previous_removed"], serde_json::json!([keyref]), "{r}");
+    assert!(b
+        .bus
+        .secret_tool_lookup(&format!("{keyref}#previous"))
+        .is_none());
+    assert_eq!(
+        b.bus.secret_tool_lookup(&keyref),
+        secret_tool_lookup(&keyref),
+        "the current secret stays"
     );
 }
 

@@ -174,6 +174,16 @@ impl Keyshelf {
         Ok(Imported { key, warnings })
     }
 
+    /// Stores a key a team shared (origin `team`; `team` in its history).
+    pub(crate) fn add_team_key(
+        &mut self,
+        new: NewKey,
+        secret: &Secret,
+        team: &str,
+    ) -> Result<KeyView> {
+        self.add_key(new, secret, Origin::Team, team)
+    }
+
     fn add_key(
         &mut self,
         new: NewKey,

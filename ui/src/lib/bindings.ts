@@ -511,7 +511,7 @@ export type OldKey =
 "restored";
 
 /**  Where a key's value came from. */
-export type Origin = "generated" | "imported" | "provider";
+export type Origin = "generated" | "imported" | "provider" | "team";
 
 /**  Rotation health at a glance. */
 export type Overview = Overview_Serialize | Overview_Deserialize;
@@ -1230,6 +1230,11 @@ export type TeamSyncReport = {
 	updated: string[],
 	/**  Keys no longer shared. */
 	gone: string[],
+	/**
+	 *  Keys whose previous secret (replaced by a teammate's rotation) was removed: its grace
+	 *  period is over, so the old key no longer works.
+	 */
+	previous_removed: string[],
 	/**
 	 *  Shared keys left alone this time (listed but not readable yet, an entry Keyshelf cannot
 	 *  read, a local key of that name not from the team); the next sync tries again.

@@ -699,7 +699,7 @@ describe('Teams', () => {
         'alice@ws1 published version 4 of local/mail to team ops after version 3, which this rotation started from; theirs stands and this rotation was undone (its new key deleted, the old secret current). `keyshelf team sync ops` brings their key',
       ),
     );
-    backend.syncTeam.mockResolvedValue({ team: 'ops', added: [], updated: ['local/mail'], gone: [], skipped: [], unchanged: 0 });
+    backend.syncTeam.mockResolvedValue({ team: 'ops', added: [], updated: ['local/mail'], gone: [], previous_removed: [], skipped: [], unchanged: 0 });
     const onchanged = vi.fn();
     render(RotatePanel, { keyref: 'local/mail', teams: ['ops'], onchanged });
     expect((await waitFor(() => screen.getByTestId('rotate-team-note'))).textContent).toMatch(/published to the team/);
@@ -717,7 +717,7 @@ describe('Teams', () => {
   it('connects a team with its credential sent once, then syncs it and says what came', async () => {
     backend.listTeams.mockResolvedValueOnce([]).mockResolvedValue([ops]);
     backend.addTeam.mockResolvedValue(ops);
-    backend.syncTeam.mockResolvedValue({ team: 'ops', added: ['local/mail'], updated: ['local/db'], gone: [], skipped: [], unchanged: 4 });
+    backend.syncTeam.mockResolvedValue({ team: 'ops', added: ['local/mail'], updated: ['local/db'], gone: [], previous_removed: [], skipped: [], unchanged: 4 });
     render(Teams);
     await waitFor(() => screen.getByTestId('no-teams'));
     await fireEvent.click(screen.getByTestId('add-team'));

@@ -110,6 +110,9 @@ pub fn run(shelf: &mut Keyshelf, c: TeamCommand, json: bool) -> Result<ExitCode>
                 for k in &r.gone {
                     println!("gone     {k}");
                 }
+                for k in &r.previous_removed {
+                    println!("retired  {k}  (its previous secret: the grace period is over)");
+                }
                 for k in &r.skipped {
                     println!("skipped  {}  ({})", k.key, k.reason);
                 }

@@ -96,6 +96,9 @@ pub struct TeamSyncReport {
     pub updated: Vec<String>,
     /// Keys no longer shared.
     pub gone: Vec<String>,
+    /// Keys whose previous secret (replaced by a teammate's rotation) was removed: its grace
+    /// period is over, so the old key no longer works.
+    pub previous_removed: Vec<String>,
     /// Shared keys left alone this time (listed but not readable yet, an entry Keyshelf cannot
     /// read, a local key of that name not from the team); the next sync tries again.
     pub skipped: Vec<SkippedShare>,
@@ -273,7 +276,7 @@ impl Keyshelf {
     /// version this workstation holds (`cas=N`). A teammate who published since wins:
     /// [`TeamErrorKind::Conflict`] naming who and when, nothing written. Called by the rotation
     /// before its irreversible steps.
-    pub(crate) fn publish_rotated(&mut self, key_id: i64) -> Result<()> {
+    pub(crate) fn publish_rotated(&mut self, key_id: i64, grace_days: u32) -> Result<()> {
         let shares = self.store_ref().read().shares_of_key(key_id)?;
         if shares.is_empty() {
             return Ok(());
@@ -288,7 +291,10 @@ impl Keyshelf {
             let (team, token) = self.team_and_token(&held.team)?;
             let client = BaoClient::new(&team, token)?;
             let path = team.key_path(&key.provider, &key.name);
-            let meta = shared_meta(&key, &by);
+            let meta = SharedKey {
+                grace_days: Some(grace_days),
+                ..shared_meta(&key, &by)
+            };
             let version = match client.write(&path, &entry(&meta, &secret), Some(held.version)) {
                 Ok(v) => v,
                 Err(Error::Team {
@@ -489,6 +495,8 @@ impl Keyshelf {
             ..Default::default()
         };
         let paths = shared_paths(&client, &team)?;
+        // Before the new versions: a previous secret kept by this sync lives a grace period.
+        self.remove_expired_previous(&team.name, &mut report)?;
         for ((provider, key_name), entry) in paths.iter().zip(read_all(&client, &team, &paths)?) {
             let keyref = vault::key_account(provider, key_name);
             let Some((data, version)) = entry else {
@@ -534,6 +542,23 @@ impl Keyshelf {
         let (policy, _) = read_policy(&client, &team)?;
         self.apply_team_policy(&team.name, &policy)?;
         Ok(report)
+    }
+
+    /// Removes the previous secrets that teammates' rotations replaced once their grace period
+    /// is over (the old key is deleted by then).
+    fn remove_expired_previous(&mut self, team: &str, report: &mut TeamSyncReport) -> Result<()> {
+        let expired = self.store_ref().read().expired_previous(team, Utc::now())?;
+        let vault = self.vault_arc();
+        for key_id in expired {
+            let key = self.store_ref().read().key_by_id(key_id)?;
+            self.store().write(|tx| {
+                vault.delete(&vault::previous_account(&key.provider, &key.name))?;
+                tx.set_previous_until(team, key_id, None)?;
+                tx.audit(Some(&key.full_ref()), "team-previous-removed", team)
+            })?;
+            report.previous_removed.push(key.full_ref());
+        }
+        Ok(())
     }
 
     /// The team's intervals and due-soon window become its keys' own here.
@@ -610,8 +635,7 @@ impl Keyshelf {
                 notes: meta.notes.clone(),
                 rotated_at: rotated,
             };
-            let imported = self.import(new, secret)?;
-            let id = imported.key.key.id;
+            let id = self.add_team_key(new, &secret, &team.name)?.key.id;
             self.store().write(|tx| {
                 if let Some(remote) = &meta.provider_key_id {
                     tx.restore_rotated(id, Some(remote), rotated)?;
@@ -643,17 +667,21 @@ impl Keyshelf {
             }
             _ => {
                 let current = vault.get(&keyref)?;
-                if current.as_ref().map(Secret::expose) == Some(secret.expose()) {
+                let replaced = current.as_ref().map(Secret::expose) != Some(secret.expose());
+                if !replaced {
                     report.unchanged += 1;
                 } else {
                     // The teammate's new secret becomes current; the replaced one stays as
                     // previous, for tools that still have it until the old key is retired.
-                    if let Some(old) = current {
-                        vault.set(&vault::previous_account(provider, key_name), &old)?;
+                    if let Some(old) = &current {
+                        vault.set(&vault::previous_account(provider, key_name), old)?;
                     }
                     vault.set(&keyref, &secret)?;
                     report.updated.push(keyref.clone());
                 }
+                let grace = meta
+                    .grace_days
+                    .unwrap_or(crate::rotation::DEFAULT_GRACE_DAYS);
                 self.store().write(|tx| {
                     tx.restore_rotated(
                         key.id,
@@ -661,6 +689,10 @@ impl Keyshelf {
                         rotated.or(key.last_rotated_at),
                     )?;
                     tx.set_share(&share(key.id))?;
+                    if replaced {
+                        let until = Utc::now() + chrono::Duration::days(i64::from(grace));
+                        tx.set_previous_until(&team.name, key.id, Some(until))?;
+                    }
                     tx.audit(Some(&keyref), "team-sync", &team.name)
                 })?;
             }
@@ -726,6 +758,7 @@ fn shared_meta(key: &crate::store::KeyRecord, by: &str) -> SharedKey {
         last_rotated_at: key.last_rotated_at.map(crate::store::fmt_time),
         interval_override_days: key.interval_days,
         shared_by: by.to_owned(),
+        grace_days: None,
     }
 }
 

@@ -262,7 +262,7 @@ impl Keyshelf {
                     // A shared key's new version goes to its teams before anything
                     // irreversible: when a teammate published first, theirs stands and this
                     // rotation is undone (new key deleted, old secret current).
-                    match self.publish_rotated(key.id) {
+                    match self.publish_rotated(key.id, r.grace_days) {
                         Ok(()) => {}
                         Err(
                             e @ Error::Team {

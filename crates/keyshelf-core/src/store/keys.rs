@@ -71,6 +71,7 @@ text_enum! {
         Generated => "generated",
         Imported => "imported",
         Provider => "provider",
+        Team => "team",
     }
 }
 
@@ -81,6 +82,7 @@ impl Origin {
             Origin::Generated => "generate",
             Origin::Imported => "import",
             Origin::Provider => "create",
+            Origin::Team => "team-receive",
         }
     }
 }

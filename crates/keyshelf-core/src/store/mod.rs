@@ -152,14 +152,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (team, key_id)
     );
     "#,
-    // 8: a team policy's due-soon window on the team's keys (NULL: the workstation's), and how
-    // each team's last sync went (a summary when it worked, the error's code and message when
-    // it failed), for the Teams screen.
+    // 8: a team policy's due-soon window on the team's keys (NULL: the workstation's); how each
+    // team's last sync went (a summary when it worked, the error's code and message when it
+    // failed), for the Teams screen; until when a teammate's replaced secret is kept. The
+    // column keys.origin may now also hold 'team' (a key a team sync brought).
     r#"
     ALTER TABLE keys ADD COLUMN due_soon_days INTEGER;
     ALTER TABLE teams ADD COLUMN last_sync_summary TEXT;
     ALTER TABLE teams ADD COLUMN last_sync_code TEXT;
     ALTER TABLE teams ADD COLUMN last_sync_message TEXT;
+    -- Until when the secret a teammate's rotation replaced stays here as #previous.
+    ALTER TABLE team_shares ADD COLUMN previous_until TEXT;
     "#,
 ];
 

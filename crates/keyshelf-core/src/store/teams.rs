@@ -108,6 +108,31 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Keeps the `#previous` secret of key `key_id` (replaced by a teammate's rotation) until
+    /// `until`; `None` once it is removed.
+    pub fn set_previous_until(
+        &self,
+        team: &str,
+        key_id: i64,
+        until: Option<chrono::DateTime<Utc>>,
+    ) -> Result<()> {
+        self.0.execute(
+            "UPDATE team_shares SET previous_until = ?3 WHERE team = ?1 AND key_id = ?2",
+            rusqlite::params![team, key_id, until.map(fmt_time)],
+        )?;
+        Ok(())
+    }
+
+    /// The keys of `team` whose `#previous` secret is kept past `now`'s end of it.
+    pub fn expired_previous(&self, team: &str, now: chrono::DateTime<Utc>) -> Result<Vec<i64>> {
+        let mut stmt = self.0.prepare(
+            "SELECT key_id FROM team_shares WHERE team = ?1 AND previous_until IS NOT NULL
+                 AND julianday(previous_until) <= julianday(?2) ORDER BY key_id",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![team, fmt_time(now)], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Forgets that key `key_id` is shared with `team`.
     pub fn delete_share(&self, team: &str, key_id: i64) -> Result<()> {
         self.0.execute(

@@ -112,6 +112,10 @@ pub struct SharedKey {
     /// Who shared or last published it (the workstation's user and host).
     #[serde(default)]
     pub shared_by: String,
+    /// The grace period of the rotation that published this version, in days: how long a
+    /// teammate keeps the secret it replaced (the old key works on until then at most).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_days: Option<u32>,
 }
 
 /// The team's rotation policy, kept in OpenBao beside its keys: every workstation applies it to
