@@ -696,7 +696,7 @@ describe('Teams', () => {
     backend.rotateKey.mockRejectedValueOnce(
       new backend.BackendError(
         'team_conflict',
-        'alice@ws1 published version 4 of local/mail to team ops after version 3, which this rotation started from; theirs stands and this rotation was undone (its new key deleted, the old secret current). `keyshelf team sync ops` brings their key',
+        'alice@ws1 published version 4 of local/mail to team ops after version 3, which this rotation started from; theirs stands and this rotation was undone (its new key deleted; the old secret is current here until `keyshelf team sync ops` brings theirs, and may already be retired)',
       ),
     );
     backend.syncTeam.mockResolvedValue({ team: 'ops', added: [], updated: ['local/mail'], gone: [], previous_removed: [], skipped: [], unchanged: 0 });

@@ -2,6 +2,8 @@
 //! to run the real `keyshelf` binary against the real Secret Service of the test session.
 #![allow(dead_code)]
 
+pub mod bao;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -314,7 +314,7 @@ impl Keyshelf {
                     return Err(team::error(
                         TeamErrorKind::Conflict,
                         format!(
-                            "{who} published version {v} of {} to team {} after version {}, which this rotation started from; theirs stands and this rotation was undone (its new key deleted, the old secret current). `keyshelf team sync {}` brings their key",
+                            "{who} published version {v} of {} to team {} after version {}, which this rotation started from; theirs stands and this rotation was undone (its new key deleted; the old secret is current here until `keyshelf team sync {}` brings theirs, and may already be retired)",
                             key.full_ref(), team.name, held.version, team.name
                         ),
                     ));

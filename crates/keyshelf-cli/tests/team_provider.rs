@@ -1,0 +1,119 @@
+//! A shared key of a provider (the simulator over loopback HTTP) rotated by two teammates at the
+//! same moment, through a real OpenBao: exactly one rotation stands, the other is undone on the
+//! provider too, so no key is left behind there whoever wins.
+
+mod common;
+use common::bao::{add_team, Bao, Workstation};
+use common::{add_sim_provider, json_error, secret_tool_lookup, Shelf, SIM_TOKEN};
+use keyshelf_provider_sim::{Config, Plan};
+
+#[test]
+fn two_teammates_rotating_one_shared_provider_key_at_once_leave_one_key_on_the_provider() {
+    let bao = Bao::start();
+    let sim = keyshelf_provider_sim::spawn(
+        Config {
+            token: SIM_TOKEN.into(),
+            // Room for the old key and both new ones at once.
+            plan: Plan::Enterprise,
+            ..Config::default()
+        },
+        0,
+    )
+    .expect("the simulator starts on loopback");
+    let a = Shelf::new("team-prov-a");
+    let b = Workstation::start("team-prov-b");
+    add_team(|x, i| a.run_in(x, i), "prov", &bao, &bao.rotator_token());
+    add_team(|x, i| b.run(x, i), "prov", &bao, &bao.rotator_token());
+    add_sim_provider(&a, &sim.url, "acme", &[]);
+    let out = b.run(
+        &[
+            "provider",
+            "add",
+            "acme",
+            "--base-url",
+            &sim.url,
+            "--verify-path",
+            "/api-routes-data",
+            "--token-stdin",
+        ],
+        SIM_TOKEN,
+    );
+    common::assert_success(&out, &["provider", "add"]);
+
+    let name = a.name("billing");
+    let keyref = format!("acme/{name}");
+    a.json(&[
+        "create",
+        &name,
+        "--provider",
+        "acme",
+        "--env",
+        "prod",
+        "--user",
+        "ops",
+    ]);
+    a.json(&["share", &keyref, "--team", "prov"]);
+    let on_provider = || {
+        sim.keys()
+            .into_iter()
+            .map(|k| k.id.to_string())
+            .collect::<Vec<_>>()
+    };
+    for round in 1..=5 {
+        // Both hold the latest version, then both rotate at the same moment, with no grace
+        // period: the winner's old key is deleted as soon as its rotation confirms.
+        b.json(&["team", "sync", "prov"]);
+        let args = [
+            "rotate",
+            keyref.as_str(),
+            "--confirm-updated",
+            "--grace",
+            "0",
+            "--json",
+        ];
+        let ca = a.cmd(&args);
+        let mut cb = b.shelf.cmd(&args);
+        b.bus.env(&mut cb);
+        let (ta, tb) = (
+            std::thread::spawn(move || common::run_with_stdin(ca, "")),
+            std::thread::spawn(move || common::run_with_stdin(cb, "")),
+        );
+        let (oa, ob) = (ta.join().unwrap(), tb.join().unwrap());
+        let won: Vec<bool> = [&oa, &ob].iter().map(|o| o.status.success()).collect();
+        assert_eq!(
+            won.iter().filter(|w| **w).count(),
+            1,
+            "round {round}: exactly one wins; A: {} B: {}",
+            common::stderr(&oa),
+            common::stderr(&ob)
+        );
+        let loser = if won[0] { &ob } else { &oa };
+        assert_eq!(
+            json_error(loser).0,
+            "team_conflict",
+            "round {round}: {}",
+            common::stderr(loser)
+        );
+        // Both take the winner's key; the provider holds that key and no other.
+        a.json(&["team", "sync", "prov"]);
+        b.json(&["team", "sync", "prov"]);
+        let (ka, kb) = (a.json(&["show", &keyref]), b.json(&["show", &keyref]));
+        assert_eq!(
+            ka["provider_key_id"], kb["provider_key_id"],
+            "round {round}"
+        );
+        let id = ka["provider_key_id"].as_str().expect("linked").to_owned();
+        assert_eq!(
+            on_provider(),
+            [id],
+            "round {round}: one key on the provider"
+        );
+        assert_eq!(
+            secret_tool_lookup(&keyref),
+            b.bus.secret_tool_lookup(&keyref),
+            "round {round}: the same secret on both"
+        );
+        assert_eq!(a.json(&["rotate", "--status"]), serde_json::json!([]));
+        assert_eq!(b.json(&["rotate", "--status"]), serde_json::json!([]));
+    }
+}
