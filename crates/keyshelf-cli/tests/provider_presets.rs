@@ -69,6 +69,7 @@ fn presets_are_listed_with_what_they_support_and_how_they_rotate() {
             "openai",
             "anthropic",
             "datadog",
+            "datadog-application-keys",
             "sendgrid",
             "confluent",
             "twilio"

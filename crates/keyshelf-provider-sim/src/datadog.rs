@@ -37,16 +37,16 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/validate", get(validate))
 }
 
-fn errors(status: StatusCode, message: &str) -> Response {
+pub(crate) fn errors(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "errors": [message] }))).into_response()
 }
 
-fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(crate) fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 #[allow(clippy::result_large_err)] // handlers return the Response as is
-fn authorize(sim: &Sim, headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) fn authorize(sim: &Sim, headers: &HeaderMap) -> Result<(), Response> {
     match (
         header(headers, "dd-api-key"),
         header(headers, "dd-application-key"),
@@ -56,11 +56,11 @@ fn authorize(sim: &Sim, headers: &HeaderMap) -> Result<(), Response> {
     }
 }
 
-fn key_id(k: &SimKey) -> String {
+pub(crate) fn key_id(k: &SimKey) -> String {
     key_id_of(k.id)
 }
 
-fn position(sim: &Sim, id: &str) -> Option<usize> {
+pub(crate) fn position(sim: &Sim, id: &str) -> Option<usize> {
     let n = u64::from_str_radix(id.rsplit('-').next()?, 16).ok()?;
     (key_id_of(n) == id)
         .then(|| sim.keys.iter().position(|k| k.id == n && !k.revoked))
@@ -145,7 +145,7 @@ async fn show(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<String
 
 /// The attributes of a JSON:API body, or the answer to give instead.
 #[allow(clippy::result_large_err)]
-fn attributes(body: &Bytes, kind: &str) -> Result<Value, Response> {
+pub(crate) fn attributes(body: &Bytes, kind: &str) -> Result<Value, Response> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|_| errors(StatusCode::BAD_REQUEST, "the body is not valid JSON"))?;
     if v.pointer("/data/type").and_then(Value::as_str) != Some(kind) {

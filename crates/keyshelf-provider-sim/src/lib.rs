@@ -23,7 +23,7 @@
 //! `gitlab.rs`; project and group access tokens: `gitlab_scoped.rs`) and Cloudflare's user API tokens under `/client/v4` (`cloudflare`; see
 //! `cloudflare.rs`) and OpenAI's admin API keys under `/v1/organization` (`openai`; see
 //! `openai.rs`) and Anthropic's Admin API keys under `/v1/organizations` (`anthropic`; see
-//! `anthropic.rs`), Datadog's API keys under `/api/v2` (`datadog`; see `datadog.rs`), SendGrid's
+//! `anthropic.rs`), Datadog's API keys under `/api/v2` (`datadog`; see `datadog.rs`) and the current user's application keys (`datadog-application-keys`; `datadog_app_keys.rs`), SendGrid's
 //! under `/v3` (`sendgrid`; see `sendgrid.rs`), Confluent Cloud's under `/iam/v2` (`confluent`;
 //! see `confluent.rs`) and Twilio's under `/v1/Keys` (`twilio`; see `twilio.rs`), over the same
 //! keys.
@@ -36,6 +36,7 @@ mod anthropic;
 mod cloudflare;
 mod confluent;
 mod datadog;
+mod datadog_app_keys;
 mod gitlab;
 mod gitlab_scoped;
 mod openai;

@@ -33,6 +33,7 @@ pub fn router(state: Shared) -> Router {
         .merge(crate::openai::routes())
         .merge(crate::anthropic::routes())
         .merge(crate::datadog::routes())
+        .merge(crate::datadog_app_keys::routes())
         .merge(crate::sendgrid::routes())
         .merge(crate::confluent::routes())
         .merge(crate::twilio::routes())

@@ -237,6 +237,15 @@ impl<'a> Client<'a> {
         parse_json(&label, &reply.body)
     }
 
+    /// A declared provider's management credential, in the parts its profile names (for a
+    /// verify route that takes the management credential beside the key under test).
+    pub(super) fn declared_credential(&self) -> Result<Vec<(String, Secret)>> {
+        let d = self.declared.as_ref().ok_or_else(|| {
+            Error::invalid("provider", "only a preset or profile names credential parts")
+        })?;
+        credential_parts(d, &self.bearer(false)?.0)
+    }
+
     /// The Bearer credential: the stored token, or an OAuth2 access token. The flag says whether
     /// it was fetched just now (a fresh token is not refreshed again on 401).
     fn bearer(&self, force_refresh: bool) -> Result<(Secret, bool)> {

@@ -531,10 +531,18 @@ impl<'c, 'p> Api<'c, 'p> {
         user: Option<&str>,
     ) -> Result<(u16, Value, String)> {
         let op = self.op("verify")?;
+        // A service whose check takes the management credential beside the key (Datadog's
+        // application keys go with the organization's API key): read it only then.
+        let credential = if op.headers.values().any(|t| t.contains("{credential")) {
+            Some(self.client.declared_credential()?)
+        } else {
+            None
+        };
         let ctx = Ctx {
             id,
             user,
             secret: Some(secret),
+            credential: credential.as_deref(),
             ..self.ctx()
         };
         let url = self.url(op, &ctx)?;

@@ -29,6 +29,10 @@ pub const FILES: &[(&str, &str)] = &[
     ("openai", include_str!("presets/openai.toml")),
     ("anthropic", include_str!("presets/anthropic.toml")),
     ("datadog", include_str!("presets/datadog.toml")),
+    (
+        "datadog-application-keys",
+        include_str!("presets/datadog-application-keys.toml"),
+    ),
     ("sendgrid", include_str!("presets/sendgrid.toml")),
     ("confluent", include_str!("presets/confluent.toml")),
     ("twilio", include_str!("presets/twilio.toml")),

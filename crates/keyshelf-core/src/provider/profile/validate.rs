@@ -303,7 +303,16 @@ impl Checker<'_> {
             self.check_template(f, &at(&format!("query.{k}")), t, &allowed);
         }
         let header_allowed = if name == "verify" {
-            Allowed::presentation()
+            // The key under test, and the management credential where the service's check
+            // takes both (it goes to the same host as every management call).
+            Allowed {
+                credential: Some(if f.auth.parts.is_empty() {
+                    vec!["token".to_owned()]
+                } else {
+                    f.auth.parts.clone()
+                }),
+                ..Allowed::presentation()
+            }
         } else {
             allowed.clone()
         };
@@ -505,7 +514,7 @@ impl Allowed {
                 (Some(_), None) => None,
                 (Some(parts), Some(p)) if parts.iter().any(|x| x == p) => None,
                 (Some(parts), Some(p)) => Some(format!("names the part {p:?}, which auth.parts does not declare ({})", parts.join(", "))),
-                (None, _) => Some("may appear only in [auth]: the management credential goes nowhere else".into()),
+                (None, _) => Some("may appear only in [auth] and operations.verify.headers: the management credential goes nowhere else".into()),
             },
             ("current", Some(_)) if self.current => None,
             ("current", _) => Some("may appear only in the body of a set_status with fetch_first = true".into()),
