@@ -39,6 +39,7 @@ mod datadog;
 mod gitlab;
 mod gitlab_scoped;
 mod openai;
+mod openai_projects;
 mod routes;
 mod sendgrid;
 pub mod state;
