@@ -67,6 +67,7 @@ fn presets_are_listed_with_what_they_support_and_how_they_rotate() {
             "gitlab-project",
             "gitlab-group",
             "openai",
+            "openai-service-account",
             "anthropic",
             "datadog",
             "datadog-application-keys",

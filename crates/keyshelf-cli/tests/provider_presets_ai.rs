@@ -1,7 +1,8 @@
 //! The presets of AI services through the real `keyshelf` binary against the simulator's modes
 //! for them, with secrets in the real Secret Service of the test session: OpenAI's admin API keys
 //! (cursor pages, no status, no roll: rotation creates a new key and deletes the old one after
-//! the grace period).
+//! the grace period), and the keys of an OpenAI project's service account (the project's list
+//! also holds user keys, left out; a key is checked on the model API).
 
 mod common;
 use common::{json_error, secret_tool_lookup, sim_with, stderr, Shelf};
@@ -257,4 +258,74 @@ fn an_anthropic_provider_manages_console_made_keys_and_rotates_to_one_made_in_th
         !r[0]["added"].to_string().contains("made-in-console"),
         "{r}"
     );
+}
+
+#[test]
+fn an_openai_service_accounts_keys_are_listed_without_user_keys_created_checked_and_rotated() {
+    let s = Shelf::new("preset-openai-sa");
+    let sim = sim_with(TOKEN, 12);
+    // 11 keys of the project: 8 of the service account, 3 of users; and one of another project.
+    sim.with(|st| {
+        for (i, k) in st.keys.iter_mut().enumerate() {
+            let project = if i == 11 { "proj_other" } else { "proj_abc" };
+            k.attrs.insert("project".into(), project.into());
+            let owner = if i % 4 == 1 {
+                "user"
+            } else {
+                "service_account"
+            };
+            k.attrs.insert("owner_type".into(), owner.into());
+            k.attrs
+                .insert("service_account".into(), "svc_acct_1".into());
+        }
+    });
+    let p = s.name("oasa");
+    let base = format!("{}/v1", sim.url);
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &p,
+            "--preset",
+            "openai-service-account",
+            "--base-url",
+            &base,
+            "--set",
+            "project_id=proj_abc",
+            "--set",
+            "service_account_id=svc_acct_1",
+            "--set",
+            "page_size=3",
+            "--token-stdin",
+        ],
+        TOKEN,
+    );
+    let before = sim.stats().requests;
+    let r = s.json(&["sync", "--provider", &p]);
+    // 11 keys in the project at 3 a page: 4 pages; the 3 user keys are not this provider's.
+    assert_eq!(sim.stats().requests - before, 4, "one request per page");
+    assert_eq!(r[0]["remote_keys"], 8, "{r}");
+
+    let name = s.name("worker");
+    let key = s.json(&["create", &name, "--provider", &p, "--env", "prod"])["key"].clone();
+    let id = key["provider_key_id"].as_str().expect("id").to_owned();
+    let by_id = |id: &str| {
+        sim.keys()
+            .into_iter()
+            .find(|k| format!("key_p{}", k.id) == id)
+    };
+    let made = by_id(&id).expect("created at the service");
+    assert_eq!(made.attrs["service_account"], "svc_acct_1");
+    let keyref = format!("{p}/{name}");
+    assert_eq!(
+        secret_tool_lookup(&keyref).as_deref(),
+        Some(made.api_key.as_str())
+    );
+    let v = s.json(&["verify", &keyref]);
+    assert_eq!(v["url_path"], "/v1/models");
+
+    common::rotate_through_grace(&s, &keyref, || by_id(&id).is_some());
+    s.json(&["verify", &keyref]);
+    s.json(&["delete", &keyref, "--yes"]);
+    assert_eq!(secret_tool_lookup(&keyref), None);
 }

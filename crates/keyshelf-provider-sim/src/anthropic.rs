@@ -239,6 +239,10 @@ async fn update(
 
 /// The normal API: any active API key of the store may list the models.
 async fn models(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    // The same path at OpenAI, with a Bearer key.
+    if !headers.contains_key("x-api-key") && headers.contains_key("authorization") {
+        return crate::openai_projects::models(State(s), headers).await;
+    }
     let mut sim = lock(&s);
     if let Err(r) = version(&headers) {
         return r;

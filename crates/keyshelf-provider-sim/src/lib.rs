@@ -40,6 +40,7 @@ mod datadog_app_keys;
 mod gitlab;
 mod gitlab_scoped;
 mod openai;
+mod openai_projects;
 mod routes;
 mod sendgrid;
 pub mod state;

@@ -32,7 +32,7 @@ pub fn routes() -> Router<Shared> {
         )
 }
 
-fn error(status: StatusCode, message: &str, code: Option<&str>) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str, code: Option<&str>) -> Response {
     let body = json!({"error": {
         "message": message,
         "type": "invalid_request_error",
@@ -43,7 +43,7 @@ fn error(status: StatusCode, message: &str, code: Option<&str>) -> Response {
 }
 
 #[allow(clippy::result_large_err)] // handlers return the Response as is
-fn authorize(sim: &Sim, headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) fn authorize(sim: &Sim, headers: &HeaderMap) -> Result<(), Response> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -66,7 +66,7 @@ fn key_id(k: &SimKey) -> String {
     format!("key_{}", k.id)
 }
 
-fn unix(rfc3339: &str) -> Option<i64> {
+pub(crate) fn unix(rfc3339: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .ok()
         .map(|t| t.timestamp())

@@ -31,6 +31,7 @@ pub fn router(state: Shared) -> Router {
         .merge(crate::gitlab_scoped::routes())
         .merge(crate::cloudflare::routes())
         .merge(crate::openai::routes())
+        .merge(crate::openai_projects::routes())
         .merge(crate::anthropic::routes())
         .merge(crate::datadog::routes())
         .merge(crate::datadog_app_keys::routes())

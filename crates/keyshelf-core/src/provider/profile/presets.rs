@@ -27,6 +27,10 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("gitlab-group", include_str!("presets/gitlab-group.toml")),
     ("openai", include_str!("presets/openai.toml")),
+    (
+        "openai-service-account",
+        include_str!("presets/openai-service-account.toml"),
+    ),
     ("anthropic", include_str!("presets/anthropic.toml")),
     ("datadog", include_str!("presets/datadog.toml")),
     (
