@@ -88,7 +88,10 @@ fn a_datadog_application_key_is_created_with_scopes_verified_beside_the_org_api_
         v
     });
     let elsewhere = s.name("elsewhere");
-    s.ok_in(&["import", &elsewhere, "--provider", &p, "--env", "dev"], &other);
+    s.ok_in(
+        &["import", &elsewhere, "--provider", &p, "--env", "dev"],
+        &other,
+    );
     sim.with(|st| st.keys.retain(|k| k.api_key != other));
     let out = s.run(&["verify", &format!("{p}/{elsewhere}"), "--json"]);
     assert_ne!(out.status.code(), Some(0));

@@ -241,7 +241,10 @@ impl<'a> Client<'a> {
     /// verify route that takes the management credential beside the key under test).
     pub(super) fn declared_credential(&self) -> Result<Vec<(String, Secret)>> {
         let d = self.declared.as_ref().ok_or_else(|| {
-            Error::invalid("provider", "only a preset or profile names credential parts")
+            Error::invalid(
+                "provider",
+                "only a preset or profile names credential parts",
+            )
         })?;
         credential_parts(d, &self.bearer(false)?.0)
     }

@@ -619,6 +619,27 @@ items = "/data"
     }
 
     #[test]
+    fn the_management_credential_may_go_beside_the_key_in_verify_headers_only() {
+        let verify = "[operations.verify]\npath = \"/check\"\n[operations.verify.headers]\nX-Org = \"{credential}\"\n";
+        assert_eq!(problems(&(GOOD.to_owned() + verify)), Vec::<String>::new());
+        let list = GOOD.to_owned() + "[operations.list.headers]\nX-Org = \"{credential}\"\n";
+        let p = problems(&list).join("\n");
+        assert!(
+            p.contains("operations.list.headers.X-Org: {credential} may appear only in [auth] and operations.verify.headers"),
+            "{p}"
+        );
+        // A part the auth does not declare is refused there too.
+        let part = GOOD.to_owned() + &verify.replace("{credential}", "{credential:org}");
+        assert!(
+            problems(&part)
+                .join("\n")
+                .contains("names the part \"org\""),
+            "{:?}",
+            problems(&part)
+        );
+    }
+
+    #[test]
     fn plain_http_is_refused_for_a_public_host() {
         let text = GOOD.replace("https://api.example.com", "http://api.example.com");
         assert!(problems(&text)[0].contains("provider.base_url"));
