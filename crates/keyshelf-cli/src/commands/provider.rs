@@ -86,7 +86,10 @@ fn add(shelf: &mut Keyshelf, a: ProviderAddArgs, json: bool) -> Result<ExitCode>
             "--auth, --key-scheme, --verify-path and --path go with the standard API; a preset or profile says all of that itself",
         ));
     }
-    p.auth = a.auth.parse::<ManagementAuth>()?;
+    // A preset or profile set its own (OAuth2 client credentials among them).
+    if !declared {
+        p.auth = a.auth.parse::<ManagementAuth>()?;
+    }
     p.key_scheme = a.key_scheme.parse::<KeyScheme>()?;
     p.insecure_accepted = a.allow_insecure;
     p.verify_path = a.verify_path;
@@ -109,9 +112,9 @@ fn add(shelf: &mut Keyshelf, a: ProviderAddArgs, json: bool) -> Result<ExitCode>
         output::note(&format!("keyshelf: warning: {w}"));
     }
     let what = match (declared, p.auth) {
+        (_, ManagementAuth::Oauth2) => "OAuth2 client_id:client_secret",
         (true, _) => "Token",
         (false, ManagementAuth::Bearer) => "Management token",
-        (false, ManagementAuth::Oauth2) => "OAuth2 client_id:client_secret",
     };
     let credential = input::read_secret(&format!("{what} for {}: ", p.name))?;
     let p = shelf.add_provider(NewProvider {

@@ -582,9 +582,14 @@ pub(super) fn credential_parts(d: &Declared, stored: &Secret) -> Result<Vec<(Str
     }
 }
 
-/// The headers that authenticate a declared provider's management call.
+/// The headers that authenticate a declared provider's management call. `stored` is the stored
+/// credential, or for OAuth2 the access token the client credentials were exchanged for.
 fn declared_auth(d: &Declared, stored: &Secret) -> Result<Vec<(String, Secret)>> {
-    let parts = credential_parts(d, stored)?;
+    let parts = if d.file.auth.kind == AuthKind::Oauth2 {
+        vec![("token".to_owned(), stored.clone())]
+    } else {
+        credential_parts(d, stored)?
+    };
     let ctx = Ctx {
         vars: Some(&d.vars),
         credential: Some(&parts),
@@ -593,7 +598,7 @@ fn declared_auth(d: &Declared, stored: &Secret) -> Result<Vec<(String, Secret)>>
     let auth = &d.file.auth;
     let mut headers: Vec<(String, Secret)> = Vec::new();
     match auth.kind {
-        AuthKind::Bearer => headers.push((
+        AuthKind::Bearer | AuthKind::Oauth2 => headers.push((
             "Authorization".to_owned(),
             Secret::new(format!("Bearer {}", parts[0].1.expose())),
         )),

@@ -95,6 +95,10 @@ pub struct AuthSpec {
     pub user: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// `kind = "oauth2"`: the path (under the base URL) of the token endpoint that takes the
+    /// client credentials (`grant_type=client_credentials`) and answers an access token.
+    #[serde(default)]
+    pub token_path: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -106,6 +110,9 @@ pub enum AuthKind {
     Headers,
     /// HTTP Basic from the `user` and `password` templates.
     Basic,
+    /// OAuth2 client credentials (stdin: `client_id:client_secret`) exchanged at `token_path`
+    /// for an access token, sent as `Authorization: Bearer` (renewed on expiry or a 401).
+    Oauth2,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

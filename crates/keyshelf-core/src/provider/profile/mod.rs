@@ -277,6 +277,13 @@ impl ProviderProfile {
         if let Some(limit) = d.file.provider.key_limit {
             p.key_limit = Some(limit);
         }
+        // OAuth2 client credentials: the client's token flow, at the file's token endpoint.
+        if d.file.auth.kind == format::AuthKind::Oauth2 {
+            p.auth = ManagementAuth::Oauth2;
+            if let Some(path) = &d.file.auth.token_path {
+                p.paths.token = path.clone();
+            }
+        }
         if let Some(t) = d.file.provider.timeout_secs {
             p.timeout_secs = t;
         }

@@ -174,6 +174,7 @@ pub fn summary(name: &str, f: &ProfileFile) -> PresetSummary {
         auth: match f.auth.kind {
             super::format::AuthKind::Bearer => "bearer".to_owned(),
             super::format::AuthKind::Basic => "basic".to_owned(),
+            super::format::AuthKind::Oauth2 => "oauth2 client credentials".to_owned(),
             super::format::AuthKind::Headers => {
                 format!(
                     "header {}",

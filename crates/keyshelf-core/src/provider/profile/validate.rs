@@ -174,7 +174,11 @@ impl Checker<'_> {
             AuthKind::Basic if a.user.is_none() || a.password.is_none() => {
                 self.problem("auth", "kind = \"basic\" needs user and password templates")
             }
+            AuthKind::Oauth2 => self.check_oauth2(a),
             _ => {}
+        }
+        if a.kind != AuthKind::Oauth2 && a.token_path.is_some() {
+            self.problem("auth.token_path", "goes with kind = \"oauth2\" only");
         }
         let parts: BTreeSet<&str> = a.parts.iter().map(String::as_str).collect();
         if parts.len() != a.parts.len() {
@@ -189,6 +193,33 @@ impl Checker<'_> {
         templates.extend(a.password.iter().map(|p| ("auth.password".to_owned(), p)));
         for (path, t) in templates {
             self.check_template(f, &path, t, &Allowed::credential(&a.parts));
+        }
+    }
+
+    /// OAuth2 client credentials: a token endpoint, the two parts of the credential, and
+    /// nothing else, since the credential goes only to the token endpoint.
+    fn check_oauth2(&mut self, a: &super::format::AuthSpec) {
+        match a.token_path.as_deref() {
+            None => self.problem(
+                "auth",
+                "kind = \"oauth2\" needs the token endpoint's path, e.g. token_path = \"/oauth/token\"",
+            ),
+            Some(p) if !p.starts_with('/') => {
+                self.problem("auth.token_path", format!("{p:?}: give a path starting with `/`"))
+            }
+            Some(_) => {}
+        }
+        if !a.headers.is_empty() || a.user.is_some() || a.password.is_some() {
+            self.problem(
+                "auth",
+                "kind = \"oauth2\" sends the access token as Authorization: Bearer; the client credentials go only to the token endpoint, so remove headers, user and password",
+            );
+        }
+        if !a.parts.is_empty() && a.parts.len() != 2 {
+            self.problem(
+                "auth.parts",
+                "kind = \"oauth2\" takes two parts, the client id and the client secret",
+            );
         }
     }
 
@@ -305,11 +336,14 @@ impl Checker<'_> {
         let header_allowed = if name == "verify" {
             // The key under test, and the management credential where the service's check
             // takes both (it goes to the same host as every management call).
+            // An OAuth2 client credential goes only to the token endpoint.
             Allowed {
-                credential: Some(if f.auth.parts.is_empty() {
-                    vec!["token".to_owned()]
-                } else {
-                    f.auth.parts.clone()
+                credential: (f.auth.kind != AuthKind::Oauth2).then(|| {
+                    if f.auth.parts.is_empty() {
+                        vec!["token".to_owned()]
+                    } else {
+                        f.auth.parts.clone()
+                    }
                 }),
                 ..Allowed::presentation()
             }
@@ -636,6 +670,40 @@ items = "/data"
                 .contains("names the part \"org\""),
             "{:?}",
             problems(&part)
+        );
+    }
+
+    #[test]
+    fn oauth2_needs_a_token_endpoint_and_nothing_that_would_send_the_credentials_elsewhere() {
+        let oauth2 = |auth: &str| GOOD.replace("kind = \"bearer\"", auth);
+        assert_eq!(
+            problems(&oauth2("kind = \"oauth2\"\ntoken_path = \"/oauth/token\"")),
+            Vec::<String>::new()
+        );
+        let p = problems(&oauth2("kind = \"oauth2\"")).join("\n");
+        assert!(
+            p.contains("my.toml:5: auth: kind = \"oauth2\" needs the token endpoint's path"),
+            "{p}"
+        );
+        let p = problems(&oauth2(
+            "kind = \"oauth2\"\ntoken_path = \"/t\"\nheaders = { X-Key = \"{credential}\" }",
+        ))
+        .join("\n");
+        assert!(p.contains("remove headers, user and password"), "{p}");
+        let p = problems(&oauth2("kind = \"bearer\"\ntoken_path = \"/t\"")).join("\n");
+        assert!(
+            p.contains("auth.token_path: goes with kind = \"oauth2\" only"),
+            "{p}"
+        );
+        // Nor beside a key in a verify request.
+        let verify = oauth2("kind = \"oauth2\"\ntoken_path = \"/t\"")
+            + "[operations.verify]\npath = \"/check\"\n[operations.verify.headers]\nX-Org = \"{credential}\"\n";
+        assert!(
+            problems(&verify)
+                .join("\n")
+                .contains("operations.verify.headers.X-Org: {credential} may appear only"),
+            "{:?}",
+            problems(&verify)
         );
     }
 
