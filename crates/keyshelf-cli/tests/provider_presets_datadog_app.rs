@@ -4,17 +4,10 @@
 //! beside the organization's API key from the management credential.
 
 mod common;
-use common::{json_error, secret_tool_lookup, sim_with, Shelf};
-use keyshelf_provider_sim::{SimHandle, SimKey};
+use common::{json_error, secret_tool_lookup, sim_key_by_uuid as app_key, sim_with, Shelf};
 
 /// Datadog's management credential: an API key and an application key.
 const DD_PAIR: &str = "sim-dd-api-key-not-real:sim-dd-app-key-not-real";
-
-fn app_key(sim: &SimHandle, id: &str) -> Option<SimKey> {
-    sim.keys()
-        .into_iter()
-        .find(|k| id.ends_with(&format!("{:012x}", k.id)))
-}
 
 #[test]
 fn a_datadog_application_key_is_created_with_scopes_verified_beside_the_org_api_key_and_rotated() {

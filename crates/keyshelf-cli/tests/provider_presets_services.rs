@@ -40,11 +40,7 @@ fn adopt(s: &Shelf, p: &str, k: &SimKey, id: &str) {
     );
 }
 
-fn datadog_key(sim: &SimHandle, id: &str) -> Option<SimKey> {
-    sim.keys()
-        .into_iter()
-        .find(|k| id.ends_with(&format!("{:012x}", k.id)))
-}
+use common::sim_key_by_uuid as datadog_key;
 
 #[test]
 fn a_datadog_provider_takes_its_site_and_key_pair_and_rotates_a_key_that_cannot_be_disabled() {

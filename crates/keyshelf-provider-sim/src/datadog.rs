@@ -103,6 +103,16 @@ async fn list(
     if let Err(r) = authorize(&sim, &headers) {
         return r;
     }
+    list_page(&sim, &q, key_json)
+}
+
+/// One page of the live keys as `show` gives them (without their value), by `page[size]` (at
+/// most 100; 10 when absent) and `page[number]` from 0: the lists of API and application keys.
+pub(crate) fn list_page(
+    sim: &Sim,
+    q: &HashMap<String, String>,
+    show: fn(&SimKey, bool) -> Value,
+) -> Response {
     let size: usize = match q.get("page[size]").map(|v| v.parse()) {
         None => 10,
         Some(Ok(n @ 1..=100)) => n,
@@ -123,7 +133,7 @@ async fn list(
         .iter()
         .skip(number * size)
         .take(size)
-        .map(|k| key_json(k, false))
+        .map(|k| show(k, false))
         .collect();
     Json(json!({
         "data": page,
@@ -217,12 +227,17 @@ async fn remove(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<Stri
     if let Err(r) = authorize(&sim, &headers) {
         return r;
     }
-    match position(&sim, &id) {
+    remove_key(&mut sim, &id, "API key not found")
+}
+
+/// Deletes key `id`: 204, or 404 saying `missing`.
+pub(crate) fn remove_key(sim: &mut Sim, id: &str, missing: &str) -> Response {
+    match position(sim, id) {
         Some(pos) => {
             sim.keys.remove(pos);
             StatusCode::NO_CONTENT.into_response()
         }
-        None => errors(StatusCode::NOT_FOUND, "API key not found"),
+        None => errors(StatusCode::NOT_FOUND, missing),
     }
 }
 

@@ -14,7 +14,9 @@
 //!
 //! The keys are the simulator's one store, as in every mode.
 
-use crate::datadog::{attributes, authorize, errors, header, key_id, position};
+use crate::datadog::{
+    attributes, authorize, errors, header, key_id, list_page, position, remove_key,
+};
 use crate::gitlab::take_fail_after_create;
 use crate::state::{lock, random, SimKey};
 use crate::Shared;
@@ -71,33 +73,7 @@ async fn list(
     if let Err(r) = authorize(&sim, &headers) {
         return r;
     }
-    let size: usize = match q.get("page[size]").map(|v| v.parse()) {
-        None => 10,
-        Some(Ok(n @ 1..=100)) => n,
-        Some(_) => {
-            return errors(
-                StatusCode::BAD_REQUEST,
-                "page[size] must be between 1 and 100",
-            )
-        }
-    };
-    let number: usize = match q.get("page[number]").map(|v| v.parse()) {
-        None => 0,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => return errors(StatusCode::BAD_REQUEST, "page[number] is not a number"),
-    };
-    let live: Vec<&SimKey> = sim.keys.iter().filter(|k| !k.revoked).collect();
-    let page: Vec<Value> = live
-        .iter()
-        .skip(number * size)
-        .take(size)
-        .map(|k| key_json(k, false))
-        .collect();
-    Json(json!({
-        "data": page,
-        "meta": { "page": { "total_filtered_count": live.len() } },
-    }))
-    .into_response()
+    list_page(&sim, &q, key_json)
 }
 
 async fn show(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
@@ -154,13 +130,7 @@ async fn remove(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<Stri
     if let Err(r) = authorize(&sim, &headers) {
         return r;
     }
-    match position(&sim, &id) {
-        Some(pos) => {
-            sim.keys.remove(pos);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        None => errors(StatusCode::NOT_FOUND, "Application key not found"),
-    }
+    remove_key(&mut sim, &id, "Application key not found")
 }
 
 /// `GET /api/v2/validate_keys`: the organization's API key with one of its application keys.

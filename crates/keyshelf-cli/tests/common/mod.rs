@@ -354,3 +354,14 @@ pub fn rotate_through_grace(s: &Shelf, keyref: &str, old_there: impl Fn() -> boo
         "the old key is deleted when the grace period ends"
     );
 }
+
+/// The simulator's key behind a UUID-shaped id as its Datadog mode makes them (the store id in
+/// the last group), if it is still there.
+pub fn sim_key_by_uuid(
+    sim: &keyshelf_provider_sim::SimHandle,
+    id: &str,
+) -> Option<keyshelf_provider_sim::SimKey> {
+    sim.keys()
+        .into_iter()
+        .find(|k| id.ends_with(&format!("{:012x}", k.id)))
+}
