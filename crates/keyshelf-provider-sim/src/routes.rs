@@ -38,7 +38,8 @@ pub fn router(state: Shared) -> Router {
         .merge(crate::sendgrid::routes())
         .merge(crate::confluent::routes())
         .merge(crate::twilio::routes())
-        .layer(middleware::from_fn_with_state(state.clone(), faults));
+        .layer(middleware::from_fn_with_state(state.clone(), faults))
+        .layer(middleware::map_request(query_token));
     Router::new()
         .route("/_sim/keys", get(sim_keys))
         .route("/_sim/stats", get(sim_stats))
@@ -47,6 +48,22 @@ pub fn router(state: Shared) -> Router {
         .route("/_sim/revoke-tokens", post(sim_revoke))
         .merge(api)
         .with_state(state)
+}
+
+/// RFC 6750 §2.3: an access token may come as the `access_token` query parameter instead of the
+/// `Authorization` header (what a profile with `auth.kind = "query"` sends); it is then taken as
+/// if it came as `Authorization: Bearer`.
+async fn query_token(mut req: Request) -> Request {
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        return req;
+    }
+    let token = Query::<HashMap<String, String>>::try_from_uri(req.uri())
+        .ok()
+        .and_then(|Query(q)| q.get("access_token").cloned());
+    if let Some(v) = token.and_then(|t| HeaderValue::from_str(&format!("Bearer {t}")).ok()) {
+        req.headers_mut().insert(header::AUTHORIZATION, v);
+    }
+    req
 }
 
 // --- responses --------------------------------------------------------------------------------

@@ -177,6 +177,30 @@ describe('Providers', () => {
     expect(backend.addProvider.mock.calls[0][0]).toMatchObject({ name: 'corp', preset: null, profile_text: 'format = 1 # corp' });
   });
 
+  it('asks for consent before adding a profile that sends its credential in the query string', async () => {
+    backend.listProviders.mockResolvedValue([]);
+    const gitlab = fakePresets().find((p) => p.name === 'gitlab')!;
+    backend.profileSummary.mockResolvedValueOnce({ ...gitlab, name: 'q', title: 'Query API', auth: 'query access_token' });
+    backend.addProvider.mockResolvedValue(fakeProvider({ name: 'q' }));
+    render(Providers);
+    await waitFor(() => screen.getByTestId('no-providers'));
+    await fireEvent.click(screen.getByTestId('add-provider'));
+    await fireEvent.change(screen.getByTestId('prov-preset'), { target: { value: '(profile file)' } });
+    const input = screen.getByTestId('prov-profile-file') as HTMLInputElement;
+    await fireEvent.change(input, { target: { files: [new File(['format = 1 # q'], 'q.toml', { type: 'text/plain' })] } });
+    await waitFor(() => screen.getByTestId('query-auth-warning'));
+    const submit = screen.getByTestId('prov-submit') as HTMLButtonElement;
+    expect(submit.disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId('prov-insecure'));
+    expect(submit.disabled).toBe(false);
+    await fireEvent.input(screen.getByTestId('prov-name'), { target: { value: 'q' } });
+    await fireEvent.input(screen.getByTestId('prov-base-url'), { target: { value: 'https://keys.corp.example' } });
+    await fireEvent.input(screen.getByTestId('prov-credential'), { target: { value: CREDENTIAL } });
+    await fireEvent.submit(screen.getByTestId('provider-form'));
+    await waitFor(() => expect(backend.addProvider).toHaveBeenCalled());
+    expect(backend.addProvider.mock.calls[0][0]).toMatchObject({ profile_text: 'format = 1 # q', insecure_accepted: true });
+  });
+
   it('warns about Basic-in-URL and refuses the query scheme until the risk is accepted', async () => {
     backend.listProviders.mockResolvedValue([]);
     backend.addProvider.mockResolvedValue(fakeProvider({ key_scheme: 'query' }));

@@ -84,6 +84,8 @@ impl ProviderInput {
                 p.base_url = url.to_owned();
             }
             p.vars = self.vars;
+            // A profile that sends its credential in the URL needs this consent.
+            p.insecure_accepted = self.insecure_accepted;
             p.key_limit = self.key_limit.or(p.key_limit);
             p.default_env = self.default_env;
             return Ok(p);

@@ -200,9 +200,13 @@ impl<'a> Client<'a> {
                     Secret::new(format!("Bearer {}", bearer.expose())),
                 )],
             };
+            let url = match &self.declared {
+                Some(d) => with_query_auth(d, &bearer, url.clone())?,
+                None => url.clone(),
+            };
             let reply = self.send(
                 &method,
-                url.clone(),
+                url,
                 &label,
                 &headers,
                 json,
@@ -582,6 +586,36 @@ pub(super) fn credential_parts(d: &Declared, stored: &Secret) -> Result<Vec<(Str
     }
 }
 
+/// `url` with a declared provider's query-parameter credential (`kind = "query"`) added; as it
+/// is for every other kind. The label of a request names only its path, so the URL with the
+/// credential goes into no message.
+fn with_query_auth(d: &Declared, stored: &Secret, mut url: reqwest::Url) -> Result<reqwest::Url> {
+    if d.file.auth.kind != AuthKind::Query {
+        return Ok(url);
+    }
+    let parts = credential_parts(d, stored)?;
+    let ctx = Ctx {
+        vars: Some(&d.vars),
+        credential: Some(&parts),
+        ..Default::default()
+    };
+    // A next-page link may echo the credential: set once, never twice.
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !d.file.auth.query.contains_key(k.as_ref()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut pairs = url.query_pairs_mut();
+    pairs.clear().extend_pairs(kept);
+    for (name, t) in &d.file.auth.query {
+        if let Some(v) = template::render(t, &ctx)? {
+            pairs.append_pair(name, &v);
+        }
+    }
+    drop(pairs);
+    Ok(url)
+}
+
 /// The headers that authenticate a declared provider's management call. `stored` is the stored
 /// credential, or for OAuth2 the access token the client credentials were exchanged for.
 fn declared_auth(d: &Declared, stored: &Secret) -> Result<Vec<(String, Secret)>> {
@@ -598,6 +632,8 @@ fn declared_auth(d: &Declared, stored: &Secret) -> Result<Vec<(String, Secret)>>
     let auth = &d.file.auth;
     let mut headers: Vec<(String, Secret)> = Vec::new();
     match auth.kind {
+        // In the URL instead (`with_query_auth`).
+        AuthKind::Query => {}
         AuthKind::Bearer | AuthKind::Oauth2 => headers.push((
             "Authorization".to_owned(),
             Secret::new(format!("Bearer {}", parts[0].1.expose())),

@@ -95,6 +95,10 @@ pub struct AuthSpec {
     pub user: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// `kind = "query"`: query parameter → template (`{credential}`, `{credential:PART}`), added
+    /// to every management URL. Refused unless the user accepts it (`--allow-insecure`).
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
     /// `kind = "oauth2"`: the path (under the base URL) of the token endpoint that takes the
     /// client credentials (`grant_type=client_credentials`) and answers an access token.
     #[serde(default)]
@@ -110,6 +114,9 @@ pub enum AuthKind {
     Headers,
     /// HTTP Basic from the `user` and `password` templates.
     Basic,
+    /// Query parameters (`?access_token={credential}`): the credential ends up in every URL,
+    /// which proxies and server logs keep, so a provider using it needs the user's consent.
+    Query,
     /// OAuth2 client credentials (stdin: `client_id:client_secret`) exchanged at `token_path`
     /// for an access token, sent as `Authorization: Bearer` (renewed on expiry or a 401).
     Oauth2,

@@ -408,6 +408,12 @@ impl ProviderProfile {
             return Err(Error::invalid("timeout", "use 1 to 300 seconds"));
         }
         match self.declared()? {
+            Some(d) if d.file.auth.kind == format::AuthKind::Query && !self.insecure_accepted => {
+                Err(Error::invalid(
+                    "profile auth",
+                    "the management credential goes into every URL as a query parameter, and proxies, server logs and browser history keep URLs. Refused unless you confirm with --allow-insecure.",
+                ))
+            }
             Some(d) => self.validate_vars(&d),
             None if !self.vars.is_empty() => Err(Error::invalid(
                 "--set",

@@ -175,6 +175,10 @@ pub fn summary(name: &str, f: &ProfileFile) -> PresetSummary {
             super::format::AuthKind::Bearer => "bearer".to_owned(),
             super::format::AuthKind::Basic => "basic".to_owned(),
             super::format::AuthKind::Oauth2 => "oauth2 client credentials".to_owned(),
+            super::format::AuthKind::Query => format!(
+                "query {}",
+                f.auth.query.keys().cloned().collect::<Vec<_>>().join(" + ")
+            ),
             super::format::AuthKind::Headers => {
                 format!(
                     "header {}",

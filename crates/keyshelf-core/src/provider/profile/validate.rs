@@ -175,7 +175,14 @@ impl Checker<'_> {
                 self.problem("auth", "kind = \"basic\" needs user and password templates")
             }
             AuthKind::Oauth2 => self.check_oauth2(a),
+            AuthKind::Query if a.query.is_empty() => self.problem(
+                "auth.query",
+                "kind = \"query\" needs at least one parameter, e.g. query = { access_token = \"{credential}\" }",
+            ),
             _ => {}
+        }
+        if a.kind != AuthKind::Query && !a.query.is_empty() {
+            self.problem("auth.query", "goes with kind = \"query\" only");
         }
         if a.kind != AuthKind::Oauth2 && a.token_path.is_some() {
             self.problem("auth.token_path", "goes with kind = \"oauth2\" only");
@@ -189,6 +196,7 @@ impl Checker<'_> {
             .iter()
             .map(|(k, v)| (format!("auth.headers.{k}"), v))
             .collect();
+        templates.extend(a.query.iter().map(|(k, v)| (format!("auth.query.{k}"), v)));
         templates.extend(a.user.iter().map(|u| ("auth.user".to_owned(), u)));
         templates.extend(a.password.iter().map(|p| ("auth.password".to_owned(), p)));
         for (path, t) in templates {
@@ -209,10 +217,11 @@ impl Checker<'_> {
             }
             Some(_) => {}
         }
-        if !a.headers.is_empty() || a.user.is_some() || a.password.is_some() {
+        if !a.headers.is_empty() || !a.query.is_empty() || a.user.is_some() || a.password.is_some()
+        {
             self.problem(
                 "auth",
-                "kind = \"oauth2\" sends the access token as Authorization: Bearer; the client credentials go only to the token endpoint, so remove headers, user and password",
+                "kind = \"oauth2\" sends the access token as Authorization: Bearer; the client credentials go only to the token endpoint, so remove headers, query, user and password",
             );
         }
         if !a.parts.is_empty() && a.parts.len() != 2 {
@@ -689,7 +698,10 @@ items = "/data"
             "kind = \"oauth2\"\ntoken_path = \"/t\"\nheaders = { X-Key = \"{credential}\" }",
         ))
         .join("\n");
-        assert!(p.contains("remove headers, user and password"), "{p}");
+        assert!(
+            p.contains("remove headers, query, user and password"),
+            "{p}"
+        );
         let p = problems(&oauth2("kind = \"bearer\"\ntoken_path = \"/t\"")).join("\n");
         assert!(
             p.contains("auth.token_path: goes with kind = \"oauth2\" only"),
@@ -704,6 +716,27 @@ items = "/data"
                 .contains("operations.verify.headers.X-Org: {credential} may appear only"),
             "{:?}",
             problems(&verify)
+        );
+    }
+
+    #[test]
+    fn query_auth_needs_a_parameter_and_only_goes_with_its_kind() {
+        let auth = |a: &str| GOOD.replace("kind = \"bearer\"", a);
+        assert_eq!(
+            problems(&auth(
+                "kind = \"query\"\nquery = { access_token = \"{credential}\" }"
+            )),
+            Vec::<String>::new()
+        );
+        let p = problems(&auth("kind = \"query\"")).join("\n");
+        assert!(
+            p.contains("auth.query: kind = \"query\" needs at least one parameter"),
+            "{p}"
+        );
+        let p = problems(&auth("kind = \"bearer\"\nquery = { t = \"{credential}\" }")).join("\n");
+        assert!(
+            p.contains("auth.query: goes with kind = \"query\" only"),
+            "{p}"
         );
     }
 
