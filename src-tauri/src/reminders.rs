@@ -161,25 +161,41 @@ impl Reminders {
     /// Starts the scheduler thread: a check now, then one every interval; `after` runs after
     /// every check (the tray updates its due count). Before each check, teams not synced for
     /// [`TEAM_SYNC_EVERY`] are synced, so the reminder counts a teammate's rotation; each
-    /// team's outcome is kept in the store for the Teams screen.
+    /// team's outcome is kept in the store for the Teams screen. The sync runs on a store
+    /// handle of its own, not the window's: a team whose servers do not answer makes only this
+    /// thread wait (SQLite in WAL mode serializes the two handles' writes).
     pub fn start(&self, shelf: Shelf, after: impl Fn(&Status) + Send + 'static) {
         let me = self.clone();
         let spawned = std::thread::Builder::new()
             .name("reminders".into())
-            .spawn(move || loop {
-                sync_teams(&mut shelf.lock());
-                let status = me.check(&mut shelf.lock());
-                after(&status);
-                let wait = Duration::from_secs(u64::from(status.interval_minutes.max(1)) * 60);
-                let guard = me.inner();
-                let (mut guard, _) =
-                    me.0 .1
-                        .wait_timeout_while(guard, wait, |i| !i.wake)
-                        .unwrap_or_else(|p| p.into_inner());
-                guard.wake = false;
+            .spawn(move || {
+                let mut own = Keyshelf::open_default()
+                    .map_err(|e| eprintln!("keyshelf-desktop: no scheduled team sync: {e}"))
+                    .ok();
+                loop {
+                    if let Some(s) = own.as_mut() {
+                        sync_teams(s);
+                    }
+                    me.check_and_wait(&shelf, &after);
+                }
             });
         if let Err(e) = spawned {
             eprintln!("keyshelf-desktop: cannot schedule reminder checks: {e}");
         }
+    }
+
+    /// One reminder check on the window's shelf, then the wait for the next one (the interval,
+    /// or until woken).
+    fn check_and_wait(&self, shelf: &Shelf, after: &impl Fn(&Status)) {
+        let status = self.check(&mut shelf.lock());
+        after(&status);
+        let wait = Duration::from_secs(u64::from(status.interval_minutes.max(1)) * 60);
+        let guard = self.inner();
+        let (mut guard, _) = self
+            .0
+             .1
+            .wait_timeout_while(guard, wait, |i| !i.wake)
+            .unwrap_or_else(|p| p.into_inner());
+        guard.wake = false;
     }
 }

@@ -150,10 +150,31 @@ fn a_team_is_connected_a_key_shared_and_a_teammates_key_synced_in_the_real_windo
         "{}",
         String::from_utf8_lossy(&put.stderr)
     );
+    // The app's own schedule brings it: each scheduled reminder check first syncs every team
+    // not synced for 15 minutes, on a store handle of its own. A new interval wakes the
+    // schedule at once.
+    click(s, r#"[data-testid="nav-settings"]"#);
+    type_in(s, r#"[data-testid="remind-interval"]"#, "30");
+    click(s, r#"[data-testid="save-remind-interval"]"#);
     click(s, r#"[data-testid="nav-teams"]"#);
+    s.wait_until("the scheduled sync", WAIT, |s| {
+        // The screen reads the store when it opens: reopen it until the sync is there.
+        let t = text_of(s, r#"[data-testid="team-last-sync"]"#);
+        if !t.contains("1 added") {
+            click(s, r#"[data-testid="nav-keys"]"#);
+            click(s, r#"[data-testid="nav-teams"]"#);
+        }
+        t.contains("1 added")
+    })
+    .unwrap();
+    assert_eq!(
+        keychain_lookup(&format!("local/{theirs}")).as_deref(),
+        Some("e2e-teammate-value-not-a-real-key")
+    );
+    // Sync on demand: nothing new.
     click(s, r#"[data-testid="team-sync"]"#);
     let said = s.wait_until("the sync", WAIT, |s| {
-        text_of(s, r#"[data-testid="teams-notice"]"#).contains("1 added")
+        text_of(s, r#"[data-testid="teams-notice"]"#).contains("0 added")
     });
     assert!(
         said.is_ok(),
@@ -165,7 +186,7 @@ fn a_team_is_connected_a_key_shared_and_a_teammates_key_synced_in_the_real_windo
         s,
         r#"[data-testid="team-last-sync"]"#,
         "the last sync's outcome",
-        "1 added",
+        "2 unchanged",
     );
     // The team's keys held here: version and who rotated (or shared) each last.
     click(s, r#"[data-testid="team-keys-toggle"]"#);
@@ -175,8 +196,4 @@ fn a_team_is_connected_a_key_shared_and_a_teammates_key_synced_in_the_real_windo
     })
     .unwrap();
     shot(s, "teams");
-    assert_eq!(
-        keychain_lookup(&format!("local/{theirs}")).as_deref(),
-        Some("e2e-teammate-value-not-a-real-key")
-    );
 }
