@@ -2,7 +2,8 @@
 
 use crate::error::CmdResult;
 use crate::state::Shelf;
-use keyshelf_core::actions::teams::{Shared, TeamKey, TeamSummary, TeamSyncReport};
+use keyshelf_core::actions::team_sync::TeamSyncReport;
+use keyshelf_core::actions::teams::{Shared, TeamKey, TeamSummary};
 use keyshelf_core::team::{TeamAuth, TeamProfile};
 use keyshelf_core::Secret;
 use serde::Deserialize;

@@ -6,6 +6,7 @@
 pub mod keys;
 pub mod providers;
 pub mod settings;
+pub mod team_sync;
 pub mod teams;
 
 pub use keys::KeyDetail;
