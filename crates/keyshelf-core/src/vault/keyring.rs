@@ -4,6 +4,11 @@
 //! variable [`TIMEOUT_ENV`]. On expiry a call fails with [`Error::KeychainTimeout`], naming the
 //! process that owns the Secret Service's bus name when it can be learned quickly; see
 //! [`super::Deadline`] for what a caller can and cannot rely on after a timeout.
+//!
+//! A Secret Service daemon can die or restart under a running process (gnome-keyring 42 aborts
+//! now and then on a race in its client tracking; systemd or D-Bus activation starts it again).
+//! A call that meets a daemon gone away connects afresh and is made once more: see
+//! [`Keyring::call`].
 
 use super::{Deadline, Vault, SERVICE};
 use crate::{Error, Result, Secret};
@@ -135,21 +140,52 @@ fn secret_service_owner() -> Option<String> {
 struct Keyring;
 
 impl Keyring {
-    fn entry(account: &str) -> Result<::keyring::Entry> {
-        // Inside the deadline too: the first `Entry::new` connects to the Secret Service.
-        ::keyring::Entry::new(SERVICE, account).map_err(keychain_error)
+    /// Runs `op` on the entry of `account`. When the Secret Service went away under this process
+    /// (its daemon died during the call, or restarted since and no longer knows this process's
+    /// session), connects afresh and runs `op` once more. `keyring` alone connects once per
+    /// process, so a desktop app would otherwise fail every keychain call until it restarts.
+    /// Every operation here may run twice: a write sets the same value, a delete of an item
+    /// already gone answers `NoEntry`.
+    fn call<T>(
+        account: &str,
+        op: impl Fn(&keyring_core::Entry) -> ::keyring::Result<T>,
+    ) -> ::keyring::Result<T> {
+        match Self::entry(account).and_then(|entry| op(&entry)) {
+            Err(e) if service_went_away(&e) => {
+                tracing::warn!("the keychain went away under Keyshelf ({e}); connecting again");
+                reconnect()?;
+                op(&Self::entry(account)?)
+            }
+            other => other,
+        }
+    }
+
+    /// The entry of `account` on the process's current connection. Inside the deadline too: the
+    /// first call connects to the Secret Service (`keyring`'s one-time set-up, whose result it
+    /// keeps for the process), and connects again if the daemon went away during that set-up.
+    fn entry(account: &str) -> ::keyring::Result<keyring_core::Entry> {
+        match ::keyring::Entry::store_status() {
+            Ok(()) => {}
+            Err(e) if service_went_away(e) && keyring_core::get_default_store().is_none() => {
+                tracing::warn!(
+                    "the keychain went away while Keyshelf connected ({e}); connecting again"
+                );
+                reconnect()?;
+            }
+            Err(_) if keyring_core::get_default_store().is_some() => {}
+            Err(_) => return Err(::keyring::Error::NoDefaultStore),
+        }
+        keyring_core::Entry::new(SERVICE, account)
     }
 }
 
 impl Vault for Keyring {
     fn set(&self, account: &str, secret: &Secret) -> Result<()> {
-        Self::entry(account)?
-            .set_password(secret.expose())
-            .map_err(keychain_error)
+        Self::call(account, |entry| entry.set_password(secret.expose())).map_err(keychain_error)
     }
 
     fn get(&self, account: &str) -> Result<Option<Secret>> {
-        match Self::entry(account)?.get_password() {
+        match Self::call(account, |entry| entry.get_password()) {
             Ok(value) => Ok(Some(Secret::new(value))),
             Err(::keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(keychain_error(e)),
@@ -157,12 +193,37 @@ impl Vault for Keyring {
     }
 
     fn delete(&self, account: &str) -> Result<bool> {
-        match Self::entry(account)?.delete_credential() {
+        match Self::call(account, |entry| entry.delete_credential()) {
             Ok(()) => Ok(true),
             Err(::keyring::Error::NoEntry) => Ok(false),
             Err(e) => Err(keychain_error(e)),
         }
     }
+}
+
+/// Whether `e` says the Secret Service this process was talking to is gone: the daemon left the
+/// bus without answering, or a new one does not know this connection's session. Not a locked
+/// keyring, a missing item or a refused prompt: those are answers.
+fn service_went_away(e: &::keyring::Error) -> bool {
+    let ::keyring::Error::PlatformFailure(inner) = e else {
+        return false;
+    };
+    let text = inner.to_string();
+    [
+        "org.freedesktop.DBus.Error.NoReply",
+        "org.freedesktop.Secret.Error.NoSession",
+        "org.freedesktop.DBus.Error.UnknownObject",
+    ]
+    .iter()
+    .any(|name| text.contains(name))
+}
+
+/// Replaces the process's connection to the Secret Service with a new one (a new session with
+/// whichever daemon owns the name now; D-Bus starts one if none does).
+fn reconnect() -> ::keyring::Result<()> {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    keyring_core::set_default_store(zbus_secret_service_keyring_store::Store::new()?);
+    Ok(())
 }
 
 /// Turns a `keyring` error into one that says what is missing and how to fix it.
@@ -202,6 +263,29 @@ fn keychain_error(e: ::keyring::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn platform_failure(text: &str) -> ::keyring::Error {
+        ::keyring::Error::PlatformFailure(text.to_owned().into())
+    }
+
+    #[test]
+    fn a_daemon_that_left_or_forgot_the_session_is_told_from_answers() {
+        // Texts as zbus reports them (the first from a CI run where gnome-keyring aborted).
+        for gone in [
+            "zbus error: org.freedesktop.DBus.Error.NoReply: Message recipient disconnected from message bus without replying",
+            "zbus error: org.freedesktop.Secret.Error.NoSession: The session does not exist",
+        ] {
+            assert!(service_went_away(&platform_failure(gone)), "{gone}");
+        }
+        for answer in [
+            platform_failure("zbus error: org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.secrets was not provided by any .service files"),
+            platform_failure("zbus error: org.freedesktop.Secret.Error.IsLocked: Cannot get secret of a locked object"),
+            ::keyring::Error::NoEntry,
+            ::keyring::Error::NoStorageAccess("SS error: prompt dismissed".to_owned().into()),
+        ] {
+            assert!(!service_went_away(&answer), "{answer:?}");
+        }
+    }
 
     #[test]
     fn the_deadline_comes_from_the_environment_or_falls_back() {
