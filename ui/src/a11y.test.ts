@@ -84,16 +84,17 @@ const plan: EnvImportPlan = {
 
 const usage: UsageReport = {
   provider: 'sim',
+  unit: 'calls',
   rows: [
-    { at: '2026-11-18T10:02:00Z', key_id: '1', key: 'sim/x', route: '/r', status: 401, ip: null, flags: ['failed-auth'] },
-    { at: '2026-11-18T10:01:00Z', key_id: '1', key: 'sim/x', route: '/r', status: 200, ip: '192.0.2.1', flags: [] },
+    { at: '2026-11-18T10:02:00Z', key_id: '1', key: 'sim/x', route: '/r', status: 401, ip: null, count: 1, flags: ['failed-auth'] },
+    { at: '2026-11-18T10:01:00Z', key_id: '1', key: 'sim/x', route: '/r', status: 200, ip: '192.0.2.1', count: 1, flags: [] },
   ],
   failed_auth: 1,
   new_ip: 0,
   off_hours: 0,
   spike: 0,
   chart: {
-    bucket: 'hour',
+    unit: 'calls', bucket: 'hour',
     times: [1_795_000_000, 1_795_003_600],
     series: [{ key: 'sim/x', key_id: '1', label: 'sim/x', calls: [1, 1], failed_auth: [1, 0], flagged: [1, 0] }],
     rotations: [],

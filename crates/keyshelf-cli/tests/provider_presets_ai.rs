@@ -329,3 +329,94 @@ fn an_openai_service_accounts_keys_are_listed_without_user_keys_created_checked_
     s.json(&["delete", &keyref, "--yes"]);
     assert_eq!(secret_tool_lookup(&keyref), None);
 }
+
+#[test]
+fn an_anthropic_usage_report_gives_each_keys_tokens_per_day_over_every_page() {
+    use chrono::{Duration, DurationRound, Utc};
+    use keyshelf_provider_sim::TokenUse;
+
+    let s = Shelf::new("preset-anthropic-usage");
+    let sim = sim_with(TOKEN, 3);
+    let p = add(&s, &sim, "anthropic", "");
+    s.json(&["sync", "--provider", &p]);
+    let today = Utc::now().duration_trunc(Duration::days(1)).expect("day");
+    let spent = |key: u64, days_ago: i64, input: u64, output: u64| TokenUse {
+        api_key_id: key,
+        at: today - Duration::days(days_ago) + Duration::hours(13),
+        input_tokens: input,
+        output_tokens: output,
+    };
+    sim.with(|st| {
+        st.token_usage.extend([
+            spent(1, 20, 1_000, 200),
+            spent(1, 20, 500, 100), // the same day: one row of 1,800
+            spent(1, 3, 40, 2),
+            spent(2, 9, 7_000, 900),
+            spent(3, 45, 9, 9), // before the 30 days asked for
+        ]);
+        // At most 7 of the 31 daily buckets a page: five pages.
+        st.faults.page_size = 7;
+    });
+
+    let before = sim.stats().requests;
+    let rows = s.json(&["usage", "--provider", &p]);
+    assert_eq!(sim.stats().requests - before, 5, "one request per page");
+    let mut got: Vec<(String, u64)> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["api_key_id"].as_str().unwrap_or("-").to_owned(),
+                r["count"].as_u64().expect("a count"),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("apikey_1".to_owned(), 42),
+            ("apikey_1".to_owned(), 1_800),
+            ("apikey_2".to_owned(), 7_900),
+        ]
+    );
+    let day = (today - Duration::days(20)).format("%Y-%m-%d").to_string();
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["api_key_id"] == "apikey_1"
+                && r["count"] == 1_800
+                && r["created_at"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with(&day))),
+        "{rows}"
+    );
+
+    // The table names the unit; a real call through the normal API adds to today's bucket.
+    let key = sim.keys()[2].clone();
+    let out = std::process::Command::new("curl")
+        .args(["-sf", "-X", "POST", &format!("{}/v1/messages", sim.url)])
+        .args(["-H", &format!("x-api-key: {}", key.api_key)])
+        .args(["-H", "anthropic-version: 2023-06-01", "-H", "content-type: application/json"])
+        .args(["-d", r#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"one two three"}]}"#])
+        .output()
+        .expect("curl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let table = s.ok(&["usage", "--provider", &p]);
+    assert!(
+        table.lines().next().is_some_and(|h| h.contains("TOKENS")),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains(&format!("apikey_{}", key.id)) && l.trim_end().ends_with(" 8")),
+        "3 words in, 5 tokens out: {table}"
+    );
+}

@@ -32,6 +32,7 @@ pub fn routes() -> Router<Shared> {
         .route("/v1/organizations/api_keys", get(list))
         .route("/v1/organizations/api_keys/{id}", get(show).post(update))
         .route("/v1/models", get(models))
+        .merge(crate::anthropic_usage::routes())
 }
 
 fn with_request_id(status: StatusCode, body: Value) -> Response {
@@ -47,24 +48,24 @@ fn with_request_id(status: StatusCode, body: Value) -> Response {
     resp
 }
 
-fn error(status: StatusCode, kind: &str, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, kind: &str, message: &str) -> Response {
     with_request_id(
         status,
         json!({"type": "error", "error": {"type": kind, "message": message}}),
     )
 }
 
-fn ok(body: Value) -> Response {
+pub(crate) fn ok(body: Value) -> Response {
     with_request_id(StatusCode::OK, body)
 }
 
-fn presented(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn presented(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-api-key").and_then(|v| v.to_str().ok())
 }
 
 /// The admin key on an Admin API route, with its version header.
 #[allow(clippy::result_large_err)] // handlers return the Response as is
-fn admin(sim: &Sim, headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) fn admin(sim: &Sim, headers: &HeaderMap) -> Result<(), Response> {
     version(headers)?;
     match presented(headers) {
         Some(t) if t == sim.config.token => Ok(()),
@@ -77,7 +78,7 @@ fn admin(sim: &Sim, headers: &HeaderMap) -> Result<(), Response> {
 }
 
 #[allow(clippy::result_large_err)]
-fn version(headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) fn version(headers: &HeaderMap) -> Result<(), Response> {
     if headers.contains_key("anthropic-version") {
         Ok(())
     } else {

@@ -33,6 +33,7 @@
 //! `POST /_sim/revoke-tokens`.
 
 mod anthropic;
+mod anthropic_usage;
 mod cloudflare;
 mod confluent;
 mod datadog;
@@ -46,7 +47,7 @@ mod sendgrid;
 pub mod state;
 mod twilio;
 
-pub use state::{Config, Envelope, Faults, Plan, SimKey, Stats};
+pub use state::{Config, Envelope, Faults, Plan, SimKey, Stats, TokenUse};
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

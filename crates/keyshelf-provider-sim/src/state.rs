@@ -133,8 +133,8 @@ pub struct Faults {
     /// logs, 501: not implemented); it stays until the faults are changed.
     pub usage_status: u16,
     /// When not 0, `GET /api-keys` answers pages of this many keys (`?page=N`, from 1) with an
-    /// RFC 8288 `Link: <…?page=N+1>; rel="next"` header while more follow; it stays until the
-    /// faults are changed.
+    /// RFC 8288 `Link: <…?page=N+1>; rel="next"` header while more follow, and Anthropic's usage
+    /// report at most this many buckets a page; it stays until the faults are changed.
     pub page_size: usize,
 }
 
@@ -175,6 +175,16 @@ pub struct UsageLog {
     pub created_at: String,
 }
 
+/// Tokens one key spent in one call of a model API (Anthropic mode's `POST /v1/messages`, or
+/// seeded by a test at any time).
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenUse {
+    pub api_key_id: u64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
 /// Counters tests read to prove what happened on the wire.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
@@ -194,6 +204,7 @@ pub struct Sim {
     pub config: Config,
     pub keys: Vec<SimKey>,
     pub usage: Vec<UsageLog>,
+    pub token_usage: Vec<TokenUse>,
     pub faults: Faults,
     pub stats: Stats,
     /// Issued access tokens and when they expire.
@@ -223,6 +234,7 @@ impl Sim {
         let mut sim = Sim {
             keys: Vec::with_capacity(config.seed_keys),
             usage: Vec::new(),
+            token_usage: Vec::new(),
             faults: Faults::default(),
             stats: Stats::default(),
             tokens: HashMap::new(),

@@ -1328,6 +1328,8 @@ export type UsageChart = UsageChart_Serialize | UsageChart_Deserialize;
 
 /**  The chart of a usage report. */
 export type UsageChart_Deserialize = {
+	/**  What the series count: `calls`, or the report's unit (`tokens`). */
+	unit: string,
 	bucket: Bucket,
 	/**  Bucket starts, unix seconds, ascending. */
 	times: number[],
@@ -1337,6 +1339,8 @@ export type UsageChart_Deserialize = {
 
 /**  The chart of a usage report. */
 export type UsageChart_Serialize = {
+	/**  What the series count: `calls`, or the report's unit (`tokens`). */
+	unit: string,
 	bucket: Bucket,
 	/**  Bucket starts, unix seconds, ascending. */
 	times: number[],
@@ -1350,6 +1354,8 @@ export type UsageReport = UsageReport_Serialize | UsageReport_Deserialize;
 /**  A provider's usage logs, newest first, with how many rows carry each flag. */
 export type UsageReport_Deserialize = {
 	provider: string,
+	/**  What the counts count: `calls`, or the service's unit (`tokens`). */
+	unit: string,
 	rows: UsageRow_Deserialize[],
 	failed_auth: number,
 	new_ip: number,
@@ -1362,6 +1368,8 @@ export type UsageReport_Deserialize = {
 /**  A provider's usage logs, newest first, with how many rows carry each flag. */
 export type UsageReport_Serialize = {
 	provider: string,
+	/**  What the counts count: `calls`, or the service's unit (`tokens`). */
+	unit: string,
 	rows: UsageRow_Serialize[],
 	failed_auth: number,
 	new_ip: number,
@@ -1385,6 +1393,8 @@ export type UsageRow_Deserialize = {
 	route?: string | null,
 	status?: number | null,
 	ip?: string | null,
+	/**  How many of the report's unit the row stands for: 1 for a logged call. */
+	count: number,
 	flags: Flag[],
 };
 
@@ -1399,6 +1409,8 @@ export type UsageRow_Serialize = {
 	route: string | null,
 	status: number | null,
 	ip: string | null,
+	/**  How many of the report's unit the row stands for: 1 for a logged call. */
+	count: number,
 	flags: Flag[],
 };
 

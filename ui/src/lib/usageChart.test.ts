@@ -16,7 +16,7 @@ import {
 
 const T0 = 1_795_000_000;
 const chart: UsageChart = {
-  bucket: 'hour',
+  unit: 'calls', bucket: 'hour',
   times: [T0, T0 + 3600, T0 + 7200, T0 + 10800],
   series: [
     { key: 'sim/prod-a', key_id: '1', label: 'sim/prod-a', calls: [3, 9, 0, 1], failed_auth: [0, 2, 0, 0], flagged: [0, 3, 0, 1] },
@@ -143,7 +143,7 @@ describe('the chart in words', () => {
   });
 
   it('says when there is nothing to chart', () => {
-    expect(chartSummary({ bucket: 'day', times: [], series: [], rotations: [] })).toBe('No calls to chart yet.');
+    expect(chartSummary({ unit: 'calls', bucket: 'day', times: [], series: [], rotations: [] })).toBe('No calls to chart yet.');
   });
 
   it('reads out the bucket under the cursor', () => {

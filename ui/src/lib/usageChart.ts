@@ -157,10 +157,14 @@ export function bucketTime(t: number, bucket: UsageChart['bucket']): string {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
+/** The singular of the chart's unit: `call`, `token`. */
+const unitOne = (chart: UsageChart) => chart.unit.replace(/s$/, '');
+
 /** The chart in words, for screen readers (a canvas says nothing) and as its caption. */
 export function chartSummary(chart: UsageChart, keysListed = 5): string {
-  if (chart.times.length === 0) return 'No calls to chart yet.';
-  const span = `Calls per ${chart.bucket} from ${bucketTime(chart.times[0], chart.bucket)} to ${bucketTime(
+  if (chart.times.length === 0) return `No ${chart.unit} to chart yet.`;
+  const unit = chart.unit.charAt(0).toUpperCase() + chart.unit.slice(1);
+  const span = `${unit} per ${chart.bucket} from ${bucketTime(chart.times[0], chart.bucket)} to ${bucketTime(
     chart.times[chart.times.length - 1],
     chart.bucket,
   )}.`;
@@ -176,7 +180,7 @@ export function chartSummary(chart: UsageChart, keysListed = 5): string {
     .sort((a, b) => b.total - a.total);
   const parts = keys.slice(0, keysListed).map(({ s, total, peak }) => {
     const most = total > 0 ? `, most (${s.calls[peak].toLocaleString()}) at ${bucketTime(chart.times[peak], chart.bucket)}` : '';
-    return `${s.label}: ${plural(total, 'call')}${most}.`;
+    return `${s.label}: ${plural(total, unitOne(chart))}${most}.`;
   });
   if (keys.length > keysListed) parts.push(`${plural(keys.length - keysListed, 'more key')}.`);
   const failed = sum(chart.series.map((s) => sum(s.failed_auth)));
@@ -203,5 +207,5 @@ export function readout(chart: UsageChart, i: number, keysListed = 4): string {
   const failed = sum(chart.series.map((s) => s.failed_auth[i] ?? 0));
   const flagged = sum(chart.series.map((s) => s.flagged[i] ?? 0));
   const extra = [failed ? `${failed} failed auth` : '', flagged ? `${flagged} flagged` : ''].filter(Boolean);
-  return `${bucketTime(t, chart.bucket)}: ${parts.length ? parts.join(', ') : 'no calls'}${extra.length ? ` · ${extra.join(', ')}` : ''}`;
+  return `${bucketTime(t, chart.bucket)}: ${parts.length ? parts.join(', ') : `no ${chart.unit}`}${extra.length ? ` · ${extra.join(', ')}` : ''}`;
 }

@@ -432,13 +432,14 @@ describe('The theme setting', () => {
 describe('The usage chart', () => {
   const report = (over: Partial<UsageReport> = {}): UsageReport => ({
     provider: 'sim',
+    unit: 'calls',
     rows: [],
     failed_auth: 1,
     new_ip: 0,
     off_hours: 0,
     spike: 0,
     chart: {
-      bucket: 'hour',
+      unit: 'calls', bucket: 'hour',
       times: [1_795_000_000, 1_795_003_600, 1_795_007_200],
       series: [
         { key: 'sim/prod-a', key_id: '1', label: 'sim/prod-a', calls: [3, 9, 1], failed_auth: [0, 1, 0], flagged: [0, 2, 0] },
@@ -461,9 +462,33 @@ describe('The usage chart', () => {
     expect(chart.querySelector('[role="img"]')!.getAttribute('aria-describedby')).toBe(summary.id);
   });
 
+  it('shows a report in tokens per key and day as buckets with their counts, empty ones left out', async () => {
+    backend.listProviders.mockResolvedValue([{ name: 'claude' } as Provider]);
+    const bucket = (key_id: string | null, key: string | null, count: number) => ({
+      at: '2026-11-18T00:00:00+00:00', key_id, key, route: null, status: null, ip: null, count, flags: [],
+    });
+    backend.usageReport.mockResolvedValue(
+      report({
+        provider: 'claude',
+        unit: 'tokens',
+        rows: [bucket('apikey_1', 'claude/prod', 12_345), bucket(null, null, 55), bucket('apikey_2', null, 0)],
+        failed_auth: 0,
+        chart: { ...report().chart, unit: 'tokens', bucket: 'day' },
+      }),
+    );
+    render(Usage);
+    const summary = await waitFor(() => screen.getByTestId('usage-summary'));
+    expect(summary.textContent).toMatch(/12,400 tokens reported by claude, per key and day/);
+    expect(screen.getByRole('columnheader', { name: 'tokens' })).toBeTruthy();
+    expect(screen.queryByRole('columnheader', { name: 'Route' })).toBeNull();
+    expect(screen.getAllByTestId('usage-count').map((c) => c.textContent)).toEqual(['12,345', '55']);
+    expect(screen.getByText(/no key \(use in the service’s console\)/)).toBeTruthy();
+    expect(screen.getByTestId('usage-chart-summary').textContent).toMatch(/^Tokens per day/);
+  });
+
   it('says so instead of an empty chart', async () => {
     backend.listProviders.mockResolvedValue([{ name: 'sim' } as Provider]);
-    backend.usageReport.mockResolvedValue(report({ chart: { bucket: 'hour', times: [], series: [], rotations: [] } }));
+    backend.usageReport.mockResolvedValue(report({ chart: { unit: 'calls', bucket: 'hour', times: [], series: [], rotations: [] } }));
     render(Usage);
     await waitFor(() => screen.getByTestId('usage-chart-empty'));
     expect(screen.queryByTestId('usage-chart')).toBeNull();

@@ -286,14 +286,15 @@ describe('Usage', () => {
     backend.listProviders.mockResolvedValue([fakeProvider()]);
     backend.usageReport.mockResolvedValue({
       provider: 'sim',
+      unit: 'calls',
       failed_auth: 1,
       new_ip: 1,
       off_hours: 0,
       spike: 0,
       rows: [
-        { at: '2026-11-18T10:02:00Z', key_id: '1', key: 'sim/prod-a', route: '/api-routes-data', status: 401, ip: null, flags: ['failed-auth'] },
-        { at: '2026-11-18T10:01:00Z', key_id: '1', key: 'sim/prod-a', route: '/api-routes-data', status: 200, ip: '198.51.100.7', flags: ['new-ip'] },
-        { at: '2026-11-18T10:00:00Z', key_id: '1', key: 'sim/prod-a', route: '/api-routes-data', status: 200, ip: '192.0.2.1', flags: [] },
+        { at: '2026-11-18T10:02:00Z', key_id: '1', key: 'sim/prod-a', route: '/api-routes-data', status: 401, ip: null, count: 1, flags: ['failed-auth'] },
+        { at: '2026-11-18T10:01:00Z', key_id: '1', key: 'sim/prod-a', route: '/api-routes-data', status: 200, ip: '198.51.100.7', count: 1, flags: ['new-ip'] },
+        { at: '2026-11-18T10:00:00Z', key_id: '1', key: 'sim/prod-a', route: '/api-routes-data', status: 200, ip: '192.0.2.1', count: 1, flags: [] },
       ],
     });
     render(Usage);

@@ -409,7 +409,7 @@ pub fn export(shelf: &Keyshelf, a: ExportArgs, json: bool) -> Result<ExitCode> {
 }
 
 pub fn usage(shelf: &Keyshelf, provider: &str, json: bool) -> Result<ExitCode> {
-    let logs = shelf.usage_logs(provider)?;
+    let (logs, unit) = shelf.usage_logs(provider)?;
     if json {
         output::json(&logs)?;
         return Ok(ExitCode::SUCCESS);
@@ -422,6 +422,24 @@ pub fn usage(shelf: &Keyshelf, provider: &str, json: bool) -> Result<ExitCode> {
             .unwrap_or_else(|| "-".into())
     };
     let mut out = std::io::stdout().lock();
+    if unit != "calls" {
+        // A report of counts per time bucket (tokens per key per day): no status or route.
+        let head = unit.to_uppercase();
+        let _ = writeln!(out, "{:<25}  {:<32}  {head:>12}", "BUCKET START", "KEY ID");
+        for l in logs
+            .iter()
+            .filter(|l| l["count"].as_u64().is_some_and(|n| n > 0))
+        {
+            let _ = writeln!(
+                out,
+                "{:<25}  {:<32}  {:>12}",
+                field(l, &["created_at"]),
+                field(l, &["api_key_id"]),
+                field(l, &["count"])
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let _ = writeln!(out, "{:<20}  {:<8}  {:<6}  ROUTE", "AT", "KEY ID", "STATUS");
     for l in &logs {
         let _ = writeln!(

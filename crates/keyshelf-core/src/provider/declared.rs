@@ -14,6 +14,7 @@ use super::pagination::MAX_PAGES;
 use super::profile::format::{BodyFormat, OpSpec, Pagination, ParamKind};
 use super::profile::item::{self, Item};
 use super::profile::template::{self, Ctx};
+use super::profile::usage_row;
 use super::profile::Declared;
 use crate::{Error, Result, Secret};
 use reqwest::{Method, Url};
@@ -120,11 +121,64 @@ impl<'c, 'p> Api<'c, 'p> {
     pub fn list(&self) -> Result<Vec<Item>> {
         let op = self.op("list")?;
         let label = self.label(op);
-        let ctx = self.ctx();
-        let first = self.url(op, &ctx)?;
+        let mut items = Vec::new();
+        self.each_page(op, &self.ctx(), "keys", |list| {
+            for (i, raw) in list.iter().enumerate() {
+                if let Some(f) = &self.d.file.item.filter {
+                    if !item::matches(raw, f) {
+                        continue;
+                    }
+                }
+                let it = item::read(raw, &self.d.file.item)
+                    .map_err(|e| bad(&label, &format!("key {} of the page: {e}", i)))?;
+                if !it.gone {
+                    items.push(it);
+                }
+            }
+            Ok(())
+        })?;
+        Ok(items)
+    }
+
+    /// The service's usage since `since` (RFC 3339, the `{since}` of the usage query), every
+    /// page read, as rows the usage report reads; and what their counts count.
+    pub fn usage(&self, since: &str) -> Result<(Vec<Value>, String)> {
+        let op = self.op("usage")?;
+        let label = self.label(op);
+        let spec = op
+            .row
+            .as_ref()
+            .ok_or_else(|| bad(&label, "the profile does not say how a usage row reads"))?;
+        let ctx = Ctx {
+            since: Some(since),
+            ..self.ctx()
+        };
+        let mut rows = Vec::new();
+        self.each_page(op, &ctx, "usage", |list| {
+            for entry in list {
+                rows.extend(usage_row::rows(entry, op.rows.as_deref(), spec));
+            }
+            Ok(())
+        })?;
+        Ok((
+            rows,
+            spec.unit.clone().unwrap_or_else(|| "calls".to_owned()),
+        ))
+    }
+
+    /// Calls `op` for every page of its list, handing `take` each page's array (at `items`):
+    /// the first page as the profile's query says, the next ones as its pagination says.
+    fn each_page(
+        &self,
+        op: &OpSpec,
+        ctx: &Ctx<'_>,
+        what: &str,
+        mut take: impl FnMut(&[Value]) -> Result<()>,
+    ) -> Result<()> {
+        let label = self.label(op);
+        let first = self.url(op, ctx)?;
         let mut url = first.clone();
         let mut seen: HashSet<String> = HashSet::new();
-        let mut items = Vec::new();
         let mut page_no = match &op.pagination {
             Some(Pagination::Page { first, .. }) => *first,
             _ => 1,
@@ -155,7 +209,7 @@ impl<'c, 'p> Api<'c, 'p> {
             }
         }
         loop {
-            let reply = self.call_at(op, url.clone(), &ctx, Repeat::Idempotent)?;
+            let reply = self.call_at(op, url.clone(), ctx, Repeat::Idempotent)?;
             let v = parse_json(&label, &reply.body)?;
             let list = v
                 .pointer(op.items.as_deref().unwrap_or(""))
@@ -163,25 +217,14 @@ impl<'c, 'p> Api<'c, 'p> {
                 .ok_or_else(|| {
                     bad(
                         &label,
-                        "the answer holds no list of keys where the profile says",
+                        &format!("the answer holds no list of {what} where the profile says"),
                     )
                 })?;
+            take(list)?;
             let count = list.len();
-            for (i, raw) in list.iter().enumerate() {
-                if let Some(f) = &self.d.file.item.filter {
-                    if !item::matches(raw, f) {
-                        continue;
-                    }
-                }
-                let it = item::read(raw, &self.d.file.item)
-                    .map_err(|e| bad(&label, &format!("key {} of the page: {e}", i)))?;
-                if !it.gone {
-                    items.push(it);
-                }
-            }
             let next = self.next_page(op, &url, &reply, &v, (count, page_size), &mut page_no)?;
             let Some(next) = next else {
-                return Ok(items);
+                return Ok(());
             };
             if next.origin() != first.origin() {
                 return Err(bad(&label, "the link to the next page leads to another server; Keyshelf does not send the provider's token there"));

@@ -675,26 +675,26 @@ impl Keyshelf {
         })
     }
 
-    /// The provider's usage logs, as it gives them.
-    pub fn usage_logs(&self, provider: &str) -> Result<Vec<Value>> {
+    /// The provider's usage logs and what their counts count (`calls`, or the service's unit).
+    /// The standard API's rows come as it gives them; a declared provider's are read into the same
+    /// fields (see [`profile::usage_row`]), every page of the last [`USAGE_DAYS`] days.
+    pub fn usage_logs(&self, provider: &str) -> Result<(Vec<Value>, String)> {
         let p = self.provider(provider)?;
-        if let Some(d) = p.declared()? {
-            d.require(&p.name, "usage")?;
+        let client = self.client(&p)?;
+        if let Some(api) = Api::of(&client) {
+            let since = (Utc::now() - chrono::Duration::days(USAGE_DAYS))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            return api.usage(&since);
         }
-        let v = self.client(&p)?.management_json(
-            Method::GET,
-            &p.paths.usage,
-            None,
-            None,
-            Repeat::Idempotent,
-        )?;
-        envelope::list(v).ok_or_else(|| {
-            ProviderError::new(
+        let v =
+            client.management_json(Method::GET, &p.paths.usage, None, None, Repeat::Idempotent)?;
+        let rows = envelope::list(v).ok_or_else(|| {
+            Error::from(ProviderError::new(
                 Kind::BadResponse,
                 format!("GET {}: the answer holds no list of logs", p.paths.usage),
-            )
-            .into()
-        })
+            ))
+        })?;
+        Ok((rows, "calls".to_owned()))
     }
 
     /// A key with its provider and provider id, for calls that act on the remote key.
@@ -714,6 +714,9 @@ impl Keyshelf {
         Ok((key, p, id))
     }
 }
+
+/// How far back a declared provider's usage is asked for (`{since}` in its usage query).
+pub const USAGE_DAYS: i64 = 30;
 
 /// A local name for a key found on the provider: its name when valid and free, else with its id.
 fn local_name(r: &RemoteKey, taken: &HashSet<String>) -> String {

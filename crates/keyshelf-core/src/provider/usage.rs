@@ -6,10 +6,15 @@
 //! - `new-ip`: the key was used from an address it had not used in any earlier log row (its
 //!   first address is the baseline, not flagged).
 //! - `off-hours`: outside 07:00–20:00 on Monday to Friday, in the given UTC offset (the machine's
-//!   local time in the app and CLI).
+//!   local time in the app and CLI). Not for a row of a report in time buckets: its time is the
+//!   bucket's start, not a call's.
 //! - `spike`: the key's calls in that clock hour are at least [`SPIKE_MIN_CALLS`] and at least
 //!   [`SPIKE_FACTOR`] times the median of its other busy hours (any hour with that many calls when
 //!   it has no other hour).
+//!
+//! A service that reports counts per time bucket (tokens per key per day) gives rows with a
+//! `count`: they stand for that many of the report's unit, and the hours and the chart add
+//! them up instead of counting rows.
 
 use super::usage_chart::{self, KnownId, RotationMark, UsageChart};
 use crate::rotation::Step;
@@ -52,6 +57,8 @@ pub struct UsageRow {
     pub route: Option<String>,
     pub status: Option<u16>,
     pub ip: Option<String>,
+    /// How many of the report's unit the row stands for: 1 for a logged call.
+    pub count: u64,
     pub flags: Vec<Flag>,
 }
 
@@ -60,6 +67,8 @@ pub struct UsageRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct UsageReport {
     pub provider: String,
+    /// What the counts count: `calls`, or the service's unit (`tokens`).
+    pub unit: String,
     pub rows: Vec<UsageRow>,
     pub failed_auth: usize,
     pub new_ip: usize,
@@ -92,6 +101,8 @@ pub fn flag_logs(logs: &[Value], offset: FixedOffset) -> Vec<UsageRow> {
     struct Parsed {
         row: UsageRow,
         time: Option<DateTime<Utc>>,
+        /// A row of a report in time buckets: its time is the bucket's start.
+        bucket: bool,
         order: usize,
     }
     let mut parsed: Vec<Parsed> = logs
@@ -99,6 +110,7 @@ pub fn flag_logs(logs: &[Value], offset: FixedOffset) -> Vec<UsageRow> {
         .enumerate()
         .map(|(order, v)| {
             let at = text(v, &["created_at", "timestamp", "at", "time"]);
+            let count = v.get("count").and_then(Value::as_u64);
             let time = at
                 .as_deref()
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
@@ -111,9 +123,11 @@ pub fn flag_logs(logs: &[Value], offset: FixedOffset) -> Vec<UsageRow> {
                     route: text(v, &["route", "endpoint", "path"]),
                     status: status(v),
                     ip: text(v, &["ip", "ip_address", "client_ip", "remote_addr"]),
+                    count: count.unwrap_or(1),
                     flags: Vec::new(),
                 },
                 time,
+                bucket: count.is_some(),
                 order,
             }
         })
@@ -125,7 +139,7 @@ pub fn flag_logs(logs: &[Value], offset: FixedOffset) -> Vec<UsageRow> {
     });
 
     let mut seen_ips: HashMap<String, HashSet<String>> = HashMap::new();
-    let mut hours: HashMap<(String, i64), usize> = HashMap::new();
+    let mut hours: HashMap<(String, i64), u64> = HashMap::new();
     let key_of = |r: &UsageRow| r.key_id.clone().unwrap_or_default();
     for p in &mut parsed {
         if matches!(p.row.status, Some(401 | 403)) {
@@ -141,21 +155,22 @@ pub fn flag_logs(logs: &[Value], offset: FixedOffset) -> Vec<UsageRow> {
         if let Some(t) = p.time {
             let local = t.with_timezone(&offset);
             let weekend = matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
-            if weekend || local.hour() < WORK_START_HOUR || local.hour() >= WORK_END_HOUR {
+            let off = weekend || local.hour() < WORK_START_HOUR || local.hour() >= WORK_END_HOUR;
+            if off && !p.bucket {
                 p.row.flags.push(Flag::OffHours);
             }
             *hours
                 .entry((key_of(&p.row), t.timestamp().div_euclid(3600)))
-                .or_default() += 1;
+                .or_default() += p.row.count;
         }
     }
     let spiking: HashSet<(String, i64)> = hours
         .iter()
         .filter(|((key, hour), n)| {
-            if **n < SPIKE_MIN_CALLS {
+            if **n < SPIKE_MIN_CALLS as u64 {
                 return false;
             }
-            let mut others: Vec<usize> = hours
+            let mut others: Vec<u64> = hours
                 .iter()
                 .filter(|((k, h), _)| k == key && h != hour)
                 .map(|(_, c)| *c)
@@ -164,7 +179,7 @@ pub fn flag_logs(logs: &[Value], offset: FixedOffset) -> Vec<UsageRow> {
                 return true;
             }
             others.sort_unstable();
-            **n >= SPIKE_FACTOR * others[others.len() / 2]
+            **n >= SPIKE_FACTOR as u64 * others[others.len() / 2]
         })
         .map(|(k, _)| k.clone())
         .collect();
@@ -182,7 +197,7 @@ impl Keyshelf {
     /// The provider's usage logs with seed 004's warning signs flagged, times read in `offset`.
     pub fn usage_report(&self, provider: &str, offset: FixedOffset) -> Result<UsageReport> {
         let p = self.provider(provider)?;
-        let logs = self.usage_logs(&p.name)?;
+        let (logs, unit) = self.usage_logs(&p.name)?;
         let keys = self.store_ref().read().keys(&crate::store::KeyFilter {
             provider: Some(p.name.clone()),
             ..Default::default()
@@ -195,10 +210,12 @@ impl Keyshelf {
         for r in &mut rows {
             r.key = r.key_id.as_ref().and_then(|id| names.get(id).cloned());
         }
-        let chart = self.usage_chart(&rows, &keys)?;
+        let mut chart = self.usage_chart(&rows, &keys)?;
+        chart.unit.clone_from(&unit);
         let count = |f: Flag| rows.iter().filter(|r| r.flags.contains(&f)).count();
         Ok(UsageReport {
             provider: p.name,
+            unit,
             failed_auth: count(Flag::FailedAuth),
             new_ip: count(Flag::NewIp),
             off_hours: count(Flag::OffHours),
@@ -382,6 +399,31 @@ mod tests {
         assert_eq!(spikes.len(), 30);
         assert!(spikes.iter().all(|r| r.key_id.as_deref() == Some("1")
             && r.at.as_deref().is_some_and(|t| t.contains("T11:"))));
+    }
+
+    #[test]
+    fn rows_of_a_bucketed_report_count_their_units_and_are_never_off_hours() {
+        // Daily buckets start at midnight UTC, an off hour; the tokens were not spent then.
+        let day = |d: u32, n: u64| json!({"created_at": format!("2026-11-{d:02}T00:00:00+00:00"), "api_key_id": "k", "count": n});
+        let logs = [day(16, 1_000), day(17, 1_200), day(18, 9_000), day(19, 900)];
+        let rows = flag_logs(&logs, utc());
+        assert_eq!(
+            rows.iter().map(|r| r.count).collect::<Vec<_>>(),
+            [900, 9_000, 1_200, 1_000]
+        );
+        assert!(rows.iter().all(|r| !r.flags.contains(&Flag::OffHours)));
+        // 9,000 is over three times the median of the other days: a spike, by its tokens.
+        let spiking: Vec<u64> = rows
+            .iter()
+            .filter(|r| r.flags.contains(&Flag::Spike))
+            .map(|r| r.count)
+            .collect();
+        assert_eq!(spiking, [9_000]);
+        // A logged call counts one.
+        assert_eq!(
+            flag_logs(&[row(1, "2026-11-18T10:00:00Z", 200, None)], utc())[0].count,
+            1
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The usage chart's data: calls per hour (logs spanning up to three days) or per day, per key,
+//! The usage chart's data: calls per hour (logs spanning up to three days) or per day, per key
+//! (or the report's unit, such as tokens, where the service reports counts),
 //! with failed authentications and flagged calls counted per bucket, and the keys' rotation
 //! times for vertical rules. Built from the flagged rows of [`super::usage`], so the chart and
 //! the table always agree. Series are aligned on one list of bucket times, as chart libraries
@@ -61,6 +62,8 @@ pub struct RotationMark {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UsageChart {
+    /// What the series count: `calls`, or the report's unit (`tokens`).
+    pub unit: String,
     pub bucket: Bucket,
     /// Bucket starts, unix seconds, ascending.
     pub times: Vec<i64>,
@@ -99,6 +102,7 @@ pub fn build(
         timed.iter().map(|(t, _)| *t).max(),
     ) else {
         return UsageChart {
+            unit: "calls".to_owned(),
             bucket: Bucket::Hour,
             times: Vec::new(),
             series: Vec::new(),
@@ -127,10 +131,18 @@ pub fn build(
         let entry = per_id
             .entry(row.key_id.as_deref())
             .or_insert_with(|| (0, vec![[0; 3]; times.len()]));
-        entry.0 += 1;
-        entry.1[i][0] += 1;
-        entry.1[i][1] += u32::from(row.flags.contains(&Flag::FailedAuth));
-        entry.1[i][2] += u32::from(!row.flags.is_empty());
+        // A logged call counts 1; a row of a bucketed report its count (saturating: a bucket
+        // past u32::MAX tokens is drawn at the top).
+        let n = u32::try_from(row.count).unwrap_or(u32::MAX);
+        let c = &mut entry.1[i];
+        entry.0 += row.count;
+        c[0] = c[0].saturating_add(n);
+        if row.flags.contains(&Flag::FailedAuth) {
+            c[1] = c[1].saturating_add(n);
+        }
+        if !row.flags.is_empty() {
+            c[2] = c[2].saturating_add(n);
+        }
     }
     let mut busiest: Vec<_> = per_id.into_iter().collect();
     busiest.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then_with(|| a.0.cmp(&b.0)));
@@ -175,6 +187,7 @@ pub fn build(
         .filter(|r| r.at >= start && r.at < end + size)
         .collect();
     UsageChart {
+        unit: "calls".to_owned(),
         bucket,
         times,
         series,
@@ -215,6 +228,7 @@ mod tests {
             route: None,
             status: None,
             ip: None,
+            count: 1,
             flags: flags.to_vec(),
         }
     }

@@ -7,9 +7,9 @@
 //! design and the drafts of presets not shipped yet.
 //!
 //! Every table denies unknown fields, so a typo (`pagnation`) is reported with its line instead of
-//! being ignored. Fields of the design that this version does not implement yet (variants, OAuth2
-//! and query authentication, form bodies, usage and export) are not declared here, so a profile
-//! that uses them is refused with a clear message rather than half-honoured.
+//! being ignored. Fields of the design that this version does not implement yet (variants, export)
+//! are not declared here, so a profile that uses them is refused with a clear message rather than
+//! half-honoured.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -368,6 +368,39 @@ pub struct OpSpec {
     // delete: only wording (`delete`, `revoke`, `archive`)
     #[serde(default)]
     pub kind: Option<String>,
+    // usage
+    /// Pointer, in each listed entry, to an array of rows (a report grouped in time buckets,
+    /// one row per key in each); absent: each listed entry is one row.
+    #[serde(default)]
+    pub rows: Option<String>,
+    /// How a usage row reads.
+    #[serde(default)]
+    pub row: Option<UsageRowSpec>,
+}
+
+/// How one usage row reads. Each pointer is looked up in the row, then in the entry around it
+/// (a bucket's start time sits beside its rows, not in them).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageRowSpec {
+    /// The call's time, or the start of the row's bucket.
+    pub at: TimeAt,
+    #[serde(default)]
+    pub key_id: Option<Pointers>,
+    /// Numbers summed into the row's count (one that is absent counts 0). None: each row is one
+    /// call.
+    #[serde(default)]
+    pub count: Vec<String>,
+    /// What the count counts (`tokens`); `calls` when not said.
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub route: Option<Pointers>,
+    /// The HTTP status the call was answered with.
+    #[serde(default)]
+    pub status: Option<Pointers>,
+    #[serde(default)]
+    pub ip: Option<Pointers>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

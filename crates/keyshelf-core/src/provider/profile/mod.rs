@@ -10,6 +10,7 @@ pub mod format;
 pub mod item;
 pub mod presets;
 pub mod template;
+pub mod usage_row;
 pub mod validate;
 
 use std::collections::BTreeMap;

@@ -129,6 +129,8 @@ pub struct Ctx<'a> {
     pub secret: Option<&'a Secret>,
     /// The key as the service has it now, for `{current:/pointer}`.
     pub current: Option<&'a Value>,
+    /// The start of the usage asked for (RFC 3339), for `{since}` in a usage query.
+    pub since: Option<&'a str>,
 }
 
 /// A placeholder's value: text, or a typed JSON value (parameters).
@@ -145,6 +147,7 @@ impl Ctx<'_> {
             ("name", None) => text(self.name),
             ("user", None) => text(self.user.filter(|u| !u.is_empty())),
             ("status", None) => text(self.status),
+            ("since", None) => text(self.since),
             ("secret", None) => self.secret.map(|s| Filled::Text(s.expose().to_owned())),
             ("credential", part) => {
                 let parts = self.credential?;

@@ -292,7 +292,7 @@ impl Checker<'_> {
 
     fn check_op(&mut self, f: &ProfileFile, name: &str, op: &OpSpec) {
         let at = |field: &str| format!("operations.{name}.{field}");
-        if name == "usage" || name == "export" {
+        if name == "export" {
             self.problem(
                 &format!("operations.{name}"),
                 "not implemented for profiles in this version of Keyshelf; write supported = false",
@@ -385,8 +385,17 @@ impl Checker<'_> {
                 "say where the new key's value is in the answer (a JSON pointer)",
             );
         }
-        if name == "list" {
+        if name == "list" || name == "usage" {
             self.check_pagination(&at("pagination"), op.pagination.as_ref());
+        }
+        if name == "usage" {
+            self.check_usage_row(op, &at);
+        } else {
+            for (field, set) in [("rows", op.rows.is_some()), ("row", op.row.is_some())] {
+                if set {
+                    self.problem(&at(field), "belongs to operations.usage only");
+                }
+            }
         }
         if op.fetch_first && !f.operations.get.as_ref().is_some_and(OpSpec::is_supported) {
             self.problem(
@@ -409,6 +418,41 @@ impl Checker<'_> {
                     "say what the parameter is",
                 );
             }
+        }
+    }
+
+    fn check_usage_row(&mut self, op: &OpSpec, at: &dyn Fn(&str) -> String) {
+        let Some(row) = &op.row else {
+            self.problem(
+                &at("row"),
+                "say how a usage row reads: [operations.usage.row] with at = { at = \"/…\", format = \"rfc3339\" } at least",
+            );
+            return;
+        };
+        if let Some(p) = &op.rows {
+            self.check_pointers(&at("rows"), std::slice::from_ref(p));
+        }
+        self.check_pointers(&at("row.at.at"), row.at.at.all());
+        for (field, ptrs) in [
+            ("key_id", &row.key_id),
+            ("route", &row.route),
+            ("status", &row.status),
+            ("ip", &row.ip),
+        ] {
+            if let Some(p) = ptrs {
+                self.check_pointers(&at(&format!("row.{field}")), p.all());
+            }
+        }
+        self.check_pointers(&at("row.count"), &row.count);
+        match row.unit.as_deref() {
+            Some(u) if row.count.is_empty() => self.problem(
+                &at("row.unit"),
+                format!("{u:?} names what row.count adds up, and row.count is empty"),
+            ),
+            Some(u) if u.trim().is_empty() || u.chars().any(char::is_control) => {
+                self.problem(&at("row.unit"), "give a word such as \"tokens\"")
+            }
+            _ => {}
         }
     }
 
@@ -538,6 +582,7 @@ impl Allowed {
             "list" => vec![],
             "create" => vec!["name", "user"],
             "set_status" => vec!["id", "name", "user", "status"],
+            "usage" => vec!["since"],
             _ => vec!["id", "name", "user"],
         };
         Allowed {
@@ -783,9 +828,33 @@ items = "/data"
     }
 
     #[test]
-    fn usage_is_not_silently_half_supported() {
-        let text = format!("{GOOD}[operations.usage]\npath = \"/logs\"\n");
+    fn export_is_not_silently_half_supported() {
+        let text = format!("{GOOD}[operations.export]\npath = \"/export\"\n");
         assert!(problems(&text)[0].contains("not implemented for profiles in this version"));
+    }
+
+    #[test]
+    fn a_usage_operation_says_how_its_rows_read() {
+        let p = problems(&format!("{GOOD}[operations.usage]\npath = \"/usage\"\n"));
+        assert!(
+            p[0].contains("operations.usage.row: say how a usage row reads"),
+            "{p:?}"
+        );
+        let p = problems(&format!(
+            "{GOOD}[operations.usage]\npath = \"/usage\"\nrows = \"results\"\nquery = {{ from = \"{{id}}\" }}\n[operations.usage.row]\nat = {{ at = \"/t\", format = \"rfc3339\" }}\nunit = \"tokens\"\n"
+        ));
+        let all = p.join("\n");
+        assert!(all.contains("operations.usage.rows"), "{all}");
+        assert!(all.contains("operations.usage.row.unit"), "{all}");
+        assert!(all.contains("operations.usage.query.from"), "{all}");
+        let good = format!(
+            "{GOOD}[operations.usage]\npath = \"/usage\"\nitems = \"/data\"\nrows = \"/results\"\nquery = {{ starting_at = \"{{since}}\" }}\n[operations.usage.row]\nat = {{ at = \"/starting_at\", format = \"rfc3339\" }}\nkey_id = \"/api_key_id\"\ncount = [\"/output_tokens\"]\nunit = \"tokens\"\n"
+        );
+        assert!(problems(&good).is_empty(), "{:?}", problems(&good));
+        let misplaced = format!("{GOOD}[operations.verify]\npath = \"/v\"\nrows = \"/r\"\n");
+        assert!(problems(&misplaced)
+            .join("\n")
+            .contains("operations.verify.rows: belongs to operations.usage only"));
     }
 
     #[test]
