@@ -283,6 +283,102 @@ fn a_user_profile_file_that_copies_the_preset_behaves_the_same() {
     assert_eq!(listed(&by_file).len(), 7);
 }
 
+/// The simulator's standard API, written out as a profile: list, export and usage logs.
+const STANDARD_AS_PROFILE: &str = r#"format = 1
+title = "The simulator's standard API, as a profile"
+
+[provider]
+base_url_required = true
+
+[auth]
+kind = "bearer"
+
+[item]
+id = "/id"
+name = "/api_key_name"
+status = { at = "/status", values = { active = "active", inactive = "inactive" } }
+
+[presentation]
+scheme = "bearer"
+
+[operations.list]
+path = "/api-keys"
+items = "/data"
+
+[operations.export]
+path = "/api-keys/export"
+
+[operations.usage]
+path = "/api-usage-logs"
+items = "/data"
+[operations.usage.row]
+at = { at = "/created_at", format = "rfc3339" }
+key_id = "/api_key_id"
+route = "/route"
+status = "/status_code"
+"#;
+
+#[test]
+fn a_profile_of_the_standard_api_exports_and_reads_usage_logs_as_the_standard_provider_does() {
+    let s = Shelf::new("profile-export-usage");
+    let sim = sim_with(TOKEN, 4);
+    sim.with(|st| {
+        st.log_use(1, "/v1/things", "bearer", 200);
+        st.log_use(2, "/v1/things", "bearer", 401);
+        st.log_use(2, "/v1/other", "bearer", 200);
+    });
+    let standard = s.name("std");
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &standard,
+            "--base-url",
+            &sim.url,
+            "--token-stdin",
+        ],
+        TOKEN,
+    );
+    let file = s.home_path().join("standard.toml");
+    std::fs::write(&file, STANDARD_AS_PROFILE).expect("profile file");
+    let mine = s.name("mine");
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &mine,
+            "--profile",
+            file.to_str().unwrap(),
+            "--base-url",
+            &sim.url,
+            "--token-stdin",
+        ],
+        TOKEN,
+    );
+
+    let export = s.ok(&["export", "--provider", &standard]);
+    assert!(export.starts_with("id,api_key_name"), "{export}");
+    assert_eq!(s.ok(&["export", "--provider", &mine]), export);
+
+    let table = s.ok(&["usage", "--provider", &standard]);
+    assert_eq!(table.lines().count(), 4, "{table}");
+    assert_eq!(s.ok(&["usage", "--provider", &mine]), table);
+    // The rows read into the usage report's fields; no count: each row is one call.
+    let rows = s.json(&["usage", "--provider", &mine]);
+    let statuses: Vec<&str> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(statuses, ["200", "401", "200"]);
+    assert!(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r.get("count").is_none()));
+}
+
 #[test]
 fn a_bad_profile_is_refused_with_every_problem_its_field_and_line() {
     let s = Shelf::new("profile-bad");

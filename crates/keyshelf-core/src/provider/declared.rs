@@ -166,6 +166,15 @@ impl<'c, 'p> Api<'c, 'p> {
         ))
     }
 
+    /// The service's export of its keys (their metadata, as the service words it: CSV, JSON…),
+    /// as text.
+    pub fn export(&self) -> Result<String> {
+        let op = self.op("export")?;
+        let reply = self.call(op, &self.ctx(), Repeat::Idempotent)?;
+        String::from_utf8(reply.body)
+            .map_err(|_| bad(&self.label(op), "the export is not UTF-8 text"))
+    }
+
     /// Calls `op` for every page of its list, handing `take` each page's array (at `items`):
     /// the first page as the profile's query says, the next ones as its pagination says.
     fn each_page(

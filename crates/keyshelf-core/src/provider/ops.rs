@@ -653,19 +653,16 @@ impl Keyshelf {
         })
     }
 
-    /// The provider's CSV export of its keys (no values, per seed 004).
+    /// The provider's CSV export of its keys (no values, per seed 004); a declared provider's
+    /// export as its service gives it.
     pub fn export_keys(&self, provider: &str) -> Result<String> {
         let p = self.provider(provider)?;
-        if let Some(d) = p.declared()? {
-            d.require(&p.name, "export")?;
+        let client = self.client(&p)?;
+        if let Some(api) = Api::of(&client) {
+            return api.export();
         }
-        let reply = self.client(&p)?.management(
-            Method::GET,
-            &p.paths.export,
-            None,
-            None,
-            Repeat::Idempotent,
-        )?;
+        let reply =
+            client.management(Method::GET, &p.paths.export, None, None, Repeat::Idempotent)?;
         String::from_utf8(reply.body).map_err(|_| {
             ProviderError::new(
                 Kind::BadResponse,

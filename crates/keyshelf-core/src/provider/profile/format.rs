@@ -7,8 +7,8 @@
 //! design and the drafts of presets not shipped yet.
 //!
 //! Every table denies unknown fields, so a typo (`pagnation`) is reported with its line instead of
-//! being ignored. Fields of the design that this version does not implement yet (variants, export)
-//! are not declared here, so a profile that uses them is refused with a clear message rather than
+//! being ignored. Fields of the design that this version does not implement yet (variants) are
+//! not declared here, so a profile that uses them is refused with a clear message rather than
 //! half-honoured.
 
 use serde::Deserialize;

@@ -8,6 +8,7 @@
 
 use super::format::{Pointers, UsageRowSpec};
 use super::item;
+use chrono::SecondsFormat;
 use serde_json::{json, Map, Value};
 
 /// The rows of one listed entry (the entry itself, or each element of the array at `rows` in
@@ -41,7 +42,10 @@ fn read(row: &Value, entry: &Value, spec: &UsageRowSpec) -> Value {
             out.insert(k.to_owned(), v);
         }
     };
-    put("created_at", at.map(|t| json!(t.to_rfc3339())));
+    put(
+        "created_at",
+        at.map(|t| json!(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))),
+    );
     put("api_key_id", text(&spec.key_id));
     put("route", text(&spec.route));
     put("status", text(&spec.status));
@@ -94,8 +98,8 @@ unit = "tokens""#,
         assert_eq!(
             got,
             [
-                json!({"created_at": "2026-12-01T00:00:00+00:00", "api_key_id": "apikey_1", "count": 123}),
-                json!({"created_at": "2026-12-01T00:00:00+00:00", "count": 7}),
+                json!({"created_at": "2026-12-01T00:00:00Z", "api_key_id": "apikey_1", "count": 123}),
+                json!({"created_at": "2026-12-01T00:00:00Z", "count": 7}),
             ]
         );
         // No array where `rows` points: no rows, not an error.
@@ -115,7 +119,7 @@ route = "/path""#,
         assert_eq!(
             rows(&entry, None, &s),
             [json!({
-                "created_at": "2025-12-01T00:00:00+00:00",
+                "created_at": "2025-12-01T00:00:00Z",
                 "api_key_id": "42",
                 "status": "401",
                 "ip": "203.0.113.9",

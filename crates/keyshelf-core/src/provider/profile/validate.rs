@@ -292,13 +292,6 @@ impl Checker<'_> {
 
     fn check_op(&mut self, f: &ProfileFile, name: &str, op: &OpSpec) {
         let at = |field: &str| format!("operations.{name}.{field}");
-        if name == "export" {
-            self.problem(
-                &format!("operations.{name}"),
-                "not implemented for profiles in this version of Keyshelf; write supported = false",
-            );
-            return;
-        }
         let method = op.method.as_deref().unwrap_or("GET");
         if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method) {
             self.problem(
@@ -825,12 +818,6 @@ items = "/data"
             p.contains("operations.create.body: a form body is one level of fields"),
             "{p}"
         );
-    }
-
-    #[test]
-    fn export_is_not_silently_half_supported() {
-        let text = format!("{GOOD}[operations.export]\npath = \"/export\"\n");
-        assert!(problems(&text)[0].contains("not implemented for profiles in this version"));
     }
 
     #[test]
