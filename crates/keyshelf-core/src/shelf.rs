@@ -559,12 +559,13 @@ impl Keyshelf {
     }
 
     pub(crate) fn view(&self, key: KeyRecord) -> Result<KeyView> {
+        let rotated_by = self.store.read().team_publisher(key.id)?;
         let ctx = ViewContext {
             envs: self.environment_intervals()?,
             soon: self.due_soon_days()?,
             exact_window: false,
             now: Utc::now(),
-            rotated_by: self.store.read().team_publishers()?,
+            rotated_by: rotated_by.map(|by| (key.id, by)).into_iter().collect(),
         };
         Ok(make_view(key, &ctx))
     }

@@ -95,17 +95,24 @@ impl Keyshelf {
         let now = Utc::now();
         let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
         let mut out = Vec::new();
-        for t in self.team_summaries()? {
-            let fresh = t
-                .last_sync
-                .as_ref()
-                .and_then(|s| DateTime::parse_from_rfc3339(&s.at).ok())
-                .is_some_and(|at| now.signed_duration_since(at) < every);
-            if !fresh {
-                let name = t.team.name;
-                let outcome = self.sync_team(&name);
-                out.push((name, outcome));
+        // Only each team's last sync: its shares are not counted here, unlike the Teams screen.
+        let stale: Vec<String> = {
+            let tx = self.store_ref().read();
+            let mut stale = Vec::new();
+            for team in tx.teams()? {
+                let fresh = tx
+                    .team_last_sync(&team.name)?
+                    .and_then(|s| DateTime::parse_from_rfc3339(&s.at).ok())
+                    .is_some_and(|at| now.signed_duration_since(at) < every);
+                if !fresh {
+                    stale.push(team.name);
+                }
             }
+            stale
+        };
+        for name in stale {
+            let outcome = self.sync_team(&name);
+            out.push((name, outcome));
         }
         Ok(out)
     }

@@ -193,16 +193,15 @@ impl<'a> Client<'a> {
         let label = format!("{method} {}", url.path());
         let (mut bearer, mut fresh) = self.bearer(false)?;
         loop {
-            let headers = match &self.declared {
-                Some(d) => declared_auth(d, &bearer)?,
-                None => vec![(
-                    "Authorization".to_owned(),
-                    Secret::new(format!("Bearer {}", bearer.expose())),
-                )],
-            };
-            let url = match &self.declared {
-                Some(d) => with_query_auth(d, &bearer, url.clone())?,
-                None => url.clone(),
+            let (headers, url) = match &self.declared {
+                Some(d) => declared_auth(d, &bearer, url.clone())?,
+                None => (
+                    vec![(
+                        "Authorization".to_owned(),
+                        Secret::new(format!("Bearer {}", bearer.expose())),
+                    )],
+                    url.clone(),
+                ),
             };
             let reply = self.send(
                 &method,
@@ -586,19 +585,9 @@ pub(super) fn credential_parts(d: &Declared, stored: &Secret) -> Result<Vec<(Str
     }
 }
 
-/// `url` with a declared provider's query-parameter credential (`kind = "query"`) added; as it
-/// is for every other kind. The label of a request names only its path, so the URL with the
-/// credential goes into no message.
-fn with_query_auth(d: &Declared, stored: &Secret, mut url: reqwest::Url) -> Result<reqwest::Url> {
-    if d.file.auth.kind != AuthKind::Query {
-        return Ok(url);
-    }
-    let parts = credential_parts(d, stored)?;
-    let ctx = Ctx {
-        vars: Some(&d.vars),
-        credential: Some(&parts),
-        ..Default::default()
-    };
+/// `url` with a declared provider's query-parameter credential (`kind = "query"`) added. The
+/// label of a request names only its path, so the URL with the credential goes into no message.
+fn with_query_auth(d: &Declared, ctx: &Ctx<'_>, mut url: reqwest::Url) -> Result<reqwest::Url> {
     // A next-page link may echo the credential: set once, never twice.
     let kept: Vec<(String, String)> = url
         .query_pairs()
@@ -608,7 +597,7 @@ fn with_query_auth(d: &Declared, stored: &Secret, mut url: reqwest::Url) -> Resu
     let mut pairs = url.query_pairs_mut();
     pairs.clear().extend_pairs(kept);
     for (name, t) in &d.file.auth.query {
-        if let Some(v) = template::render(t, &ctx)? {
+        if let Some(v) = template::render(t, ctx)? {
             pairs.append_pair(name, &v);
         }
     }
@@ -616,9 +605,14 @@ fn with_query_auth(d: &Declared, stored: &Secret, mut url: reqwest::Url) -> Resu
     Ok(url)
 }
 
-/// The headers that authenticate a declared provider's management call. `stored` is the stored
-/// credential, or for OAuth2 the access token the client credentials were exchanged for.
-fn declared_auth(d: &Declared, stored: &Secret) -> Result<Vec<(String, Secret)>> {
+/// The headers and URL that authenticate a declared provider's management call to `url` (the
+/// URL changes only for `kind = "query"`). `stored` is the stored credential, or for OAuth2 the
+/// access token the client credentials were exchanged for.
+fn declared_auth(
+    d: &Declared,
+    stored: &Secret,
+    url: reqwest::Url,
+) -> Result<(Vec<(String, Secret)>, reqwest::Url)> {
     let parts = if d.file.auth.kind == AuthKind::Oauth2 {
         vec![("token".to_owned(), stored.clone())]
     } else {
@@ -631,8 +625,12 @@ fn declared_auth(d: &Declared, stored: &Secret) -> Result<Vec<(String, Secret)>>
     };
     let auth = &d.file.auth;
     let mut headers: Vec<(String, Secret)> = Vec::new();
+    let url = match auth.kind {
+        AuthKind::Query => with_query_auth(d, &ctx, url)?,
+        _ => url,
+    };
     match auth.kind {
-        // In the URL instead (`with_query_auth`).
+        // In the URL instead.
         AuthKind::Query => {}
         AuthKind::Bearer | AuthKind::Oauth2 => headers.push((
             "Authorization".to_owned(),
@@ -663,7 +661,7 @@ fn declared_auth(d: &Declared, stored: &Secret) -> Result<Vec<(String, Secret)>>
             headers.push((name.clone(), Secret::new(v)));
         }
     }
-    Ok(headers)
+    Ok((headers, url))
 }
 
 fn backoff(attempt: u32) -> Duration {

@@ -152,6 +152,18 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// [`Self::team_publishers`] of one key: a single key's view needs no other key's row.
+    pub fn team_publisher(&self, key_id: i64) -> Result<Option<String>> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT shared_by FROM team_shares WHERE key_id = ?1 ORDER BY team LIMIT 1",
+                [key_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// How `team`'s last sync went, if it ever ran.
     pub fn team_last_sync(&self, team: &str) -> Result<Option<TeamSyncStatus>> {
         Ok(self
