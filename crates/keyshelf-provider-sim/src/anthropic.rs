@@ -59,7 +59,7 @@ pub(crate) fn ok(body: Value) -> Response {
     with_request_id(StatusCode::OK, body)
 }
 
-pub(crate) fn presented(headers: &HeaderMap) -> Option<&str> {
+fn presented(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-api-key").and_then(|v| v.to_str().ok())
 }
 
@@ -78,7 +78,7 @@ pub(crate) fn admin(sim: &Sim, headers: &HeaderMap) -> Result<(), Response> {
 }
 
 #[allow(clippy::result_large_err)]
-pub(crate) fn version(headers: &HeaderMap) -> Result<(), Response> {
+fn version(headers: &HeaderMap) -> Result<(), Response> {
     if headers.contains_key("anthropic-version") {
         Ok(())
     } else {
@@ -238,6 +238,26 @@ async fn update(
     ok(key_json(k))
 }
 
+/// The active API key of the store a normal-API request presents, with its version header.
+#[allow(clippy::result_large_err)]
+pub(crate) fn api_key<'s>(
+    sim: &'s mut Sim,
+    headers: &HeaderMap,
+) -> Result<&'s mut SimKey, Response> {
+    version(headers)?;
+    let token = presented(headers).unwrap_or_default();
+    sim.keys
+        .iter_mut()
+        .find(|k| k.api_key == token && !k.revoked && k.status == "active")
+        .ok_or_else(|| {
+            error(
+                StatusCode::UNAUTHORIZED,
+                "authentication_error",
+                "invalid x-api-key",
+            )
+        })
+}
+
 /// The normal API: any active API key of the store may list the models.
 async fn models(State(s): State<Shared>, headers: HeaderMap) -> Response {
     // The same path at OpenAI, with a Bearer key.
@@ -245,20 +265,9 @@ async fn models(State(s): State<Shared>, headers: HeaderMap) -> Response {
         return crate::openai_projects::models(State(s), headers).await;
     }
     let mut sim = lock(&s);
-    if let Err(r) = version(&headers) {
-        return r;
-    }
-    let token = presented(&headers).unwrap_or_default().to_owned();
-    let Some(k) = sim
-        .keys
-        .iter_mut()
-        .find(|k| k.api_key == token && !k.revoked && k.status == "active")
-    else {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "authentication_error",
-            "invalid x-api-key",
-        );
+    let k = match api_key(&mut sim, &headers) {
+        Ok(k) => k,
+        Err(r) => return r,
     };
     k.last_used_at = Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     ok(json!({

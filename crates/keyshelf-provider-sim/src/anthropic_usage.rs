@@ -14,7 +14,7 @@
 //!   fault caps the buckets a page.
 //! - Nothing here is cached: only `uncached_input_tokens` and `output_tokens` are ever non-zero.
 
-use crate::anthropic::{admin, error, ok, presented, version};
+use crate::anthropic::{admin, api_key, error, ok};
 use crate::state::{lock, TokenUse};
 use crate::Shared;
 use axum::extract::{Query, State};
@@ -43,22 +43,10 @@ async fn messages(
     Json(body): Json<Value>,
 ) -> Response {
     let mut sim = lock(&s);
-    if let Err(r) = version(&headers) {
-        return r;
-    }
-    let token = presented(&headers).unwrap_or_default().to_owned();
-    let Some(k) = sim
-        .keys
-        .iter()
-        .find(|k| k.api_key == token && !k.revoked && k.status == "active")
-    else {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "authentication_error",
-            "invalid x-api-key",
-        );
+    let key_id = match api_key(&mut sim, &headers) {
+        Ok(k) => k.id,
+        Err(r) => return r,
     };
-    let key_id = k.id;
     let Some(max_tokens) = body["max_tokens"].as_u64() else {
         return invalid("max_tokens: Field required");
     };
