@@ -296,7 +296,7 @@ kind = "bearer"
 [item]
 id = "/id"
 name = "/api_key_name"
-status = { at = "/status", values = { active = "active", inactive = "inactive" } }
+status = { at = "/status", values = { active = "active", inactive = "inactive" }, set = { active = "active", inactive = "inactive" } }
 
 [presentation]
 scheme = "bearer"
@@ -304,6 +304,25 @@ scheme = "bearer"
 [operations.list]
 path = "/api-keys"
 items = "/data"
+
+[operations.create]
+method = "POST"
+path = "/api-keys/generate"
+object = "/data"
+secret = "/api_key"
+body = { api_key_name = "{name}", user = "{user?}" }
+
+[operations.set_status]
+method = "PUT"
+path = "/api-keys/{id}/status"
+body = { status = "{status}" }
+
+[operations.delete]
+method = "DELETE"
+path = "/api-keys/{id}"
+
+[operations.verify]
+path = "/api-routes-data"
 
 [operations.export]
 path = "/api-keys/export"
@@ -377,6 +396,54 @@ fn a_profile_of_the_standard_api_exports_and_reads_usage_logs_as_the_standard_pr
         .unwrap()
         .iter()
         .all(|r| r.get("count").is_none()));
+}
+
+#[test]
+fn a_rotation_through_a_profile_reports_the_old_key_still_used_from_its_usage_logs() {
+    let s = Shelf::new("profile-rotate-usage");
+    let sim = sim_with(TOKEN, 0);
+    let file = s.home_path().join("standard.toml");
+    std::fs::write(&file, STANDARD_AS_PROFILE).expect("profile file");
+    let p = s.name("mine");
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &p,
+            "--profile",
+            file.to_str().unwrap(),
+            "--base-url",
+            &sim.url,
+            "--token-stdin",
+        ],
+        TOKEN,
+    );
+    let name = s.name("app");
+    s.json(&["create", &name, "--provider", &p, "--env", "dev"]);
+    let keyref = format!("{p}/{name}");
+    let old = s.ok(&["get", &keyref]);
+    s.ok(&["rotate", &keyref, "--verify-timeout", "5"]);
+    s.ok(&["rotate", &keyref, "--resume", "--confirm-updated"]);
+    // An application that was not updated still calls with the old, now deactivated, key.
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+        .args(["-H", &format!("Authorization: Bearer {}", old.trim())])
+        .arg(format!("{}/api-routes-data", sim.url))
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "401");
+    let out = s.run(&["rotate", &keyref, "--resume", "--end-grace"]);
+    common::assert_success(&out, &["rotate", "--end-grace"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the old key was used 1 time(s) since it was deactivated"),
+        "{err}"
+    );
+    assert_eq!(
+        sim.keys().len(),
+        1,
+        "the old key is deleted, the new one kept"
+    );
 }
 
 #[test]

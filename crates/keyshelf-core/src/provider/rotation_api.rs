@@ -226,16 +226,33 @@ impl RotationProvider for ProviderApi {
     }
 
     fn calls_since(&self, id: &str, since: DateTime<Utc>) -> Result<Option<u64>> {
-        let path = &self.profile.paths.usage;
-        // Profiles do not describe usage logs yet: "unknown", as for a provider without them.
-        if path.is_empty() || self.profile.is_declared() {
-            return Ok(None);
-        }
-        let v =
-            self.client()?
-                .management_json(Method::GET, path, None, None, Repeat::Idempotent)?;
-        let logs =
-            envelope::list(v).ok_or_else(|| self.bad(path, "the answer holds no list of logs"))?;
+        let client = self.client()?;
+        let logs = match Api::of(&client) {
+            // A profile's usage, read into the usage report's fields. A report of counts per
+            // period (tokens per day) cannot say whether a call came after `since`: "unknown",
+            // as for a provider without usage logs.
+            Some(api) => {
+                if client.declared().and_then(|d| d.op("usage")).is_none() {
+                    return Ok(None);
+                }
+                let (rows, unit) =
+                    api.usage(&since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))?;
+                if unit != "calls" {
+                    return Ok(None);
+                }
+                rows
+            }
+            None => {
+                let path = &self.profile.paths.usage;
+                if path.is_empty() {
+                    return Ok(None);
+                }
+                let v =
+                    client.management_json(Method::GET, path, None, None, Repeat::Idempotent)?;
+                envelope::list(v)
+                    .ok_or_else(|| self.bad(path, "the answer holds no list of logs"))?
+            }
+        };
         let calls = logs
             .iter()
             .filter(|l| {

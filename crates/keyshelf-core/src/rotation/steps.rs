@@ -198,7 +198,7 @@ pub(super) fn check_usage(ctx: &Ctx<'_>, r: &Rotation) -> Result<Option<Note>> {
             Step::Deactivated,
             NoteCode::UsageNotChecked,
             format!(
-                "{} offers no usage logs, so Keyshelf could not check whether the old key was still used after it was deactivated",
+                "{} offers no usage logs of single calls, so Keyshelf could not check whether the old key was still used after it was deactivated",
                 ctx.key.provider
             ),
         )
