@@ -70,6 +70,8 @@ describe('the usage chart data', () => {
     expect(x.stroke).toBe('#555');
     expect(x.grid?.stroke).toBe('#ddd');
     expect(y.label).toBe('Calls per hour');
+    // A report of another unit says it on the axis.
+    expect(chartAxes({ ...chart, unit: 'tokens', bucket: 'day' }, colors)[1].label).toBe('Tokens per day');
   });
 
   it('lists each key with its calls in the legend', () => {

@@ -81,7 +81,7 @@ export function chartSeries(chart: UsageChart, colors: ChartColors, background: 
 
 export function chartAxes(chart: UsageChart, colors: ChartColors): uPlot.Axis[] {
   const axis = { stroke: colors.muted, grid: { stroke: colors.line, width: 1 }, ticks: { stroke: colors.line, width: 1 } };
-  return [axis, { ...axis, label: `Calls per ${chart.bucket}`, labelSize: 20 }];
+  return [axis, { ...axis, label: `${unitTitle(chart)} per ${chart.bucket}`, labelSize: 20 }];
 }
 
 /** What the legend lists: each key with its calls, then the failed and flagged calls. */
@@ -159,12 +159,13 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString
 
 /** The singular of the chart's unit: `call`, `token`. */
 const unitOne = (chart: UsageChart) => chart.unit.replace(/s$/, '');
+/** The chart's unit at the start of a label: `Calls`, `Tokens`. */
+const unitTitle = (chart: UsageChart) => chart.unit.charAt(0).toUpperCase() + chart.unit.slice(1);
 
 /** The chart in words, for screen readers (a canvas says nothing) and as its caption. */
 export function chartSummary(chart: UsageChart, keysListed = 5): string {
   if (chart.times.length === 0) return `No ${chart.unit} to chart yet.`;
-  const unit = chart.unit.charAt(0).toUpperCase() + chart.unit.slice(1);
-  const span = `${unit} per ${chart.bucket} from ${bucketTime(chart.times[0], chart.bucket)} to ${bucketTime(
+  const span = `${unitTitle(chart)} per ${chart.bucket} from ${bucketTime(chart.times[0], chart.bucket)} to ${bucketTime(
     chart.times[chart.times.length - 1],
     chart.bucket,
   )}.`;
