@@ -337,6 +337,27 @@ route = "/route"
 status = "/status_code"
 "#;
 
+/// Adds the simulator through [`STANDARD_AS_PROFILE`], written to a file; returns its name.
+fn add_standard_profile(s: &Shelf, sim: &SimHandle) -> String {
+    let file = s.home_path().join("standard.toml");
+    std::fs::write(&file, STANDARD_AS_PROFILE).expect("profile file");
+    let p = s.name("mine");
+    s.ok_in(
+        &[
+            "provider",
+            "add",
+            &p,
+            "--profile",
+            file.to_str().unwrap(),
+            "--base-url",
+            &sim.url,
+            "--token-stdin",
+        ],
+        TOKEN,
+    );
+    p
+}
+
 #[test]
 fn a_profile_of_the_standard_api_exports_and_reads_usage_logs_as_the_standard_provider_does() {
     let s = Shelf::new("profile-export-usage");
@@ -358,22 +379,7 @@ fn a_profile_of_the_standard_api_exports_and_reads_usage_logs_as_the_standard_pr
         ],
         TOKEN,
     );
-    let file = s.home_path().join("standard.toml");
-    std::fs::write(&file, STANDARD_AS_PROFILE).expect("profile file");
-    let mine = s.name("mine");
-    s.ok_in(
-        &[
-            "provider",
-            "add",
-            &mine,
-            "--profile",
-            file.to_str().unwrap(),
-            "--base-url",
-            &sim.url,
-            "--token-stdin",
-        ],
-        TOKEN,
-    );
+    let mine = add_standard_profile(&s, &sim);
 
     let export = s.ok(&["export", "--provider", &standard]);
     assert!(export.starts_with("id,api_key_name"), "{export}");
@@ -402,22 +408,7 @@ fn a_profile_of_the_standard_api_exports_and_reads_usage_logs_as_the_standard_pr
 fn a_rotation_through_a_profile_reports_the_old_key_still_used_from_its_usage_logs() {
     let s = Shelf::new("profile-rotate-usage");
     let sim = sim_with(TOKEN, 0);
-    let file = s.home_path().join("standard.toml");
-    std::fs::write(&file, STANDARD_AS_PROFILE).expect("profile file");
-    let p = s.name("mine");
-    s.ok_in(
-        &[
-            "provider",
-            "add",
-            &p,
-            "--profile",
-            file.to_str().unwrap(),
-            "--base-url",
-            &sim.url,
-            "--token-stdin",
-        ],
-        TOKEN,
-    );
+    let p = add_standard_profile(&s, &sim);
     let name = s.name("app");
     s.json(&["create", &name, "--provider", &p, "--env", "dev"]);
     let keyref = format!("{p}/{name}");
