@@ -678,20 +678,7 @@ impl Keyshelf {
     pub fn usage_logs(&self, provider: &str) -> Result<(Vec<Value>, String)> {
         let p = self.provider(provider)?;
         let client = self.client(&p)?;
-        if let Some(api) = Api::of(&client) {
-            let since = (Utc::now() - chrono::Duration::days(USAGE_DAYS))
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            return api.usage(&since);
-        }
-        let v =
-            client.management_json(Method::GET, &p.paths.usage, None, None, Repeat::Idempotent)?;
-        let rows = envelope::list(v).ok_or_else(|| {
-            Error::from(ProviderError::new(
-                Kind::BadResponse,
-                format!("GET {}: the answer holds no list of logs", p.paths.usage),
-            ))
-        })?;
-        Ok((rows, "calls".to_owned()))
+        read_usage(&client, &p, Utc::now() - chrono::Duration::days(USAGE_DAYS))
     }
 
     /// A key with its provider and provider id, for calls that act on the remote key.
@@ -714,6 +701,28 @@ impl Keyshelf {
 
 /// How far back a declared provider's usage is asked for (`{since}` in its usage query).
 pub const USAGE_DAYS: i64 = 30;
+
+/// A provider's usage logs and their unit: a declared provider's usage operation, asked for the
+/// rows since `since` (every page); else the standard API's usage path, whose logs come whole.
+/// Shared by the usage report and a rotation's "was the old key still used?".
+pub(super) fn read_usage(
+    client: &Client<'_>,
+    p: &ProviderProfile,
+    since: DateTime<Utc>,
+) -> Result<(Vec<Value>, String)> {
+    if let Some(api) = Api::of(client) {
+        return api.usage(&since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    let path = &p.paths.usage;
+    let v = client.management_json(Method::GET, path, None, None, Repeat::Idempotent)?;
+    let rows = envelope::list(v).ok_or_else(|| {
+        Error::from(ProviderError::new(
+            Kind::BadResponse,
+            format!("GET {path}: the answer holds no list of logs"),
+        ))
+    })?;
+    Ok((rows, "calls".to_owned()))
+}
 
 /// A local name for a key found on the provider: its name when valid and free, else with its id.
 fn local_name(r: &RemoteKey, taken: &HashSet<String>) -> String {

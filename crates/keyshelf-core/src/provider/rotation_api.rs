@@ -2,6 +2,7 @@
 
 use super::client::{Client, Repeat};
 use super::declared::Api;
+use super::ops::read_usage;
 use super::envelope::{self, RemoteKey};
 use super::errors::{Kind, ProviderError};
 use super::profile::ProviderProfile;
@@ -227,32 +228,19 @@ impl RotationProvider for ProviderApi {
 
     fn calls_since(&self, id: &str, since: DateTime<Utc>) -> Result<Option<u64>> {
         let client = self.client()?;
-        let logs = match Api::of(&client) {
-            // A profile's usage, read into the usage report's fields. A report of counts per
-            // period (tokens per day) cannot say whether a call came after `since`: "unknown",
-            // as for a provider without usage logs.
-            Some(api) => {
-                if client.declared().and_then(|d| d.op("usage")).is_none() {
-                    return Ok(None);
-                }
-                let (rows, unit) =
-                    api.usage(&since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))?;
-                if unit != "calls" {
-                    return Ok(None);
-                }
-                rows
-            }
-            None => {
-                let path = &self.profile.paths.usage;
-                if path.is_empty() {
-                    return Ok(None);
-                }
-                let v =
-                    client.management_json(Method::GET, path, None, None, Repeat::Idempotent)?;
-                envelope::list(v)
-                    .ok_or_else(|| self.bad(path, "the answer holds no list of logs"))?
-            }
+        let keeps_logs = match client.declared() {
+            Some(d) => d.op("usage").is_some(),
+            None => !self.profile.paths.usage.is_empty(),
         };
+        if !keeps_logs {
+            return Ok(None);
+        }
+        let (logs, unit) = read_usage(&client, &self.profile, since)?;
+        // A report of counts per period (tokens per day) cannot say whether a call came after
+        // `since`: "unknown", as for a provider without usage logs.
+        if unit != "calls" {
+            return Ok(None);
+        }
         let calls = logs
             .iter()
             .filter(|l| {

@@ -213,6 +213,32 @@ pub struct Store {
     conn: Connection,
 }
 
+/// The size of write-ahead log a closing store folds back into the database (see `Drop`).
+const WAL_TRUNCATE_BYTES: u64 = 256 * 1024;
+
+impl Drop for Store {
+    /// Checkpointing on close is off (see `init`), and SQLite's automatic checkpoint never lets a
+    /// WAL start over when the store is opened by one process at a time (every CLI call while the
+    /// desktop app is closed): such a process rebuilds the WAL's index from every frame, which
+    /// resets what the index knew was already checkpointed. So the WAL only grew, two pages per
+    /// `get`, and every call read and checksummed all of it: 2.6 ms more per `get` at 4 MB
+    /// (BENCHMARKS.md, 2026-12-07). A store closing with more than 256 kB of WAL now folds it into
+    /// the database and truncates it (two fsyncs, once in about 30 calls). It waits at most
+    /// 50 ms for a reader such as the desktop app, and otherwise leaves it to the next process.
+    fn drop(&mut self) {
+        let Some(wal) = self.conn.path().map(|p| format!("{p}-wal")) else {
+            return;
+        };
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_TRUNCATE_BYTES) {
+            let _ = self.conn.busy_timeout(Duration::from_millis(50));
+            let done = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
+            tracing::debug!(?done, "store: WAL checkpointed on close (0 = done, 1 = busy)");
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
@@ -473,6 +499,28 @@ mod tests {
         let s = Store::open(&path).unwrap();
         assert_eq!(s.read().key_count().unwrap(), 1);
         assert_eq!(s.read().environments().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn the_wal_stays_small_when_each_process_opens_the_store_alone() {
+        // One process per call, as the CLI runs: each opens the store, records a read, closes.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        let wal = dir.path().join("k.db-wal");
+        let mut largest = 0;
+        for _ in 0..300 {
+            let mut s = Store::open(&path).unwrap();
+            s.record(|tx| tx.audit(Some("local/a"), "get", "")).unwrap();
+            drop(s);
+            largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+        }
+        // 300 reads append ~2.4 MB of WAL when nothing folds it back.
+        assert!(
+            largest <= WAL_TRUNCATE_BYTES + 16 * 1024,
+            "the WAL grew to {largest} bytes"
+        );
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.read().audit_events(None, 1000).unwrap().len(), 300);
     }
 
     #[test]
