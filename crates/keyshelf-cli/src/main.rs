@@ -15,6 +15,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    commands::connect_early(std::env::args_os().skip(1));
     let args = cli::Cli::parse();
     init_logging();
     let json = args.json;

@@ -19,9 +19,6 @@ use std::process::ExitCode;
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let json = cli.json;
     let open = Keyshelf::open_default;
-    if reads_the_keychain(&cli.command) {
-        KeyringVault::connect_in_background();
-    }
     match cli.command {
         Command::Generate(a) => keys::generate(&mut open()?, a, json),
         Command::Import(a) => keys::import(&mut open()?, a, json),
@@ -59,31 +56,85 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Whether the command reads a secret or a provider's credential from the keychain whatever
-/// its arguments. Those start connecting at once ([`KeyringVault::connect_in_background`]): the
-/// Secret Service session's key exchange then overlaps opening the store and resolving names,
-/// instead of following them.
-fn reads_the_keychain(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::Get(_)
-            | Command::Copy(_)
-            | Command::Exec(_)
-            | Command::Env(_)
-            | Command::Sync(_)
-            | Command::Create(_)
-            | Command::Activate(_)
-            | Command::Deactivate(_)
-            | Command::Delete(_)
-            | Command::Verify(_)
-            | Command::Export(_)
-            | Command::Usage(_)
-            | Command::Rotate(_)
-            | Command::Team(_)
-            | Command::Share(_)
-            | Command::Unshare(_)
-    )
+/// The commands that read the keychain, by the name typed: their connection to it starts before
+/// anything else (see [`connect_early`]).
+const READ_THE_KEYCHAIN: &[&str] = &[
+    "get",
+    "copy",
+    "exec",
+    "env",
+    "sync",
+    "create",
+    "activate",
+    "deactivate",
+    "delete",
+    "verify",
+    "export",
+    "usage",
+    "rotate",
+    "team",
+    "share",
+    "unshare",
+];
+
+/// Starts connecting to the keychain when the command line names a command that reads it.
+///
+/// Called first thing in `main`, before clap builds its parser: the connection (most of it is
+/// waiting on the keychain daemon's half of the session's key exchange) then overlaps the
+/// parsing, the store's opening and the name lookup, instead of starting ~1.5 ms into a `get`
+/// (BENCHMARKS.md, 2026-12-07). The command is the first argument that is not an option (the
+/// only global option, `--json`, takes no value); a wrong guess costs one connection or none.
+pub fn connect_early(args: impl IntoIterator<Item = std::ffi::OsString>) {
+    let command = args
+        .into_iter()
+        .find(|a| !a.as_encoded_bytes().starts_with(b"-"));
+    if command.is_some_and(|c| READ_THE_KEYCHAIN.iter().any(|r| c == **r)) {
+        KeyringVault::connect_in_background();
+    }
 }
 
 /// Dates typed on the command line: the core's one rule (`YYYY-MM-DD` or RFC 3339).
 pub use keyshelf_core::timestamp::parse_date;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Commands that never read a secret, so start no keychain connection.
+    const NEED_NO_KEYCHAIN: &[&str] = &[
+        "generate",
+        "import",
+        "import-env",
+        "link",
+        "list",
+        "show",
+        "remove",
+        "edit",
+        "snooze",
+        "audit",
+        "policy",
+        "due",
+        "provider",
+        "remind",
+        "clear-after",
+        "suggest-name",
+    ];
+
+    #[test]
+    fn every_command_is_sorted_into_reading_the_keychain_or_not() {
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .filter(|n| n != "help")
+            .collect();
+        for n in &names {
+            let reads = READ_THE_KEYCHAIN.contains(&n.as_str());
+            let not = NEED_NO_KEYCHAIN.contains(&n.as_str());
+            assert!(reads != not, "`{n}` must be in exactly one list");
+        }
+        for n in READ_THE_KEYCHAIN.iter().chain(NEED_NO_KEYCHAIN) {
+            assert!(names.iter().any(|c| c == n), "`{n}` is no command");
+        }
+    }
+}

@@ -2,9 +2,9 @@
 
 use super::client::{Client, Repeat};
 use super::declared::Api;
-use super::ops::read_usage;
 use super::envelope::{self, RemoteKey};
 use super::errors::{Kind, ProviderError};
+use super::ops::read_usage;
 use super::profile::ProviderProfile;
 use crate::rotation::{Options, Presence, Progress, Rotation, RotationProvider, Start};
 use crate::store::KeyStatus;

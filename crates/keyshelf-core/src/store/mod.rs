@@ -233,8 +233,13 @@ impl Drop for Store {
             let _ = self.conn.busy_timeout(Duration::from_millis(50));
             let done = self
                 .conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
-            tracing::debug!(?done, "store: WAL checkpointed on close (0 = done, 1 = busy)");
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    r.get::<_, i64>(0)
+                });
+            tracing::debug!(
+                ?done,
+                "store: WAL checkpointed on close (0 = done, 1 = busy)"
+            );
         }
     }
 }
