@@ -22,7 +22,6 @@ use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet};
 
 /// What `provider test` found.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -468,18 +467,21 @@ impl Keyshelf {
         };
         let now = Utc::now();
         self.store().write(|tx| {
-            let by_id: HashMap<&str, &KeyRecord> = local
+            // foldhash, not SipHash: these take a lookup or an insert per remote key.
+            let by_id: foldhash::HashMap<&str, &KeyRecord> = local
                 .iter()
                 .filter_map(|k| k.provider_key_id.as_deref().map(|id| (id, k)))
                 .collect();
-            let mut taken: HashSet<String> = local.iter().map(|k| k.name.clone()).collect();
-            let mut seen: HashSet<&str> = HashSet::new();
+            let mut taken: foldhash::HashSet<String> =
+                local.iter().map(|k| k.name.clone()).collect();
+            // The local keys the provider still lists; the others are gone.
+            let mut seen: foldhash::HashSet<&str> = foldhash::HashSet::default();
             let mut inserter = tx.key_inserter()?;
             for r in &remote {
-                seen.insert(r.id.as_str());
                 let status = r.normalized_status();
                 match by_id.get(r.id.as_str()) {
                     Some(k) => {
+                        seen.insert(r.id.as_str());
                         // A pending key keeps its state until its secret is imported.
                         let new_status = if k.status == KeyStatus::Pending {
                             KeyStatus::Pending
@@ -725,7 +727,7 @@ pub(super) fn read_usage(
 }
 
 /// A local name for a key found on the provider: its name when valid and free, else with its id.
-fn local_name(r: &RemoteKey, taken: &HashSet<String>) -> String {
+fn local_name(r: &RemoteKey, taken: &foldhash::HashSet<String>) -> String {
     let base = r.api_key_name.clone().unwrap_or_default();
     if names::validate_name(&base).is_ok() && !taken.contains(&base) {
         return base;
