@@ -85,12 +85,16 @@ const READ_THE_KEYCHAIN: &[&str] = &[
 /// (BENCHMARKS.md, 2026-12-07). The command is the first argument that is not an option (the
 /// only global option, `--json`, takes no value); a wrong guess costs one connection or none.
 pub fn connect_early(args: impl IntoIterator<Item = std::ffi::OsString>) {
-    let command = args
-        .into_iter()
-        .find(|a| !a.as_encoded_bytes().starts_with(b"-"));
-    if command.is_some_and(|c| READ_THE_KEYCHAIN.iter().any(|r| c == **r)) {
+    if names_a_keychain_reader(args) {
         KeyringVault::connect_in_background();
     }
+}
+
+/// Whether the command the arguments name (the first that is not an option) reads the keychain.
+fn names_a_keychain_reader(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    args.into_iter()
+        .find(|a| !a.as_encoded_bytes().starts_with(b"-"))
+        .is_some_and(|c| READ_THE_KEYCHAIN.iter().any(|r| c == **r))
 }
 
 /// Dates typed on the command line: the core's one rule (`YYYY-MM-DD` or RFC 3339).
@@ -120,6 +124,18 @@ mod tests {
         "clear-after",
         "suggest-name",
     ];
+
+    #[test]
+    fn the_command_is_the_first_argument_that_is_not_an_option() {
+        let reads = |args: &[&str]| names_a_keychain_reader(args.iter().map(Into::into));
+        assert!(reads(&["get", "local/a"]));
+        assert!(reads(&["--json", "exec", "--env", "dev", "--", "env"]));
+        assert!(!reads(&["list", "--json"]));
+        // A key named like a command is an argument, not the command.
+        assert!(!reads(&["show", "get"]));
+        assert!(!reads(&["--help"]));
+        assert!(!reads(&[]));
+    }
 
     #[test]
     fn every_command_is_sorted_into_reading_the_keychain_or_not() {
