@@ -3,11 +3,8 @@
 //! gnome-keyring, so each holds its own secrets as two engineers' machines do.
 
 mod common;
-use common::bao::{add_team, json_as, Bao, Workstation, ROOT};
+use common::bao::{add_team, json_as, Bao, Workstation};
 use common::{json_error, secret_tool_lookup, Shelf};
-use std::net::TcpStream;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 #[test]
 fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versions_follow() {
@@ -33,6 +30,11 @@ fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versi
         Some(first.as_str())
     );
     assert_eq!(b.json(&["show", &keyref])["env"], "staging");
+    // Its age is the sharer's: made when A made it, so both are reminded on the same day.
+    assert_eq!(
+        b.json(&["show", &keyref])["created_at"],
+        a.json(&["show", &keyref])["created_at"]
+    );
     // Twice changes nothing.
     let r = b.json(&["team", "sync", "ops"]);
     assert_eq!(r["unchanged"], 1, "{r}");
@@ -68,6 +70,12 @@ fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versi
         msg.contains("published version 3") && msg.contains("after version 2"),
         "{msg}"
     );
+    // It says when the teammate rotated, the day of A's rotation.
+    let rotated = a.json(&["show", &keyref])["last_rotated_at"]
+        .as_str()
+        .expect("A's rotation time")
+        .to_owned();
+    assert!(msg.contains(&rotated[..10]), "{msg} names {rotated}");
     assert_eq!(bao.version(&format!("keyshelf/ops/keys/local/{name}")), 3);
     assert_eq!(
         b.bus.secret_tool_lookup(&keyref).as_deref(),
@@ -96,10 +104,26 @@ fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versi
     b.json(&["team", "sync", "ops"]);
     assert_eq!(b.json(&["show", &keyref])["interval_override_days"], 14);
 
+    // Unshare asks first: without a terminal to type the name, it needs --yes.
+    let out = a.run(&["unshare", &name, "--team", "ops"]);
+    assert!(!out.status.success());
+    assert!(
+        common::stderr(&out).contains("--yes"),
+        "{}",
+        common::stderr(&out)
+    );
+    assert_eq!(bao.version(&format!("keyshelf/ops/keys/local/{name}")), 3);
     // Unshared: gone at B's next sync; B's key stays, marked gone.
     a.ok(&["unshare", &name, "--team", "ops", "--yes"]);
     let r = b.json(&["team", "sync", "ops"]);
     assert_eq!(r["gone"], serde_json::json!([keyref]), "{r}");
+
+    // B disconnects: the team and its token leave; the keys it brought stay usable.
+    b.json(&["team", "remove", "ops"]);
+    assert_eq!(b.json(&["team", "list"]), serde_json::json!([]));
+    assert_eq!(b.bus.secret_tool_lookup("team:ops"), None);
+    let out = b.run(&["get", &keyref], "");
+    assert!(out.status.success(), "{}", common::stderr(&out));
 }
 
 #[test]
@@ -172,6 +196,25 @@ fn a_reader_cannot_share_and_a_down_or_sealed_server_is_said_plainly() {
     );
     assert_eq!(out.status.code(), Some(6));
     assert!(!a.ok(&["team", "list"]).contains("bad"));
+    // Plain HTTP beyond loopback would send the token in the clear: refused, nothing kept.
+    let out = a.run_in(
+        &[
+            "team",
+            "add",
+            "far",
+            "--addr",
+            "http://bao.example.com:8200",
+            "--credential-stdin",
+        ],
+        "not-a-token-openbao-knows",
+    );
+    assert!(!out.status.success());
+    assert!(
+        common::stderr(&out).contains("https://"),
+        "{}",
+        common::stderr(&out)
+    );
+    assert!(!a.ok(&["team", "list"]).contains("far"));
 
     let name = a.name("k");
     a.json(&["generate", &name, "--env", "dev"]);
@@ -198,6 +241,42 @@ fn a_reader_cannot_share_and_a_down_or_sealed_server_is_said_plainly() {
         "a reader cannot change the policy"
     );
 
+    // A reader syncs a rotator's key, then tries to rotate it: refused when the new version is
+    // published, and undone: the synced secret stays current, nothing is left half-way.
+    let w = Workstation::start("team-reader-w");
+    add_team(|x, i| w.run(x, i), "ro", &bao, &bao.rotator_token());
+    let shared = w.shelf.name("s");
+    w.json(&["generate", &shared, "--env", "dev"]);
+    w.json(&["share", &shared, "--team", "ro"]);
+    let keyref = format!("local/{shared}");
+    assert_eq!(
+        a.json(&["team", "sync", "ro"])["added"],
+        serde_json::json!([keyref])
+    );
+    let synced = secret_tool_lookup(&keyref).expect("the synced secret");
+    let before = a.json(&["show", &keyref]);
+    let out = a.run(&["rotate", &keyref, "--confirm-updated", "--json"]);
+    assert_eq!(out.status.code(), Some(6), "{}", common::stderr(&out));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "team_forbidden");
+    assert!(msg.contains("undone"), "{msg}");
+    assert_eq!(
+        secret_tool_lookup(&keyref).as_deref(),
+        Some(synced.as_str()),
+        "the reader's keychain still holds the team's secret"
+    );
+    assert_eq!(secret_tool_lookup(&format!("{keyref}#previous")), None);
+    assert_eq!(
+        a.json(&["rotate", "--status"]),
+        serde_json::json!([]),
+        "no rotation is left in progress"
+    );
+    assert_eq!(
+        a.json(&["show", &keyref])["last_rotated_at"],
+        before["last_rotated_at"]
+    );
+    assert_eq!(bao.version(&format!("keyshelf/ro/keys/{keyref}")), 1);
+
     // Sealed: the error says so.
     assert!(bao.cli(&["operator", "seal"]).status.success());
     let out = a.run(&["team", "sync", "ro", "--json"]);
@@ -211,184 +290,6 @@ fn a_reader_cannot_share_and_a_down_or_sealed_server_is_said_plainly() {
     assert_eq!(out.status.code(), Some(6));
     assert_eq!(json_error(&out).0, "team_unreachable");
     a.ok(&["get", &name]);
-}
-
-#[test]
-fn userpass_and_approle_log_in_keep_the_token_in_the_keychain_and_log_in_again_when_it_expires() {
-    let bao = Bao::start();
-    bao.rotator_token(); // writes the keyshelf-rotator policy
-    for method in ["userpass", "approle"] {
-        assert!(bao.cli(&["auth", "enable", method]).status.success());
-    }
-    let ok = |out: Output| {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    };
-    ok(bao.cli(&[
-        "write",
-        "auth/userpass/users/alice",
-        "password=alice-password-not-real",
-        "token_policies=keyshelf-rotator",
-    ]));
-    // AppRole tokens live 2 s here: every command after that logs in again.
-    ok(bao.cli(&[
-        "write",
-        "auth/approle/role/ci",
-        "token_policies=keyshelf-rotator",
-        "token_ttl=2s",
-        "token_max_ttl=2s",
-    ]));
-    let role_id = String::from_utf8(
-        bao.cli(&["read", "-field=role_id", "auth/approle/role/ci/role-id"])
-            .stdout,
-    )
-    .unwrap();
-    let secret_id = String::from_utf8(
-        bao.cli(&[
-            "write",
-            "-f",
-            "-field=secret_id",
-            "auth/approle/role/ci/secret-id",
-        ])
-        .stdout,
-    )
-    .unwrap();
-
-    let a = Shelf::new("team-userpass");
-    let out = a.run_in(
-        &[
-            "team",
-            "add",
-            "up",
-            "--addr",
-            &bao.addr,
-            "--auth",
-            "userpass",
-            "--credential-stdin",
-            "--json",
-        ],
-        "alice:wrong-password-not-real",
-    );
-    assert_eq!(out.status.code(), Some(6));
-    let (code, msg) = json_error(&out);
-    assert_eq!(code, "team_unauthorized", "{msg}");
-    assert!(!msg.contains("wrong-password"), "{msg}");
-    a.ok_in(
-        &[
-            "team",
-            "add",
-            "up",
-            "--addr",
-            &bao.addr,
-            "--auth",
-            "userpass",
-            "--credential-stdin",
-        ],
-        "alice:alice-password-not-real",
-    );
-    let cached = secret_tool_lookup("team:up#token").expect("the login's token is in the keychain");
-    assert!(!cached.contains("alice-password"));
-    let name = a.name("k");
-    a.json(&["generate", &name, "--env", "dev"]);
-    assert_eq!(a.json(&["share", &name, "--team", "up"])["version"], 1);
-
-    let b = Shelf::new("team-approle");
-    b.ok_in(
-        &[
-            "team",
-            "add",
-            "ci",
-            "--addr",
-            &bao.addr,
-            "--prefix",
-            "keyshelf/up",
-            "--auth",
-            "approle",
-            "--credential-stdin",
-        ],
-        &format!("{}:{}", role_id.trim(), secret_id.trim()),
-    );
-    let first_login = secret_tool_lookup("team:ci#token").expect("cached");
-    std::thread::sleep(Duration::from_millis(2500));
-    // The first login's token has expired: the sync logs in again and reads the team's keys.
-    let r = b.json(&["team", "sync", "ci"]);
-    assert_eq!(
-        r["added"],
-        serde_json::json!([format!("local/{name}")]),
-        "{r}"
-    );
-    assert_ne!(
-        secret_tool_lookup("team:ci#token").expect("cached"),
-        first_login,
-        "a new login"
-    );
-}
-
-#[test]
-fn a_server_with_a_private_ca_is_refused_until_its_certificate_is_given() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("bao")
-        .args([
-            "server",
-            "-dev",
-            "-dev-tls",
-            &format!("-dev-tls-cert-dir={}", dir.path().display()),
-            &format!("-dev-root-token-id={ROOT}"),
-            &format!("-dev-listen-address=127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("bao");
-    let bao = Bao {
-        child,
-        addr: format!("https://127.0.0.1:{port}"),
-    };
-    let ca = dir.path().join("vault-ca.pem");
-    let until = Instant::now() + Duration::from_secs(20);
-    while !ca.exists() || TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < until, "bao -dev-tls did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let a = Shelf::new("team-tls");
-    let out = a.run_in(
-        &[
-            "team",
-            "add",
-            "tls",
-            "--addr",
-            &bao.addr,
-            "--credential-stdin",
-            "--json",
-        ],
-        ROOT,
-    );
-    assert_eq!(out.status.code(), Some(6));
-    let (code, msg) = json_error(&out);
-    assert_eq!(code, "team_unreachable");
-    assert!(msg.contains("--ca-cert"), "{msg}");
-    a.ok_in(
-        &[
-            "team",
-            "add",
-            "tls",
-            "--addr",
-            &bao.addr,
-            "--ca-cert",
-            ca.to_str().unwrap(),
-            "--credential-stdin",
-        ],
-        ROOT,
-    );
-    assert_eq!(a.json(&["team", "test", "tls"])["shared_keys"], 0);
 }
 
 #[test]
@@ -535,6 +436,7 @@ fn a_sync_never_replaces_a_key_that_did_not_come_from_the_team_and_skips_an_unre
     let out = bao.cli(&[
         "kv",
         "put",
+        "-cas=0",
         "secret/keyshelf/skip/keys/local/handmade",
         "secret=not-a-real-secret",
         "meta=not-json",

@@ -726,10 +726,12 @@ describe('Teams', () => {
     await fireEvent.change(screen.getByTestId('team-auth'), { target: { value: 'userpass' } });
     expect(screen.getByTestId('team-form').textContent).toMatch(/user:password/);
     await fireEvent.input(screen.getByTestId('team-credential'), { target: { value: 'alice:fixture-password-not-real' } });
+    const pem = '-----BEGIN CERTIFICATE-----\nfixture-not-a-certificate\n-----END CERTIFICATE-----\n';
+    await fireEvent.input(screen.getByTestId('team-ca'), { target: { value: pem } });
     await fireEvent.submit(screen.getByTestId('team-form'));
     await waitFor(() => expect(backend.addTeam).toHaveBeenCalled());
     expect(backend.addTeam.mock.calls[0]).toEqual([
-      { name: 'ops', addrs: 'https://bao.example.com', auth: 'userpass', mount: '', prefix: '', ca_cert: null },
+      { name: 'ops', addrs: 'https://bao.example.com', auth: 'userpass', mount: '', prefix: '', ca_cert: pem },
       'alice:fixture-password-not-real',
     ]);
     const row = await waitFor(() => screen.getByTestId('team-row'));

@@ -3,6 +3,7 @@
 //! shared), apply the team's policy, and keep how it went for the Teams screen.
 
 use super::teams::{read_policy, shared_paths};
+use crate::rotation::Step;
 use crate::shelf::NewKey;
 use crate::store::teams::Share;
 use crate::team::client::BaoClient;
@@ -249,11 +250,7 @@ impl Keyshelf {
             version,
             shared_by: meta.shared_by.clone(),
         };
-        let rotated = meta
-            .last_rotated_at
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&Utc));
+        let rotated = past_time(meta.last_rotated_at.as_deref());
         let Some(key) = existing else {
             let new = NewKey {
                 name: key_name.to_owned(),
@@ -266,9 +263,13 @@ impl Keyshelf {
                 rotated_at: rotated,
             };
             let id = self.add_team_key(new, &secret, &team.name)?.key.id;
+            let created = past_time(meta.created_at.as_deref());
             self.store().write(|tx| {
                 if let Some(remote) = &meta.provider_key_id {
                     tx.restore_rotated(id, Some(remote), rotated)?;
+                }
+                if let Some(at) = created {
+                    tx.set_key_created(id, at)?;
                 }
                 tx.set_share(&share(id))
             })?;
@@ -290,6 +291,25 @@ impl Keyshelf {
                 });
                 return Ok(());
             }
+        }
+        let newer = known.as_ref().is_none_or(|s| s.version < version);
+        let unpublished = self
+            .store_ref()
+            .read()
+            .active_rotation(key.id)?
+            .is_some_and(|r| r.step < Step::Verified || r.step == Step::Aborting);
+        if newer && unpublished {
+            // A rotation here holds a new secret not published yet (or is being undone), the
+            // old one saved beside it, and the version it started from: replacing either would
+            // lose a key, and its publish must still meet the teammate's version and be undone
+            // by it. A rotation already published is the team's version; newer ones apply.
+            report.skipped.push(SkippedShare {
+                key: keyref.clone(),
+                reason: format!(
+                    "a rotation of {keyref} is unfinished here; finish it (`keyshelf rotate {keyref} --resume`) or abort it (`--abort`), then sync again"
+                ),
+            });
+            return Ok(());
         }
         match known {
             Some(s) if s.version >= version => {
@@ -329,6 +349,14 @@ impl Keyshelf {
         }
         Ok(())
     }
+}
+
+/// A time from a shared entry (RFC 3339), when it is readable and not in the future: a
+/// teammate's clock ahead of ours must not make a key younger than new.
+fn past_time(text: Option<&str>) -> Option<DateTime<Utc>> {
+    text.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|t| *t <= Utc::now())
 }
 
 /// Requests in flight at once when a sync reads the team's keys.

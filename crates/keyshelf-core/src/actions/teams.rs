@@ -19,7 +19,8 @@ pub fn team_account(team: &str) -> String {
     format!("team:{team}")
 }
 
-/// The keychain account of the token a login obtained, as `"<expires_unix> <token>"`.
+/// The keychain account of the token a login obtained, as `"<expires_unix> <token>"` (for a
+/// team added with a token: `"<renew_at_unix> <token>"`).
 pub fn team_token_account(team: &str) -> String {
     format!("team:{team}#token")
 }
@@ -252,20 +253,21 @@ impl Keyshelf {
                     kind: TeamErrorKind::Conflict,
                     ..
                 }) => {
-                    let (who, v) = match client.read(&path)? {
+                    let (who, v, when) = match client.read(&path)? {
                         Some((data, v)) => (
                             data["meta"]["shared_by"]
                                 .as_str()
                                 .unwrap_or("a teammate")
                                 .to_owned(),
                             v,
+                            rotated_when(&data["meta"]["last_rotated_at"]),
                         ),
-                        None => ("a teammate".to_owned(), held.version + 1),
+                        None => ("a teammate".to_owned(), held.version + 1, String::new()),
                     };
                     return Err(team::error(
                         TeamErrorKind::Conflict,
                         format!(
-                            "{who} published version {v} of {} to team {} after version {}, which this rotation started from; theirs stands and this rotation was undone (its new key deleted; the old secret is current here until `keyshelf team sync {}` brings theirs, and may already be retired)",
+                            "{who} published version {v} of {}{when} to team {} after version {}, which this rotation started from; theirs stands and this rotation was undone (its new key deleted; the old secret is current here until `keyshelf team sync {}` brings theirs, and may already be retired)",
                             key.full_ref(), team.name, held.version, team.name
                         ),
                     ));
@@ -404,6 +406,7 @@ impl Keyshelf {
             )
         })?;
         if team.auth == team::TeamAuth::Token {
+            renew_when_half_spent(vault.as_ref(), &team, &credential)?;
             return Ok((team, credential));
         }
         // A login's token, while it has 30 s left; else a new login (which is the renewal).
@@ -416,6 +419,38 @@ impl Keyshelf {
         vault.set(&cache, &cache_entry(&token, ttl))?;
         Ok((team, token))
     }
+}
+
+/// Renews a team's token (`--auth token`) once half its life is spent, so a token that expires
+/// (a periodic one above all) lives on while Keyshelf is in use: the desktop syncs every 15
+/// minutes. For such a team the `#token` cache holds only the time of the next renewal.
+fn renew_when_half_spent(
+    vault: &dyn vault::Vault,
+    team: &TeamProfile,
+    token: &Secret,
+) -> Result<()> {
+    let cache = team_token_account(&team.name);
+    if vault.get(&cache)?.as_ref().and_then(valid_cached).is_some() {
+        return Ok(());
+    }
+    let next = match BaoClient::new(team, token.clone())?.renew_self() {
+        Ok(Some(ttl)) => ttl / 2,
+        Ok(None) => u64::MAX,
+        // No server to ask: the request that follows would wait on the same addresses.
+        Err(
+            e @ Error::Team {
+                kind: TeamErrorKind::Unreachable | TeamErrorKind::Sealed,
+                ..
+            },
+        ) => return Err(e),
+        // Anything else is the request's to report (a token refused), or not in its way; the
+        // next use tries the renewal again.
+        Err(e) => {
+            tracing::debug!(team = %team.name, error = %e.code(), "the team's token was not renewed");
+            return Ok(());
+        }
+    };
+    vault.set(&cache, &cache_entry(token, next))
 }
 
 /// The team's policy and its version (0: none yet, so the first write creates it).
@@ -445,11 +480,24 @@ fn shared_meta(key: &crate::store::KeyRecord, by: &str) -> SharedKey {
         var_name: key.var_name.clone(),
         tags: key.tags.clone(),
         notes: key.notes.clone(),
+        created_at: Some(crate::store::fmt_time(key.created_at)),
         last_rotated_at: key.last_rotated_at.map(crate::store::fmt_time),
         interval_override_days: key.interval_days,
         shared_by: by.to_owned(),
         grace_days: None,
     }
+}
+
+/// " (rotated 2026-12-07 13:45 UTC)" from a shared entry's `last_rotated_at`; empty when the
+/// entry does not say.
+fn rotated_when(at: &Value) -> String {
+    at.as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| {
+            let utc = t.with_timezone(&chrono::Utc);
+            format!(" (rotated {})", utc.format("%Y-%m-%d %H:%M UTC"))
+        })
+        .unwrap_or_default()
 }
 
 /// The shared entry: the secret beside its metadata.

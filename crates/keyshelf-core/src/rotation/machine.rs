@@ -276,6 +276,20 @@ impl Keyshelf {
                             self.abort_claimed(me, key, r, provider, true)?;
                             return Err(e);
                         }
+                        Err(Error::Team {
+                            kind: TeamErrorKind::Forbidden,
+                            message,
+                        }) => {
+                            // Refused for good (a reader's token): waiting cannot help, so the
+                            // rotation is undone as if never started; the old key was untouched.
+                            self.abort_claimed(me, key, r, provider, false)?;
+                            return Err(crate::team::error(
+                                TeamErrorKind::Forbidden,
+                                format!("{message}. The rotation of {} was undone: its new key was deleted and the old secret is current", key.full_ref()),
+                            ));
+                        }
+                        // Unreachable, sealed, a token to renew: the rotation waits at this
+                        // step, and `--resume` publishes once the team's server answers.
                         Err(e) => return Err(e),
                     }
                     self.record_step(me, r, Step::Verified)?;

@@ -330,6 +330,16 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Sets when a key was made (a team's key takes its sharer's date: its age, and so its
+    /// reminder, is the same on every workstation).
+    pub fn set_key_created(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
+        self.0.execute(
+            "UPDATE keys SET created_at = ?2 WHERE id = ?1",
+            params![id, fmt_time(at)],
+        )?;
+        Ok(())
+    }
+
     /// Sets a key's own due-soon window (a team policy's; `None` returns to the workstation's).
     pub fn set_key_due_soon(&self, id: i64, days: Option<u32>) -> Result<()> {
         self.0.execute(

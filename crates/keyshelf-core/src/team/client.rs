@@ -234,6 +234,24 @@ impl<'a> BaoClient<'a> {
         ))
     }
 
+    /// Renews this client's token (`auth/token/renew-self`): how many seconds it lives from
+    /// now, or `None` for a token that cannot be renewed (a root token, one made
+    /// `-renewable=false`), which serves as it is until it ends.
+    pub fn renew_self(&self) -> Result<Option<u64>> {
+        let a = self.send(Method::POST, "auth/token/renew-self", Some(&json!({})))?;
+        // "lease is not renewable" from a dev server, "invalid lease ID" from a cluster's root
+        // token: either way, nothing to renew.
+        if a.status == 400 {
+            return Ok(None);
+        }
+        if !(200..300).contains(&a.status) {
+            return Err(self.refusal("renewing the team's token", &a));
+        }
+        let ttl = a.body["auth"]["lease_duration"].as_u64().unwrap_or(0);
+        let renewable = a.body["auth"]["renewable"].as_bool().unwrap_or(false);
+        Ok((ttl > 0 && renewable).then_some(ttl))
+    }
+
     /// The server answers and is unsealed (`sys/health`).
     pub fn health(&self) -> Result<()> {
         let a = self.send(
@@ -300,23 +318,35 @@ impl<'a> BaoClient<'a> {
             .ok_or_else(|| self.refusal(&format!("writing {path}"), &a))
     }
 
-    /// The entries under folder `path` (`name` or `folder/`); empty when there is none.
+    /// The entries under folder `path` (`name` or `folder/`), every page of them; empty when
+    /// there is none.
     pub fn list(&self, path: &str) -> Result<Vec<String>> {
         let api = format!("{}/metadata/{}", self.team.mount, encode_path(path));
-        let list = Method::from_bytes(b"LIST").expect("a method name");
-        let a = self.send(list, &api, None)?;
-        match a.status {
-            404 => Ok(Vec::new()),
-            200 => Ok(a.body["data"]["keys"]
-                .as_array()
-                .map(|k| {
-                    k.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()),
-            _ => Err(self.refusal(&format!("listing {path}"), &a)),
+        let method = Method::from_bytes(b"LIST").expect("a method name");
+        let mut all: Vec<String> = Vec::new();
+        loop {
+            let mut page = format!("{api}?limit={LIST_PAGE}");
+            if let Some(last) = all.last() {
+                page.push_str(&format!("&after={}", percent_encode_segment(last)));
+            }
+            let a = self.send(method.clone(), &page, None)?;
+            let keys = match a.status {
+                // Nothing there, or nothing after the last entry.
+                404 => Vec::new(),
+                200 => a.body["data"]["keys"]
+                    .as_array()
+                    .map(|k| {
+                        k.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                _ => return Err(self.refusal(&format!("listing {path}"), &a)),
+            };
+            if !take_page(&mut all, keys) {
+                return Ok(all);
+            }
         }
     }
 
@@ -330,6 +360,26 @@ impl<'a> BaoClient<'a> {
             Err(self.refusal(&format!("deleting {path}"), &a))
         }
     }
+}
+
+/// Entries one LIST asks for. OpenBao pages its lists (`limit`, and `after` the last entry
+/// held); a server that does not page answers the whole list, which [`take_page`] takes as the
+/// last page.
+const LIST_PAGE: usize = 250;
+
+/// Adds a LIST page's entries that sort after those held (a server that ignores `after` would
+/// repeat itself) and says whether another page may follow: only after a full page that brought
+/// something new.
+fn take_page(all: &mut Vec<String>, page: Vec<String>) -> bool {
+    // Longer than asked: a server that does not page answered everything.
+    let full = page.len() == LIST_PAGE;
+    let held = all.len();
+    let last = all.last().cloned();
+    all.extend(
+        page.into_iter()
+            .filter(|k| last.as_ref().is_none_or(|l| k > l)),
+    );
+    full && all.len() > held
 }
 
 /// Each segment of a KV path percent-encoded (names come from users and teammates).
@@ -352,4 +402,41 @@ fn root_cause(e: &dyn std::error::Error) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(range: std::ops::Range<usize>) -> Vec<String> {
+        range.map(|i| format!("k{i:05}")).collect()
+    }
+
+    #[test]
+    fn a_list_goes_on_after_each_full_page_and_stops_at_a_short_one() {
+        let mut all = Vec::new();
+        assert!(take_page(&mut all, names(0..LIST_PAGE)));
+        assert!(take_page(&mut all, names(LIST_PAGE..2 * LIST_PAGE)));
+        assert!(!take_page(
+            &mut all,
+            names(2 * LIST_PAGE..2 * LIST_PAGE + 3)
+        ));
+        assert_eq!(all, names(0..2 * LIST_PAGE + 3));
+        let mut none = Vec::new();
+        assert!(!take_page(&mut none, Vec::new()), "an empty folder");
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_server_that_ignores_after_cannot_make_a_list_repeat_or_loop() {
+        // Vault answers the whole list whatever the query: longer than a page, it is the last.
+        let mut all = Vec::new();
+        assert!(!take_page(&mut all, names(0..LIST_PAGE + 10)));
+        assert_eq!(all.len(), LIST_PAGE + 10);
+        // Exactly a page long: the repeat that follows brings nothing new and ends the list.
+        let mut all = Vec::new();
+        assert!(take_page(&mut all, names(0..LIST_PAGE)));
+        assert!(!take_page(&mut all, names(0..LIST_PAGE)));
+        assert_eq!(all, names(0..LIST_PAGE));
+    }
 }

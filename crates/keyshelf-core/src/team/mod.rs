@@ -105,6 +105,9 @@ pub struct SharedKey {
     pub tags: Vec<String>,
     #[serde(default)]
     pub notes: String,
+    /// When the key was made (RFC 3339), so its age is the same on every workstation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
     #[serde(default)]
     pub last_rotated_at: Option<String>,
     #[serde(default)]

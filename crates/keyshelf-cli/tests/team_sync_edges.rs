@@ -1,0 +1,104 @@
+//! Team sync at its edges, through a real OpenBao (`bao server -dev` on loopback): a key whose
+//! rotation here is unfinished when a teammate's version arrives, and a team with more keys than
+//! one list answer holds.
+
+mod common;
+use common::bao::{add_team, Bao, Workstation};
+use common::{json_error, secret_tool_lookup, Shelf};
+
+#[test]
+fn a_sync_leaves_a_key_alone_while_a_rotation_of_it_here_is_unfinished() {
+    let bao = Bao::start();
+    let a = Shelf::new("team-mid-a");
+    let b = Workstation::start("team-mid-b");
+    add_team(|x, i| a.run_in(x, i), "mid", &bao, &bao.rotator_token());
+    add_team(|x, i| b.run(x, i), "mid", &bao, &bao.rotator_token());
+    let name = a.name("db");
+    let keyref = format!("local/{name}");
+    a.json(&["generate", &name, "--env", "prod"]);
+    a.json(&["share", &name, "--team", "mid"]);
+    b.json(&["team", "sync", "mid"]);
+
+    // B's rotation stops after its new secret is made, before it is published.
+    let mut cmd = b.shelf.cmd(&["rotate", &keyref, "--confirm-updated"]);
+    b.bus.env(&mut cmd);
+    cmd.env("KEYSHELF_FAULT", "rotation:created");
+    let out = common::run_with_stdin(cmd, "");
+    assert!(
+        common::stderr(&out).contains("fault injected"),
+        "{}",
+        common::stderr(&out)
+    );
+    let made_by_b = b.bus.secret_tool_lookup(&keyref).expect("B's new secret");
+
+    // A rotates meanwhile. B's sync does not touch the key B is rotating: its new secret and
+    // the old one it saved stay, and the sync says why it left the key alone.
+    a.json(&["rotate", &name, "--confirm-updated"]);
+    let r = b.json(&["team", "sync", "mid"]);
+    assert_eq!(r["updated"], serde_json::json!([]), "{r}");
+    assert_eq!(r["skipped"][0]["key"], keyref, "{r}");
+    let reason = r["skipped"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("rotation"), "{reason}");
+    assert_eq!(
+        b.bus.secret_tool_lookup(&keyref).as_deref(),
+        Some(made_by_b.as_str())
+    );
+
+    // Resumed, B's rotation still starts from version 1: A's version 2 stands, B's is undone,
+    // and the next sync brings A's secret.
+    let out = b.run(
+        &["rotate", &keyref, "--resume", "--confirm-updated", "--json"],
+        "",
+    );
+    assert_eq!(
+        json_error(&out).0,
+        "team_conflict",
+        "{}",
+        common::stderr(&out)
+    );
+    assert_eq!(bao.version(&format!("keyshelf/mid/keys/{keyref}")), 2);
+    assert_eq!(b.json(&["rotate", "--status"]), serde_json::json!([]));
+    b.json(&["team", "sync", "mid"]);
+    assert_eq!(
+        b.bus.secret_tool_lookup(&keyref),
+        secret_tool_lookup(&keyref)
+    );
+}
+
+#[test]
+fn a_sync_reads_every_page_of_a_team_with_more_keys_than_one_list_answers() {
+    let bao = Bao::start();
+    let s = Shelf::new("team-pages");
+    add_team(|x, i| s.run_in(x, i), "big", &bao, &bao.reader_token());
+    // More than one page of OpenBao's list (Keyshelf asks for 250 entries at a time).
+    let n = 260;
+    let prefix = s.name("p");
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            let (bao, prefix) = (&bao, &prefix);
+            scope.spawn(move || {
+                for i in (t..n).step_by(8) {
+                    let entry = serde_json::json!({
+                        "secret": format!("team-page-test-value-{i}"),
+                        "meta": { "env": "dev", "provider": "local", "shared_by": "seed@test" },
+                    });
+                    bao.create(&format!("keyshelf/big/keys/local/{prefix}-{i:03}"), &entry);
+                }
+            });
+        }
+    });
+    let r = s.json(&["team", "sync", "big"]);
+    let added = r["added"].as_array().expect("added");
+    assert_eq!(added.len(), n, "{}", r["skipped"]);
+    assert_eq!(
+        added.last().and_then(|k| k.as_str()),
+        Some(format!("local/{prefix}-{:03}", n - 1).as_str())
+    );
+    let r = s.json(&["team", "sync", "big"]);
+    assert_eq!(r["unchanged"], n);
+    assert_eq!(
+        r["gone"],
+        serde_json::json!([]),
+        "no key of a later page is taken for gone"
+    );
+}
