@@ -154,7 +154,19 @@ fn a_process_killed_mid_write_leaves_a_store_that_opens_and_agrees_with_the_keyc
     Keyshelf::open(home.path(), Arc::new(KeyringVault)).expect("open");
     let tag = format!("k{}", std::process::id());
     let mut worker = spawn_worker(home.path(), &tag, 100_000);
-    std::thread::sleep(Duration::from_millis(700));
+    // Killed once it is well into its writes: after a fixed 700 ms a loaded machine had not
+    // started the worker's first write yet.
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    let watcher = Keyshelf::open(home.path(), Arc::new(KeyringVault)).expect("open");
+    while watcher.list(&KeyFilter::default()).expect("list").len() < 3 {
+        assert!(
+            std::time::Instant::now() < until,
+            "the worker wrote no key in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(watcher);
+    std::thread::sleep(Duration::from_millis(200));
     worker.kill().expect("kill");
     let _ = worker.wait();
 

