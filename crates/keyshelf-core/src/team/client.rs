@@ -10,6 +10,7 @@ use crate::provider::profile::{check_base_url, percent_encode_segment};
 use crate::{Error, Result, Secret};
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 use std::time::Duration;
 
 /// Bodies larger than this are refused (a KV entry of one key is a few kB).
@@ -323,7 +324,7 @@ impl<'a> BaoClient<'a> {
     pub fn list(&self, path: &str) -> Result<Vec<String>> {
         let api = format!("{}/metadata/{}", self.team.mount, encode_path(path));
         let method = Method::from_bytes(b"LIST").expect("a method name");
-        let mut all: Vec<String> = Vec::new();
+        let (mut all, mut seen): (Vec<String>, _) = (Vec::new(), HashSet::new());
         loop {
             let mut page = format!("{api}?limit={LIST_PAGE}");
             if let Some(last) = all.last() {
@@ -344,7 +345,7 @@ impl<'a> BaoClient<'a> {
                     .unwrap_or_default(),
                 _ => return Err(self.refusal(&format!("listing {path}"), &a)),
             };
-            if !take_page(&mut all, keys) {
+            if !take_page(&mut all, &mut seen, keys) {
                 return Ok(all);
             }
         }
@@ -367,18 +368,18 @@ impl<'a> BaoClient<'a> {
 /// last page.
 const LIST_PAGE: usize = 250;
 
-/// Adds a LIST page's entries that sort after those held (a server that ignores `after` would
-/// repeat itself) and says whether another page may follow: only after a full page that brought
-/// something new.
-fn take_page(all: &mut Vec<String>, page: Vec<String>) -> bool {
+/// Adds a LIST page's entries not held yet (a server that ignores `after` repeats itself; the
+/// server's order is not assumed) and says whether another page may follow: only after a full
+/// page that brought something new.
+fn take_page(all: &mut Vec<String>, seen: &mut HashSet<String>, page: Vec<String>) -> bool {
     // Longer than asked: a server that does not page answered everything.
     let full = page.len() == LIST_PAGE;
     let held = all.len();
-    let last = all.last().cloned();
-    all.extend(
-        page.into_iter()
-            .filter(|k| last.as_ref().is_none_or(|l| k > l)),
-    );
+    for k in page {
+        if seen.insert(k.clone()) {
+            all.push(k);
+        }
+    }
     full && all.len() > held
 }
 
@@ -414,29 +415,37 @@ mod tests {
 
     #[test]
     fn a_list_goes_on_after_each_full_page_and_stops_at_a_short_one() {
-        let mut all = Vec::new();
-        assert!(take_page(&mut all, names(0..LIST_PAGE)));
-        assert!(take_page(&mut all, names(LIST_PAGE..2 * LIST_PAGE)));
+        let (mut all, mut seen) = (Vec::new(), HashSet::new());
+        assert!(take_page(&mut all, &mut seen, names(0..LIST_PAGE)));
+        assert!(take_page(
+            &mut all,
+            &mut seen,
+            names(LIST_PAGE..2 * LIST_PAGE)
+        ));
         assert!(!take_page(
             &mut all,
+            &mut seen,
             names(2 * LIST_PAGE..2 * LIST_PAGE + 3)
         ));
         assert_eq!(all, names(0..2 * LIST_PAGE + 3));
-        let mut none = Vec::new();
-        assert!(!take_page(&mut none, Vec::new()), "an empty folder");
+        let (mut none, mut seen) = (Vec::new(), HashSet::new());
+        assert!(
+            !take_page(&mut none, &mut seen, Vec::new()),
+            "an empty folder"
+        );
         assert!(none.is_empty());
     }
 
     #[test]
     fn a_server_that_ignores_after_cannot_make_a_list_repeat_or_loop() {
         // Vault answers the whole list whatever the query: longer than a page, it is the last.
-        let mut all = Vec::new();
-        assert!(!take_page(&mut all, names(0..LIST_PAGE + 10)));
+        let (mut all, mut seen) = (Vec::new(), HashSet::new());
+        assert!(!take_page(&mut all, &mut seen, names(0..LIST_PAGE + 10)));
         assert_eq!(all.len(), LIST_PAGE + 10);
         // Exactly a page long: the repeat that follows brings nothing new and ends the list.
-        let mut all = Vec::new();
-        assert!(take_page(&mut all, names(0..LIST_PAGE)));
-        assert!(!take_page(&mut all, names(0..LIST_PAGE)));
+        let (mut all, mut seen) = (Vec::new(), HashSet::new());
+        assert!(take_page(&mut all, &mut seen, names(0..LIST_PAGE)));
+        assert!(!take_page(&mut all, &mut seen, names(0..LIST_PAGE)));
         assert_eq!(all, names(0..LIST_PAGE));
     }
 }
