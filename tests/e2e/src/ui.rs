@@ -18,10 +18,16 @@ pub fn page_text(s: &Session) -> String {
         .unwrap_or_default()
 }
 
+/// Clicks an element once it is there and enabled, as a user waits for a greyed-out button
+/// (a click on a disabled one is silently dropped, and the test would wait for nothing).
 pub fn click(s: &Session, css: &str) {
     let e = s
         .wait_for(css, WAIT)
         .unwrap_or_else(|e| panic!("{css}: {e}"));
+    s.wait_until(&format!("{css} to be enabled"), WAIT, |s| {
+        s.property(&e, "disabled").ok() != Some(json!(true))
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
     s.click(&e).unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
