@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "link_key",
     "import_listed_secret",
     "overview",
+    "timeline_day",
     "choose_env_file",
     "preview_env_file",
     "import_env_file",

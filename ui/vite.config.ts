@@ -16,6 +16,8 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     setupFiles: ['src/test-setup.ts'],
+    // axe over a whole window takes 4-5 s in jsdom on two busy cores; a timeout is not a speed check.
+    testTimeout: 15_000,
     // theme.test.ts reads the stylesheet's colours (`app.css?raw`); other CSS stays out of tests.
     css: { include: [/app\.css/] },
   },

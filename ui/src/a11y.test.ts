@@ -17,7 +17,7 @@ const backend = vi.hoisted(() => {
     'rotationStatus', 'setAutostart', 'setClipboardClearSecs', 'setDueSoonDays', 'setEnvironment', 'setKeyActive',
     'setKeyInterval', 'setRemindInterval', 'setTheme', 'settings', 'suggestName', 'syncProvider', 'takePendingView',
     'testProvider', 'updateProvider', 'usageReport', 'verifyKey', 'listTeams', 'keyTeams', 'addTeam',
-    'removeTeam', 'syncTeam', 'shareKey', 'unshareKey',
+    'removeTeam', 'syncTeam', 'shareKey', 'unshareKey', 'timelineDay',
   ];
   return {
     BackendError: class BackendError extends Error {},

@@ -5,8 +5,7 @@
 mod common;
 use common::bao::{add_team, Bao, ROOT};
 use common::{json_error, secret_tool_lookup, Shelf};
-use std::net::TcpStream;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -126,34 +125,8 @@ fn userpass_and_approle_log_in_keep_the_token_in_the_keychain_and_log_in_again_w
 #[test]
 fn a_server_with_a_private_ca_is_refused_until_its_certificate_is_given() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("bao")
-        .args([
-            "server",
-            "-dev",
-            "-dev-tls",
-            &format!("-dev-tls-cert-dir={}", dir.path().display()),
-            &format!("-dev-root-token-id={ROOT}"),
-            &format!("-dev-listen-address=127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("bao");
-    let bao = Bao {
-        child,
-        addr: format!("https://127.0.0.1:{port}"),
-    };
+    let bao = Bao::start_tls(dir.path());
     let ca = dir.path().join("vault-ca.pem");
-    let until = Instant::now() + Duration::from_secs(20);
-    while !ca.exists() || TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < until, "bao -dev-tls did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
     let a = Shelf::new("team-tls");
     let out = a.run_in(
         &[

@@ -7,7 +7,7 @@
 use keyshelf_e2e::app::App;
 use keyshelf_e2e::axe::serious_violations;
 use keyshelf_e2e::file_chooser::Chooser;
-use keyshelf_e2e::seed::{due_mix, open};
+use keyshelf_e2e::seed::{due_mix, import_aged, open};
 use keyshelf_e2e::webdriver::Session;
 use keyshelf_e2e::{keychain_lookup, require_test_session, shot};
 use serde_json::json;
@@ -138,7 +138,24 @@ fn the_overview_shows_each_environment_and_the_timeline_opens_a_key_in_both_them
     let _serial = one_test_at_a_time();
     let home = tempfile::tempdir().expect("temp home");
     let t = tag();
-    let names = due_mix(&mut open(home.path()), &format!("ov{t}"));
+    let mut shelf = open(home.path());
+    let names = due_mix(&mut shelf, &format!("ov{t}"));
+    // A busy day: 14 staging keys due in 20 days, more than a column draws (12).
+    let busy: Vec<String> = (0..14)
+        .map(|i| {
+            let name = format!("staging-batch-{i:02}-ov{t}");
+            import_aged(
+                &mut shelf,
+                &name,
+                "staging",
+                None,
+                40,
+                &format!("fixture-{name}"),
+            );
+            format!("local/{name}")
+        })
+        .collect();
+    drop(shelf);
 
     let app = App::start(home.path());
     let s = app.s();
@@ -156,6 +173,26 @@ fn the_overview_shows_each_environment_and_the_timeline_opens_a_key_in_both_them
             "{n} not on the timeline: {marks:?}"
         );
     }
+
+    // The busy day's "more" block lists every key of that day: the window asks the core for
+    // them, as the overview carries only the marks a column draws.
+    click(s, r#"[data-testid="timeline-more"]"#);
+    let mut listed = Vec::new();
+    let found = s.wait_until("the busy day's 14 keys listed", WAIT, |s| {
+        listed = attr_all(s, r#"[data-testid="timeline-day-key"]"#, "data-key");
+        listed.len() == busy.len()
+    });
+    assert!(
+        found.is_ok(),
+        "the day's list holds {listed:?}; the page says: {}",
+        keyshelf_e2e::ui::page_text(s)
+    );
+    assert_eq!(
+        attr_all(s, r#"[data-testid="timeline-day-key"]"#, "data-key"),
+        busy,
+        "the day's keys, soonest first (then by name)"
+    );
+    click(s, r#"[data-testid="timeline-day-close"]"#);
 
     // A mark opens its key.
     let first = format!("local/{}", names[0]);

