@@ -24,7 +24,6 @@ const COMMANDS: &[&str] = &[
     "link_key",
     "import_listed_secret",
     "overview",
-    "timeline_day",
     "choose_env_file",
     "preview_env_file",
     "import_env_file",

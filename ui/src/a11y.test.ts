@@ -17,7 +17,7 @@ const backend = vi.hoisted(() => {
     'rotationStatus', 'setAutostart', 'setClipboardClearSecs', 'setDueSoonDays', 'setEnvironment', 'setKeyActive',
     'setKeyInterval', 'setRemindInterval', 'setTheme', 'settings', 'suggestName', 'syncProvider', 'takePendingView',
     'testProvider', 'updateProvider', 'usageReport', 'verifyKey', 'listTeams', 'keyTeams', 'addTeam',
-    'removeTeam', 'syncTeam', 'shareKey', 'unshareKey', 'timelineDay',
+    'removeTeam', 'syncTeam', 'shareKey', 'unshareKey',
   ];
   return {
     BackendError: class BackendError extends Error {},

@@ -2,10 +2,9 @@
 //! overdue; the keys due within the next [`HORIZON_DAYS`] (overdue ones included) grouped by day
 //! for the timeline; when reminders were last checked; and the providers whose last sync failed.
 //!
-//! The timeline is sent as days, each with its counts and only the [`DAY_MARKS`] keys its column
-//! draws: sending all 10,000 keys of a large shelf cost the first paint ~90 ms of serialisation
-//! and IPC for marks nobody could see, and sending the 40 a day's list shows still made the answer
-//! ~450 kB. A day's list asks for its keys when it opens ([`Keyshelf::timeline_day`]).
+//! The timeline is sent as days, each with its counts and only its first [`DAY_MARKS`] keys: the
+//! screen draws a dozen marks per day and lists 40, and sending all 10,000 keys of a large shelf
+//! cost the first paint ~90 ms of serialisation and IPC for marks nobody could see.
 
 use crate::policy::{self, DueState};
 use crate::shelf::interval_days;
@@ -18,13 +17,8 @@ use std::collections::BTreeMap;
 /// How far ahead the timeline looks, in days.
 pub const HORIZON_DAYS: u32 = 90;
 
-/// The most keys a timeline day carries (a column draws at most 12 marks); its counts cover
-/// the rest.
-pub const DAY_MARKS: usize = 12;
-
-/// The most keys [`Keyshelf::timeline_day`] gives: a day's list shows these and points to the
-/// Keys screen for the rest.
-pub const DAY_LIST: usize = 40;
+/// The most keys a timeline day carries; its counts cover the rest.
+pub const DAY_MARKS: usize = 40;
 
 /// The timeline's column of the overdue keys.
 pub const OVERDUE_DAY: i64 = -1;
@@ -116,46 +110,6 @@ impl Keyshelf {
 
     /// [`Keyshelf::overview`] at `now` (tests pass their own clock).
     pub fn overview_as_of(&self, now: DateTime<Utc>) -> Result<Overview> {
-        let due = self.due_within_horizon(now)?;
-        Ok(Overview {
-            total: due.total,
-            providers: self.store_ref().read().providers()?.len(),
-            horizon_days: HORIZON_DAYS,
-            environments: due.environments,
-            timeline: by_day(due.marks),
-            last_reminder_check: self.last_reminder_check()?,
-            failed_providers: self.store_ref().read().failed_syncs()?,
-        })
-    }
-
-    /// The keys of one timeline column, soonest first, at most [`DAY_LIST`]: `day` is
-    /// [`OVERDUE_DAY`] or days from today up to the horizon, as [`TimelineDay::day`] says.
-    pub fn timeline_day(&self, day: i64) -> Result<Vec<TimelineMark>> {
-        self.timeline_day_as_of(day, Utc::now())
-    }
-
-    /// [`Keyshelf::timeline_day`] at `now` (tests pass their own clock).
-    pub fn timeline_day_as_of(&self, day: i64, now: DateTime<Utc>) -> Result<Vec<TimelineMark>> {
-        if !(OVERDUE_DAY..=i64::from(HORIZON_DAYS)).contains(&day) {
-            return Err(crate::Error::InvalidInput {
-                what: format!("timeline day {day}"),
-                why: format!(
-                    "the timeline shows the overdue keys ({OVERDUE_DAY}) and the next {HORIZON_DAYS} days (0 to {HORIZON_DAYS})"
-                ),
-            });
-        }
-        Ok(self
-            .due_within_horizon(now)?
-            .marks
-            .into_iter()
-            .filter(|m| TimelineDay::of(m.state, m.days_left) == day)
-            .take(DAY_LIST)
-            .collect())
-    }
-
-    /// Every key's due state at `now`: the counts per environment, and the keys due before the
-    /// horizon (overdue ones included), soonest first.
-    fn due_within_horizon(&self, now: DateTime<Utc>) -> Result<DueKeys> {
         let configured = self.environments()?;
         let intervals: Vec<(String, u32)> = configured
             .iter()
@@ -211,19 +165,16 @@ impl Keyshelf {
             }
         }
         due.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.key.cmp(&b.key)));
-        Ok(DueKeys {
+        Ok(Overview {
             total: schedules.len(),
+            providers: self.store_ref().read().providers()?.len(),
+            horizon_days: HORIZON_DAYS,
             environments,
-            marks: due,
+            timeline: by_day(due),
+            last_reminder_check: self.last_reminder_check()?,
+            failed_providers: self.store_ref().read().failed_syncs()?,
         })
     }
-}
-
-/// What [`Keyshelf::due_within_horizon`] found.
-struct DueKeys {
-    total: usize,
-    environments: Vec<EnvCounts>,
-    marks: Vec<TimelineMark>,
 }
 
 /// Marks sorted soonest first, grouped into their days (overdue first, as the marks come).
@@ -356,46 +307,6 @@ mod tests {
         assert_eq!(busy_day.ok + busy_day.due_soon + busy_day.overdue, busy);
         assert_eq!(busy_day.marks.len(), DAY_MARKS);
         assert_eq!(busy_day.marks[0].key, "local/k000");
-    }
-
-    #[test]
-    fn a_days_list_gives_its_first_forty_keys_and_the_overview_only_what_a_column_draws() {
-        let (_dir, mut shelf) = shelf();
-        let now = Utc::now();
-        for i in 0..DAY_LIST + 3 {
-            add(&mut shelf, &format!("k{i:03}"), "prod", 80, now); // due in 10 days
-        }
-        add(&mut shelf, "late", "dev", 45, now);
-        let o = shelf.overview_as_of(now).unwrap();
-        let busy = o.timeline.iter().find(|d| d.count > 1).unwrap();
-        assert_eq!((busy.count, busy.marks.len()), (DAY_LIST + 3, DAY_MARKS));
-
-        let listed = shelf.timeline_day_as_of(busy.day, now).unwrap();
-        let keys: Vec<&str> = listed.iter().map(|m| m.key.as_str()).collect();
-        let expected: Vec<String> = (0..DAY_LIST).map(|i| format!("local/k{i:03}")).collect();
-        assert_eq!(keys, expected, "the soonest 40, in the overview's order");
-        assert_eq!(
-            listed[..DAY_MARKS]
-                .iter()
-                .map(|m| &m.key)
-                .collect::<Vec<_>>(),
-            busy.marks.iter().map(|m| &m.key).collect::<Vec<_>>(),
-            "the column's marks are the list's first keys"
-        );
-        let overdue = shelf.timeline_day_as_of(OVERDUE_DAY, now).unwrap();
-        assert_eq!(overdue.len(), 1);
-        assert_eq!(overdue[0].key, "local/late");
-        assert!(shelf.timeline_day_as_of(3, now).unwrap().is_empty());
-    }
-
-    #[test]
-    fn a_day_off_the_timeline_is_refused() {
-        let (_dir, shelf) = shelf();
-        for day in [-2, i64::from(HORIZON_DAYS) + 1] {
-            let err = shelf.timeline_day(day).unwrap_err();
-            assert_eq!(err.code(), "invalid_input", "{day}");
-            assert!(err.to_string().contains("next 90 days"), "{err}");
-        }
     }
 
     #[test]

@@ -40,7 +40,6 @@ pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
         link_key,
         import_listed_secret,
         overview,
-        timeline_day,
         choose_env_file,
         preview_env_file,
         import_env_file,

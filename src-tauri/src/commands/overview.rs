@@ -6,7 +6,7 @@ use crate::error::{CmdResult, CommandError};
 use crate::file_dialog::{self, Purpose};
 use crate::state::Shelf;
 use keyshelf_core::env_import::{EnvImported, Plan};
-use keyshelf_core::overview::{Overview, TimelineMark};
+use keyshelf_core::overview::Overview;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tauri::State;
@@ -16,14 +16,6 @@ use tauri::State;
 #[specta::specta]
 pub async fn overview(shelf: State<'_, Shelf>) -> CmdResult<Overview> {
     shelf.run(|s| Ok(s.overview()?)).await
-}
-
-/// The keys of one timeline column (`-1` for the overdue ones, else days from today), soonest
-/// first, at most 40: the overview carries only the marks a column draws.
-#[tauri::command]
-#[specta::specta]
-pub async fn timeline_day(shelf: State<'_, Shelf>, day: i64) -> CmdResult<Vec<TimelineMark>> {
-    shelf.run(move |s| Ok(s.timeline_day(day)?)).await
 }
 
 /// The `.env` file the user chose last, for the preview and the import that follow.

@@ -174,8 +174,8 @@ fn the_overview_shows_each_environment_and_the_timeline_opens_a_key_in_both_them
         );
     }
 
-    // The busy day's "more" block lists every key of that day: the window asks the core for
-    // them, as the overview carries only the marks a column draws.
+    // The busy day's "more" block (its column draws 11 marks and a count) lists every key of
+    // that day.
     click(s, r#"[data-testid="timeline-more"]"#);
     let mut listed = Vec::new();
     let found = s.wait_until("the busy day's 14 keys listed", WAIT, |s| {

@@ -147,8 +147,6 @@ export const usageReport = (provider: string) => call(commands.usageReport(provi
 // --- overview ---
 /** The start page's figures: counts per environment, the 90-day timeline, failed syncs. */
 export const overview = () => call(commands.overview());
-/** The keys of one timeline column (-1: overdue; else days from today), soonest first, at most 40. */
-export const timelineDay = (day: number) => call(commands.timelineDay(day));
 
 // --- importing a .env file ---
 /**

@@ -41,11 +41,6 @@ export const commands = {
 	/**  The counts per environment, the 90-day timeline, the last reminder check, failed syncs. */
 	overview: () => typedError<Overview_Serialize, CommandError_Serialize>(__TAURI_INVOKE("overview")),
 	/**
-	 *  The keys of one timeline column (`-1` for the overdue ones, else days from today), soonest
-	 *  first, at most 40: the overview carries only the marks a column draws.
-	 */
-	timelineDay: (day: number) => typedError<TimelineMark_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("timeline_day", { day })),
-	/**
 	 *  Shows the open dialog titled `title`, remembers the chosen file and previews importing it
 	 *  into `env` (nothing stored). `None` when the user cancelled.
 	 */

@@ -58,8 +58,7 @@ export function fakeMark(key: string, days_left: number, over: Partial<TimelineM
 
 /**
  * Marks (soonest first) grouped into timeline days as the core groups them: overdue keys on
- * day -1, the others on their days left up to the horizon, each day carrying the first 12 keys
- * its column draws (overview.rs DAY_MARKS).
+ * day -1, the others on their days left up to the horizon, each day carrying its first 40 keys.
  */
 export function fakeDays(marks: readonly TimelineMark[], horizon = 90): TimelineDay[] {
   const days = new Map<number, TimelineDay>();
@@ -71,7 +70,7 @@ export function fakeDays(marks: readonly TimelineMark[], horizon = 90): Timeline
     if (m.state === 'overdue') d.overdue++;
     else if (m.state === 'due-soon') d.due_soon++;
     else d.ok++;
-    if (d.marks.length < 12) d.marks.push(m);
+    if (d.marks.length < 40) d.marks.push(m);
   }
   return [...days.values()].sort((a, b) => a.day - b.day);
 }

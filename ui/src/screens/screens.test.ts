@@ -71,9 +71,6 @@ import KeyDetail from './KeyDetail.svelte';
 import NewKey from './NewKey.svelte';
 import Settings from './Settings.svelte';
 import App from '../App.svelte';
-// The screens App loads lazily, in the module graph before a test renders App: a test's waitFor
-// then waits for the screen, not for the test runner compiling it.
-import './later';
 import RotatePanel from './RotatePanel.svelte';
 import Teams from './Teams.svelte';
 
