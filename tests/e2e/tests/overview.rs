@@ -8,6 +8,7 @@ use keyshelf_e2e::app::App;
 use keyshelf_e2e::axe::serious_violations;
 use keyshelf_e2e::file_chooser::Chooser;
 use keyshelf_e2e::seed::{due_mix, import_aged, open};
+use keyshelf_e2e::ui::{choose, click, page_text};
 use keyshelf_e2e::webdriver::Session;
 use keyshelf_e2e::{keychain_lookup, require_test_session, shot};
 use serde_json::json;
@@ -15,31 +16,12 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn click(s: &Session, css: &str) {
-    let e = s
-        .wait_for(css, WAIT)
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    s.click(&e).unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
 fn attr_all(s: &Session, css: &str, name: &str) -> Vec<String> {
     s.find_all(css)
         .unwrap_or_default()
         .iter()
         .filter_map(|e| s.attribute(e, name).ok().flatten())
         .collect()
-}
-
-/// Picks `value` in the `<select>` at `css`, as a user's choice does (a change event).
-fn choose(s: &Session, css: &str, value: &str) {
-    s.wait_for(css, WAIT)
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    s.execute(
-        "const el = document.querySelector(arguments[0]); el.value = arguments[1];\n\
-         el.dispatchEvent(new Event('change', {bubbles: true}));",
-        json!([css, value]),
-    )
-    .unwrap_or_else(|e| panic!("choose {value} in {css}: {e}"));
 }
 
 /// Unique per run: the keychain is shared by every test running in the session.
@@ -185,7 +167,7 @@ fn the_overview_shows_each_environment_and_the_timeline_opens_a_key_in_both_them
     assert!(
         found.is_ok(),
         "the day's list holds {listed:?}; the page says: {}",
-        keyshelf_e2e::ui::page_text(s)
+        page_text(s)
     );
     assert_eq!(
         attr_all(s, r#"[data-testid="timeline-day-key"]"#, "data-key"),

@@ -33,6 +33,7 @@ use chrono::{DateTime, Utc};
 use keyshelf_core::Keyshelf;
 use keyshelf_e2e::app::{tree, App};
 use keyshelf_e2e::notifications::Monitor;
+use keyshelf_e2e::ui::click;
 use keyshelf_e2e::webdriver::Session;
 use keyshelf_e2e::{require_test_session, seed};
 use serde_json::{json, Value};
@@ -115,11 +116,6 @@ fn refresh(s: &Session) -> f64 {
         "after a reload the list shows {seen:?}, not {want:?}"
     );
     t0.elapsed().as_secs_f64() * 1000.0
-}
-
-fn click(s: &Session, css: &str) {
-    let e = s.find(css).unwrap_or_else(|e| panic!("{css}: {e}"));
-    s.click(&e).unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
 /// (PSS, RSS, anonymous) in kB of one process, from /proc/<pid>/smaps_rollup; `None` when it
