@@ -137,6 +137,15 @@ mod tests {
         assert!(!reads(&[]));
     }
 
+    /// Clap's own checks of the whole command tree (conflicting names, bad defaults, groups
+    /// naming unknown arguments). The subcommands' arguments are built only when a command line
+    /// names them (`defer` in cli.rs), so without this a mistake in one would surface only when
+    /// someone typed that command.
+    #[test]
+    fn the_command_tree_passes_clap_s_checks() {
+        Cli::command().debug_assert();
+    }
+
     #[test]
     fn every_command_is_sorted_into_reading_the_keychain_or_not() {
         let names: Vec<String> = Cli::command()
