@@ -7,7 +7,11 @@
 #     the reminder interval to 1 minute, reloads the key list 100 times and samples the PSS, RSS
 #     and anonymous memory of the app's whole process tree 61 times;
 #  3. .bench/soak.json (every figure and sample) and .bench/soak.md (a summary to read); the log
-#     is .bench/soak.log.
+#     is .bench/soak.log;
+#  4. the JavaScript heap: the app runs with JavaScriptCore's GC log on (JSC_logGC=1, inherited
+#     by its web process), written to .bench/soak-gc.log; the summary gives the live heap after
+#     the full collections at the start and at the end of the run. That tells objects the page
+#     keeps (a leak in our code: it grows) from an engine holding on to memory it freed (flat).
 # KEYSHELF_SOAK_SECS shortens the run (e.g. 300 to check the set-up); SOAK_BUILD=1 rebuilds the
 # app even when it exists. The growth is reported, never judged by the exit status.
 set -uo pipefail
@@ -44,7 +48,13 @@ echo "== soak: ${KEYSHELF_SOAK_SECS:-3600} s from $started (log: .bench/soak.log
 # The harness is a debug test binary; the app it drives is the release build. The grep drops the
 # bus's portal and accessibility chatter under Xvfb, as desktop.sh does; tee keeps the progress
 # lines on the terminal for an hour-long run.
-KEYSHELF_APP_BINARY=$(realpath "$app") scripts/with-keyring.sh \
+# The app through a wrapper that turns the GC log on: the test harness starts the app with its
+# output discarded, so the wrapper sends it to a file. `exec` keeps the app's own process name,
+# by which the test finds it.
+rm -f .bench/soak-gc.log
+printf '#!/bin/bash\nJSC_logGC=1 exec %q "$@" 2>>%q\n' "$(realpath "$app")" "$PWD/.bench/soak-gc.log" >.bench/soak-app
+chmod +x .bench/soak-app
+KEYSHELF_APP_BINARY=$PWD/.bench/soak-app scripts/with-keyring.sh \
   cargo test -q -p keyshelf-e2e --locked --test soak -- --ignored --nocapture 2>&1 \
   | grep --line-buffered -v -E 'xdg-desktop-portal|dbus-daemon\[[0-9]+\]|pw\.conf|SpiRegistry|X11' \
   | tee .bench/soak.log >&2
@@ -59,9 +69,9 @@ fi
 printf '%s\n' "$result" >.bench/soak.json
 
 python3 - .bench/soak.json .bench/soak.md "$started" "$load_start" "$load_end" \
-  "$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' + changes')" <<'PY'
-import json, sys
-src, out, started, load_start, load_end, commit = sys.argv[1:]
+  "$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' + changes')" .bench/soak-gc.log <<'PY'
+import json, re, statistics, sys
+src, out, started, load_start, load_end, commit, gc_log = sys.argv[1:]
 r = json.load(open(src))
 s, e, dur = r["start"], r["end"], r["duration_secs"]
 growth, target = r["growth_pss_mb"], r["target_growth_mb"]
@@ -108,6 +118,50 @@ for k in range(7):
     parts = " | ".join(f"{x['anon_by_process_mb'].get(n, 0):.1f}" for n in names)
     lines.append(f"| {mins(x['secs'])} | {x['pss_mb']:.1f} | {x['rss_mb']:.1f} | {x['anon_mb']:.1f} | {parts} |")
 lines += ["", "MB. Every sample is in .bench/soak.json."]
+# The web process's memory swings by tens of MB with its collections; its lowest sample in each
+# window is the floor the swings return to, and a leak raises it.
+web = "WebKitWebProces"
+floor = lambda w: min((x["anon_by_process_mb"].get(web, 0) for x in samples
+                       if w["from_secs"] <= x["secs"] <= w["to_secs"]), default=0)
+if any(web in x["anon_by_process_mb"] for x in samples):
+    lines += ["", f"Lowest anonymous memory of the web process in the start and end windows (the floor "
+              f"its collections return to): {floor(s):.1f} MB and {floor(e):.1f} MB ({floor(e) - floor(s):+.1f} MB)."]
+
+
+def full_collections(path):
+    """The live JavaScript heap (MB) after each full collection, in order, from JSC_logGC=1. A
+    collection's first line says "START M <size>kb => FullCollection" (or EdenCollection), its
+    last "=> <size after>kb, p=... END]". Eden collections are left out: they sweep only the
+    objects made since the last one, so their figure is no measure of what the page keeps."""
+    sizes, full = [], False
+    try:
+        text = open(path, errors="replace").read()
+    except OSError:
+        return sizes
+    for line in text.splitlines():
+        start = re.search(r"START M \d+kb => (\w+)Collection", line)
+        if start:
+            full = start.group(1) == "Full"
+            continue
+        end = re.search(r"=> (\d+)kb, p=.*END\]", line)
+        if end and full:
+            sizes.append(int(end.group(1)) / 1024)
+            full = False
+    return sizes
+
+
+heap = full_collections(gc_log)
+if len(heap) >= 10:
+    tenth = len(heap) // 10
+    first, last = statistics.median(heap[:tenth]), statistics.median(heap[-tenth:])
+    lines += ["", f"JavaScript heap after each of the {len(heap)} full collections (JavaScriptCore's GC "
+              f"log, {gc_log}): median {first:.1f} MB over the first tenth of them, {last:.1f} MB over "
+              f"the last ({last - first:+.1f} MB); largest {max(heap):.1f} MB. This is what the page's "
+              "objects hold; the rest of the web process's anonymous memory is the engine's own (heap "
+              "pages kept after collections, caches, JIT code)."]
+else:
+    lines += ["", f"JavaScript heap: {len(heap)} full collections in {gc_log}, too few to compare the "
+              "start with the end (does this WebKit honour JSC_logGC?)."]
 open(out, "w").write("\n".join(lines) + "\n")
 PY
 cat .bench/soak.md >&2
