@@ -21,7 +21,7 @@ pub struct Cli {
 }
 
 // `defer`: each subcommand's arguments are built only when the command line names it, so a
-// `get` does not build (and free) the arguments of the thirty other commands first: 0.9 ms of
+// `get` does not build (and free) the arguments of the 31 other commands first: 0.9 ms of
 // CPU and 42 page faults of every process (BENCHMARKS.md, 2026-12-07 night). The names and
 // descriptions stay eager, so `keyshelf --help` lists every command as before.
 #[derive(Debug, Subcommand)]
