@@ -131,8 +131,9 @@ if any(web in x["anon_by_process_mb"] for x in samples):
 def full_collections(path):
     """The live JavaScript heap (MB) after each full collection, in order, from JSC_logGC=1. A
     collection's first line says "START M <size>kb => FullCollection" (or EdenCollection), its
-    last "=> <size after>kb, p=... END]". Eden collections are left out: they sweep only the
-    objects made since the last one, so their figure is no measure of what the page keeps."""
+    last "=> <size after>kb, p=... END]". Eden collections are left out: they collect only the
+    objects made since the last collection, so their figure still counts older objects that
+    died since, and is no measure of what the page keeps."""
     sizes, full = [], False
     try:
         text = open(path, errors="replace").read()
