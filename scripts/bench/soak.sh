@@ -121,8 +121,9 @@ lines += ["", "MB. Every sample is in .bench/soak.json."]
 # The web process's memory swings by tens of MB with its collections; its lowest sample in each
 # window is the floor the swings return to, and a leak raises it.
 web = "WebKitWebProces"
-floor = lambda w: min((x["anon_by_process_mb"].get(web, 0) for x in samples
-                       if w["from_secs"] <= x["secs"] <= w["to_secs"]), default=0)
+floor = lambda w: min((x["anon_by_process_mb"][web] for x in samples
+                       if web in x["anon_by_process_mb"] and w["from_secs"] <= x["secs"] <= w["to_secs"]),
+                      default=0)
 if any(web in x["anon_by_process_mb"] for x in samples):
     lines += ["", f"Lowest anonymous memory of the web process in the start and end windows (the floor "
               f"its collections return to): {floor(s):.1f} MB and {floor(e):.1f} MB ({floor(e) - floor(s):+.1f} MB)."]
