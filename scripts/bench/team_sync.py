@@ -1,8 +1,9 @@
 """`keyshelf team sync` of N shared keys from a real OpenBao (`bao server -dev` on loopback),
 beside the `bao kv get` loop doing the same reads (eight at a time, as Keyshelf reads them).
 
-Two figures: the first sync (every key new: N keychain writes, measured once) and a sync with
-nothing new (N reads, the steady state a teammate's machine runs), interleaved with the peer.
+Two figures: the first sync (every key new: N keychain writes, measured once, beside N
+`secret-tool store`s into the same keychain) and a sync with nothing new (N reads, the steady
+state a teammate's machine runs), interleaved with the peer.
 """
 import json, os, shutil, socket, statistics, subprocess, tempfile, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +56,14 @@ def bench_team(keyshelf, runs, smoke, run_once, home_env, verdict):
         subprocess.run([keyshelf, "team", "add", "bench", "--addr", url, "--credential-stdin"],
                        input=ROOT_TOKEN.encode(), env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The first sync's peer: the same number of new items written into the same keychain by
+        # `secret-tool store`, one process each as a shell loop would, then removed again before
+        # Keyshelf's first sync. gnome-keyring rewrites its whole file for every new item, so a
+        # write costs more as the keyring grows: both start from a keyring of the same size.
+        stores = ('for i in $(seq 1 "$1"); do printf %s "bench-peer-value-$i-not-a-real-key" '
+                  '| secret-tool store --label "bench peer $i" keyshelf-bench-peer all keyshelf-bench-item "$i" || exit 1; done')
+        first_peer = run_once(["sh", "-c", stores, "sh", str(n)])
+        subprocess.run(["secret-tool", "clear", "keyshelf-bench-peer", "all"], check=True)
         first = run_once([keyshelf, "team", "sync", "bench"], env)
         out = subprocess.run([keyshelf, "list", "--json"], env=env, check=True, capture_output=True)
         if len(json.loads(out.stdout)) != n:
@@ -78,7 +87,8 @@ def bench_team(keyshelf, runs, smoke, run_once, home_env, verdict):
         m = {k: statistics.median(v) for k, v in times.items()}
         label = f"`team sync`, {n:,} shared keys"
         return [
-            ("team", f"{label}, first (every key new: {n:,} keychain writes)", f"{first:.0f} ms", "-", "-", "-", "-"),
+            ("team", f"{label}, first (every key new: {n:,} keychain writes)", f"{first:.0f} ms",
+             f"`secret-tool store` ×{n:,} {first_peer:.0f} ms", f"{first / first_peer:.2f}×", "-", "-"),
             ("team", f"{label}, nothing new ({n:,} reads, 8 at a time)", f"{m['keyshelf']:.0f} ms",
              f"`bao kv get` ×{n:,}, 8 at a time {m['bao']:.0f} ms", f"{m['keyshelf'] / m['bao']:.2f}×", "< 1 s",
              verdict(m["keyshelf"] < 1000)),
