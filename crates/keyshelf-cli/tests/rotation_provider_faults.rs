@@ -131,6 +131,78 @@ fn a_rotation_killed_after_any_step_resumes_to_one_working_key() {
     }
 }
 
+/// The keys of the test's provider in the local list, by reference.
+fn local_keys(t: &Setup) -> Vec<String> {
+    let provider = t.keyref.split('/').next().unwrap();
+    t.s.json(&["list"])
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|k| k["provider"] == provider)
+        .map(|k| {
+            format!(
+                "{}/{}",
+                k["provider"].as_str().unwrap(),
+                k["name"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_sync_while_a_rotation_is_unfinished_leaves_its_keys_to_it() {
+    // Between creating the new key and deleting the old one, the provider lists a key that no
+    // local row names yet (the new one, before `created`) or no longer names (the old one,
+    // after). A sync must not list either as a key of its own: the rotation owns both, and a
+    // stray local row would outlive them (and deleting it would delete a key on the provider).
+    for step in ["posted", "created", "verified", "confirmed", "deactivated"] {
+        let t = setup(&format!("rps-{step}"));
+        let mut cmd =
+            t.s.cmd(&["rotate", &t.keyref, "--confirm-updated", "--end-grace"]);
+        cmd.env("KEYSHELF_FAULT", format!("rotation:{step}"));
+        let out = cmd.output().expect("run");
+        assert!(
+            stderr(&out).contains("fault injected"),
+            "{step}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            t.sim.keys().len(),
+            2,
+            "{step}: the old key and the new one are on the provider"
+        );
+
+        let provider = t.keyref.split('/').next().unwrap();
+        let report = t.s.json(&["sync", "--provider", provider]);
+        assert_eq!(local_keys(&t), vec![t.keyref.clone()], "{step}: {report}");
+        assert_eq!(
+            report[0]["added"],
+            serde_json::json!([]),
+            "{step}: {report}"
+        );
+        assert_eq!(
+            report[0]["rotating"],
+            serde_json::json!([t.keyref]),
+            "{step}: the sync says which rotation holds the key it left alone: {report}"
+        );
+        assert_current_works(&t, step);
+
+        resume_to_the_end(&t, step);
+        let report = t.s.json(&["sync", "--provider", provider]);
+        assert_eq!(
+            local_keys(&t),
+            vec![t.keyref.clone()],
+            "{step}: after the rotation: {report}"
+        );
+        assert_eq!(report[0]["gone"], serde_json::json!([]), "{step}: {report}");
+        assert_eq!(
+            report[0]["rotating"],
+            serde_json::json!([]),
+            "{step}: {report}"
+        );
+    }
+}
+
 #[test]
 fn a_failing_provider_call_at_any_step_can_be_resumed() {
     // (what fails, the faults that make it fail)

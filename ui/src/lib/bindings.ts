@@ -1084,6 +1084,11 @@ export type SyncReport = {
 	/**  Keys gone from the provider, now marked `gone` (not dropped). */
 	gone: string[],
 	unchanged: number,
+	/**
+	 *  Local keys in a rotation whose old or new key the provider listed: the rotation creates
+	 *  and deletes those itself, so the sync left them alone.
+	 */
+	rotating: string[],
 };
 
 /**

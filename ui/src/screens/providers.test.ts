@@ -243,6 +243,21 @@ describe('Providers', () => {
     await waitFor(() => expect(screen.getByTestId('providers-error').textContent).toMatch(/answered 500 \(request id req_7\)/));
   });
 
+  it('says which unfinished rotation a sync left the provider\'s keys to', async () => {
+    backend.listProviders.mockResolvedValue([fakeProvider()]);
+    const report = { provider: 'sim', remote_keys: 2, added: [], updated: [], gone: [], unchanged: 1 };
+    backend.syncProvider.mockResolvedValueOnce([{ ...report, rotating: ['sim/mail'] }]);
+    backend.syncProvider.mockResolvedValueOnce([{ ...report, rotating: [] }]);
+    render(Providers);
+    await waitFor(() => screen.getByTestId('prov-sync'));
+    await fireEvent.click(screen.getByTestId('prov-sync'));
+    await waitFor(() =>
+      expect(screen.getByTestId('providers-notice').textContent).toMatch(/1 unchanged\. Left to the unfinished rotation of sim\/mail\./),
+    );
+    await fireEvent.click(screen.getByTestId('prov-sync'));
+    await waitFor(() => expect(screen.getByTestId('providers-notice').textContent).toMatch(/1 unchanged\.$/));
+  });
+
   it('exports through the save dialog, naming no path itself', async () => {
     backend.listProviders.mockResolvedValue([fakeProvider()]);
     backend.exportProviderCsv.mockResolvedValue({ written: '/home/me/sim.csv', bytes: 120 });

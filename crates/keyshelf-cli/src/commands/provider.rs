@@ -304,17 +304,32 @@ pub fn sync(shelf: &mut Keyshelf, a: SyncArgs, json: bool) -> Result<ExitCode> {
     } else {
         for r in &reports {
             output::note(&format!(
-                "{}: {} key(s) on the provider; {} new (no local secret), {} updated, {} gone from the provider, {} unchanged.",
+                "{}: {} key(s) on the provider; {} new (no local secret), {} updated, {} gone from the provider, {} unchanged.{}",
                 r.provider,
                 r.remote_keys,
                 r.added.len(),
                 r.updated.len(),
                 r.gone.len(),
-                r.unchanged
+                r.unchanged,
+                rotating_text(&r.rotating)
             ));
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a sync left to unfinished rotations, for its summary line (nothing when none).
+fn rotating_text(keys: &[String]) -> String {
+    match keys {
+        [] => String::new(),
+        [one] => format!(
+            " Left to the unfinished rotation of {one} (`keyshelf rotate {one} --resume` finishes it)."
+        ),
+        many => format!(
+            " Left to the unfinished rotations of {} (`keyshelf rotate --status` lists them).",
+            many.join(", ")
+        ),
+    }
 }
 
 pub fn set_active(

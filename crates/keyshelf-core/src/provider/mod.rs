@@ -6,7 +6,7 @@
 //! - [`envelope`]: tolerant reading of the providers' response shapes.
 //! - [`errors`]: provider failures with stable `provider_*` codes.
 //! - [`client`]: the HTTP client (HTTPS, timeouts, retries, OAuth2, size limits).
-//! - [`ops`]: the user operations, as an `impl Keyshelf` block.
+//! - [`ops`]: the user operations, as an `impl Keyshelf` block; [`sync`] the sync among them.
 //! - [`issued`]: the checks a secret the provider issues passes before it is kept.
 //! - [`usage`]: usage logs flagged for seed 004's warning signs.
 //! - [`usage_chart`]: the usage chart's data (calls per hour or day per key, rotation times).
@@ -25,6 +25,7 @@ pub mod profile;
 pub mod roll;
 pub mod rotation_api;
 pub mod scheme;
+pub mod sync;
 pub mod usage;
 pub mod usage_chart;
 

@@ -1,5 +1,5 @@
-//! The provider operations a user can do: add/list/test/remove providers; create, sync,
-//! activate, deactivate, delete, verify keys; export and usage.
+//! The provider operations a user can do: add/list/test/remove providers; create, activate,
+//! deactivate, delete, verify keys; export and usage. Sync is in [`super::sync`].
 //!
 //! Ordering rules, so no key is ever lost:
 //! - create: `POST generate` → the secret into the keychain at once → the metadata. When the
@@ -30,21 +30,6 @@ pub struct ProviderCheck {
     pub provider: String,
     pub keys: usize,
     pub key_limit: Option<u32>,
-}
-
-/// What a sync changed for one provider.
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct SyncReport {
-    pub provider: String,
-    pub remote_keys: usize,
-    /// Keys found only on the provider, now listed with no local secret.
-    pub added: Vec<String>,
-    /// Keys whose status or presence changed.
-    pub updated: Vec<String>,
-    /// Keys gone from the provider, now marked `gone` (not dropped).
-    pub gone: Vec<String>,
-    pub unchanged: usize,
 }
 
 /// The result of a verify call.
@@ -226,7 +211,7 @@ impl Keyshelf {
         Client::new(p, self.vault_arc())
     }
 
-    fn remote_keys(&self, p: &ProviderProfile) -> Result<Vec<RemoteKey>> {
+    pub(super) fn remote_keys(&self, p: &ProviderProfile) -> Result<Vec<RemoteKey>> {
         let client = self.client(p)?;
         match Api::of(&client) {
             Some(api) => Ok(api.list()?.into_iter().map(|i| i.into_remote()).collect()),
@@ -422,135 +407,6 @@ impl Keyshelf {
         }
     }
 
-    /// Brings the local metadata in step with the providers' lists (all providers when `None`).
-    pub fn sync(&mut self, provider: Option<&str>) -> Result<Vec<SyncReport>> {
-        let profiles = match provider {
-            Some(n) => vec![self.provider(n)?],
-            None => self.providers()?,
-        };
-        let mut reports = Vec::new();
-        for p in profiles {
-            let result = self
-                .remote_keys(&p)
-                .and_then(|remote| self.apply_sync(&p, remote));
-            // Recorded either way, for the overview's "failed their last sync": a success in
-            // the transaction that applied it, a failure here.
-            if let Err(e) = &result {
-                let (code, message) = (e.code(), e.to_string());
-                self.store()
-                    .write(|tx| tx.record_sync(&p.name, Utc::now(), Some((code, &message))))?;
-            }
-            reports.push(result?);
-        }
-        Ok(reports)
-    }
-
-    fn apply_sync(&mut self, p: &ProviderProfile, remote: Vec<RemoteKey>) -> Result<SyncReport> {
-        let mut report = SyncReport {
-            provider: p.name.clone(),
-            remote_keys: remote.len(),
-            ..Default::default()
-        };
-        let local = self.store_ref().read().keys(&KeyFilter {
-            provider: Some(p.name.clone()),
-            ..Default::default()
-        })?;
-        let env = if self
-            .store_ref()
-            .read()
-            .environment(&p.default_env)?
-            .is_some()
-        {
-            p.default_env.clone()
-        } else {
-            "prod".to_owned()
-        };
-        let now = Utc::now();
-        self.store().write(|tx| {
-            // foldhash, not SipHash: these take a lookup or an insert per remote key.
-            let by_id: foldhash::HashMap<&str, &KeyRecord> = local
-                .iter()
-                .filter_map(|k| k.provider_key_id.as_deref().map(|id| (id, k)))
-                .collect();
-            let mut taken: foldhash::HashSet<String> =
-                local.iter().map(|k| k.name.clone()).collect();
-            // The local keys the provider still lists; the others are gone.
-            let mut seen: foldhash::HashSet<&str> = foldhash::HashSet::default();
-            let mut inserter = tx.key_inserter()?;
-            for r in &remote {
-                let status = r.normalized_status();
-                match by_id.get(r.id.as_str()) {
-                    Some(k) => {
-                        seen.insert(r.id.as_str());
-                        // A pending key keeps its state until its secret is imported.
-                        let new_status = if k.status == KeyStatus::Pending {
-                            KeyStatus::Pending
-                        } else {
-                            status
-                        };
-                        if k.status != new_status || k.remote_state != Some(RemoteState::Present) {
-                            tx.set_synced(k.id, new_status, r.user.as_deref())?;
-                            report.updated.push(k.full_ref());
-                        } else {
-                            report.unchanged += 1;
-                        }
-                    }
-                    None => {
-                        let name = local_name(r, &taken);
-                        taken.insert(name.clone());
-                        let created_at = r
-                            .created_at
-                            .as_deref()
-                            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                            .map(|t| t.with_timezone(&Utc))
-                            .filter(|t| *t <= now)
-                            .unwrap_or(now);
-                        inserter.insert(&NewKeyRecord {
-                            name: name.clone(),
-                            provider: p.name.clone(),
-                            provider_key_id: Some(r.id.clone()),
-                            env: env.clone(),
-                            status,
-                            has_secret: false,
-                            remote_state: Some(RemoteState::Present),
-                            user: r.user.clone().filter(|u| !u.is_empty()),
-                            var_name: None,
-                            origin: Origin::Provider,
-                            created_at,
-                            last_rotated_at: None,
-                            tags: Vec::new(),
-                            notes: String::new(),
-                        })?;
-                        report.added.push(format!("{}/{name}", p.name));
-                    }
-                }
-            }
-            for k in &local {
-                let Some(id) = k.provider_key_id.as_deref() else {
-                    continue;
-                };
-                if !seen.contains(id) && k.remote_state != Some(RemoteState::Gone) {
-                    tx.mark_gone(k.id)?;
-                    report.gone.push(k.full_ref());
-                }
-            }
-            tx.record_sync(&p.name, now, None)?;
-            tx.audit(
-                None,
-                "sync",
-                &format!(
-                    "{}: {} remote, {} added, {} updated, {} gone",
-                    p.name,
-                    report.remote_keys,
-                    report.added.len(),
-                    report.updated.len(),
-                    report.gone.len()
-                ),
-            )
-        })?;
-        Ok(report)
-    }
-
     /// Activates (`true`) or deactivates a key on its provider, then locally.
     pub fn set_key_active(&mut self, keyref: &str, active: bool) -> Result<KeyView> {
         let (key, p, id) = self.remote_key(keyref)?;
@@ -724,30 +580,6 @@ pub(super) fn read_usage(
         ))
     })?;
     Ok((rows, "calls".to_owned()))
-}
-
-/// A local name for a key found on the provider: its name when valid and free, else with its id.
-fn local_name(r: &RemoteKey, taken: &foldhash::HashSet<String>) -> String {
-    let base = r.api_key_name.clone().unwrap_or_default();
-    if names::validate_name(&base).is_ok() && !taken.contains(&base) {
-        return base;
-    }
-    let with_id = format!("{base}-{}", r.id);
-    if names::validate_name(&with_id).is_ok() && !taken.contains(&with_id) {
-        return with_id;
-    }
-    let safe: String =
-        r.id.chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .take(64)
-            .collect();
-    let mut name = format!("remote-{safe}");
-    let mut n = 2;
-    while taken.contains(&name) {
-        name = format!("remote-{safe}-{n}");
-        n += 1;
-    }
-    name
 }
 
 fn trim_newline(s: Secret) -> Secret {

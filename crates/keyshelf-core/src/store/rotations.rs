@@ -130,6 +130,18 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The rotations that were unfinished at some moment since `since`: the unfinished ones,
+    /// and those finished (done or aborted) at or after it. A sync asks for them to know which of
+    /// a provider's keys a rotation creates or deletes while the provider's list is read.
+    pub fn rotations_unfinished_since(&self, since: DateTime<Utc>) -> Result<Vec<Rotation>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE {UNFINISHED} OR r.updated_at >= ?1 ORDER BY r.id"
+        );
+        let mut stmt = self.0.prepare(&sql)?;
+        let rows = stmt.query_map([fmt_time(since)], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Claims an unfinished rotation for `owner`. Refused with [`Error::RotationBusy`] while
     /// another owner holds it and `holder_alive` says that owner's process still runs; a claim
     /// left by a process that died (killed, crashed) is taken over.
