@@ -97,6 +97,19 @@ fn resume_to_the_end(t: &Setup, when: &str) {
     );
 }
 
+/// Runs a rotation of the test's key whose process is killed right after `step`.
+fn rotate_killed_after(t: &Setup, step: &str) {
+    let mut cmd =
+        t.s.cmd(&["rotate", &t.keyref, "--confirm-updated", "--end-grace"]);
+    cmd.env("KEYSHELF_FAULT", format!("rotation:{step}"));
+    let out = cmd.output().expect("run");
+    assert!(
+        stderr(&out).contains("fault injected"),
+        "{step}: {}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn a_rotation_killed_after_any_step_resumes_to_one_working_key() {
     let steps = [
@@ -110,15 +123,7 @@ fn a_rotation_killed_after_any_step_resumes_to_one_working_key() {
     ];
     for step in steps {
         let t = setup(&format!("rpk-{step}"));
-        let mut cmd =
-            t.s.cmd(&["rotate", &t.keyref, "--confirm-updated", "--end-grace"]);
-        cmd.env("KEYSHELF_FAULT", format!("rotation:{step}"));
-        let out = cmd.output().expect("run");
-        assert!(
-            stderr(&out).contains("fault injected"),
-            "{step}: {}",
-            stderr(&out)
-        );
+        rotate_killed_after(&t, step);
         assert_current_works(&t, step);
         if step == "posted" {
             assert_eq!(
@@ -157,15 +162,7 @@ fn a_sync_while_a_rotation_is_unfinished_leaves_its_keys_to_it() {
     // stray local row would outlive them (and deleting it would delete a key on the provider).
     for step in ["posted", "created", "verified", "confirmed", "deactivated"] {
         let t = setup(&format!("rps-{step}"));
-        let mut cmd =
-            t.s.cmd(&["rotate", &t.keyref, "--confirm-updated", "--end-grace"]);
-        cmd.env("KEYSHELF_FAULT", format!("rotation:{step}"));
-        let out = cmd.output().expect("run");
-        assert!(
-            stderr(&out).contains("fault injected"),
-            "{step}: {}",
-            stderr(&out)
-        );
+        rotate_killed_after(&t, step);
         assert_eq!(
             t.sim.keys().len(),
             2,
