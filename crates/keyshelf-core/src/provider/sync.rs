@@ -11,6 +11,7 @@
 use super::envelope::RemoteKey;
 use super::profile::ProviderProfile;
 use crate::names;
+use crate::rotation::Mode;
 use crate::store::{KeyFilter, KeyRecord, KeyStatus, NewKeyRecord, Origin, RemoteState, Tx};
 use crate::{Keyshelf, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -159,11 +160,11 @@ impl Keyshelf {
                 let Some(id) = k.provider_key_id.as_deref() else {
                     continue;
                 };
-                // A rotation's key missing from the list may have been created after it was
-                // read: the rotation knows whether it is there.
+                // A key whose rotation moved on while the list was read may be one the list
+                // predates: the next sync, or the rotation itself, tells.
                 if !seen.contains(id)
                     && k.remote_state != Some(RemoteState::Gone)
-                    && !held.holds_id(id)
+                    && !held.moving(k.id)
                 {
                     tx.mark_gone(k.id)?;
                     report.gone.push(k.full_ref());
@@ -174,12 +175,13 @@ impl Keyshelf {
                 None,
                 "sync",
                 &format!(
-                    "{}: {} remote, {} added, {} updated, {} gone",
+                    "{}: {} remote, {} added, {} updated, {} gone, {} left to rotations",
                     p.name,
                     report.remote_keys,
                     report.added.len(),
                     report.updated.len(),
-                    report.gone.len()
+                    report.gone.len(),
+                    report.rotating.len()
                 ),
             )
         })?;
@@ -187,29 +189,39 @@ impl Keyshelf {
     }
 }
 
-/// The provider's keys that rotations hold: the old and new key of every rotation of one
-/// provider's keys that was unfinished at some moment since the list was read.
+/// How long before the list was read a rotation still counts as changing the provider's keys.
+/// The store keeps whole seconds, and a provider's list can lag its own changes: providers ask
+/// to allow a minute or two for a key to propagate (seed 004), so a list read just after a
+/// rotation may still show the key it deleted, or not yet show the one it created.
+const PROPAGATION: Duration = Duration::minutes(2);
+
+/// The provider's keys that rotations hold, from the rotations of one provider's keys that were
+/// unfinished at some moment since the list was read (less [`PROPAGATION`]). Local rotations
+/// change no provider key and hold none.
 struct RotationHolds {
-    /// Remote id → the local key (`provider/name`) being rotated.
+    /// Remote id → the local key (`provider/name`) being rotated: the old and new key of every
+    /// such rotation. A remote key no local row names is left to the rotation, not added.
     ids: Vec<(String, String)>,
     /// The name a new key is created under, for a rotation that never learnt the new key's id
     /// (its process died between the provider's answer and the step that records it).
     names: Vec<(String, String)>,
+    /// The local rows (by row id) whose rotation moved on while the list was read: the list may
+    /// not show the key the row names now, so this sync does not mark it gone. A rotation that
+    /// stands still holds no row: a key revoked under it is marked gone as any other.
+    moving: Vec<i64>,
 }
 
 impl RotationHolds {
     fn read(tx: &Tx<'_>, provider: &str, listed_at: DateTime<Utc>) -> Result<Self> {
-        // The store keeps whole seconds: a second's margin never misses a rotation that
-        // finished while the list was read, and holding back a key of one that finished
-        // just before changes nothing (its keys are named by local rows or gone by then).
-        let since = listed_at - Duration::seconds(1);
+        let since = listed_at - PROPAGATION;
         let prefix = format!("{provider}/");
         let mut held = RotationHolds {
             ids: Vec::new(),
             names: Vec::new(),
+            moving: Vec::new(),
         };
         for r in tx.rotations_unfinished_since(since)? {
-            if !r.key.starts_with(&prefix) {
+            if !r.key.starts_with(&prefix) || r.mode == Some(Mode::Local) {
                 continue;
             }
             for id in [&r.old_key_id, &r.new_key_id].into_iter().flatten() {
@@ -218,12 +230,16 @@ impl RotationHolds {
             if let Some(name) = &r.remote_name {
                 held.names.push((name.clone(), r.key.clone()));
             }
+            if r.updated_at >= since {
+                held.moving.push(r.key_id);
+            }
         }
         Ok(held)
     }
 
-    fn holds_id(&self, id: &str) -> bool {
-        self.ids.iter().any(|(held, _)| held == id)
+    /// Whether the rotation of local row `key_id` moved on while the list was read.
+    fn moving(&self, key_id: i64) -> bool {
+        self.moving.contains(&key_id)
     }
 
     /// The local key whose rotation holds `r`, if one does.
@@ -264,22 +280,37 @@ fn local_name(r: &RemoteKey, taken: &foldhash::HashSet<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rotation::{Mode, NewRotation, OldKey, Step};
+    use crate::rotation::{NewRotation, OldKey, Step};
     use crate::store::Store;
+    use crate::vault::MemoryVault;
+    use std::sync::Arc;
 
     fn remote(id: &str, name: &str) -> RemoteKey {
         serde_json::from_value(serde_json::json!({"id": id, "name": name})).unwrap()
     }
 
     /// Starts a rotation of `provider/name` from old key `old`, moves it to `step` with the new
-    /// key `new` (named `remote_name`) saved at `at`.
+    /// key `new` (named `<name>-rotated`) saved at `at`.
     fn rotation(tx: &Tx<'_>, key_ref: &str, old: &str, step: Step, new: &str, at: DateTime<Utc>) {
+        rotation_of_row(tx, key_ref, old, old, step, new, at)
+    }
+
+    /// [`rotation`] whose local row names `row_id` on the provider.
+    fn rotation_of_row(
+        tx: &Tx<'_>,
+        key_ref: &str,
+        row_id: &str,
+        old: &str,
+        step: Step,
+        new: &str,
+        at: DateTime<Utc>,
+    ) {
         let (provider, name) = key_ref.split_once('/').unwrap();
         let key_id = tx
             .insert_key_row(&NewKeyRecord {
                 name: name.into(),
                 provider: provider.into(),
-                provider_key_id: Some(old.into()),
+                provider_key_id: Some(row_id.into()),
                 env: "prod".into(),
                 status: KeyStatus::Active,
                 has_secret: true,
@@ -359,6 +390,63 @@ mod tests {
         assert_eq!(holder("8", "early-rotated"), None);
         assert_eq!(holder("9", "x"), None, "another provider's rotation");
         assert_eq!(holder("10", "other-rotated"), None);
-        assert!(held.holds_id("4") && !held.holds_id("8"));
+    }
+
+    fn synced(
+        shelf: &mut Keyshelf,
+        listed: &[(&str, &str)],
+        listed_at: DateTime<Utc>,
+    ) -> SyncReport {
+        let p = ProviderProfile::new("p", "https://api.example.com");
+        let remote = listed.iter().map(|(id, name)| remote(id, name)).collect();
+        shelf.apply_sync(&p, remote, listed_at).unwrap()
+    }
+
+    #[test]
+    fn a_sync_neither_adds_a_moving_rotation_s_keys_nor_marks_its_key_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut shelf = Keyshelf::open(dir.path(), Arc::new(MemoryVault::new())).unwrap();
+        let listed_at = Utc::now();
+        // The list was read before the new key "2" was made; since then the row names it, but
+        // the rotation has not yet saved the step that records it (two transactions).
+        shelf
+            .store()
+            .write(|tx| {
+                rotation_of_row(tx, "p/k", "2", "1", Step::Creating, "", listed_at);
+                Ok(())
+            })
+            .unwrap();
+        let report = synced(&mut shelf, &[("1", "k")], listed_at);
+        assert_eq!(
+            report.added,
+            Vec::<String>::new(),
+            "the old key is the rotation's"
+        );
+        assert_eq!(
+            report.gone,
+            Vec::<String>::new(),
+            "the list predates the new key"
+        );
+        assert_eq!(report.rotating, vec!["p/k".to_owned()]);
+    }
+
+    #[test]
+    fn a_key_revoked_under_a_rotation_that_stands_still_is_marked_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut shelf = Keyshelf::open(dir.path(), Arc::new(MemoryVault::new())).unwrap();
+        let listed_at = Utc::now();
+        // Waiting for the user's confirmation since yesterday; the provider lists neither key.
+        shelf
+            .store()
+            .write(|tx| {
+                let yesterday = listed_at - Duration::days(1);
+                rotation_of_row(tx, "p/k", "6", "5", Step::Verified, "6", yesterday);
+                Ok(())
+            })
+            .unwrap();
+        let report = synced(&mut shelf, &[("9", "unrelated")], listed_at);
+        assert_eq!(report.gone, vec!["p/k".to_owned()]);
+        assert_eq!(report.added, vec!["p/unrelated".to_owned()]);
+        assert_eq!(report.rotating, Vec::<String>::new());
     }
 }
