@@ -402,20 +402,34 @@ mod tests {
         shelf.apply_sync(&p, remote, listed_at).unwrap()
     }
 
-    #[test]
-    fn a_sync_neither_adds_a_moving_rotation_s_keys_nor_marks_its_key_gone() {
+    /// A shelf with one rotation of `p/k` (see [`rotation_of_row`]) saved `ago` before the
+    /// list was read, and the time the list was read.
+    fn shelf_rotating(
+        row_id: &str,
+        old: &str,
+        step: Step,
+        new: &str,
+        ago: Duration,
+    ) -> (tempfile::TempDir, Keyshelf, DateTime<Utc>) {
         let dir = tempfile::tempdir().unwrap();
         let mut shelf = Keyshelf::open(dir.path(), Arc::new(MemoryVault::new())).unwrap();
         let listed_at = Utc::now();
-        // The list was read before the new key "2" was made; since then the row names it, but
-        // the rotation has not yet saved the step that records it (two transactions).
         shelf
             .store()
             .write(|tx| {
-                rotation_of_row(tx, "p/k", "2", "1", Step::Creating, "", listed_at);
+                rotation_of_row(tx, "p/k", row_id, old, step, new, listed_at - ago);
                 Ok(())
             })
             .unwrap();
+        (dir, shelf, listed_at)
+    }
+
+    #[test]
+    fn a_sync_neither_adds_a_moving_rotation_s_keys_nor_marks_its_key_gone() {
+        // The list was read before the new key "2" was made; since then the row names it, but
+        // the rotation has not yet saved the step that records it (two transactions).
+        let (_dir, mut shelf, listed_at) =
+            shelf_rotating("2", "1", Step::Creating, "", Duration::zero());
         let report = synced(&mut shelf, &[("1", "k")], listed_at);
         assert_eq!(
             report.added,
@@ -432,18 +446,9 @@ mod tests {
 
     #[test]
     fn a_key_revoked_under_a_rotation_that_stands_still_is_marked_gone() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut shelf = Keyshelf::open(dir.path(), Arc::new(MemoryVault::new())).unwrap();
-        let listed_at = Utc::now();
         // Waiting for the user's confirmation since yesterday; the provider lists neither key.
-        shelf
-            .store()
-            .write(|tx| {
-                let yesterday = listed_at - Duration::days(1);
-                rotation_of_row(tx, "p/k", "6", "5", Step::Verified, "6", yesterday);
-                Ok(())
-            })
-            .unwrap();
+        let (_dir, mut shelf, listed_at) =
+            shelf_rotating("6", "5", Step::Verified, "6", Duration::days(1));
         let report = synced(&mut shelf, &[("9", "unrelated")], listed_at);
         assert_eq!(report.gone, vec!["p/k".to_owned()]);
         assert_eq!(report.added, vec!["p/unrelated".to_owned()]);
