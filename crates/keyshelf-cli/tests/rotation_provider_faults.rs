@@ -139,11 +139,10 @@ fn a_rotation_killed_after_any_step_resumes_to_one_working_key() {
 /// The keys of the test's provider in the local list, by reference.
 fn local_keys(t: &Setup) -> Vec<String> {
     let provider = t.keyref.split('/').next().unwrap();
-    t.s.json(&["list"])
+    t.s.json(&["list", "--provider", provider])
         .as_array()
         .expect("a list")
         .iter()
-        .filter(|k| k["provider"] == provider)
         .map(|k| {
             format!(
                 "{}/{}",
