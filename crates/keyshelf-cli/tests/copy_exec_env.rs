@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_success, stderr, Shelf};
+use common::{assert_quiet, assert_success, stderr, Shelf};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
@@ -275,7 +275,7 @@ fn exec_puts_exact_values_in_the_child_environment() {
         String::from_utf8(out.stdout.clone()).unwrap(),
         format!("{AWKWARD}|fixture-value-not-a-real-key-b|unset")
     );
-    assert!(stderr(&out).is_empty(), "exec printed: {}", stderr(&out));
+    assert_quiet(&out, "exec");
     // --set overrides the environment's variable.
     let out = s.run(&[
         "exec",
