@@ -3,7 +3,7 @@
 //! gnome-keyring, so each holds its own secrets as two engineers' machines do.
 
 mod common;
-use common::bao::{add_team, json_as, Bao, Workstation};
+use common::bao::{add_team, json_as, Bao, Workstation, B_USER};
 use common::{json_error, secret_tool_lookup, Shelf};
 
 #[test]
@@ -76,6 +76,16 @@ fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versi
         .expect("A's rotation time")
         .to_owned();
     assert!(msg.contains(&rotated[..10]), "{msg} names {rotated}");
+    // And who: A, as A's own view of the key says it published the version.
+    let by_a = a.json(&["show", &keyref])["rotated_by"]
+        .as_str()
+        .expect("A published it")
+        .to_owned();
+    assert!(!by_a.starts_with(B_USER), "{by_a}");
+    assert!(
+        msg.starts_with(&format!("{by_a} published")),
+        "{msg} names {by_a}"
+    );
     assert_eq!(bao.version(&format!("keyshelf/ops/keys/local/{name}")), 3);
     assert_eq!(
         b.bus.secret_tool_lookup(&keyref).as_deref(),
@@ -117,6 +127,7 @@ fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versi
     a.ok(&["unshare", &name, "--team", "ops", "--yes"]);
     let r = b.json(&["team", "sync", "ops"]);
     assert_eq!(r["gone"], serde_json::json!([keyref]), "{r}");
+    assert_eq!(b.json(&["show", &keyref])["status"], "gone");
 
     // B disconnects: the team and its token leave; the keys it brought stay usable.
     b.json(&["team", "remove", "ops"]);
@@ -142,10 +153,7 @@ fn two_teammates_rotating_one_shared_key_at_once_make_exactly_one_new_version() 
         // Both hold the latest version, then both rotate at the same moment.
         b.json(&["team", "sync", "race"]);
         let ca = a.cmd(&["rotate", &keyref, "--confirm-updated", "--json"]);
-        let mut cb = b
-            .shelf
-            .cmd(&["rotate", &keyref, "--confirm-updated", "--json"]);
-        b.bus.env(&mut cb);
+        let cb = b.cmd(&["rotate", &keyref, "--confirm-updated", "--json"]);
         let (ta, tb) = (
             std::thread::spawn(move || common::run_with_stdin(ca, "")),
             std::thread::spawn(move || common::run_with_stdin(cb, "")),
@@ -370,8 +378,8 @@ fn the_team_policy_sets_due_soon_and_naming_and_the_due_list_says_who_rotated_la
         "{reminder}"
     );
 
-    // A rotates as bob, with no grace period: B's list of the team's keys says version 2, by
-    // bob; B keeps the replaced secret as previous until the next sync finds the grace over.
+    // A rotates as carol, with no grace period: B's list of the team's keys says version 2, by
+    // carol; B keeps the replaced secret as previous until the next sync finds the grace over.
     let before = b.bus.secret_tool_lookup(&keyref).expect("B's copy");
     let mut rotate = a.cmd(&[
         "rotate",
@@ -381,7 +389,7 @@ fn the_team_policy_sets_due_soon_and_naming_and_the_due_list_says_who_rotated_la
         "--confirm-updated",
         "--json",
     ]);
-    rotate.env("USER", "bob");
+    rotate.env("USER", "carol");
     common::assert_success(&common::run_with_stdin(rotate, ""), &["rotate"]);
     let r = b.json(&["team", "sync", "pol"]);
     assert_eq!(r["previous_removed"], serde_json::json!([]), "{r}");
@@ -393,7 +401,10 @@ fn the_team_policy_sets_due_soon_and_naming_and_the_due_list_says_who_rotated_la
     assert_eq!(keys[0]["key"], keyref.as_str(), "{keys}");
     assert_eq!(keys[0]["version"], 2, "{keys}");
     assert!(
-        keys[0]["rotated_by"].as_str().unwrap().starts_with("bob@"),
+        keys[0]["rotated_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("carol@"),
         "{keys}"
     );
     let teams = b.json(&["team", "list"]);

@@ -3,7 +3,7 @@
 //! provider too, so no key is left behind there whoever wins.
 
 mod common;
-use common::bao::{add_team, Bao, Workstation};
+use common::bao::{add_team, Bao, Workstation, B_USER};
 use common::{add_sim_provider, json_error, secret_tool_lookup, Shelf, SIM_TOKEN};
 use keyshelf_provider_sim::{Config, Plan};
 
@@ -59,7 +59,8 @@ fn two_teammates_rotating_one_shared_provider_key_at_once_leave_one_key_on_the_p
             .map(|k| k.id.to_string())
             .collect::<Vec<_>>()
     };
-    for round in 1..=5 {
+    let path = format!("keyshelf/prov/keys/acme/{name}");
+    for round in 1..=20u64 {
         // Both hold the latest version, then both rotate at the same moment, with no grace
         // period: the winner's old key is deleted as soon as its rotation confirms.
         b.json(&["team", "sync", "prov"]);
@@ -72,8 +73,7 @@ fn two_teammates_rotating_one_shared_provider_key_at_once_leave_one_key_on_the_p
             "--json",
         ];
         let ca = a.cmd(&args);
-        let mut cb = b.shelf.cmd(&args);
-        b.bus.env(&mut cb);
+        let cb = b.cmd(&args);
         let (ta, tb) = (
             std::thread::spawn(move || common::run_with_stdin(ca, "")),
             std::thread::spawn(move || common::run_with_stdin(cb, "")),
@@ -88,11 +88,12 @@ fn two_teammates_rotating_one_shared_provider_key_at_once_leave_one_key_on_the_p
             common::stderr(&ob)
         );
         let loser = if won[0] { &ob } else { &oa };
+        let (code, msg) = json_error(loser);
+        assert_eq!(code, "team_conflict", "round {round}: {msg}");
         assert_eq!(
-            json_error(loser).0,
-            "team_conflict",
-            "round {round}: {}",
-            common::stderr(loser)
+            bao.version(&path),
+            round + 1,
+            "round {round}: one new version"
         );
         // Both take the winner's key; the provider holds that key and no other.
         a.json(&["team", "sync", "prov"]);
@@ -101,6 +102,17 @@ fn two_teammates_rotating_one_shared_provider_key_at_once_leave_one_key_on_the_p
         assert_eq!(
             ka["provider_key_id"], kb["provider_key_id"],
             "round {round}"
+        );
+        // The loser was told who rotated first: the winner, by the name its publication bears.
+        let winner = ka["rotated_by"].as_str().expect("published").to_owned();
+        assert_eq!(
+            winner.starts_with(B_USER),
+            won[1],
+            "round {round}: {winner}"
+        );
+        assert!(
+            msg.starts_with(&format!("{winner} published")),
+            "round {round}: {msg}"
         );
         let id = ka["provider_key_id"].as_str().expect("linked").to_owned();
         assert_eq!(

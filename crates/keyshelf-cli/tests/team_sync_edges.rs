@@ -20,8 +20,7 @@ fn a_sync_leaves_a_key_alone_while_a_rotation_of_it_here_is_unfinished() {
     b.json(&["team", "sync", "mid"]);
 
     // B's rotation stops after its new secret is made, before it is published.
-    let mut cmd = b.shelf.cmd(&["rotate", &keyref, "--confirm-updated"]);
-    b.bus.env(&mut cmd);
+    let mut cmd = b.cmd(&["rotate", &keyref, "--confirm-updated"]);
     cmd.env("KEYSHELF_FAULT", "rotation:created");
     let out = common::run_with_stdin(cmd, "");
     assert!(

@@ -190,6 +190,9 @@ impl Drop for Bao {
     }
 }
 
+/// The user keyshelf runs as on workstation B.
+pub const B_USER: &str = "bob";
+
 /// Workstation B: its own home, D-Bus session and unlocked gnome-keyring.
 pub struct Workstation {
     pub shelf: Shelf,
@@ -210,10 +213,17 @@ impl Workstation {
         }
     }
 
-    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+    /// `keyshelf ARGS` on B, as B's own user: a share or a rotation from B says `bob@…`
+    /// published it, so a test can tell the two workstations' publications apart.
+    pub fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = self.shelf.cmd(args);
         self.bus.env(&mut cmd);
-        super::run_with_stdin(cmd, stdin)
+        cmd.env("USER", B_USER);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        super::run_with_stdin(self.cmd(args), stdin)
     }
 
     pub fn json(&self, args: &[&str]) -> Value {
