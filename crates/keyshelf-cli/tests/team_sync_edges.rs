@@ -1,6 +1,7 @@
-//! Team sync at its edges, through a real OpenBao (`bao server -dev` on loopback): a key whose
-//! rotation here is unfinished when a teammate's version arrives, and a team with more keys than
-//! one list answer holds.
+//! Team sync and publication at their edges, through a real OpenBao (`bao server -dev` on
+//! loopback): a key whose rotation here is unfinished when a teammate's version arrives, a
+//! rotation that published but died before it recorded so, and a team with more keys than one
+//! list answer holds.
 
 mod common;
 use common::bao::{add_team, Bao, Workstation};
@@ -62,6 +63,60 @@ fn a_sync_leaves_a_key_alone_while_a_rotation_of_it_here_is_unfinished() {
         b.bus.secret_tool_lookup(&keyref),
         secret_tool_lookup(&keyref)
     );
+}
+
+#[test]
+fn a_share_or_rotation_that_died_after_publishing_takes_its_own_version_for_its_own_when_made_again(
+) {
+    let bao = Bao::start();
+    let a = Shelf::new("team-lost-a");
+    let b = Workstation::start("team-lost-b");
+    add_team(|x, i| a.run_in(x, i), "lost", &bao, &bao.rotator_token());
+    add_team(|x, i| b.run(x, i), "lost", &bao, &bao.rotator_token());
+    let name = a.name("queue");
+    let keyref = format!("local/{name}");
+    let path = format!("keyshelf/lost/keys/{keyref}");
+    a.json(&["generate", &name, "--env", "prod"]);
+    // The share is written and the process dies before it records so; shared again, the key
+    // is found already there with this workstation's secret, which is no clash of names.
+    let mut cmd = a.cmd(&["share", &name, "--team", "lost"]);
+    cmd.env("KEYSHELF_FAULT", "team:shared");
+    let out = common::run_with_stdin(cmd, "");
+    assert!(
+        common::stderr(&out).contains("fault injected"),
+        "{}",
+        common::stderr(&out)
+    );
+    assert_eq!(a.json(&["share", &name, "--team", "lost"])["version"], 1);
+
+    // A's rotation publishes version 2 and dies before it records so: as after a crash there,
+    // or a write whose answer was lost to a timeout.
+    let mut cmd = a.cmd(&["rotate", &name, "--confirm-updated"]);
+    cmd.env("KEYSHELF_FAULT", "team:published");
+    let out = common::run_with_stdin(cmd, "");
+    assert!(
+        common::stderr(&out).contains("fault injected"),
+        "{}",
+        common::stderr(&out)
+    );
+    assert_eq!(bao.version(&path), 2);
+    let made = secret_tool_lookup(&keyref).expect("A's new secret");
+
+    // Resumed, the rotation knows version 2 for its own and finishes: it is not a teammate's
+    // rotation to give way to, and nothing is published twice.
+    let out = a.run_in(
+        &["rotate", &name, "--resume", "--confirm-updated", "--json"],
+        "",
+    );
+    common::assert_success(&out, &["rotate", "--resume"]);
+    assert_eq!(bao.version(&path), 2);
+    assert_eq!(secret_tool_lookup(&keyref).as_deref(), Some(made.as_str()));
+    assert_eq!(a.json(&["rotate", "--status"]), serde_json::json!([]));
+    b.json(&["team", "sync", "lost"]);
+    assert_eq!(b.bus.secret_tool_lookup(&keyref), Some(made));
+    // A holds version 2 now: its next rotation publishes over it.
+    a.json(&["rotate", &name, "--confirm-updated"]);
+    assert_eq!(bao.version(&path), 3);
 }
 
 #[test]

@@ -5,6 +5,7 @@ use crate::names;
 use crate::policy;
 use crate::provider::client::{cache_entry, valid_cached};
 use crate::store::teams::{Share, TeamSyncStatus};
+use crate::store::KeyRecord;
 use crate::team::client::BaoClient;
 use crate::team::{self, PolicyChange, SharedKey, TeamErrorKind, TeamPolicy, TeamProfile};
 use crate::vault;
@@ -194,19 +195,24 @@ impl Keyshelf {
             ));
         }
         let cas = held.as_ref().map_or(0, |s| s.version);
-        let version = client
-            .write(&path, &entry(&meta, &secret), Some(cas))
-            .map_err(|e| match e {
-                Error::Team { kind: TeamErrorKind::Conflict, .. } if cas == 0 => team::error(
+        let version = match client.write(&path, &entry(&meta, &secret), Some(cas)) {
+            Ok(v) => v,
+            Err(Error::Team { kind: TeamErrorKind::Conflict, .. }) => match client.read(&path)? {
+                // This very share, made before: its answer was lost, or the process died
+                // before recording it.
+                Some((data, v)) if holds_secret(&data, &secret) => v,
+                _ if cas == 0 => return Err(team::error(
                     TeamErrorKind::Conflict,
                     format!("team {team_name} already has a key named {}: `keyshelf team sync {team_name}` brings it, or rename this key before sharing", key.full_ref()),
-                ),
-                Error::Team { kind: TeamErrorKind::Conflict, .. } => team::error(
+                )),
+                _ => return Err(team::error(
                     TeamErrorKind::Conflict,
                     format!("a teammate published {} to team {team_name} after version {cas}, which this workstation holds; nothing was written. `keyshelf team sync {team_name}` brings their version", key.full_ref()),
-                ),
-                other => other,
-            })?;
+                )),
+            },
+            Err(e) => return Err(e),
+        };
+        crate::rotation::fault_point("team:shared");
         self.store().write(|tx| {
             tx.set_share(&Share {
                 team: team.name.clone(),
@@ -254,6 +260,12 @@ impl Keyshelf {
                     ..
                 }) => {
                     let (who, v, when) = match client.read(&path)? {
+                        // This very publication, made before: its answer was lost, or the
+                        // process died before recording it. The rotation goes on from it.
+                        Some((data, v)) if holds_secret(&data, &secret) => {
+                            self.record_published(&held, v, &by, &key, &team.name)?;
+                            continue;
+                        }
                         Some((data, v)) => (
                             data["meta"]["shared_by"]
                                 .as_str()
@@ -274,16 +286,29 @@ impl Keyshelf {
                 }
                 Err(e) => return Err(e),
             };
-            self.store().write(|tx| {
-                tx.set_share(&Share {
-                    version,
-                    shared_by: by.clone(),
-                    ..held
-                })?;
-                tx.audit(Some(&key.full_ref()), "team-publish", &team.name)
-            })?;
+            crate::rotation::fault_point("team:published");
+            self.record_published(&held, version, &by, &key, &team.name)?;
         }
         Ok(())
+    }
+
+    /// Records that this workstation holds `version` of a shared key it published.
+    fn record_published(
+        &mut self,
+        held: &Share,
+        version: u64,
+        by: &str,
+        key: &KeyRecord,
+        team: &str,
+    ) -> Result<()> {
+        self.store().write(|tx| {
+            tx.set_share(&Share {
+                version,
+                shared_by: by.to_owned(),
+                ..held.clone()
+            })?;
+            tx.audit(Some(&key.full_ref()), "team-publish", team)
+        })
     }
 
     /// The team's policy (empty when none was set).
@@ -503,6 +528,13 @@ fn rotated_when(at: &Value) -> String {
 /// The shared entry: the secret beside its metadata.
 fn entry(meta: &SharedKey, secret: &Secret) -> Value {
     json!({ "secret": secret.expose(), "meta": meta })
+}
+
+/// Whether a team entry's secret is `secret`: a publication of this workstation's own, made
+/// before and now being made again. A secret is made fresh for each version, so no teammate's
+/// version holds the same one.
+fn holds_secret(data: &Value, secret: &Secret) -> bool {
+    data["secret"].as_str() == Some(secret.expose())
 }
 
 /// Every shared key of the team as `(provider, name)`.

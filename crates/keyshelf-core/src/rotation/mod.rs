@@ -391,9 +391,10 @@ pub struct Progress {
     pub warnings: Vec<String>,
 }
 
-/// Stops the process right after a step was recorded, when `KEYSHELF_FAULT` names that point.
-/// Only in debug builds: the fault-injection tests use it to prove a killed process can resume.
-fn fault_point(point: &str) {
+/// Stops the process right after a step was recorded (or a team publication made), when
+/// `KEYSHELF_FAULT` names that point. Only in debug builds: the fault-injection tests use it to
+/// prove a killed process can resume.
+pub(crate) fn fault_point(point: &str) {
     #[cfg(debug_assertions)]
     if std::env::var("KEYSHELF_FAULT").is_ok_and(|f| f == point) {
         eprintln!("keyshelf: fault injected at {point}");
