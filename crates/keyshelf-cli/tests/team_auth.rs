@@ -1,6 +1,6 @@
-//! How a workstation holds a team's OpenBao credential, against a real OpenBao: logins
-//! (userpass, AppRole) whose tokens expire, a periodic token kept alive by renewal, and a server
-//! behind a private CA.
+//! How a workstation reaches and logs in to a team's OpenBao, against a real OpenBao: logins
+//! (userpass, AppRole) whose tokens expire, a periodic token kept alive by renewal, a server
+//! behind a private CA, and a team given several addresses of which some do not answer.
 
 mod common;
 use common::bao::{add_team, Bao, ROOT};
@@ -192,4 +192,60 @@ fn a_periodic_token_is_renewed_while_keyshelf_is_used_and_outlives_its_period() 
     assert!(calls >= 8, "{calls} calls");
     let out = bao.cli(&["token", "lookup", "-format=json", &token]);
     assert!(out.status.success(), "the token still lives");
+}
+
+/// A loopback address where nothing listens: connecting to it is refused at once.
+fn dead_addr() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn a_team_with_several_addresses_is_reached_through_the_first_that_answers() {
+    let bao = Bao::start();
+    let s = Shelf::new("team-addrs");
+    let (dead, other_dead) = (dead_addr(), dead_addr());
+    // The answering address last: every request first meets a refused connection.
+    let addrs = format!("{dead},{other_dead},{}", bao.addr);
+    s.ok_in(
+        &[
+            "team",
+            "add",
+            "multi",
+            "--addr",
+            &addrs,
+            "--credential-stdin",
+        ],
+        &bao.rotator_token(),
+    );
+    let name = s.name("k");
+    s.json(&["generate", &name, "--env", "dev"]);
+    assert_eq!(s.json(&["share", &name, "--team", "multi"])["version"], 1);
+    s.json(&["rotate", &name, "--confirm-updated"]);
+    assert_eq!(bao.version(&format!("keyshelf/multi/keys/local/{name}")), 2);
+    assert_eq!(s.json(&["team", "sync", "multi"])["unchanged"], 1);
+
+    // None answers: one error that names the team and the last address tried.
+    let out = s.run_in(
+        &[
+            "team",
+            "add",
+            "none",
+            "--addr",
+            &format!("{dead},{other_dead}"),
+            "--credential-stdin",
+            "--json",
+        ],
+        &bao.rotator_token(),
+    );
+    assert_eq!(out.status.code(), Some(6));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "team_unreachable");
+    assert!(
+        msg.contains("no OpenBao address answered") && msg.contains(&other_dead),
+        "{msg}"
+    );
+    assert!(!s.ok(&["team", "list"]).contains("none"));
 }
