@@ -6,7 +6,7 @@
 
 mod common;
 use base64::Engine;
-use common::Shelf;
+use common::{secret_tool_lookup, Shelf};
 use keyshelf_provider_sim::{Config, Faults};
 use std::path::Path;
 use std::process::Output;
@@ -208,7 +208,7 @@ fn provider_error_paths_at_trace_level_leak_no_token_key_header_or_userinfo() {
     let mut access_tokens: Vec<String> = sim.with(|st| st.tokens.keys().cloned().collect());
     assert!(!access_tokens.is_empty(), "the OAuth2 fetch did not happen");
     // The access token is cached in the keychain (and, below, found in no file).
-    let cached = common::secret_tool_lookup(&format!("provider:{po}#access-token"));
+    let cached = secret_tool_lookup(&format!("provider:{po}#access-token"));
     assert!(
         cached.is_some_and(|c| access_tokens.iter().any(|t| c.contains(t.as_str()))),
         "the access token is not in the keychain"
@@ -360,13 +360,18 @@ fn provider_error_paths_at_trace_level_leak_no_token_key_header_or_userinfo() {
 }
 
 /// The team flows at `KEYSHELF_LOG=trace` against a real `bao server -dev`: a refused token, a
-/// refused userpass login, then add, share, sync, test and a sealed server. Neither the token, the
-/// password nor the shared value appears on stdout (but `get`), stderr, or in the home or temp dir.
+/// refused userpass login, then add, share, sync, test, a userpass login whose token is cached,
+/// a teammate's key arriving and its new version replacing it, a rotation publishing its new
+/// secret, and a sealed server. No token, password or shared value (the ones the test chose, and
+/// those Keyshelf made: the login's token, the rotated secret) appears on stdout, stderr, or in
+/// the home or temp dir.
 #[test]
 fn team_flows_at_trace_level_leak_no_token_password_or_shared_value() {
     const ROOT: &str = "leak-bao-root-Kd72m";
     const PASSWORD: &str = "leak-bao-password-Vx31";
+    const PASSWORD2: &str = "leak-bao-password-Wz84";
     const VALUE: &str = "leak-shared-value-Qm58";
+    const TEAMMATES: [&str; 2] = ["leak-teammate-value-Jp17", "leak-teammate-value-Hc92"];
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -412,6 +417,38 @@ fn team_flows_at_trace_level_leak_no_token_password_or_shared_value() {
     ])
     .status
     .success());
+    assert!(cli(&[
+        "write",
+        "auth/userpass/users/leak2",
+        &format!("password={PASSWORD2}"),
+        "token_policies=default,keyshelf-leak",
+    ])
+    .status
+    .success());
+    let mut policy = std::process::Command::new("bao");
+    policy
+        .args(["policy", "write", "keyshelf-leak", "-"])
+        .env("BAO_ADDR", &addr)
+        .env("BAO_TOKEN", ROOT);
+    let out = common::run_with_stdin(
+        policy,
+        r#"path "secret/*" { capabilities = ["read", "list"] }"#,
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    // A teammate's publication: version `cas + 1` of `path`, with `secret`.
+    let publish = |path: &str, secret: &str, cas: u64| {
+        let entry = serde_json::json!({
+            "secret": secret,
+            "meta": { "env": "dev", "provider": "local", "shared_by": "teammate@leak" },
+        });
+        let answer = reqwest::blocking::Client::new()
+            .post(format!("{addr}/v1/secret/data/{path}"))
+            .header("X-Vault-Token", ROOT)
+            .json(&serde_json::json!({ "data": entry, "options": { "cas": cas } }))
+            .send()
+            .expect("OpenBao answers");
+        assert!(answer.status().is_success(), "{:?}", answer.text());
+    };
 
     let s = Shelf::new("leak-team");
     let tmp = tempfile::tempdir().expect("tmp");
@@ -456,17 +493,83 @@ fn team_flows_at_trace_level_leak_no_token_password_or_shared_value() {
         ("share", run(&["share", &name, "--team", "ops"], "")),
         ("sync", run(&["team", "sync", "ops", "--json"], "")),
         ("test", run(&["team", "test", "ops", "--json"], "")),
+        (
+            "login",
+            run(
+                &[
+                    "team",
+                    "add",
+                    "up2",
+                    "--addr",
+                    &addr,
+                    "--auth",
+                    "userpass",
+                    "--credential-stdin",
+                ],
+                &format!("leak2:{PASSWORD2}"),
+            ),
+        ),
+        ("cached login", run(&["team", "test", "up2", "--json"], "")),
     ];
+    let theirs = s.name("theirs");
+    publish(
+        &format!("keyshelf/ops/keys/local/{theirs}"),
+        TEAMMATES[0],
+        0,
+    );
+    outs.push(("arrives", run(&["team", "sync", "ops", "--json"], "")));
+    publish(
+        &format!("keyshelf/ops/keys/local/{theirs}"),
+        TEAMMATES[1],
+        1,
+    );
+    outs.push(("replaced", run(&["team", "sync", "ops", "--json"], "")));
+    outs.push((
+        "rotate",
+        run(&["rotate", &name, "--confirm-updated", "--json"], ""),
+    ));
     assert!(
         outs.iter().skip(2).all(|(_, o)| o.status.success()),
-        "the team flow works"
+        "the team flow works: {:?}",
+        outs.iter()
+            .map(|(l, o)| (l, common::stderr(o)))
+            .collect::<Vec<_>>()
+    );
+    // What Keyshelf made: the login's token (cached in the keychain as "<expiry> <token>") and
+    // the rotated secret; and the teammate's secrets did arrive.
+    let login = secret_tool_lookup("team:up2#token").expect("the login's token is cached");
+    let login = login
+        .split_once(' ')
+        .expect("<expiry> <token>")
+        .1
+        .to_owned();
+    let rotated = secret_tool_lookup(&format!("local/{name}")).expect("the rotated secret");
+    assert_ne!(rotated, VALUE, "the key was rotated");
+    let theirs_ref = format!("local/{theirs}");
+    assert_eq!(
+        secret_tool_lookup(&theirs_ref).as_deref(),
+        Some(TEAMMATES[1])
+    );
+    assert_eq!(
+        secret_tool_lookup(&format!("{theirs_ref}#previous")).as_deref(),
+        Some(TEAMMATES[0])
     );
     assert!(cli(&["operator", "seal"]).status.success());
     outs.push(("sealed", run(&["team", "sync", "ops"], "")));
     let _ = bao.kill();
     let _ = bao.wait();
+    let secrets = [
+        ROOT,
+        PASSWORD,
+        PASSWORD2,
+        VALUE,
+        TEAMMATES[0],
+        TEAMMATES[1],
+        &login,
+        &rotated,
+    ];
     for (label, out) in &outs {
-        for v in [ROOT, PASSWORD, VALUE] {
+        for v in secrets {
             for f in forms(v) {
                 assert!(!contains(&out.stderr, &f), "{label}: a secret on stderr");
                 assert!(!contains(&out.stdout, &f), "{label}: a secret on stdout");
@@ -478,7 +581,7 @@ fn team_flows_at_trace_level_leak_no_token_password_or_shared_value() {
     files_under(tmp.path(), &mut files);
     for file in files {
         let bytes = std::fs::read(&file).unwrap_or_default();
-        for v in [ROOT, PASSWORD, VALUE] {
+        for v in secrets {
             for f in forms(v) {
                 assert!(!contains(&bytes, &f), "a secret is in {}", file.display());
             }
