@@ -1,6 +1,6 @@
 //! The Teams screen and a key's Share action in the real window, against a real OpenBao
 //! (`bao server -dev` on loopback): connect a team through the form, share a key from its
-//! detail, and see a teammate's key arrive with Sync.
+//! detail, see a teammate's key arrive with Sync, and both marked shared in the key list.
 
 use keyshelf_core::shelf::NewKey;
 use keyshelf_core::vault::KeyringVault;
@@ -196,4 +196,18 @@ fn a_team_is_connected_a_key_shared_and_a_teammates_key_synced_in_the_real_windo
     })
     .unwrap();
     shot(s, "teams");
+
+    // The key list marks both shared keys, and "shared" finds them.
+    click(s, r#"[data-testid="nav-keys"]"#);
+    app.wait_ready();
+    type_in(s, r#"[data-testid="search"]"#, "shared");
+    s.wait_until("the shared keys", WAIT, |s| {
+        text_of(s, r#"[data-testid="count"]"#).starts_with("2 of")
+    })
+    .unwrap();
+    let marks = s
+        .find_all(r#"[data-testid="row-shared"]"#)
+        .expect("the rows' shared marks");
+    assert_eq!(marks.len(), 2);
+    shot(s, "keys-shared");
 }

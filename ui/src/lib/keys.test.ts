@@ -21,6 +21,14 @@ describe('key list view', () => {
     expect(view(keys, 'nothing-like-this', noFilters(), { field: 'name', descending: false })).toHaveLength(0);
   });
 
+  it('finds the keys shared with a team by "shared" and by who published their version', () => {
+    const s = { field: 'name' as const, descending: false };
+    const withShared = [...keys, fakeKey({ name: 'staging-mail', env: 'staging', rotated_by: 'alice@ws1' })];
+    expect(view(withShared, 'shared', noFilters(), s).map((k) => k.name)).toEqual(['staging-mail']);
+    expect(view(withShared, 'alice', noFilters(), s).map((k) => k.name)).toEqual(['staging-mail']);
+    expect(view(keys, 'shared', noFilters(), s)).toHaveLength(0);
+  });
+
   it('filters by environment, provider, status and due state', () => {
     const s = { field: 'name' as const, descending: false };
     expect(view(keys, '', { ...noFilters(), env: 'dev' }, s)).toHaveLength(1);

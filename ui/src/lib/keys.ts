@@ -23,9 +23,14 @@ export function queryWords(query: string): string[] {
   return query.toLowerCase().split(/\s+/).filter(Boolean);
 }
 
-/** The lowercased text a key is searched in: name, provider, env, tags and notes. */
+/**
+ * The lowercased text a key is searched in: name, provider, env, tags and notes; and, for a key
+ * shared with a team, the word "shared" and who published its current version, so "shared" or a
+ * teammate's name finds those keys.
+ */
 export function searchText(k: Key): string {
-  return `${k.name} ${k.provider} ${k.env} ${k.tags.join(' ')} ${k.notes}`.toLowerCase();
+  const shared = k.rotated_by ? ` shared ${k.rotated_by}` : '';
+  return `${k.name} ${k.provider} ${k.env} ${k.tags.join(' ')} ${k.notes}${shared}`.toLowerCase();
 }
 
 // Code-point order: localeCompare is ten times slower and names are ASCII by convention.

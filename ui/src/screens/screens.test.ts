@@ -141,6 +141,20 @@ describe('Keys', () => {
     await waitFor(() => expect(screen.getByTestId('notice').textContent).toMatch(/Copied svc-00041/));
   });
 
+  it('marks a key shared with a team, saying who published its version', async () => {
+    backend.listKeys.mockResolvedValue([
+      fakeKey({ name: 'staging-mail', env: 'staging', rotated_by: 'alice@ws1' }),
+      fakeKey({ name: 'dev-alone' }),
+    ]);
+    render(Keys);
+    await waitFor(() => expect(screen.getAllByTestId('key-row')).toHaveLength(2));
+    const marks = screen.getAllByTestId('row-shared');
+    expect(marks).toHaveLength(1);
+    expect(marks[0].closest('[data-testid="key-row"]')?.getAttribute('data-keyref')).toBe('local/staging-mail');
+    expect(marks[0].textContent).toBe('shared');
+    expect(marks[0].getAttribute('title')).toMatch(/published by alice@ws1/);
+  });
+
   it('shows the error message from the backend', async () => {
     backend.listKeys.mockRejectedValue(new Error('the Keyshelf database failed: disk full'));
     render(Keys);
