@@ -16,7 +16,17 @@ fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versi
     add_team(|x, i| b.run(x, i), "ops", &bao, &bao.rotator_token());
 
     let name = a.name("mail");
-    a.json(&["generate", &name, "--env", "staging"]);
+    a.json(&[
+        "generate",
+        &name,
+        "--env",
+        "staging",
+        "--tag",
+        "mail",
+        "--notes",
+        "the outbound relay",
+    ]);
+    a.json(&["edit", &name, "--interval", "21"]);
     let keyref = format!("local/{name}");
     let first = secret_tool_lookup(&keyref).expect("A's secret");
     let shared = a.json(&["share", &name, "--team", "ops"]);
@@ -29,7 +39,12 @@ fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versi
         b.bus.secret_tool_lookup(&keyref).as_deref(),
         Some(first.as_str())
     );
-    assert_eq!(b.json(&["show", &keyref])["env"], "staging");
+    // With what a teammate needs to know of it: its environment, tags, notes and own interval.
+    let shown = b.json(&["show", &keyref]);
+    assert_eq!(shown["env"], "staging");
+    assert_eq!(shown["tags"], serde_json::json!(["mail"]));
+    assert_eq!(shown["notes"], "the outbound relay");
+    assert_eq!(shown["interval_override_days"], 21);
     // Its age is the sharer's: made when A made it, so both are reminded on the same day.
     assert_eq!(
         b.json(&["show", &keyref])["created_at"],

@@ -271,6 +271,11 @@ impl Keyshelf {
                 if let Some(at) = created {
                     tx.set_key_created(id, at)?;
                 }
+                // The sharer's own interval for the key; the team's policy for its
+                // environment, applied after the entries, still comes first.
+                if meta.interval_override_days.is_some() {
+                    tx.set_key_interval(id, meta.interval_override_days)?;
+                }
                 tx.set_share(&share(id))
             })?;
             report.added.push(keyref);
@@ -339,6 +344,11 @@ impl Keyshelf {
                         rotated.or(key.last_rotated_at),
                     )?;
                     tx.set_share(&share(key.id))?;
+                    if meta.interval_override_days.is_some()
+                        && key.interval_days != meta.interval_override_days
+                    {
+                        tx.set_key_interval(key.id, meta.interval_override_days)?;
+                    }
                     if replaced {
                         let until = Utc::now() + chrono::Duration::days(i64::from(grace));
                         tx.set_previous_until(&team.name, key.id, Some(until))?;
