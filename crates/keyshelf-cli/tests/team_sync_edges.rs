@@ -1,7 +1,7 @@
 //! Team sync and publication at their edges, through a real OpenBao (`bao server -dev` on
 //! loopback): a key whose rotation here is unfinished when a teammate's version arrives, a
-//! rotation that published but died before it recorded so, and a team with more keys than one
-//! list answer holds.
+//! rotation that published but died before it recorded so, a key already shared with another
+//! team, and a team with more keys than one list answer holds.
 
 mod common;
 use common::bao::{add_team, Bao, Workstation};
@@ -117,6 +117,50 @@ fn a_share_or_rotation_that_died_after_publishing_takes_its_own_version_for_its_
     // A holds version 2 now: its next rotation publishes over it.
     a.json(&["rotate", &name, "--confirm-updated"]);
     assert_eq!(bao.version(&path), 3);
+}
+
+/// Two teams would be two copies of one key: a rotation by a member of one team only would never
+/// reach the other, whose copy the rotation then retires. So a key is shared with one team.
+#[test]
+fn a_key_is_shared_with_one_team_only() {
+    let bao = Bao::start();
+    let a = Shelf::new("team-one");
+    add_team(|x, i| a.run_in(x, i), "web", &bao, &bao.rotator_token());
+    add_team(|x, i| a.run_in(x, i), "data", &bao, &bao.rotator_token());
+    let name = a.name("cdn");
+    let keyref = format!("local/{name}");
+    a.json(&["generate", &name, "--env", "prod"]);
+    a.json(&["share", &name, "--team", "web"]);
+
+    // Sharing it with a second team is refused before anything is written there.
+    let out = a.run(&["share", &name, "--team", "data", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "invalid_input");
+    assert!(
+        msg.contains("already shared with team web") && msg.contains("one team"),
+        "{msg}"
+    );
+    let out = bao.cli(&["kv", "get", &format!("secret/keyshelf/data/keys/{keyref}")]);
+    assert!(!out.status.success(), "nothing was written to team data");
+    assert_eq!(a.json(&["team", "keys", "data"]), serde_json::json!([]));
+
+    // An entry of that name and secret in the other team (written by another tool) is left
+    // alone by its sync, with the reason, and the key stays the first team's only.
+    let secret = secret_tool_lookup(&keyref).expect("the secret");
+    bao.create(
+        &format!("keyshelf/data/keys/{keyref}"),
+        &serde_json::json!({
+            "secret": secret,
+            "meta": { "env": "prod", "provider": "local", "shared_by": "other@tool" },
+        }),
+    );
+    let r = a.json(&["team", "sync", "data"]);
+    assert_eq!(r["skipped"][0]["key"], keyref.as_str(), "{r}");
+    let reason = r["skipped"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("shared here with team web"), "{reason}");
+    assert_eq!(a.json(&["team", "keys", "data"]), serde_json::json!([]));
+    assert_eq!(a.json(&["team", "keys", "web"])[0]["key"], keyref.as_str());
 }
 
 #[test]

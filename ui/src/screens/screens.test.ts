@@ -756,17 +756,20 @@ describe('Teams', () => {
     );
   });
 
-  it('offers to share a key with a team it is not shared with, and shows where it is shared', async () => {
+  it('offers to share a key with one of the teams, then shows where it is shared and offers no other', async () => {
     backend.keyDetail.mockResolvedValue({ key: fakeKey({ name: 'dev-mail' }), audit: [] });
     backend.listTeams.mockResolvedValue([ops, { ...ops, name: 'web' }]);
-    backend.keyTeams.mockResolvedValueOnce(['ops']).mockResolvedValue(['ops', 'web']);
+    backend.keyTeams.mockResolvedValueOnce([]).mockResolvedValue(['web']);
     backend.shareKey.mockResolvedValue({ key: 'local/dev-mail', team: 'web', path: 'keyshelf/web/keys/local/dev-mail', version: 1 });
     render(KeyDetail, { keyref: 'local/dev-mail', onclose: vi.fn(), onchanged: vi.fn(), onremoved: vi.fn() });
     const teams = await waitFor(() => screen.getByTestId('detail-teams'));
-    expect(screen.getAllByTestId('shared-badge').map((b) => b.textContent)).toEqual(['shared with ops']);
+    expect(screen.queryAllByTestId('shared-badge')).toHaveLength(0);
+    await fireEvent.change(screen.getByLabelText('Team to share with'), { target: { value: 'web' } });
     await fireEvent.click(screen.getByTestId('detail-share'));
     await waitFor(() => expect(backend.shareKey).toHaveBeenCalledWith('local/dev-mail', 'web'));
-    await waitFor(() => expect(screen.getAllByTestId('shared-badge')).toHaveLength(2));
+    await waitFor(() => expect(screen.getAllByTestId('shared-badge').map((b) => b.textContent)).toEqual(['shared with web']));
+    // Shared with one team, it is offered to no other.
+    expect(screen.queryByTestId('detail-share')).toBeNull();
     expect(teams.textContent).not.toMatch(/Share$/);
     expect(screen.getByTestId('detail-notice').textContent).toMatch(/Shared with team web \(version 1\)/);
   });

@@ -283,6 +283,18 @@ impl Keyshelf {
         };
         let known = self.store_ref().read().share(&team.name, key.id)?;
         if known.is_none() {
+            if let Some(other) = self.shared_elsewhere(key.id, &team.name)? {
+                // A key is shared with one team: a second team's copy would miss the
+                // rotations of the first team's members.
+                report.skipped.push(SkippedShare {
+                    key: keyref.clone(),
+                    reason: format!(
+                        "{keyref} is shared here with team {other}, and a key is shared with one team only; team {}'s entry of that name is left alone (unshare it from one of the two teams)",
+                        team.name
+                    ),
+                });
+                return Ok(());
+            }
             // A key of that name that did not come from this team: its secret is the user's,
             // never replaced by the team's unseen. The same secret is the same key.
             let current = vault.get(&keyref)?;

@@ -130,6 +130,17 @@ impl Keyshelf {
             .collect()
     }
 
+    /// The team other than `team` that key `key_id` is shared with, if any.
+    pub(super) fn shared_elsewhere(&self, key_id: i64, team: &str) -> Result<Option<String>> {
+        Ok(self
+            .store_ref()
+            .read()
+            .shares_of_key(key_id)?
+            .into_iter()
+            .map(|s| s.team)
+            .find(|t| t != team))
+    }
+
     /// The teams `keyref` is shared with.
     pub fn key_teams(&self, keyref: &str) -> Result<Vec<String>> {
         let key = self.resolve(keyref)?;
@@ -182,6 +193,18 @@ impl Keyshelf {
         let meta = shared_meta(&key, &by);
         let path = team.key_path(&key.provider, &key.name);
         let held = self.store_ref().read().share(&team.name, key.id)?;
+        if held.is_none() {
+            if let Some(other) = self.shared_elsewhere(key.id, &team.name)? {
+                return Err(Error::invalid(
+                    "--team",
+                    format!(
+                        "{} is already shared with team {other}, and a key is shared with one team only: two teams would hold two copies, and a rotation by a member of one would never reach the other. Nothing was shared; share it with a team everyone who needs it is in (unshare it from {other} first: `keyshelf unshare {} --team {other}`)",
+                        key.full_ref(),
+                        key.full_ref()
+                    ),
+                ));
+            }
+        }
         let client = BaoClient::new(&team, token)?;
         let (policy, _) = read_policy(&client, &team)?;
         if !policy.allows_name(&key.name, &key.env) {
