@@ -1,6 +1,7 @@
-//! A shared key of a provider (the simulator over loopback HTTP) rotated by two teammates at the
-//! same moment, through a real OpenBao: exactly one rotation stands, the other is undone on the
-//! provider too, so no key is left behind there whoever wins.
+//! Shared keys of providers (the simulator over loopback HTTP), through a real OpenBao: one
+//! rotated by two teammates at the same moment (exactly one rotation stands, the other is undone
+//! on the provider too, so no key is left behind there whoever wins), and one of a preset's
+//! service whose rotation gives the key a new id, which reaches the teammate with the secret.
 
 mod common;
 use common::bao::{add_team, Bao, Workstation, B_USER};
@@ -128,4 +129,91 @@ fn two_teammates_rotating_one_shared_provider_key_at_once_leave_one_key_on_the_p
         assert_eq!(a.json(&["rotate", "--status"]), serde_json::json!([]));
         assert_eq!(b.json(&["rotate", "--status"]), serde_json::json!([]));
     }
+}
+
+#[test]
+fn a_shared_key_of_a_preset_service_rotated_here_reaches_the_teammate_with_its_new_id() {
+    const GITLAB_TOKEN: &str = "sim-gitlab-management-token-not-real";
+    let bao = Bao::start();
+    let sim = common::sim_with(GITLAB_TOKEN, 0);
+    let a = Shelf::new("team-preset-a");
+    let b = Workstation::start("team-preset-b");
+    add_team(|x, i| a.run_in(x, i), "gl", &bao, &bao.rotator_token());
+    add_team(|x, i| b.run(x, i), "gl", &bao, &bao.rotator_token());
+    let base = format!("{}/api/v4", sim.url);
+    let add = [
+        "provider",
+        "add",
+        "gitlab",
+        "--base-url",
+        &base,
+        "--preset",
+        "gitlab",
+        "--token-stdin",
+    ];
+    a.ok_in(&add, GITLAB_TOKEN);
+    common::assert_success(&b.run(&add, GITLAB_TOKEN), &add);
+
+    let name = a.name("ci");
+    let keyref = format!("gitlab/{name}");
+    let made = a.json(&[
+        "create",
+        &name,
+        "--provider",
+        "gitlab",
+        "--env",
+        "dev",
+        "--param",
+        "user_id=7",
+        "--param",
+        "scopes=api",
+        "--param",
+        "expires_at=2099-01-31",
+    ]);
+    let old_id = made["key"]["provider_key_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    a.json(&["share", &keyref, "--team", "gl"]);
+    assert_eq!(
+        b.json(&["team", "sync", "gl"])["added"],
+        serde_json::json!([keyref])
+    );
+    assert_eq!(b.json(&["verify", &keyref])["ok"], true);
+
+    // GitLab rotates by issuing a new token with a new id and revoking the old one.
+    let rolled = a.json(&["rotate", &keyref, "--param", "expires_at=2099-06-30"]);
+    let new_id = rolled["new_id"].as_str().expect("new id").to_owned();
+    assert_ne!(new_id, old_id);
+    assert_eq!(bao.version(&format!("keyshelf/gl/keys/{keyref}")), 2);
+
+    // B, not synced since, rolls the key too: refused before the roll is sent, since the roll
+    // could not be undone and A's new token would be the one it revoked.
+    let rolls = sim.stats().rotate_calls;
+    let out = b.run(&["rotate", &keyref, "--json"], "");
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "team_conflict", "{msg}");
+    assert!(
+        msg.contains("published version 2") && msg.contains("nothing was rolled"),
+        "{msg}"
+    );
+    assert_eq!(sim.stats().rotate_calls, rolls, "no roll was sent");
+    assert_eq!(
+        b.json(&["team", "sync", "gl"])["updated"],
+        serde_json::json!([keyref])
+    );
+    assert_eq!(
+        b.json(&["show", &keyref])["provider_key_id"],
+        new_id.as_str()
+    );
+    let fresh = sim
+        .keys()
+        .into_iter()
+        .find(|k| k.id.to_string() == new_id)
+        .expect("the new token");
+    assert_eq!(
+        b.bus.secret_tool_lookup(&keyref).as_deref(),
+        Some(fresh.api_key.as_str())
+    );
+    assert_eq!(b.json(&["verify", &keyref])["ok"], true);
 }

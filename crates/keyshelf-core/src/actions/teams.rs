@@ -253,11 +253,43 @@ impl Keyshelf {
         })
     }
 
+    /// Refuses, before a step that cannot be undone (a service's roll), when a teammate has
+    /// published a shared key since the version this workstation holds: the step would retire
+    /// the key their version holds. [`TeamErrorKind::Conflict`] naming who and when, ending with
+    /// `then(team)` (what became of this attempt); nothing is written.
+    pub(crate) fn check_shared_current(
+        &self,
+        key: &KeyRecord,
+        then: impl Fn(&str) -> String,
+    ) -> Result<()> {
+        for held in self.store_ref().read().shares_of_key(key.id)? {
+            let (team, token) = self.team_and_token(&held.team)?;
+            let client = BaoClient::new(&team, token)?;
+            let path = team.key_path(&key.provider, &key.name);
+            if let Some(entry) = client.read(&path)?.filter(|(_, v)| *v > held.version) {
+                return Err(teammate_first(
+                    Some(&entry),
+                    key,
+                    &team.name,
+                    held.version,
+                    &then(&team.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Publishes a rotated key's new secret to every team it is shared with, each over the
     /// version this workstation holds (`cas=N`). A teammate who published since wins:
-    /// [`TeamErrorKind::Conflict`] naming who and when, nothing written. Called by the rotation
-    /// before its irreversible steps.
-    pub(crate) fn publish_rotated(&mut self, key_id: i64, grace_days: u32) -> Result<()> {
+    /// [`TeamErrorKind::Conflict`] naming who and when, nothing written, its message ending with
+    /// `then(team)`: what the caller does about it. Called by the rotation before its
+    /// irreversible steps, and by a roll right after the service rolled the key.
+    pub(crate) fn publish_rotated(
+        &mut self,
+        key_id: i64,
+        grace_days: u32,
+        then: impl Fn(&str) -> String,
+    ) -> Result<()> {
         let shares = self.store_ref().read().shares_of_key(key_id)?;
         if shares.is_empty() {
             return Ok(());
@@ -282,29 +314,21 @@ impl Keyshelf {
                     kind: TeamErrorKind::Conflict,
                     ..
                 }) => {
-                    let (who, v, when) = match client.read(&path)? {
-                        // This very publication, made before: its answer was lost, or the
-                        // process died before recording it. The rotation goes on from it.
-                        Some((data, v)) if holds_secret(&data, &secret) => {
-                            self.record_published(&held, v, &by, &key, &team.name)?;
+                    let entry = client.read(&path)?;
+                    // This very publication, made before: its answer was lost, or the process
+                    // died before recording it. The rotation goes on from it.
+                    if let Some((data, v)) = &entry {
+                        if holds_secret(data, &secret) {
+                            self.record_published(&held, *v, &by, &key, &team.name)?;
                             continue;
                         }
-                        Some((data, v)) => (
-                            data["meta"]["shared_by"]
-                                .as_str()
-                                .unwrap_or("a teammate")
-                                .to_owned(),
-                            v,
-                            rotated_when(&data["meta"]["last_rotated_at"]),
-                        ),
-                        None => ("a teammate".to_owned(), held.version + 1, String::new()),
-                    };
-                    return Err(team::error(
-                        TeamErrorKind::Conflict,
-                        format!(
-                            "{who} published version {v} of {}{when} to team {} after version {}, which this rotation started from; theirs stands and this rotation was undone (its new key deleted; the old secret is current here until `keyshelf team sync {}` brings theirs, and may already be retired)",
-                            key.full_ref(), team.name, held.version, team.name
-                        ),
+                    }
+                    return Err(teammate_first(
+                        entry.as_ref(),
+                        &key,
+                        &team.name,
+                        held.version,
+                        &then(&team.name),
                     ));
                 }
                 Err(e) => return Err(e),
@@ -538,6 +562,32 @@ fn shared_meta(key: &crate::store::KeyRecord, by: &str) -> SharedKey {
 
 /// " (rotated 2026-12-07 13:45 UTC)" from a shared entry's `last_rotated_at`; empty when the
 /// entry does not say.
+/// The conflict of a teammate who published `entry` (`None`: deleted since) over version `held`
+/// of `key`, which this workstation holds; the message ends with `then`.
+fn teammate_first(
+    entry: Option<&(Value, u64)>,
+    key: &KeyRecord,
+    team: &str,
+    held: u64,
+    then: &str,
+) -> Error {
+    let (who, v, when) = match entry {
+        Some((data, v)) => (
+            data["meta"]["shared_by"].as_str().unwrap_or("a teammate"),
+            *v,
+            rotated_when(&data["meta"]["last_rotated_at"]),
+        ),
+        None => ("a teammate", held + 1, String::new()),
+    };
+    team::error(
+        TeamErrorKind::Conflict,
+        format!(
+            "{who} published version {v} of {}{when} to team {team} after version {held}, which this rotation started from; {then}",
+            key.full_ref()
+        ),
+    )
+}
+
 fn rotated_when(at: &Value) -> String {
     at.as_str()
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())

@@ -16,6 +16,7 @@ use super::errors::{Kind, ProviderError};
 use super::profile::format::RollSemantics;
 use crate::shelf::KeyView;
 use crate::store::KeyStatus;
+use crate::team::TeamErrorKind;
 use crate::vault;
 use crate::{Error, Keyshelf, Result};
 use chrono::Utc;
@@ -68,6 +69,12 @@ impl Keyshelf {
                 "the previous secret stopped working when the service answered".into()
             });
         let full = key.full_ref();
+        // A shared key: a teammate's newer version would be retired by this roll, which cannot
+        // be undone, so it is checked first (the guided rotation publishes before its
+        // irreversible steps instead).
+        self.check_shared_current(&key, |team| {
+            format!("nothing was rolled: `keyshelf team sync {team}` brings theirs")
+        })?;
         let account = vault::key_account(&key.provider, &key.name);
         let new_id = self.holding_key(&key, "rolling", |shelf, _| {
             // A trace first: if this process dies after the service answered, the audit log says
@@ -107,6 +114,13 @@ impl Keyshelf {
                 }
             }
         })?;
+        // The old secret stopped working when the service answered: teammates need the new
+        // one now, and keep nothing of the old (no grace period).
+        let twice = |team: &str| {
+            format!("the roll here had already gone through, so this workstation holds its secret and team {team} holds theirs. If the service rolled the key twice, only the later secret works: `keyshelf verify {full}` says whether this one does; `keyshelf team sync {team}` takes theirs")
+        };
+        self.publish_rotated(key.id, 0, twice)
+            .map_err(|e| rolled_unpublished(e, &full))?;
         Ok(Rolled {
             key: self.show(&full)?,
             semantics: semantics.as_str().to_owned(),
@@ -114,6 +128,18 @@ impl Keyshelf {
             new_id,
             old_secret,
         })
+    }
+}
+
+/// A roll that went through but whose new secret the team's server did not take: teammates hold
+/// the old, dead secret until it is published.
+fn rolled_unpublished(e: Error, key: &str) -> Error {
+    match e {
+        Error::Team { kind, message } if kind != TeamErrorKind::Conflict => crate::team::error(
+            kind,
+            format!("{message}. {key} was rolled all the same and its new secret is stored here, but its team still holds the old secret, which no longer works: `keyshelf share {key} --team TEAM` publishes the new one once the team's server takes it"),
+        ),
+        other => other,
     }
 }
 

@@ -262,7 +262,10 @@ impl Keyshelf {
                     // A shared key's new version goes to its teams before anything
                     // irreversible: when a teammate published first, theirs stands and this
                     // rotation is undone (new key deleted, old secret current).
-                    match self.publish_rotated(key.id, r.grace_days) {
+                    let undone = |team: &str| {
+                        format!("theirs stands and this rotation was undone (its new key deleted; the old secret is current here until `keyshelf team sync {team}` brings theirs, and may already be retired)")
+                    };
+                    match self.publish_rotated(key.id, r.grace_days, undone) {
                         Ok(()) => {}
                         Err(
                             e @ Error::Team {
