@@ -206,14 +206,30 @@ fn a_shared_key_of_a_preset_service_rotated_here_reaches_the_teammate_with_its_n
         b.json(&["show", &keyref])["provider_key_id"],
         new_id.as_str()
     );
-    let fresh = sim
-        .keys()
-        .into_iter()
-        .find(|k| k.id.to_string() == new_id)
-        .expect("the new token");
+    let sim_token = |id: &str| {
+        sim.keys()
+            .into_iter()
+            .find(|k| k.id.to_string() == id)
+            .expect("the token")
+    };
+    let fresh = sim_token(&new_id);
     assert_eq!(
         b.bus.secret_tool_lookup(&keyref).as_deref(),
         Some(fresh.api_key.as_str())
     );
     assert_eq!(b.json(&["verify", &keyref])["ok"], true);
+
+    // Deleting a shared key on the service would break every teammate's copy: refused, nothing
+    // sent, until it is unshared.
+    let out = b.run(&["delete", &keyref, "--yes", "--json"], "");
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "invalid_input", "{msg}");
+    assert!(
+        msg.contains("shared with team gl") && msg.contains("unshare"),
+        "{msg}"
+    );
+    assert!(!sim_token(&new_id).revoked, "nothing was deleted");
+    a.json(&["unshare", &keyref, "--team", "gl", "--yes"]);
+    a.json(&["delete", &keyref, "--yes"]);
+    assert!(sim_token(&new_id).revoked);
 }

@@ -445,6 +445,18 @@ impl Keyshelf {
     /// Returns the key and whether the provider had already lost it (404).
     pub fn delete_key(&mut self, keyref: &str) -> Result<(KeyRecord, bool)> {
         let (key, p, id) = self.remote_key(keyref)?;
+        // Teammates hold a shared key: deleting it on the provider would break their copies
+        // unseen, and the team's entry would bring it back here at the next sync.
+        if let Some(s) = self.store_ref().read().shares_of_key(key.id)?.first() {
+            return Err(Error::invalid(
+                key.full_ref(),
+                format!(
+                    "it is shared with team {team}, whose members use it, so it was not deleted. Unshare it first (`keyshelf unshare {k} --team {team}`), then delete it",
+                    team = s.team,
+                    k = key.full_ref()
+                ),
+            ));
+        }
         self.holding_key(&key, "deleting", |shelf, me| {
             let client = shelf.client(&p)?;
             let already_gone = match Api::of(&client) {
