@@ -129,6 +129,15 @@ fn two_teammates_rotating_one_shared_provider_key_at_once_leave_one_key_on_the_p
         assert_eq!(a.json(&["rotate", "--status"]), serde_json::json!([]));
         assert_eq!(b.json(&["rotate", "--status"]), serde_json::json!([]));
     }
+    // Deactivating it would break the teammate's copy: refused, nothing sent, until unshared.
+    let out = a.run_in(&["deactivate", &keyref, "--json"], "");
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "invalid_input", "{msg}");
+    assert!(msg.contains("shared with team prov"), "{msg}");
+    assert!(
+        sim.keys().iter().all(|k| k.status == "active"),
+        "nothing was deactivated"
+    );
 }
 
 #[test]
@@ -181,11 +190,13 @@ fn a_shared_key_of_a_preset_service_rotated_here_reaches_the_teammate_with_its_n
     );
     assert_eq!(b.json(&["verify", &keyref])["ok"], true);
 
-    // GitLab rotates by issuing a new token with a new id and revoking the old one.
+    // GitLab rotates by issuing a new token with a new id and revoking the old one. A roll
+    // cannot be undone, so A first claims the next version (2, the same secret), then publishes
+    // the rolled one (3).
     let rolled = a.json(&["rotate", &keyref, "--param", "expires_at=2099-06-30"]);
     let new_id = rolled["new_id"].as_str().expect("new id").to_owned();
     assert_ne!(new_id, old_id);
-    assert_eq!(bao.version(&format!("keyshelf/gl/keys/{keyref}")), 2);
+    assert_eq!(bao.version(&format!("keyshelf/gl/keys/{keyref}")), 3);
 
     // B, not synced since, rolls the key too: refused before the roll is sent, since the roll
     // could not be undone and A's new token would be the one it revoked.
@@ -194,10 +205,27 @@ fn a_shared_key_of_a_preset_service_rotated_here_reaches_the_teammate_with_its_n
     let (code, msg) = json_error(&out);
     assert_eq!(code, "team_conflict", "{msg}");
     assert!(
-        msg.contains("published version 2") && msg.contains("nothing was rolled"),
+        msg.contains("published version 3") && msg.contains("nothing was rolled"),
         "{msg}"
     );
     assert_eq!(sim.stats().rotate_calls, rolls, "no roll was sent");
+
+    // A teammate with a reader's token holds the latest version but may not publish: refused
+    // before the roll too, or the team would keep the secret the roll killed.
+    let c = Workstation::start("team-preset-c");
+    add_team(|x, i| c.run(x, i), "gl", &bao, &bao.reader_token());
+    common::assert_success(&c.run(&add, GITLAB_TOKEN), &add);
+    c.json(&["team", "sync", "gl"]);
+    let held = c.bus.secret_tool_lookup(&keyref);
+    let out = c.run(&["rotate", &keyref, "--json"], "");
+    assert_eq!(
+        json_error(&out).0,
+        "team_forbidden",
+        "{}",
+        common::stderr(&out)
+    );
+    assert_eq!(sim.stats().rotate_calls, rolls, "no roll was sent");
+    assert_eq!(c.bus.secret_tool_lookup(&keyref), held);
     assert_eq!(
         b.json(&["team", "sync", "gl"])["updated"],
         serde_json::json!([keyref])

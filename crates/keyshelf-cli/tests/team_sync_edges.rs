@@ -114,9 +114,24 @@ fn a_share_or_rotation_that_died_after_publishing_takes_its_own_version_for_its_
     assert_eq!(a.json(&["rotate", "--status"]), serde_json::json!([]));
     b.json(&["team", "sync", "lost"]);
     assert_eq!(b.bus.secret_tool_lookup(&keyref), Some(made));
-    // A holds version 2 now: its next rotation publishes over it.
-    a.json(&["rotate", &name, "--confirm-updated"]);
+    // A holds version 2 now: its next rotation publishes over it (3). Stopped once published,
+    // that rotation cannot be aborted: the new key is the team's, and teammates may use it.
+    let mut cmd = a.cmd(&["rotate", &name]);
+    cmd.env("KEYSHELF_FAULT", "rotation:verified");
+    let out = common::run_with_stdin(cmd, "");
+    assert!(common::stderr(&out).contains("fault injected"));
     assert_eq!(bao.version(&path), 3);
+    let out = a.run_in(&["rotate", &name, "--abort", "--json"], "");
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "invalid_input", "{msg}");
+    assert!(msg.contains("published to team lost"), "{msg}");
+    a.json(&["rotate", &name, "--resume", "--confirm-updated"]);
+    assert_eq!(a.json(&["rotate", "--status"]), serde_json::json!([]));
+    b.json(&["team", "sync", "lost"]);
+    assert_eq!(
+        b.bus.secret_tool_lookup(&keyref),
+        secret_tool_lookup(&keyref)
+    );
 }
 
 /// Two teams would be two copies of one key: a rotation by a member of one team only would never

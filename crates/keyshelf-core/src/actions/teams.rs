@@ -189,7 +189,7 @@ impl Keyshelf {
             .vault_arc()
             .get(&vault::key_account(&key.provider, &key.name))?
             .ok_or_else(|| Error::SecretMissing(key.full_ref()))?;
-        let by = who_am_i();
+        let mut by = who_am_i();
         let meta = shared_meta(&key, &by);
         let path = team.key_path(&key.provider, &key.name);
         let held = self.store_ref().read().share(&team.name, key.id)?;
@@ -220,10 +220,16 @@ impl Keyshelf {
         let cas = held.as_ref().map_or(0, |s| s.version);
         let version = match client.write(&path, &entry(&meta, &secret), Some(cas)) {
             Ok(v) => v,
-            Err(Error::Team { kind: TeamErrorKind::Conflict, .. }) => match client.read(&path)? {
-                // This very share, made before: its answer was lost, or the process died
-                // before recording it.
-                Some((data, v)) if holds_secret(&data, &secret) => v,
+            // The version this write would have made holds this secret: this very share, made
+            // before (its answer was lost, or the process died before recording it), or the
+            // same key shared by a teammate who holds the same secret.
+            Err(Error::Team { kind: TeamErrorKind::Conflict, .. }) => match client.read_version(&path, cas + 1)? {
+                Some(data) if holds_secret(&data, &secret) => {
+                    if let Some(first) = data["meta"]["shared_by"].as_str().filter(|b| !b.is_empty()) {
+                        by = first.to_owned();
+                    }
+                    cas + 1
+                }
                 _ if cas == 0 => return Err(team::error(
                     TeamErrorKind::Conflict,
                     format!("team {team_name} already has a key named {}: `keyshelf team sync {team_name}` brings it, or rename this key before sharing", key.full_ref()),
@@ -253,27 +259,47 @@ impl Keyshelf {
         })
     }
 
-    /// Refuses, before a step that cannot be undone (a service's roll), when a teammate has
-    /// published a shared key since the version this workstation holds: the step would retire
-    /// the key their version holds. [`TeamErrorKind::Conflict`] naming who and when, ending with
-    /// `then(team)` (what became of this attempt); nothing is written.
-    pub(crate) fn check_shared_current(
-        &self,
+    /// Claims a shared key's next version before a step that cannot be undone (a service's
+    /// roll): the current secret published again over the version this workstation holds
+    /// (`cas=N`). A teammate who published since, or claimed it for their own roll, wins:
+    /// [`TeamErrorKind::Conflict`] naming who and when, ending with `then(team)`; a token that
+    /// may not publish gets [`TeamErrorKind::Forbidden`]. Either way nothing was changed, and
+    /// two teammates can never both roll one key.
+    pub(crate) fn claim_shared(
+        &mut self,
         key: &KeyRecord,
         then: impl Fn(&str) -> String,
     ) -> Result<()> {
-        for held in self.store_ref().read().shares_of_key(key.id)? {
+        let shares = self.store_ref().read().shares_of_key(key.id)?;
+        if shares.is_empty() {
+            return Ok(());
+        }
+        let secret = self
+            .vault_arc()
+            .get(&vault::key_account(&key.provider, &key.name))?
+            .ok_or_else(|| Error::SecretMissing(key.full_ref()))?;
+        let by = who_am_i();
+        for held in shares {
             let (team, token) = self.team_and_token(&held.team)?;
             let client = BaoClient::new(&team, token)?;
             let path = team.key_path(&key.provider, &key.name);
-            if let Some(entry) = client.read(&path)?.filter(|(_, v)| *v > held.version) {
-                return Err(teammate_first(
-                    Some(&entry),
-                    key,
-                    &team.name,
-                    held.version,
-                    &then(&team.name),
-                ));
+            let meta = shared_meta(key, &by);
+            match client.write(&path, &entry(&meta, &secret), Some(held.version)) {
+                Ok(v) => self.record_published(&held, v, &by, key, &team.name)?,
+                Err(Error::Team {
+                    kind: TeamErrorKind::Conflict,
+                    ..
+                }) => {
+                    let latest = client.read(&path)?;
+                    return Err(teammate_first(
+                        latest.as_ref(),
+                        key,
+                        &team.name,
+                        held.version,
+                        &then(&team.name),
+                    ));
+                }
+                Err(e) => return Err(e),
             }
         }
         Ok(())
@@ -314,17 +340,19 @@ impl Keyshelf {
                     kind: TeamErrorKind::Conflict,
                     ..
                 }) => {
-                    let entry = client.read(&path)?;
-                    // This very publication, made before: its answer was lost, or the process
-                    // died before recording it. The rotation goes on from it.
-                    if let Some((data, v)) = &entry {
-                        if holds_secret(data, &secret) {
-                            self.record_published(&held, *v, &by, &key, &team.name)?;
+                    // The version this write would have made holds the new secret: this very
+                    // publication, made before (its answer was lost, or the process died before
+                    // recording it). The rotation goes on from it.
+                    let mine = held.version + 1;
+                    if let Some(data) = client.read_version(&path, mine)? {
+                        if holds_secret(&data, &secret) {
+                            self.record_published(&held, mine, &by, &key, &team.name)?;
                             continue;
                         }
                     }
+                    let latest = client.read(&path)?;
                     return Err(teammate_first(
-                        entry.as_ref(),
+                        latest.as_ref(),
                         &key,
                         &team.name,
                         held.version,
@@ -562,8 +590,8 @@ fn shared_meta(key: &crate::store::KeyRecord, by: &str) -> SharedKey {
 
 /// " (rotated 2026-12-07 13:45 UTC)" from a shared entry's `last_rotated_at`; empty when the
 /// entry does not say.
-/// The conflict of a teammate who published `entry` (`None`: deleted since) over version `held`
-/// of `key`, which this workstation holds; the message ends with `then`.
+/// The conflict of a teammate who published `entry` (`None`: unshared since) over version
+/// `held` of `key`, which this workstation holds; the message ends with `then`.
 fn teammate_first(
     entry: Option<&(Value, u64)>,
     key: &KeyRecord,
@@ -571,21 +599,19 @@ fn teammate_first(
     held: u64,
     then: &str,
 ) -> Error {
-    let (who, v, when) = match entry {
-        Some((data, v)) => (
-            data["meta"]["shared_by"].as_str().unwrap_or("a teammate"),
-            *v,
+    let message = match entry {
+        Some((data, v)) => format!(
+            "{} published version {v} of {}{} to team {team} after version {held}, which this rotation started from; {then}",
+            data["meta"]["shared_by"].as_str().filter(|b| !b.is_empty()).unwrap_or("a teammate"),
+            key.full_ref(),
             rotated_when(&data["meta"]["last_rotated_at"]),
         ),
-        None => ("a teammate", held + 1, String::new()),
-    };
-    team::error(
-        TeamErrorKind::Conflict,
-        format!(
-            "{who} published version {v} of {}{when} to team {team} after version {held}, which this rotation started from; {then}",
+        None => format!(
+            "a teammate unshared {} from team {team} after version {held}, which this rotation started from; {then}",
             key.full_ref()
         ),
-    )
+    };
+    team::error(TeamErrorKind::Conflict, message)
 }
 
 fn rotated_when(at: &Value) -> String {
@@ -603,9 +629,9 @@ fn entry(meta: &SharedKey, secret: &Secret) -> Value {
     json!({ "secret": secret.expose(), "meta": meta })
 }
 
-/// Whether a team entry's secret is `secret`: a publication of this workstation's own, made
-/// before and now being made again. A secret is made fresh for each version, so no teammate's
-/// version holds the same one.
+/// Whether a team entry's secret is `secret`. Read at the version a write of this workstation's
+/// would have made, it tells that write was made before: a new secret is made fresh for each
+/// rotation, so no teammate's rotation holds the same one.
 fn holds_secret(data: &Value, secret: &Secret) -> bool {
     data["secret"].as_str() == Some(secret.expose())
 }

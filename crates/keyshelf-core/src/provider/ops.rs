@@ -410,6 +410,13 @@ impl Keyshelf {
     /// Activates (`true`) or deactivates a key on its provider, then locally.
     pub fn set_key_active(&mut self, keyref: &str, active: bool) -> Result<KeyView> {
         let (key, p, id) = self.remote_key(keyref)?;
+        if !active {
+            self.refuse_if_shared(
+                &key,
+                "deactivated",
+                "deactivate it; or rotate it, which gives teammates the new key",
+            )?;
+        }
         let (status, doing) = if active {
             (KeyStatus::Active, "activating")
         } else {
@@ -441,22 +448,28 @@ impl Keyshelf {
         self.show(&key.full_ref())
     }
 
+    /// Refuses to stop a shared key working on its provider: teammates use it, and would find
+    /// it broken unseen. `done`: what was not done to it; `then`: what to do after unsharing.
+    fn refuse_if_shared(&self, key: &KeyRecord, done: &str, then: &str) -> Result<()> {
+        match self.store_ref().read().shares_of_key(key.id)?.first() {
+            Some(s) => Err(Error::invalid(
+                key.full_ref(),
+                format!(
+                    "it is shared with team {team}, whose members use it, so it was not {done}. Unshare it first (`keyshelf unshare {k} --team {team}`), then {then}",
+                    team = s.team,
+                    k = key.full_ref()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Deletes a key on its provider; once the provider confirmed, its keychain entry and row.
     /// Returns the key and whether the provider had already lost it (404).
     pub fn delete_key(&mut self, keyref: &str) -> Result<(KeyRecord, bool)> {
         let (key, p, id) = self.remote_key(keyref)?;
-        // Teammates hold a shared key: deleting it on the provider would break their copies
-        // unseen, and the team's entry would bring it back here at the next sync.
-        if let Some(s) = self.store_ref().read().shares_of_key(key.id)?.first() {
-            return Err(Error::invalid(
-                key.full_ref(),
-                format!(
-                    "it is shared with team {team}, whose members use it, so it was not deleted. Unshare it first (`keyshelf unshare {k} --team {team}`), then delete it",
-                    team = s.team,
-                    k = key.full_ref()
-                ),
-            ));
-        }
+        // The team's entry would also bring the deleted key back here at the next sync.
+        self.refuse_if_shared(&key, "deleted", "delete it")?;
         self.holding_key(&key, "deleting", |shelf, me| {
             let client = shelf.client(&p)?;
             let already_gone = match Api::of(&client) {

@@ -69,10 +69,10 @@ impl Keyshelf {
                 "the previous secret stopped working when the service answered".into()
             });
         let full = key.full_ref();
-        // A shared key: a teammate's newer version would be retired by this roll, which cannot
-        // be undone, so it is checked first (the guided rotation publishes before its
-        // irreversible steps instead).
-        self.check_shared_current(&key, |team| {
+        // A shared key: the roll cannot be undone, so its next version is claimed first (the
+        // guided rotation publishes before its irreversible steps instead). A teammate's newer
+        // version, another roll under way, or a token that may not publish stop it here.
+        self.claim_shared(&key, |team| {
             format!("nothing was rolled: `keyshelf team sync {team}` brings theirs")
         })?;
         let account = vault::key_account(&key.provider, &key.name);

@@ -353,6 +353,16 @@ impl Keyshelf {
                 "the old key is already deactivated; finish the rotation instead (Resume, or `keyshelf rotate KEYREF --resume`)",
             ));
         }
+        // Published, the new key is the team's: teammates may already use it, and an abort
+        // would delete it under them.
+        if r.step >= Step::Verified {
+            if let Some(s) = self.store_ref().read().shares_of_key(key.id)?.first() {
+                return Err(Error::invalid(
+                    "abort",
+                    format!("the new key was already published to team {}, whose members may use it; finish the rotation instead (Resume, or `keyshelf rotate {} --resume`)", s.team, key.full_ref()),
+                ));
+            }
+        }
         let vault = self.vault_arc();
         let ctx = abort_ctx(key, vault.as_ref(), r, provider);
         // A new key may exist from `creating` on: find it before anything changes.

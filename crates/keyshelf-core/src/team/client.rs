@@ -303,6 +303,21 @@ impl<'a> BaoClient<'a> {
         }
     }
 
+    /// Version `version` of `path`: its data, `None` when there is no such version or it was
+    /// deleted.
+    pub fn read_version(&self, path: &str, version: u64) -> Result<Option<Value>> {
+        let api = format!("{}?version={version}", self.data_path(path));
+        let a = self.send(Method::GET, &api, None)?;
+        match a.status {
+            404 => Ok(None),
+            200 => {
+                let data = a.body["data"]["data"].clone();
+                Ok((!data.is_null()).then_some(data))
+            }
+            _ => Err(self.refusal(&format!("reading {path}"), &a)),
+        }
+    }
+
     /// Writes `data` at `path`; `cas`: 0 to create only, N to replace version N only. Returns
     /// the new version.
     pub fn write(&self, path: &str, data: &Value, cas: Option<u64>) -> Result<u64> {
