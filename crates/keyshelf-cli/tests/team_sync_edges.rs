@@ -101,6 +101,11 @@ fn a_share_or_rotation_that_died_after_publishing_takes_its_own_version_for_its_
     );
     assert_eq!(bao.version(&path), 2);
     let made = secret_tool_lookup(&keyref).expect("A's new secret");
+    // Its record says "created", but the team holds its secret: no abort may delete it.
+    let out = a.run_in(&["rotate", &name, "--abort", "--json"], "");
+    let (code, msg) = json_error(&out);
+    assert_eq!(code, "invalid_input", "{msg}");
+    assert!(msg.contains("published to team lost"), "{msg}");
 
     // Resumed, the rotation knows version 2 for its own and finishes: it is not a teammate's
     // rotation to give way to, and nothing is published twice.

@@ -367,6 +367,25 @@ impl Keyshelf {
         Ok(())
     }
 
+    /// The team that took this key's current secret at the version after the one held here
+    /// without this workstation recording it (a lost answer, a crash right after the write):
+    /// the rotation that made the secret is then published, whatever its record says. `None`
+    /// also when no team's server answers: that cannot be told then.
+    pub(crate) fn unrecorded_publication(&self, key: &KeyRecord) -> Option<String> {
+        let secret = self
+            .vault_arc()
+            .get(&vault::key_account(&key.provider, &key.name))
+            .ok()??;
+        let shares = self.store_ref().read().shares_of_key(key.id).ok()?;
+        shares.into_iter().find_map(|held| {
+            let (team, token) = self.team_and_token(&held.team).ok()?;
+            let client = BaoClient::new(&team, token).ok()?;
+            let path = team.key_path(&key.provider, &key.name);
+            let data = client.read_version(&path, held.version + 1).ok()??;
+            holds_secret(&data, &secret).then_some(team.name)
+        })
+    }
+
     /// Records that this workstation holds `version` of a shared key it published.
     fn record_published(
         &mut self,

@@ -354,14 +354,21 @@ impl Keyshelf {
             ));
         }
         // Published, the new key is the team's: teammates may already use it, and an abort
-        // would delete it under them.
-        if r.step >= Step::Verified {
-            if let Some(s) = self.store_ref().read().shares_of_key(key.id)?.first() {
-                return Err(Error::invalid(
-                    "abort",
-                    format!("the new key was already published to team {}, whose members may use it; finish the rotation instead (Resume, or `keyshelf rotate {} --resume`)", s.team, key.full_ref()),
-                ));
-            }
+        // would delete it under them. Also when the team took it but this process died before
+        // recording so (forced: the teammate's version won, this one was never taken).
+        let published = if r.step >= Step::Verified {
+            let shares = self.store_ref().read().shares_of_key(key.id)?;
+            shares.into_iter().next().map(|s| s.team)
+        } else if r.step >= Step::Created && !force {
+            self.unrecorded_publication(key)
+        } else {
+            None
+        };
+        if let Some(team) = published {
+            return Err(Error::invalid(
+                "abort",
+                format!("the new key was already published to team {team}, whose members may use it; finish the rotation instead (Resume, or `keyshelf rotate {} --resume`)", key.full_ref()),
+            ));
         }
         let vault = self.vault_arc();
         let ctx = abort_ctx(key, vault.as_ref(), r, provider);
