@@ -1,6 +1,7 @@
 //! The Teams screen and a key's Share action in the real window, against a real OpenBao
 //! (`bao server -dev` on loopback): connect a team through the form, share a key from its
-//! detail, see a teammate's key arrive with Sync, and both marked shared in the key list.
+//! detail, see a teammate's key arrive with Sync, both marked shared in the key list, and a
+//! rotation that a teammate's came before undone in the wizard, which takes their key.
 
 use keyshelf_core::shelf::NewKey;
 use keyshelf_core::vault::KeyringVault;
@@ -210,4 +211,42 @@ fn a_team_is_connected_a_key_shared_and_a_teammates_key_synced_in_the_real_windo
         .expect("the rows' shared marks");
     assert_eq!(marks.len(), 2);
     shot(s, "keys-shared");
+
+    // A teammate rotated the shared key first (version 2, published over the 1 held here): the
+    // wizard's rotation is undone, says who was first, and takes their key on request.
+    std::fs::write(
+        &entry,
+        r#"{"secret":"e2e-teammate-rotated-not-a-real-key","meta":{"env":"staging","provider":"local","shared_by":"bob@laptop"}}"#,
+    )
+    .unwrap();
+    let put = bao_cli(
+        &addr,
+        &[
+            "kv",
+            "put",
+            &format!("secret/keyshelf/{team}/keys/local/{name}"),
+            &format!("@{}", entry.display()),
+        ],
+    );
+    assert!(put.status.success());
+    click(s, &format!(r#"[data-keyref="local/{name}"] .link"#));
+    click(s, r#"[data-testid="rotate-start"]"#);
+    wait_text(
+        s,
+        r#"[data-testid="rotate-team-conflict"]"#,
+        "the team conflict",
+        "bob@laptop published version 2",
+    );
+    assert_eq!(
+        keychain_lookup(&format!("local/{name}")).as_deref(),
+        Some("e2e-team-value-not-a-real-key"),
+        "the rotation was undone: the old secret is current"
+    );
+    shot(s, "rotate-team-conflict");
+    click(s, r#"[data-testid="rotate-team-sync"]"#);
+    s.wait_until("their key", WAIT, |_| {
+        keychain_lookup(&format!("local/{name}")).as_deref()
+            == Some("e2e-teammate-rotated-not-a-real-key")
+    })
+    .unwrap();
 }

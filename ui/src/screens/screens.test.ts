@@ -13,6 +13,7 @@ const backend = vi.hoisted(() => ({
   removeTeam: vi.fn(),
   syncTeam: vi.fn(),
   teamKeys: vi.fn(),
+  rollKey: vi.fn(),
   BackendError: class BackendError extends Error {
     constructor(
       public code: string,
@@ -174,6 +175,19 @@ describe('KeyDetail', () => {
     render(KeyDetail, props);
     await waitFor(() => expect(screen.getByTestId('audit').textContent).toMatch(/generate/));
     expect(screen.getByTestId('detail-status').textContent).toBe('active');
+  });
+
+  it('says who published a shared key: who rotated it last, or who shared it', async () => {
+    backend.keyDetail.mockResolvedValueOnce({ key: fakeKey({ name: 'mail', rotated_by: 'bob@laptop' }), audit: [] });
+    render(KeyDetail, { ...props, keyref: 'local/mail' });
+    expect((await waitFor(() => screen.getByTestId('detail-rotated-by'))).textContent).toBe(' · shared by bob@laptop');
+    cleanup();
+    backend.keyDetail.mockResolvedValueOnce({
+      key: fakeKey({ name: 'mail', rotated_by: 'bob@laptop', last_rotated_at: '2026-11-20T09:00:00Z' }),
+      audit: [],
+    });
+    render(KeyDetail, { ...props, keyref: 'local/mail' });
+    expect((await waitFor(() => screen.getByTestId('detail-rotated-by'))).textContent).toBe(' by bob@laptop');
   });
 
   it('hides a revealed secret again after 10 seconds', async () => {
@@ -726,6 +740,24 @@ describe('Teams', () => {
     await waitFor(() => expect(screen.queryByTestId('rotate-team-conflict')).toBeNull());
     expect(document.body.textContent).toMatch(/the teammate's key is current here/);
     expect(onchanged).toHaveBeenCalled();
+  });
+
+  it('in the roll of a shared key, says the team is claimed first, and that nothing was rolled when a teammate was first', async () => {
+    backend.rotationStatus.mockResolvedValue(null);
+    backend.rollKey.mockRejectedValueOnce(
+      new backend.BackendError(
+        'team_conflict',
+        'bob@laptop published version 3 of gitlab/ci to team ops after version 1, which this rotation started from; nothing was rolled: `keyshelf team sync ops` brings theirs',
+      ),
+    );
+    render(RotatePanel, { keyref: 'gitlab/ci', provider: 'gitlab', roll: 'new-id', teams: ['ops'], onchanged: vi.fn() });
+    expect((await waitFor(() => screen.getByTestId('rotate-team-note'))).textContent).toMatch(/claimed first/);
+    await fireEvent.click(screen.getByTestId('rotate-roll'));
+    const box = await waitFor(() => screen.getByTestId('rotate-team-conflict'));
+    expect(box.textContent).toMatch(/bob@laptop published version 3/);
+    expect(box.textContent).toMatch(/nothing was rolled/);
+    expect(box.textContent).not.toMatch(/undone/);
+    expect(document.body.textContent).not.toMatch(/keyshelf team sync/);
   });
 
   it('connects a team with its credential sent once, then syncs it and says what came', async () => {
