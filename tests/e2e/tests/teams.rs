@@ -50,11 +50,12 @@ fn a_team_is_connected_a_key_shared_and_a_teammates_key_synced_in_the_real_windo
         .spawn()
         .expect("bao is installed by scripts/setup.sh"));
     let until = Instant::now() + Duration::from_secs(20);
-    while !bao_cli(&addr, &["kv", "list", "secret/"])
-        .status
-        .code()
-        .is_some_and(|c| c == 0 || c == 2)
-    {
+    // Exit code 2 alone is no proof of a mount: the CLI also exits 2 when what answers on the
+    // port is not an API listener (another server's cluster port).
+    let mount_ready = |out: std::process::Output| {
+        out.status.success() || String::from_utf8_lossy(&out.stderr).contains("No value found")
+    };
+    while !mount_ready(bao_cli(&addr, &["kv", "list", "secret/"])) {
         assert!(Instant::now() < until, "bao server -dev did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -129,28 +130,34 @@ fn a_team_is_connected_a_key_shared_and_a_teammates_key_synced_in_the_real_windo
         "e2e-team-value-not-a-real-key"
     );
 
+    // A teammate, bob, publishes a version of key `local/NAME` (its data from a file: a secret
+    // never goes on a command line).
+    let entry = home.path().join("teammate.json");
+    let bob_publishes = |name: &str, env: &str, secret: &str| {
+        let data = serde_json::json!({
+            "secret": secret,
+            "meta": { "env": env, "provider": "local", "shared_by": "bob@laptop" },
+        });
+        std::fs::write(&entry, data.to_string()).unwrap();
+        let put = bao_cli(
+            &addr,
+            &[
+                "kv",
+                "put",
+                &format!("secret/keyshelf/{team}/keys/local/{name}"),
+                &format!("@{}", entry.display()),
+            ],
+        );
+        assert!(
+            put.status.success(),
+            "{}",
+            String::from_utf8_lossy(&put.stderr)
+        );
+    };
+
     // A teammate shares a key; Sync brings it into this keychain.
     let theirs = format!("prod-db-{tag}");
-    let entry = home.path().join("teammate.json");
-    std::fs::write(
-        &entry,
-        r#"{"secret":"e2e-teammate-value-not-a-real-key","meta":{"env":"prod","provider":"local","shared_by":"bob@laptop"}}"#,
-    )
-    .unwrap();
-    let put = bao_cli(
-        &addr,
-        &[
-            "kv",
-            "put",
-            &format!("secret/keyshelf/{team}/keys/local/{theirs}"),
-            &format!("@{}", entry.display()),
-        ],
-    );
-    assert!(
-        put.status.success(),
-        "{}",
-        String::from_utf8_lossy(&put.stderr)
-    );
+    bob_publishes(&theirs, "prod", "e2e-teammate-value-not-a-real-key");
     // The app's own schedule brings it: each scheduled reminder check first syncs every team
     // not synced for 15 minutes, on a store handle of its own. A new interval wakes the
     // schedule at once.
@@ -214,21 +221,7 @@ fn a_team_is_connected_a_key_shared_and_a_teammates_key_synced_in_the_real_windo
 
     // A teammate rotated the shared key first (version 2, published over the 1 held here): the
     // wizard's rotation is undone, says who was first, and takes their key on request.
-    std::fs::write(
-        &entry,
-        r#"{"secret":"e2e-teammate-rotated-not-a-real-key","meta":{"env":"staging","provider":"local","shared_by":"bob@laptop"}}"#,
-    )
-    .unwrap();
-    let put = bao_cli(
-        &addr,
-        &[
-            "kv",
-            "put",
-            &format!("secret/keyshelf/{team}/keys/local/{name}"),
-            &format!("@{}", entry.display()),
-        ],
-    );
-    assert!(put.status.success());
+    bob_publishes(&name, "staging", "e2e-teammate-rotated-not-a-real-key");
     click(s, &format!(r#"[data-keyref="local/{name}"] .link"#));
     click(s, r#"[data-testid="rotate-start"]"#);
     wait_text(

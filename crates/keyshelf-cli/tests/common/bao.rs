@@ -15,23 +15,25 @@ pub struct Bao {
     pub addr: String,
 }
 
+/// Whether `bao kv list secret/` says the KV mount answers: keys listed, or none yet. Exit code
+/// 2 alone is no proof: the CLI also exits 2 when what answers on the port is not an API
+/// listener (another server's cluster port).
+pub fn mount_ready(out: &Output) -> bool {
+    out.status.success()
+        || out.status.code() == Some(2)
+            && String::from_utf8_lossy(&out.stderr).contains("No value found")
+}
+
 impl Bao {
     pub fn start() -> Bao {
         // A dev server also binds the port after its own (its cluster listener), which another
         // test's server may hold: such a server exits at once, and another port is tried.
-        let (bao, until) = (1..=3)
-            .find_map(|_| Bao::listening(&[], "http"))
+        let bao = (1..=3)
+            .find_map(|_| {
+                let (bao, until) = Bao::listening(&[], "http")?;
+                bao.mounted(until)
+            })
             .expect("bao server -dev did not start on three ports (its output is not kept)");
-        // The KV v2 mount comes up just after the listener.
-        while !bao
-            .cli(&["kv", "list", "secret/"])
-            .status
-            .code()
-            .is_some_and(|c| c == 0 || c == 2)
-        {
-            assert!(Instant::now() < until, "the secret/ mount did not come up");
-            std::thread::sleep(Duration::from_millis(100));
-        }
         // As the README asks of a team's mount: every write must be a check-and-set.
         let out = bao.cli(&["write", "secret/config", "cas_required=true"]);
         assert!(
@@ -60,6 +62,20 @@ impl Bao {
             std::thread::sleep(Duration::from_millis(100));
         }
         bao
+    }
+
+    /// This server once its KV v2 mount is up (just after the listener); `None` when it exited
+    /// first: what answered on its port was another test's server, whose cluster listener took
+    /// the port, and this one could not bind it.
+    fn mounted(mut self, until: Instant) -> Option<Bao> {
+        while !mount_ready(&self.cli(&["kv", "list", "secret/"])) {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return None;
+            }
+            assert!(Instant::now() < until, "the secret/ mount did not come up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(self)
     }
 
     /// A dev server (with `extra` arguments) listening on a free loopback port, and the

@@ -270,39 +270,9 @@ impl Keyshelf {
         key: &KeyRecord,
         then: impl Fn(&str) -> String,
     ) -> Result<()> {
-        let shares = self.store_ref().read().shares_of_key(key.id)?;
-        if shares.is_empty() {
-            return Ok(());
-        }
-        let secret = self
-            .vault_arc()
-            .get(&vault::key_account(&key.provider, &key.name))?
-            .ok_or_else(|| Error::SecretMissing(key.full_ref()))?;
-        let by = who_am_i();
-        for held in shares {
-            let (team, token) = self.team_and_token(&held.team)?;
-            let client = BaoClient::new(&team, token)?;
-            let path = team.key_path(&key.provider, &key.name);
-            let meta = shared_meta(key, &by);
-            match client.write(&path, &entry(&meta, &secret), Some(held.version)) {
-                Ok(v) => self.record_published(&held, v, &by, key, &team.name)?,
-                Err(Error::Team {
-                    kind: TeamErrorKind::Conflict,
-                    ..
-                }) => {
-                    let latest = client.read(&path)?;
-                    return Err(teammate_first(
-                        latest.as_ref(),
-                        key,
-                        &team.name,
-                        held.version,
-                        &then(&team.name),
-                    ));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
+        // A claim that was taken but not recorded is not this roll's own: another roll may be
+        // under way, so it stops this one as a teammate's claim would.
+        self.publish_current(key, None, false, then)
     }
 
     /// Publishes a rotated key's new secret to every team it is shared with, each over the
@@ -316,11 +286,25 @@ impl Keyshelf {
         grace_days: u32,
         then: impl Fn(&str) -> String,
     ) -> Result<()> {
-        let shares = self.store_ref().read().shares_of_key(key_id)?;
+        let key = self.store_ref().read().key_by_id(key_id)?;
+        self.publish_current(&key, Some(grace_days), true, then)
+    }
+
+    /// Publishes `key`'s current secret to every team it is shared with, over the version held
+    /// here, with the grace period `grace_days` for the secret it replaces. `own_earlier`: a
+    /// refused write whose version holds this very secret is an earlier write of this one (a
+    /// new secret is made fresh for each rotation), taken as published.
+    fn publish_current(
+        &mut self,
+        key: &KeyRecord,
+        grace_days: Option<u32>,
+        own_earlier: bool,
+        then: impl Fn(&str) -> String,
+    ) -> Result<()> {
+        let shares = self.store_ref().read().shares_of_key(key.id)?;
         if shares.is_empty() {
             return Ok(());
         }
-        let key = self.store_ref().read().key_by_id(key_id)?;
         let secret = self
             .vault_arc()
             .get(&vault::key_account(&key.provider, &key.name))?
@@ -331,8 +315,8 @@ impl Keyshelf {
             let client = BaoClient::new(&team, token)?;
             let path = team.key_path(&key.provider, &key.name);
             let meta = SharedKey {
-                grace_days: Some(grace_days),
-                ..shared_meta(&key, &by)
+                grace_days,
+                ..shared_meta(key, &by)
             };
             let version = match client.write(&path, &entry(&meta, &secret), Some(held.version)) {
                 Ok(v) => v,
@@ -340,20 +324,22 @@ impl Keyshelf {
                     kind: TeamErrorKind::Conflict,
                     ..
                 }) => {
-                    // The version this write would have made holds the new secret: this very
+                    // The version this write would have made holds this secret: this very
                     // publication, made before (its answer was lost, or the process died before
                     // recording it). The rotation goes on from it.
                     let mine = held.version + 1;
-                    if let Some(data) = client.read_version(&path, mine)? {
-                        if holds_secret(&data, &secret) {
-                            self.record_published(&held, mine, &by, &key, &team.name)?;
-                            continue;
+                    if own_earlier {
+                        if let Some(data) = client.read_version(&path, mine)? {
+                            if holds_secret(&data, &secret) {
+                                self.record_published(&held, mine, &by, key, &team.name)?;
+                                continue;
+                            }
                         }
                     }
                     let latest = client.read(&path)?;
                     return Err(teammate_first(
                         latest.as_ref(),
-                        &key,
+                        key,
                         &team.name,
                         held.version,
                         &then(&team.name),
@@ -362,7 +348,7 @@ impl Keyshelf {
                 Err(e) => return Err(e),
             };
             crate::rotation::fault_point("team:published");
-            self.record_published(&held, version, &by, &key, &team.name)?;
+            self.record_published(&held, version, &by, key, &team.name)?;
         }
         Ok(())
     }
