@@ -3,17 +3,13 @@
 //! gnome-keyring, so each holds its own secrets as two engineers' machines do.
 
 mod common;
-use common::bao::{add_team, json_as, Bao, Workstation, B_USER};
+use common::bao::{add_team, json_as, teammates, Bao, Workstation, B_USER};
 use common::{json_error, secret_tool_lookup, Shelf};
 
 #[test]
 fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versions_follow() {
     let bao = Bao::start();
-    let a = Shelf::new("team-a");
-    let b = Workstation::start("team-b");
-    // Each workstation with its own token of the README's rotator policy: no root token needed.
-    add_team(|x, i| a.run_in(x, i), "ops", &bao, &bao.rotator_token());
-    add_team(|x, i| b.run(x, i), "ops", &bao, &bao.rotator_token());
+    let (a, b) = teammates(&bao, "team", "ops");
 
     let name = a.name("mail");
     a.json(&[
@@ -155,10 +151,7 @@ fn a_key_shared_on_one_workstation_reaches_the_others_keychain_and_its_new_versi
 #[test]
 fn two_teammates_rotating_one_shared_key_at_once_make_exactly_one_new_version() {
     let bao = Bao::start();
-    let a = Shelf::new("team-race-a");
-    let b = Workstation::start("team-race-b");
-    add_team(|x, i| a.run_in(x, i), "race", &bao, &bao.rotator_token());
-    add_team(|x, i| b.run(x, i), "race", &bao, &bao.rotator_token());
+    let (a, b) = teammates(&bao, "team-race", "race");
     let name = a.name("shared");
     a.json(&["generate", &name, "--env", "prod"]);
     a.json(&["share", &name, "--team", "race"]);
@@ -318,10 +311,7 @@ fn a_reader_cannot_share_and_a_down_or_sealed_server_is_said_plainly() {
 #[test]
 fn the_team_policy_sets_due_soon_and_naming_and_the_due_list_says_who_rotated_last() {
     let bao = Bao::start();
-    let a = Shelf::new("team-pol-a");
-    let b = Workstation::start("team-pol-b");
-    add_team(|x, i| a.run_in(x, i), "pol", &bao, &bao.rotator_token());
-    add_team(|x, i| b.run(x, i), "pol", &bao, &bao.rotator_token());
+    let (a, b) = teammates(&bao, "team-pol", "pol");
 
     // Naming: only "<env>-…" names are shared; another is refused and nothing is written.
     a.json(&["team", "policy", "set", "pol", "--naming", "{env}-*"]);
@@ -443,10 +433,7 @@ fn the_team_policy_sets_due_soon_and_naming_and_the_due_list_says_who_rotated_la
 #[test]
 fn a_sync_never_replaces_a_key_that_did_not_come_from_the_team_and_skips_an_unreadable_entry() {
     let bao = Bao::start();
-    let a = Shelf::new("team-skip-a");
-    let b = Workstation::start("team-skip-b");
-    add_team(|x, i| a.run_in(x, i), "skip", &bao, &bao.rotator_token());
-    add_team(|x, i| b.run(x, i), "skip", &bao, &bao.rotator_token());
+    let (a, b) = teammates(&bao, "team-skip", "skip");
 
     // B has its own key of the name A shares: B's secret stays, the sync says why.
     let name = a.name("mail");

@@ -4,8 +4,8 @@
 //! service whose rotation gives the key a new id, which reaches the teammate with the secret.
 
 mod common;
-use common::bao::{add_team, Bao, Workstation, B_USER};
-use common::{add_sim_provider, json_error, secret_tool_lookup, Shelf, SIM_TOKEN};
+use common::bao::{add_team, teammates, Bao, Workstation, B_USER};
+use common::{add_sim_provider, json_error, secret_tool_lookup, SIM_TOKEN};
 use keyshelf_provider_sim::{Config, Plan};
 
 #[test]
@@ -21,10 +21,7 @@ fn two_teammates_rotating_one_shared_provider_key_at_once_leave_one_key_on_the_p
         0,
     )
     .expect("the simulator starts on loopback");
-    let a = Shelf::new("team-prov-a");
-    let b = Workstation::start("team-prov-b");
-    add_team(|x, i| a.run_in(x, i), "prov", &bao, &bao.rotator_token());
-    add_team(|x, i| b.run(x, i), "prov", &bao, &bao.rotator_token());
+    let (a, b) = teammates(&bao, "team-prov", "prov");
     add_sim_provider(&a, &sim.url, "acme", &[]);
     let out = b.run(
         &[
@@ -145,10 +142,7 @@ fn a_shared_key_of_a_preset_service_rotated_here_reaches_the_teammate_with_its_n
     const GITLAB_TOKEN: &str = "sim-gitlab-management-token-not-real";
     let bao = Bao::start();
     let sim = common::sim_with(GITLAB_TOKEN, 0);
-    let a = Shelf::new("team-preset-a");
-    let b = Workstation::start("team-preset-b");
-    add_team(|x, i| a.run_in(x, i), "gl", &bao, &bao.rotator_token());
-    add_team(|x, i| b.run(x, i), "gl", &bao, &bao.rotator_token());
+    let (a, b) = teammates(&bao, "team-preset", "gl");
     let base = format!("{}/api/v4", sim.url);
     let add = [
         "provider",

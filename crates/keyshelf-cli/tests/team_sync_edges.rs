@@ -4,16 +4,13 @@
 //! team, and a team with more keys than one list answer holds.
 
 mod common;
-use common::bao::{add_team, Bao, Workstation};
+use common::bao::{add_team, teammates, Bao};
 use common::{json_error, secret_tool_lookup, Shelf};
 
 #[test]
 fn a_sync_leaves_a_key_alone_while_a_rotation_of_it_here_is_unfinished() {
     let bao = Bao::start();
-    let a = Shelf::new("team-mid-a");
-    let b = Workstation::start("team-mid-b");
-    add_team(|x, i| a.run_in(x, i), "mid", &bao, &bao.rotator_token());
-    add_team(|x, i| b.run(x, i), "mid", &bao, &bao.rotator_token());
+    let (a, b) = teammates(&bao, "team-mid", "mid");
     let name = a.name("db");
     let keyref = format!("local/{name}");
     a.json(&["generate", &name, "--env", "prod"]);
@@ -69,10 +66,7 @@ fn a_sync_leaves_a_key_alone_while_a_rotation_of_it_here_is_unfinished() {
 fn a_share_or_rotation_that_died_after_publishing_takes_its_own_version_for_its_own_when_made_again(
 ) {
     let bao = Bao::start();
-    let a = Shelf::new("team-lost-a");
-    let b = Workstation::start("team-lost-b");
-    add_team(|x, i| a.run_in(x, i), "lost", &bao, &bao.rotator_token());
-    add_team(|x, i| b.run(x, i), "lost", &bao, &bao.rotator_token());
+    let (a, b) = teammates(&bao, "team-lost", "lost");
     let name = a.name("queue");
     let keyref = format!("local/{name}");
     let path = format!("keyshelf/lost/keys/{keyref}");

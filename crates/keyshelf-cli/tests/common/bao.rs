@@ -251,6 +251,17 @@ impl Workstation {
     }
 }
 
+/// Two teammates, A (the test session's keychain, as the test's user) and B (its own keychain,
+/// as `bob`), both in `team` on `bao` with their own token of the README's rotator policy: no
+/// root token needed.
+pub fn teammates(bao: &Bao, test: &str, team: &str) -> (Shelf, Workstation) {
+    let a = Shelf::new(&format!("{test}-a"));
+    let b = Workstation::start(&format!("{test}-b"));
+    add_team(|x, i| a.run_in(x, i), team, bao, &bao.rotator_token());
+    add_team(|x, i| b.run(x, i), team, bao, &bao.rotator_token());
+    (a, b)
+}
+
 pub fn add_team(run: impl Fn(&[&str], &str) -> Output, team: &str, bao: &Bao, token: &str) {
     let out = run(
         &[
