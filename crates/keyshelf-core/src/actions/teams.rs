@@ -130,6 +130,12 @@ impl Keyshelf {
             .collect()
     }
 
+    /// The team key `key_id` is shared with, if any (a key is shared with one team).
+    pub(crate) fn team_of_key(&self, key_id: i64) -> Result<Option<String>> {
+        let shares = self.store_ref().read().shares_of_key(key_id)?;
+        Ok(shares.into_iter().next().map(|s| s.team))
+    }
+
     /// The team other than `team` that key `key_id` is shared with, if any.
     pub(super) fn shared_elsewhere(&self, key_id: i64, team: &str) -> Result<Option<String>> {
         Ok(self
@@ -223,8 +229,8 @@ impl Keyshelf {
             // The version this write would have made holds this secret: this very share, made
             // before (its answer was lost, or the process died before recording it), or the
             // same key shared by a teammate who holds the same secret.
-            Err(Error::Team { kind: TeamErrorKind::Conflict, .. }) => match client.read_version(&path, cas + 1)? {
-                Some(data) if holds_secret(&data, &secret) => {
+            Err(Error::Team { kind: TeamErrorKind::Conflict, .. }) => match own_write(&client, &path, cas + 1, &secret)? {
+                Some(data) => {
                     if let Some(first) = data["meta"]["shared_by"].as_str().filter(|b| !b.is_empty()) {
                         by = first.to_owned();
                     }
@@ -324,17 +330,11 @@ impl Keyshelf {
                     kind: TeamErrorKind::Conflict,
                     ..
                 }) => {
-                    // The version this write would have made holds this secret: this very
-                    // publication, made before (its answer was lost, or the process died before
-                    // recording it). The rotation goes on from it.
+                    // This very publication, made before: the rotation goes on from it.
                     let mine = held.version + 1;
-                    if own_earlier {
-                        if let Some(data) = client.read_version(&path, mine)? {
-                            if holds_secret(&data, &secret) {
-                                self.record_published(&held, mine, &by, key, &team.name)?;
-                                continue;
-                            }
-                        }
+                    if own_earlier && own_write(&client, &path, mine, &secret)?.is_some() {
+                        self.record_published(&held, mine, &by, key, &team.name)?;
+                        continue;
                     }
                     let latest = client.read(&path)?;
                     return Err(teammate_first(
@@ -367,8 +367,8 @@ impl Keyshelf {
             let (team, token) = self.team_and_token(&held.team).ok()?;
             let client = BaoClient::new(&team, token).ok()?;
             let path = team.key_path(&key.provider, &key.name);
-            let data = client.read_version(&path, held.version + 1).ok()??;
-            holds_secret(&data, &secret).then_some(team.name)
+            own_write(&client, &path, held.version + 1, &secret).ok()??;
+            Some(team.name)
         })
     }
 
@@ -593,8 +593,6 @@ fn shared_meta(key: &crate::store::KeyRecord, by: &str) -> SharedKey {
     }
 }
 
-/// " (rotated 2026-12-07 13:45 UTC)" from a shared entry's `last_rotated_at`; empty when the
-/// entry does not say.
 /// The conflict of a teammate who published `entry` (`None`: unshared since) over version
 /// `held` of `key`, which this workstation holds; the message ends with `then`.
 fn teammate_first(
@@ -619,6 +617,8 @@ fn teammate_first(
     team::error(TeamErrorKind::Conflict, message)
 }
 
+/// " (rotated 2026-12-07 13:45 UTC)" from a shared entry's `last_rotated_at`; empty when the
+/// entry does not say.
 fn rotated_when(at: &Value) -> String {
     at.as_str()
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
@@ -634,11 +634,19 @@ fn entry(meta: &SharedKey, secret: &Secret) -> Value {
     json!({ "secret": secret.expose(), "meta": meta })
 }
 
-/// Whether a team entry's secret is `secret`. Read at the version a write of this workstation's
-/// would have made, it tells that write was made before: a new secret is made fresh for each
-/// rotation, so no teammate's rotation holds the same one.
-fn holds_secret(data: &Value, secret: &Secret) -> bool {
-    data["secret"].as_str() == Some(secret.expose())
+/// Version `version` of `path` when it holds `secret`: the version a write of this
+/// workstation's would have made, so that write was made before (its answer lost, or the
+/// process died before recording it). A new secret is made fresh for each rotation, so no
+/// teammate's rotation holds the same one.
+fn own_write(
+    client: &BaoClient<'_>,
+    path: &str,
+    version: u64,
+    secret: &Secret,
+) -> Result<Option<Value>> {
+    Ok(client
+        .read_version(path, version)?
+        .filter(|data| data["secret"].as_str() == Some(secret.expose())))
 }
 
 /// Every shared key of the team as `(provider, name)`.

@@ -451,12 +451,11 @@ impl Keyshelf {
     /// Refuses to stop a shared key working on its provider: teammates use it, and would find
     /// it broken unseen. `done`: what was not done to it; `then`: what to do after unsharing.
     fn refuse_if_shared(&self, key: &KeyRecord, done: &str, then: &str) -> Result<()> {
-        match self.store_ref().read().shares_of_key(key.id)?.first() {
-            Some(s) => Err(Error::invalid(
+        match self.team_of_key(key.id)? {
+            Some(team) => Err(Error::invalid(
                 key.full_ref(),
                 format!(
                     "it is shared with team {team}, whose members use it, so it was not {done}. Unshare it first (`keyshelf unshare {k} --team {team}`), then {then}",
-                    team = s.team,
                     k = key.full_ref()
                 ),
             )),

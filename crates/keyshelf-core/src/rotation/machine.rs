@@ -357,8 +357,7 @@ impl Keyshelf {
         // would delete it under them. Also when the team took it but this process died before
         // recording so (forced: the teammate's version won, this one was never taken).
         let published = if r.step >= Step::Verified {
-            let shares = self.store_ref().read().shares_of_key(key.id)?;
-            shares.into_iter().next().map(|s| s.team)
+            self.team_of_key(key.id)?
         } else if r.step >= Step::Created && !force {
             self.unrecorded_publication(key)
         } else {

@@ -289,7 +289,22 @@ impl<'a> BaoClient<'a> {
 
     /// The latest version of `path`: its data and version number, `None` when absent or deleted.
     pub fn read(&self, path: &str) -> Result<Option<(Value, u64)>> {
-        let a = self.send(Method::GET, &self.data_path(path), None)?;
+        self.read_at(path, None)
+    }
+
+    /// Version `version` of `path`: its data, `None` when there is no such version or it was
+    /// deleted.
+    pub fn read_version(&self, path: &str, version: u64) -> Result<Option<Value>> {
+        Ok(self.read_at(path, Some(version))?.map(|(data, _)| data))
+    }
+
+    /// `version` of `path` (the latest for `None`) with its version number.
+    fn read_at(&self, path: &str, version: Option<u64>) -> Result<Option<(Value, u64)>> {
+        let mut api = self.data_path(path);
+        if let Some(v) = version {
+            api.push_str(&format!("?version={v}"));
+        }
+        let a = self.send(Method::GET, &api, None)?;
         match a.status {
             404 => Ok(None),
             200 => {
@@ -298,21 +313,6 @@ impl<'a> BaoClient<'a> {
                     .as_u64()
                     .ok_or_else(|| self.refusal(&format!("reading {path}"), &a))?;
                 Ok((!data.is_null()).then_some((data, version)))
-            }
-            _ => Err(self.refusal(&format!("reading {path}"), &a)),
-        }
-    }
-
-    /// Version `version` of `path`: its data, `None` when there is no such version or it was
-    /// deleted.
-    pub fn read_version(&self, path: &str, version: u64) -> Result<Option<Value>> {
-        let api = format!("{}?version={version}", self.data_path(path));
-        let a = self.send(Method::GET, &api, None)?;
-        match a.status {
-            404 => Ok(None),
-            200 => {
-                let data = a.body["data"]["data"].clone();
-                Ok((!data.is_null()).then_some(data))
             }
             _ => Err(self.refusal(&format!("reading {path}"), &a)),
         }
